@@ -1,0 +1,73 @@
+/* /etc/volguard/volguard.conf: every key of the contract, parsed and validated at load. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vg.h"
+
+#define VG_DEFAULT_CONFIG "/etc/volguard/volguard.conf"
+#define VG_CONFIG_MAX_SIZE (1024 * 1024)
+
+struct vg_member {
+	char *name; /* container name */
+	bool ro;
+};
+
+struct vg_volume_decl {
+	char *name;
+	struct vg_member *members;
+	size_t n_members;
+	unsigned line; /* where it was declared */
+};
+
+struct vg_config {
+	char *path; /* the file it was loaded from; NULL for built-in defaults */
+
+	/* [paths] */
+	char *docker_root;
+	char *volumes_root; /* default: <docker_root>/volumes */
+	char *state_dir;
+	char *runtime;
+	char *subuid_file;
+	char *subgid_file;
+
+	/* [ranges]: pool_end is inclusive */
+	uint64_t pool_start;
+	uint64_t pool_end;
+	uint64_t range_size;
+
+	/* [policy] */
+	char **sensitive_paths;       /* NULL-terminated; the default list unless replaced */
+	char **extra_sensitive_paths; /* NULL-terminated, may be NULL */
+	bool allow_readonly_sensitive;
+	bool deny_privileged;
+	uint64_t drop_capabilities; /* bit mask of CAP_* numbers */
+	char **isolation_exempt;    /* fnmatch(3) patterns of container names */
+	bool strict_membership;
+
+	/* [volume "NAME"] */
+	struct vg_volume_decl *volumes;
+	size_t n_volumes;
+};
+
+/* Built-in defaults. */
+void vg_config_init(struct vg_config *c);
+/*
+ * Load `path` (or VG_DEFAULT_CONFIG when NULL). The file is opened once with O_NOFOLLOW, must be
+ * a regular file owned by root and not writable by group or others, and is parsed from that
+ * descriptor. A missing default file gives the defaults; a missing explicit file is an error.
+ * Errors name the file, the line and the key.
+ */
+int vg_config_load(struct vg_config *c, const char *path, struct vg_error *e);
+/* Parse config text (no ownership checks); `path` is only used in messages. For tests, fuzzers. */
+int vg_config_parse_string(struct vg_config *c, const char *text, const char *path,
+			   struct vg_error *e);
+void vg_config_free(struct vg_config *c);
+
+const struct vg_volume_decl *vg_config_find_volume(const struct vg_config *c, const char *name);
+/* Does a container name match isolation_exempt? */
+bool vg_config_is_exempt(const struct vg_config *c, const char *name);
+/* The default sensitive paths (NULL-terminated), as DESIGN.md lists them. */
+extern const char *const vg_default_sensitive_paths[];
+/* The default drop_capabilities mask. */
+uint64_t vg_default_drop_capabilities(void);

@@ -1,0 +1,37 @@
+/*
+ * Volume membership as recorded on <volumes_root>/NAME (never on _data, which containers reach):
+ * trusted.volguard.members holds one member a line, "NAME:rw|ro:UID:GID" (UID/GID: the member's
+ * principal on the host), and trusted.volguard.stamp the hash of the applied policy.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vg.h"
+
+#define VG_XATTR_MEMBERS "trusted.volguard.members"
+#define VG_XATTR_STAMP "trusted.volguard.stamp"
+#define VG_MEMBERS_MAX_SIZE 65536
+
+struct vg_vmember {
+	char *name;
+	bool ro;
+	uint32_t uid, gid; /* principal host IDs */
+};
+
+struct vg_members {
+	struct vg_vmember *v;
+	size_t n;
+};
+
+int vg_members_parse(const char *buf, size_t len, struct vg_members *m, struct vg_error *e);
+char *vg_members_format(const struct vg_members *m);
+void vg_members_free(struct vg_members *m);
+struct vg_vmember *vg_members_find(const struct vg_members *m, const char *name);
+/* Add or update a member. */
+void vg_members_put(struct vg_members *m, const char *name, bool ro, uint32_t uid, uint32_t gid);
+bool vg_members_remove(struct vg_members *m, const char *name);
+/* Read the xattr of the volume directory `dirfd` (any open fd of it, O_PATH included).
+ * A missing xattr gives an empty set and returns 0; returns 1 when it was present. */
+int vg_members_read(int dirfd, const char *what, struct vg_members *m, struct vg_error *e);
+int vg_members_write(int dirfd, const char *what, const struct vg_members *m, struct vg_error *e);

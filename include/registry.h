@@ -1,0 +1,78 @@
+/*
+ * The registry: <state_dir>/ranges, one allocation a line, "name:start:count" (the /etc/subuid
+ * format) optionally followed by " # key=value ...". Writers hold an exclusive flock on
+ * <state_dir>/ranges.lock; the file is replaced atomically (temp file, fsync, rename, fsync dir).
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "vg.h"
+
+#define VG_REGISTRY_MAX_SIZE (64u * 1024 * 1024)
+
+struct vg_meta {
+	char *key;
+	char *value;
+};
+
+struct vg_range {
+	char *name;
+	uint64_t start;
+	uint64_t count;
+	struct vg_meta *meta;
+	size_t n_meta;
+	unsigned line; /* line in the file it was read from; 0 when new */
+};
+
+struct vg_registry {
+	struct vg_range *ranges;
+	size_t n;
+	int dir_fd;  /* the state dir, checked; -1 for an in-memory registry */
+	int lock_fd; /* holds the flock; -1 when not locked */
+	char *path;  /* for messages */
+	bool dirty;
+};
+
+enum vg_registry_mode {
+	VG_REGISTRY_READ,  /* shared lock, never written */
+	VG_REGISTRY_WRITE, /* exclusive lock, may commit; creates state_dir if missing */
+};
+
+/* In-memory parsing of registry text; errors name path:line. */
+void vg_registry_init(struct vg_registry *r);
+int vg_registry_parse(struct vg_registry *r, const char *buf, size_t len, const char *path,
+		      struct vg_error *e);
+/* The text of the registry (caller frees). */
+char *vg_registry_format(const struct vg_registry *r);
+
+/*
+ * Open the state dir (refused when a symlink, not root's, or writable by group or others),
+ * take the lock, read the registry. READ mode on a missing state dir gives an empty registry.
+ */
+int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_registry_mode mode,
+		     struct vg_error *e);
+/* Atomically replace the file with the in-memory registry (if dirty). */
+int vg_registry_commit(struct vg_registry *r, struct vg_error *e);
+void vg_registry_close(struct vg_registry *r);
+
+struct vg_range *vg_registry_find(const struct vg_registry *r, const char *name);
+/* The range containing host ID `id`, or NULL. */
+struct vg_range *vg_registry_find_id(const struct vg_registry *r, uint64_t id);
+
+/*
+ * Find or allocate NAME's range. A new range: `size` IDs (0: range_size; otherwise a multiple
+ * of range_size), aligned, first fit in the pool, avoiding every other range, the subuid/subgid
+ * delegations, IDs of existing users and groups, 0..65535 and 4294967295.
+ * *ret_new tells whether it was allocated now.
+ */
+int vg_registry_alloc(struct vg_registry *r, const struct vg_config *c, const char *name,
+		      uint64_t size, struct vg_range **ret, bool *ret_new, struct vg_error *e);
+/* Remove NAME's line; -ENOENT if it has none. */
+int vg_registry_release(struct vg_registry *r, const char *name, struct vg_error *e);
+
+const char *vg_range_get_meta(const struct vg_range *rg, const char *key);
+/* Value must be non-empty printable ASCII without spaces or '#'. */
+int vg_range_set_meta(struct vg_registry *r, struct vg_range *rg, const char *key,
+		      const char *value, struct vg_error *e);

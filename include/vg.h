@@ -1,0 +1,50 @@
+/* Common types: the error object every module fills, and small helpers. */
+#pragma once
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VG_EXIT_OK 0
+#define VG_EXIT_REFUSED 1 /* refused, or findings at or above --fail-on */
+#define VG_EXIT_ERROR 2   /* usage, config or runtime error */
+
+/*
+ * Modules return a negative errno (or a result >= 0) and describe the failure in a vg_error;
+ * only commands print. `code` is the positive errno. A module that refuses (policy said no)
+ * uses VG_EREFUSED and says why in msg.
+ */
+/* Not an errno: the code of a policy refusal (exit 1). */
+#define VG_EREFUSED 1000
+
+struct vg_error {
+	int code;
+	char msg[1024];
+};
+
+/* Sets *e (if non-NULL) and returns -err. err may be given positive or negative. */
+int vg_error_set(struct vg_error *e, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Like vg_error_set, appending ": strerror(err)". */
+int vg_error_errno(struct vg_error *e, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define VG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Parse an unsigned decimal integer that must fill the whole string; -EINVAL/-ERANGE. */
+int vg_parse_u64(const char *s, uint64_t max, uint64_t *ret);
+/* Boolean in the usual INI spellings: yes/no, true/false, on/off, 1/0. -EINVAL otherwise. */
+int vg_parse_bool(const char *s, bool *ret);
+/* Docker's container and volume name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*, 1..255 bytes. */
+bool vg_name_valid(const char *name);
+/* strdup that aborts on OOM: a security tool that cannot allocate a few bytes stops. */
+char *vg_strdup(const char *s);
+void *vg_malloc0(size_t n);
+void *vg_reallocarray(void *p, size_t n, size_t size);
+/* printf into a fresh string; aborts on OOM. */
+char *vg_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A NULL-terminated string vector. */
+void vg_strv_free(char **v);
+size_t vg_strv_length(char *const *v);
+int vg_strv_push(char ***v, const char *s);
+bool vg_strv_contains(char *const *v, const char *s);

@@ -1,0 +1,496 @@
+/*
+ * The config file. It can widen what containers may do, so it is trusted only when root owns it
+ * and nobody else can write it; both are checked on the opened descriptor, not on the path.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <ini.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "config.h"
+
+const char *const vg_default_sensitive_paths[] = {
+	"/", "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/root", "/run", "/sbin",
+	"/sys", "/usr", "/var/run", "/var/lib/docker", "/var/lib/containerd", "/var/lib/kubelet",
+	"/etc/docker", NULL
+};
+
+/* Capabilities that would let a container cross into another range or out to the host. */
+static const cap_value_t default_drop[] = {
+	CAP_SETUID,	  CAP_SETGID,	 CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
+	CAP_CHOWN,	  CAP_FSETID,	 CAP_MKNOD,	   CAP_SYS_ADMIN,	CAP_SETPCAP,
+	CAP_SETFCAP,	  CAP_SYS_PTRACE, CAP_SYS_MODULE,  CAP_SYS_RAWIO,	CAP_LINUX_IMMUTABLE,
+	CAP_MAC_ADMIN,	  CAP_MAC_OVERRIDE, CAP_SYS_BOOT,  CAP_BPF,		CAP_PERFMON,
+};
+
+uint64_t vg_default_drop_capabilities(void)
+{
+	uint64_t m = 0;
+	for (size_t i = 0; i < VG_ARRAY_SIZE(default_drop); i++)
+		m |= UINT64_C(1) << default_drop[i];
+	return m;
+}
+
+void vg_config_init(struct vg_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->docker_root = vg_strdup("/var/lib/docker");
+	c->state_dir = vg_strdup("/var/lib/volguard");
+	c->runtime = vg_strdup("/usr/sbin/runc");
+	c->subuid_file = vg_strdup("/etc/subuid");
+	c->subgid_file = vg_strdup("/etc/subgid");
+	c->pool_start = UINT64_C(1073741824);
+	c->pool_end = UINT64_C(2147483647);
+	c->range_size = 65536;
+	for (size_t i = 0; vg_default_sensitive_paths[i]; i++)
+		vg_strv_push(&c->sensitive_paths, vg_default_sensitive_paths[i]);
+	c->allow_readonly_sensitive = true;
+	c->deny_privileged = true;
+	c->drop_capabilities = vg_default_drop_capabilities();
+	c->strict_membership = false;
+}
+
+void vg_config_free(struct vg_config *c)
+{
+	free(c->path);
+	free(c->docker_root);
+	free(c->volumes_root);
+	free(c->state_dir);
+	free(c->runtime);
+	free(c->subuid_file);
+	free(c->subgid_file);
+	vg_strv_free(c->sensitive_paths);
+	vg_strv_free(c->extra_sensitive_paths);
+	vg_strv_free(c->isolation_exempt);
+	for (size_t i = 0; i < c->n_volumes; i++) {
+		for (size_t j = 0; j < c->volumes[i].n_members; j++)
+			free(c->volumes[i].members[j].name);
+		free(c->volumes[i].members);
+		free(c->volumes[i].name);
+	}
+	free(c->volumes);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Parser state: inih has no line numbers in this build, so the reader counts them. */
+struct parse_state {
+	struct vg_config *c;
+	const char *path;
+	const char *text;
+	size_t pos;
+	unsigned line;
+	struct vg_error *e;
+	int r;                    /* first error */
+	bool seen_sensitive;      /* first sensitive_paths line replaces the default list */
+	char last_key[64];        /* for continuation lines (INI_ALLOW_MULTILINE) */
+	char last_section[300];
+};
+
+static struct vg_volume_decl *volume_decl(struct parse_state *s, const char *sec);
+
+static bool check_section_header(struct parse_state *s, char *line)
+{
+	char *p = line + strspn(line, " \t"), *end;
+
+	if (*p != '[')
+		return true;
+	end = strchr(p, ']');
+	if (!end)
+		return true; /* inih reports the syntax error */
+	*end = '\0';
+	if (strcmp(p + 1, "paths") != 0 && strcmp(p + 1, "ranges") != 0 &&
+	    strcmp(p + 1, "policy") != 0 && !volume_decl(s, p + 1)) {
+		*end = ']';
+		return false;
+	}
+	*end = ']';
+	return true;
+}
+
+static char *reader(char *buf, int size, void *stream)
+{
+	struct parse_state *s = stream;
+	size_t n = 0;
+
+	if (s->r < 0 || s->text[s->pos] == '\0')
+		return NULL;
+	s->line++;
+	while (s->text[s->pos] != '\0' && s->text[s->pos] != '\n') {
+		if (n + 2 >= (size_t)size) {
+			/* inih would silently split it into two lines. */
+			s->r = vg_error_set(s->e, EINVAL, "%s:%u: line longer than %d bytes", s->path,
+					    s->line, size - 2);
+			return NULL;
+		}
+		buf[n++] = s->text[s->pos++];
+	}
+	if (s->text[s->pos] == '\n')
+		s->pos++;
+	buf[n] = '\0';
+	/* This inih build never reports a section without keys: check every header here. */
+	if (!check_section_header(s, buf))
+		return NULL;
+	buf[n++] = '\n';
+	buf[n] = '\0';
+	return buf;
+}
+
+static int fail(struct parse_state *s, const char *section, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(struct parse_state *s, const char *section, const char *key, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	if (s->r < 0)
+		return 0; /* keep the first error */
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	s->r = vg_error_set(s->e, EINVAL, "%s:%u: [%s]%s%s: %s", s->path, s->line, section,
+			    *key ? " " : "", key, why);
+	return 0;
+}
+
+static int set_path(struct parse_state *s, const char *sec, const char *key, const char *v,
+		    char **dst)
+{
+	if (v[0] != '/')
+		return fail(s, sec, key, "'%s' is not an absolute path", v);
+	if (strlen(v) >= 4096)
+		return fail(s, sec, key, "path too long");
+	free(*dst);
+	*dst = vg_strdup(v);
+	return 1;
+}
+
+static int set_u64(struct parse_state *s, const char *sec, const char *key, const char *v,
+		   uint64_t *dst)
+{
+	int r = vg_parse_u64(v, UINT32_MAX, dst);
+	if (r == -ERANGE)
+		return fail(s, sec, key, "'%s' is out of range (0..4294967295)", v);
+	if (r < 0)
+		return fail(s, sec, key, "'%s' is not a number", v);
+	return 1;
+}
+
+static int set_bool(struct parse_state *s, const char *sec, const char *key, const char *v,
+		    bool *dst)
+{
+	if (vg_parse_bool(v, dst) < 0)
+		return fail(s, sec, key, "'%s' is not a boolean (yes/no, true/false, on/off, 1/0)",
+			    v);
+	return 1;
+}
+
+/* Split a list on commas and white space; call fn for each item. */
+static int for_each_item(struct parse_state *s, const char *sec, const char *key, const char *v,
+			 int (*fn)(struct parse_state *, const char *, const char *, const char *,
+				   void *),
+			 void *data)
+{
+	_cleanup_free_ char *copy = vg_strdup(v);
+	char *save = NULL;
+
+	for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save))
+		if (!fn(s, sec, key, t, data))
+			return 0;
+	return 1;
+}
+
+static int add_path_item(struct parse_state *s, const char *sec, const char *key,
+			 const char *item, void *data)
+{
+	char ***list = data;
+	if (item[0] != '/')
+		return fail(s, sec, key, "'%s' is not an absolute path", item);
+	vg_strv_push(list, item);
+	return 1;
+}
+
+static int add_cap_item(struct parse_state *s, const char *sec, const char *key, const char *item,
+			void *data)
+{
+	uint64_t *mask = data;
+	cap_value_t cap;
+	_cleanup_free_ char *lower = vg_strdup(item);
+
+	for (char *p = lower; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (cap_from_name(lower, &cap) < 0 || cap < 0 || cap > 63)
+		return fail(s, sec, key, "'%s' is not a capability name", item);
+	*mask |= UINT64_C(1) << cap;
+	return 1;
+}
+
+static int add_pattern_item(struct parse_state *s, const char *sec, const char *key,
+			    const char *item, void *data)
+{
+	char ***list = data;
+	vg_strv_push(list, item);
+	return 1;
+}
+
+static int add_member_item(struct parse_state *s, const char *sec, const char *key,
+			   const char *item, void *data)
+{
+	struct vg_volume_decl *d = data;
+	_cleanup_free_ char *name = vg_strdup(item);
+	char *colon = strchr(name, ':');
+	bool ro = false;
+
+	if (colon) {
+		*colon = '\0';
+		if (strcmp(colon + 1, "ro") == 0)
+			ro = true;
+		else if (strcmp(colon + 1, "rw") != 0)
+			return fail(s, sec, key, "member '%s': mode must be rw or ro", item);
+	}
+	if (!vg_name_valid(name))
+		return fail(s, sec, key, "member '%s' is not a valid container name", item);
+	for (size_t i = 0; i < d->n_members; i++)
+		if (strcmp(d->members[i].name, name) == 0)
+			return fail(s, sec, key, "member '%s' listed twice", name);
+	d->members = vg_reallocarray(d->members, d->n_members + 1, sizeof(*d->members));
+	d->members[d->n_members].name = TAKE_PTR(name);
+	d->members[d->n_members].ro = ro;
+	d->n_members++;
+	return 1;
+}
+
+/* [volume "NAME"]: returns the name, or NULL if the section is not of that form. */
+static char *volume_section_name(const char *section)
+{
+	size_t n;
+
+	if (strncmp(section, "volume", 6) != 0)
+		return NULL;
+	section += 6;
+	while (*section == ' ' || *section == '\t')
+		section++;
+	n = strlen(section);
+	if (n < 3 || section[0] != '"' || section[n - 1] != '"')
+		return NULL;
+	return strndup(section + 1, n - 2);
+}
+
+static struct vg_volume_decl *volume_decl(struct parse_state *s, const char *sec)
+{
+	_cleanup_free_ char *name = volume_section_name(sec);
+	struct vg_config *c = s->c;
+
+	if (!name) {
+		fail(s, sec, "", "unknown section (expected paths, ranges, policy or volume \"NAME\")");
+		return NULL;
+	}
+	if (!vg_name_valid(name)) {
+		fail(s, sec, "", "'%s' is not a valid volume name", name);
+		return NULL;
+	}
+	for (size_t i = 0; i < c->n_volumes; i++)
+		if (strcmp(c->volumes[i].name, name) == 0)
+			return &c->volumes[i];
+	c->volumes = vg_reallocarray(c->volumes, c->n_volumes + 1, sizeof(*c->volumes));
+	memset(&c->volumes[c->n_volumes], 0, sizeof(c->volumes[0]));
+	c->volumes[c->n_volumes].name = TAKE_PTR(name);
+	c->volumes[c->n_volumes].line = s->line;
+	return &c->volumes[c->n_volumes++];
+}
+
+static int handler(void *user, const char *sec, const char *key, const char *v)
+{
+	struct parse_state *s = user;
+	struct vg_config *c = s->c;
+	bool continuation = strcmp(key, s->last_key) == 0 && strcmp(sec, s->last_section) == 0;
+
+	if (s->r < 0)
+		return 0;
+	snprintf(s->last_key, sizeof(s->last_key), "%s", key);
+	snprintf(s->last_section, sizeof(s->last_section), "%s", sec);
+
+	if (strcmp(sec, "paths") == 0) {
+		if (strcmp(key, "docker_root") == 0)
+			return set_path(s, sec, key, v, &c->docker_root);
+		if (strcmp(key, "volumes_root") == 0)
+			return set_path(s, sec, key, v, &c->volumes_root);
+		if (strcmp(key, "state_dir") == 0)
+			return set_path(s, sec, key, v, &c->state_dir);
+		if (strcmp(key, "runtime") == 0)
+			return set_path(s, sec, key, v, &c->runtime);
+		if (strcmp(key, "subuid_file") == 0)
+			return set_path(s, sec, key, v, &c->subuid_file);
+		if (strcmp(key, "subgid_file") == 0)
+			return set_path(s, sec, key, v, &c->subgid_file);
+	} else if (strcmp(sec, "ranges") == 0) {
+		if (strcmp(key, "pool_start") == 0)
+			return set_u64(s, sec, key, v, &c->pool_start);
+		if (strcmp(key, "pool_end") == 0)
+			return set_u64(s, sec, key, v, &c->pool_end);
+		if (strcmp(key, "range_size") == 0)
+			return set_u64(s, sec, key, v, &c->range_size);
+	} else if (strcmp(sec, "policy") == 0) {
+		if (strcmp(key, "sensitive_paths") == 0) {
+			if (!s->seen_sensitive) {
+				vg_strv_free(c->sensitive_paths);
+				c->sensitive_paths = NULL;
+				s->seen_sensitive = true;
+			}
+			return for_each_item(s, sec, key, v, add_path_item, &c->sensitive_paths);
+		}
+		if (strcmp(key, "extra_sensitive_paths") == 0)
+			return for_each_item(s, sec, key, v, add_path_item,
+					     &c->extra_sensitive_paths);
+		if (strcmp(key, "allow_readonly_sensitive") == 0)
+			return set_bool(s, sec, key, v, &c->allow_readonly_sensitive);
+		if (strcmp(key, "deny_privileged") == 0)
+			return set_bool(s, sec, key, v, &c->deny_privileged);
+		if (strcmp(key, "drop_capabilities") == 0) {
+			if (!continuation)
+				c->drop_capabilities = 0;
+			return for_each_item(s, sec, key, v, add_cap_item, &c->drop_capabilities);
+		}
+		if (strcmp(key, "isolation_exempt") == 0)
+			return for_each_item(s, sec, key, v, add_pattern_item,
+					     &c->isolation_exempt);
+		if (strcmp(key, "strict_membership") == 0)
+			return set_bool(s, sec, key, v, &c->strict_membership);
+	} else {
+		struct vg_volume_decl *d = volume_decl(s, sec);
+		if (!d)
+			return 0;
+		if (strcmp(key, "members") == 0)
+			return for_each_item(s, sec, key, v, add_member_item, d);
+	}
+	return fail(s, sec, key, "unknown key");
+}
+
+static int validate(struct vg_config *c, const char *path, struct vg_error *e)
+{
+	uint64_t rs = c->range_size;
+
+	if (rs == 0)
+		return vg_error_set(e, EINVAL, "%s: [ranges] range_size: must be at least 1", path);
+	if (c->pool_start % rs != 0)
+		return vg_error_set(e, EINVAL,
+				    "%s: [ranges] pool_start: %llu is not aligned to range_size %llu",
+				    path, (unsigned long long)c->pool_start, (unsigned long long)rs);
+	if (c->pool_start < 65536)
+		return vg_error_set(e, EINVAL,
+				    "%s: [ranges] pool_start: %llu overlaps the system IDs 0..65535",
+				    path, (unsigned long long)c->pool_start);
+	if (c->pool_end >= UINT32_MAX)
+		return vg_error_set(e, EINVAL,
+				    "%s: [ranges] pool_end: must be below 4294967295 (the invalid ID)",
+				    path);
+	if (c->pool_end < c->pool_start || c->pool_end - c->pool_start + 1 < rs)
+		return vg_error_set(e, EINVAL,
+				    "%s: [ranges] pool_start..pool_end (%llu..%llu) is smaller than "
+				    "one range of %llu",
+				    path, (unsigned long long)c->pool_start,
+				    (unsigned long long)c->pool_end, (unsigned long long)rs);
+	for (size_t i = 0; i < c->n_volumes; i++)
+		if (c->volumes[i].n_members == 0)
+			return vg_error_set(e, EINVAL, "%s:%u: [volume \"%s\"] members: missing",
+					    path, c->volumes[i].line, c->volumes[i].name);
+	if (!c->volumes_root)
+		c->volumes_root = vg_asprintf("%s/volumes", c->docker_root);
+	return 0;
+}
+
+int vg_config_parse_string(struct vg_config *c, const char *text, const char *path,
+			   struct vg_error *e)
+{
+	struct parse_state s = { .c = c, .path = path, .text = text, .e = e };
+	int r;
+
+	r = ini_parse_stream(reader, &s, handler, &s);
+	if (s.r < 0)
+		return s.r;
+	if (r != 0)
+		return vg_error_set(e, EINVAL, "%s:%u: syntax error (expected [section] or key = value)",
+				    path, r > 0 ? (unsigned)r : s.line);
+	return validate(c, path, e);
+}
+
+int vg_config_load(struct vg_config *c, const char *path, struct vg_error *e)
+{
+	const char *p = path ? path : VG_DEFAULT_CONFIG;
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+	int r;
+
+	fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT && !path)
+			return validate(c, p, e);
+		if (errno == ELOOP)
+			return vg_error_set(e, ELOOP, "%s: config file is a symbolic link; refusing it",
+					    p);
+		return vg_error_errno(e, errno, "%s: cannot open config file", p);
+	}
+	if (fstat(fd, &st) < 0)
+		return vg_error_errno(e, errno, "%s: fstat", p);
+	if (!S_ISREG(st.st_mode))
+		return vg_error_set(e, EINVAL, "%s: config file is not a regular file", p);
+	if (st.st_uid != 0)
+		return vg_error_set(e, EPERM,
+				    "%s: config file is owned by UID %u, not root; refusing to trust it",
+				    p, (unsigned)st.st_uid);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return vg_error_set(e, EPERM,
+				    "%s: config file is writable by %s (mode %04o); refusing to trust it",
+				    p, (st.st_mode & S_IWOTH) ? "others" : "its group",
+				    (unsigned)(st.st_mode & 07777));
+	if (st.st_size > VG_CONFIG_MAX_SIZE)
+		return vg_error_set(e, EFBIG, "%s: config file larger than %d bytes", p,
+				    VG_CONFIG_MAX_SIZE);
+	buf = vg_malloc0((size_t)VG_CONFIG_MAX_SIZE + 1);
+	for (;;) {
+		ssize_t n = read(fd, buf + len, VG_CONFIG_MAX_SIZE - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return vg_error_errno(e, errno, "%s: read", p);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == VG_CONFIG_MAX_SIZE)
+			return vg_error_set(e, EFBIG, "%s: config file larger than %d bytes", p,
+					    VG_CONFIG_MAX_SIZE - 1);
+	}
+	if (memchr(buf, '\0', len))
+		return vg_error_set(e, EINVAL, "%s: config file contains a NUL byte", p);
+	r = vg_config_parse_string(c, buf, p, e);
+	if (r < 0)
+		return r;
+	free(c->path);
+	c->path = vg_strdup(p);
+	return 0;
+}
+
+const struct vg_volume_decl *vg_config_find_volume(const struct vg_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_volumes; i++)
+		if (strcmp(c->volumes[i].name, name) == 0)
+			return &c->volumes[i];
+	return NULL;
+}
+
+bool vg_config_is_exempt(const struct vg_config *c, const char *name)
+{
+	for (size_t i = 0; c->isolation_exempt && c->isolation_exempt[i]; i++)
+		if (fnmatch(c->isolation_exempt[i], name, 0) == 0)
+			return true;
+	return false;
+}

@@ -1,0 +1,569 @@
+/*
+ * The registry file. Rules this file keeps:
+ *  - the state dir and every file in it are opened relative to a checked directory descriptor,
+ *    with O_NOFOLLOW, and refused unless root owns them and nobody else can write them;
+ *  - writers hold an exclusive flock on ranges.lock for the whole read-modify-write;
+ *  - the file is only ever replaced by rename(2) of a complete, fsynced file: a crash at any
+ *    point leaves the old registry or the new one;
+ *  - a line that does not parse, or two lines that overlap, fail closed: nothing is allocated
+ *    and nothing is rewritten.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "ranges.h"
+#include "registry.h"
+
+#define REGISTRY_FILE "ranges"
+#define REGISTRY_TMP ".ranges.new"
+#define LOCK_FILE "ranges.lock"
+
+void vg_registry_init(struct vg_registry *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->dir_fd = -1;
+	r->lock_fd = -1;
+}
+
+static void range_free(struct vg_range *rg)
+{
+	free(rg->name);
+	for (size_t i = 0; i < rg->n_meta; i++) {
+		free(rg->meta[i].key);
+		free(rg->meta[i].value);
+	}
+	free(rg->meta);
+}
+
+void vg_registry_close(struct vg_registry *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		range_free(&r->ranges[i]);
+	free(r->ranges);
+	free(r->path);
+	if (r->lock_fd >= 0)
+		close(r->lock_fd); /* releases the flock */
+	if (r->dir_fd >= 0)
+		close(r->dir_fd);
+	vg_registry_init(r);
+}
+
+static bool meta_key_valid(const char *k)
+{
+	if (!*k)
+		return false;
+	for (; *k; k++)
+		if (!(islower((unsigned char)*k) || isdigit((unsigned char)*k) || *k == '_'))
+			return false;
+	return true;
+}
+
+static bool meta_value_valid(const char *v)
+{
+	if (!*v)
+		return false;
+	for (; *v; v++)
+		if (*v <= ' ' || *v >= 127 || *v == '#')
+			return false;
+	return true;
+}
+
+static void meta_put(struct vg_range *rg, const char *k, const char *v)
+{
+	for (size_t i = 0; i < rg->n_meta; i++)
+		if (strcmp(rg->meta[i].key, k) == 0) {
+			free(rg->meta[i].value);
+			rg->meta[i].value = vg_strdup(v);
+			return;
+		}
+	rg->meta = vg_reallocarray(rg->meta, rg->n_meta + 1, sizeof(*rg->meta));
+	rg->meta[rg->n_meta].key = vg_strdup(k);
+	rg->meta[rg->n_meta].value = vg_strdup(v);
+	rg->n_meta++;
+}
+
+const char *vg_range_get_meta(const struct vg_range *rg, const char *key)
+{
+	for (size_t i = 0; i < rg->n_meta; i++)
+		if (strcmp(rg->meta[i].key, key) == 0)
+			return rg->meta[i].value;
+	return NULL;
+}
+
+int vg_range_set_meta(struct vg_registry *r, struct vg_range *rg, const char *key,
+		      const char *value, struct vg_error *e)
+{
+	const char *old = vg_range_get_meta(rg, key);
+
+	if (!meta_key_valid(key) || !meta_value_valid(value))
+		return vg_error_set(e, EINVAL, "invalid registry metadata %s=%s", key, value);
+	if (old && strcmp(old, value) == 0)
+		return 0;
+	meta_put(rg, key, value);
+	r->dirty = true;
+	return 0;
+}
+
+static struct vg_range *push_range(struct vg_registry *r)
+{
+	r->ranges = vg_reallocarray(r->ranges, r->n + 1, sizeof(*r->ranges));
+	memset(&r->ranges[r->n], 0, sizeof(r->ranges[0]));
+	return &r->ranges[r->n++];
+}
+
+/* Parse one line (NUL-terminated, no newline) into rg; returns a static reason or NULL. */
+static const char *parse_line(char *line, struct vg_range *rg)
+{
+	char *hash = strchr(line, '#');
+	char *f1, *f2, *f3, *save = NULL;
+
+	if (hash) {
+		*hash = '\0';
+		for (char *t = strtok_r(hash + 1, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+			char *eq = strchr(t, '=');
+			if (!eq)
+				return "metadata must be key=value";
+			*eq = '\0';
+			if (!meta_key_valid(t) || !meta_value_valid(eq + 1))
+				return "invalid metadata key or value";
+			meta_put(rg, t, eq + 1);
+		}
+	}
+	/* Trailing blanks before the comment. */
+	for (size_t n = strlen(line); n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'); n--)
+		line[n - 1] = '\0';
+	f1 = line;
+	f2 = strchr(f1, ':');
+	if (!f2)
+		return "expected name:start:count";
+	*f2++ = '\0';
+	f3 = strchr(f2, ':');
+	if (!f3)
+		return "expected name:start:count";
+	*f3++ = '\0';
+	if (!vg_name_valid(f1))
+		return "invalid name (Docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 255 bytes)";
+	if (vg_parse_u64(f2, UINT32_MAX, &rg->start) < 0)
+		return "start is not a number in 0..4294967295";
+	if (vg_parse_u64(f3, UINT32_MAX, &rg->count) < 0 || rg->count == 0)
+		return "count is not a number in 1..4294967295";
+	if (rg->start + rg->count - 1 >= UINT32_MAX)
+		return "range wraps past 4294967294";
+	rg->name = vg_strdup(f1);
+	return NULL;
+}
+
+static int cmp_by_start(const void *a, const void *b)
+{
+	const struct vg_range *const *x = a, *const *y = b;
+	if ((*x)->start != (*y)->start)
+		return (*x)->start < (*y)->start ? -1 : 1;
+	return 0;
+}
+
+static int cmp_by_name(const void *a, const void *b)
+{
+	const struct vg_range *const *x = a, *const *y = b;
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/* Two lines that overlap, or name the same container: fail closed. */
+static int check_consistency(const struct vg_registry *r, const char *path, struct vg_error *e)
+{
+	_cleanup_free_ struct vg_range **v = NULL;
+
+	if (r->n < 2)
+		return 0;
+	v = vg_reallocarray(NULL, r->n, sizeof(*v));
+	for (size_t i = 0; i < r->n; i++)
+		v[i] = &r->ranges[i];
+	qsort(v, r->n, sizeof(*v), cmp_by_start);
+	for (size_t i = 1; i < r->n; i++)
+		if (v[i]->start <= v[i - 1]->start + v[i - 1]->count - 1)
+			return vg_error_set(e, EINVAL,
+					    "%s:%u: range of '%s' overlaps line %u ('%s'); "
+					    "fix the registry by hand",
+					    path, v[i]->line, v[i]->name, v[i - 1]->line,
+					    v[i - 1]->name);
+	qsort(v, r->n, sizeof(*v), cmp_by_name);
+	for (size_t i = 1; i < r->n; i++)
+		if (strcmp(v[i]->name, v[i - 1]->name) == 0)
+			return vg_error_set(e, EINVAL, "%s:%u: '%s' already has a range on line %u",
+					    path, v[i]->line > v[i - 1]->line ? v[i]->line : v[i - 1]->line,
+					    v[i]->name,
+					    v[i]->line > v[i - 1]->line ? v[i - 1]->line : v[i]->line);
+	return 0;
+}
+
+int vg_registry_parse(struct vg_registry *r, const char *buf, size_t len, const char *path,
+		      struct vg_error *e)
+{
+	unsigned lineno = 0;
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+		_cleanup_free_ char *line = NULL;
+		const char *p, *why;
+		struct vg_range *rg;
+
+		lineno++;
+		if (memchr(buf + pos, '\0', n))
+			return vg_error_set(e, EINVAL, "%s:%u: NUL byte in registry", path, lineno);
+		line = strndup(buf + pos, n);
+		if (!line)
+			return vg_error_set(e, ENOMEM, "out of memory");
+		pos += n + (nl ? 1 : 0);
+		p = line + strspn(line, " \t");
+		if (*p == '\0' || *p == '#')
+			continue;
+		if (p != line)
+			return vg_error_set(e, EINVAL, "%s:%u: leading white space", path, lineno);
+		rg = push_range(r);
+		rg->line = lineno;
+		why = parse_line(line, rg);
+		if (why) {
+			range_free(rg);
+			r->n--;
+			return vg_error_set(e, EINVAL, "%s:%u: %s", path, lineno, why);
+		}
+	}
+	return check_consistency(r, path, e);
+}
+
+char *vg_registry_format(const struct vg_registry *r)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	if (!f)
+		return NULL;
+	fputs("# volguard registry: name:start:count # metadata. Written by volguard; see volguard(8).\n",
+	      f);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct vg_range *rg = &r->ranges[i];
+		fprintf(f, "%s:%llu:%llu", rg->name, (unsigned long long)rg->start,
+			(unsigned long long)rg->count);
+		for (size_t j = 0; j < rg->n_meta; j++)
+			fprintf(f, "%s%s=%s", j == 0 ? " # " : " ", rg->meta[j].key,
+				rg->meta[j].value);
+		fputc('\n', f);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Refuse a state file or dir that root does not own or others can write. */
+static int check_trusted(int fd, const char *what, const char *path, mode_t type,
+			 struct vg_error *e)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return vg_error_errno(e, errno, "%s: fstat", path);
+	if ((st.st_mode & S_IFMT) != type)
+		return vg_error_set(e, EINVAL, "%s: %s is not a %s", path, what,
+				    type == S_IFDIR ? "directory" : "regular file");
+	if (st.st_uid != 0)
+		return vg_error_set(e, EPERM, "%s: %s is owned by UID %u, not root; refusing it",
+				    path, what, (unsigned)st.st_uid);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return vg_error_set(e, EPERM,
+				    "%s: %s is writable by group or others (mode %04o); refusing it",
+				    path, what, (unsigned)(st.st_mode & 07777));
+	if (type == S_IFREG && st.st_nlink != 1)
+		return vg_error_set(e, EPERM, "%s: %s has %lu hard links; refusing it", path, what,
+				    (unsigned long)st.st_nlink);
+	return 0;
+}
+
+/* Open (and for writers create) the state dir, one component at a time, never following. */
+static int open_state_dir(const char *path, bool create, struct vg_error *e)
+{
+	_cleanup_free_ char *copy = vg_strdup(path);
+	_cleanup_close_ int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char *save = NULL;
+
+	if (fd < 0)
+		return vg_error_errno(e, errno, "open /");
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		int next;
+		if (strcmp(c, "..") == 0)
+			return vg_error_set(e, EINVAL, "%s: state_dir must not contain '..'", path);
+		next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && create) {
+			if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST)
+				return vg_error_errno(e, errno, "%s: cannot create state dir", path);
+			next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (next < 0) {
+			if (errno == ENOTDIR || errno == ELOOP)
+				return vg_error_set(e, ELOOP,
+						    "%s: '%s' is a symbolic link or not a directory; "
+						    "refusing it",
+						    path, c);
+			return vg_error_errno(e, errno, "%s: cannot open state dir", path);
+		}
+		close(fd);
+		fd = next;
+	}
+	/* Reopen for real (O_PATH cannot fsync or be used for *at writes on all kernels). */
+	{
+		int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			return vg_error_errno(e, errno, "%s: open", path);
+		return dfd;
+	}
+}
+
+static int read_all(int fd, const char *path, char **ret, size_t *ret_len, struct vg_error *e)
+{
+	struct stat st;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap;
+
+	if (fstat(fd, &st) < 0)
+		return vg_error_errno(e, errno, "%s: fstat", path);
+	if ((uint64_t)st.st_size > VG_REGISTRY_MAX_SIZE)
+		return vg_error_set(e, EFBIG, "%s: registry larger than %u bytes", path,
+				    VG_REGISTRY_MAX_SIZE);
+	cap = (size_t)st.st_size + 1;
+	buf = vg_malloc0(cap);
+	for (;;) {
+		ssize_t n;
+		if (len + 1 == cap) {
+			if (cap > VG_REGISTRY_MAX_SIZE)
+				return vg_error_set(e, EFBIG, "%s: registry larger than %u bytes",
+						    path, VG_REGISTRY_MAX_SIZE);
+			cap *= 2;
+			buf = vg_reallocarray(buf, cap, 1);
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return vg_error_errno(e, errno, "%s: read", path);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_registry_mode mode,
+		     struct vg_error *e)
+{
+	bool write = mode == VG_REGISTRY_WRITE;
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	vg_registry_init(r);
+	r->path = vg_asprintf("%s/%s", c->state_dir, REGISTRY_FILE);
+	rc = open_state_dir(c->state_dir, write, e);
+	if (rc == -ENOENT && !write)
+		return 0; /* nothing allocated yet */
+	if (rc < 0)
+		return rc;
+	r->dir_fd = rc;
+	rc = check_trusted(r->dir_fd, "state dir", c->state_dir, S_IFDIR, e);
+	if (rc < 0)
+		return rc;
+
+	r->lock_fd = openat(r->dir_fd, LOCK_FILE,
+			    (write ? O_RDWR | O_CREAT : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+			    0600);
+	if (r->lock_fd < 0 && errno == ENOENT && !write)
+		; /* a reader of a registry never written: no lock needed */
+	else if (r->lock_fd < 0)
+		return vg_error_errno(e, errno, "%s/%s: cannot open lock file", c->state_dir,
+				      LOCK_FILE);
+	else {
+		rc = check_trusted(r->lock_fd, "lock file", c->state_dir, S_IFREG, e);
+		if (rc < 0)
+			return rc;
+		while (flock(r->lock_fd, write ? LOCK_EX : LOCK_SH) < 0)
+			if (errno != EINTR)
+				return vg_error_errno(e, errno, "%s/%s: flock", c->state_dir,
+						      LOCK_FILE);
+	}
+
+	fd = openat(r->dir_fd, REGISTRY_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return vg_error_errno(e, errno, "%s: cannot open registry", r->path);
+	rc = check_trusted(fd, "registry", r->path, S_IFREG, e);
+	if (rc < 0)
+		return rc;
+	rc = read_all(fd, r->path, &buf, &len, e);
+	if (rc < 0)
+		return rc;
+	return vg_registry_parse(r, buf, len, r->path, e);
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int vg_registry_commit(struct vg_registry *r, struct vg_error *e)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int fd = -1;
+	int rc;
+
+	if (!r->dirty)
+		return 0;
+	if (r->dir_fd < 0 || r->lock_fd < 0)
+		return vg_error_set(e, EBADF, "%s: registry not open for writing", r->path);
+	text = vg_registry_format(r);
+	if (!text)
+		return vg_error_set(e, ENOMEM, "out of memory");
+	/* We hold the lock, so a fixed temporary name is ours; a stale one is from a crash. */
+	if (unlinkat(r->dir_fd, REGISTRY_TMP, 0) < 0 && errno != ENOENT)
+		return vg_error_errno(e, errno, "%s: cannot remove stale %s", r->path, REGISTRY_TMP);
+	fd = openat(r->dir_fd, REGISTRY_TMP,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd < 0)
+		return vg_error_errno(e, errno, "%s: cannot create %s", r->path, REGISTRY_TMP);
+	if (fchmod(fd, 0644) < 0) /* umask must not narrow or widen it */
+		return vg_error_errno(e, errno, "%s: fchmod", r->path);
+	rc = write_all(fd, text, strlen(text));
+	if (rc < 0 || fsync(fd) < 0) {
+		rc = rc < 0 ? rc : -errno;
+		unlinkat(r->dir_fd, REGISTRY_TMP, 0);
+		return vg_error_errno(e, rc, "%s: cannot write the new registry", r->path);
+	}
+	if (renameat(r->dir_fd, REGISTRY_TMP, r->dir_fd, REGISTRY_FILE) < 0) {
+		rc = -errno;
+		unlinkat(r->dir_fd, REGISTRY_TMP, 0);
+		return vg_error_errno(e, rc, "%s: rename", r->path);
+	}
+	if (fsync(r->dir_fd) < 0)
+		return vg_error_errno(e, errno, "%s: fsync of the state dir", r->path);
+	r->dirty = false;
+	return 0;
+}
+
+struct vg_range *vg_registry_find(const struct vg_registry *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->ranges[i].name, name) == 0)
+			return &r->ranges[i];
+	return NULL;
+}
+
+struct vg_range *vg_registry_find_id(const struct vg_registry *r, uint64_t id)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (id >= r->ranges[i].start && id - r->ranges[i].start < r->ranges[i].count)
+			return &r->ranges[i];
+	return NULL;
+}
+
+int vg_registry_alloc(struct vg_registry *r, const struct vg_config *c, const char *name,
+		      uint64_t size, struct vg_range **ret, bool *ret_new, struct vg_error *e)
+{
+	struct vg_intervals avoid = { 0 };
+	struct vg_range *rg;
+	uint64_t start;
+	char created[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	if (ret_new)
+		*ret_new = false;
+	if (!vg_name_valid(name))
+		return vg_error_set(e, EINVAL,
+				    "'%.300s' is not a valid container name "
+				    "([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 255 bytes)",
+				    name);
+	rg = vg_registry_find(r, name);
+	if (rg) {
+		*ret = rg;
+		return 0;
+	}
+	if (size == 0)
+		size = c->range_size;
+	if (size % c->range_size != 0)
+		return vg_error_set(e, EINVAL, "--size %llu is not a multiple of range_size %llu",
+				    (unsigned long long)size, (unsigned long long)c->range_size);
+
+	vg_intervals_add_reserved(&avoid);
+	rc = vg_intervals_add_subid_file(&avoid, c->subuid_file, e);
+	if (rc >= 0)
+		rc = vg_intervals_add_subid_file(&avoid, c->subgid_file, e);
+	if (rc < 0) {
+		vg_intervals_free(&avoid);
+		return rc;
+	}
+	vg_intervals_add_nss_ids(&avoid, c->pool_start, c->pool_end);
+	for (size_t i = 0; i < r->n; i++)
+		vg_intervals_add(&avoid, r->ranges[i].start,
+				 r->ranges[i].start + r->ranges[i].count - 1, "another allocation");
+	vg_intervals_normalize(&avoid);
+	rc = vg_intervals_first_fit(&avoid, c->pool_start, c->pool_end, c->range_size, size,
+				    &start);
+	vg_intervals_free(&avoid);
+	if (rc < 0)
+		return vg_error_set(e, ENOSPC,
+				    "no free range of %llu IDs left in the pool %llu..%llu",
+				    (unsigned long long)size, (unsigned long long)c->pool_start,
+				    (unsigned long long)c->pool_end);
+
+	rg = push_range(r);
+	rg->name = vg_strdup(name);
+	rg->start = start;
+	rg->count = size;
+	gmtime_r(&now, &tm);
+	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	meta_put(rg, "created", created);
+	r->dirty = true;
+	*ret = rg;
+	if (ret_new)
+		*ret_new = true;
+	return 0;
+}
+
+int vg_registry_release(struct vg_registry *r, const char *name, struct vg_error *e)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->ranges[i].name, name) == 0) {
+			range_free(&r->ranges[i]);
+			memmove(&r->ranges[i], &r->ranges[i + 1],
+				(r->n - i - 1) * sizeof(r->ranges[0]));
+			r->n--;
+			r->dirty = true;
+			return 0;
+		}
+	return vg_error_set(e, ENOENT, "'%.300s' has no range", name);
+}

@@ -1,0 +1,177 @@
+/* Small helpers shared by every module. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vg.h"
+
+static int error_vset(struct vg_error *e, int err, bool with_errno, const char *fmt, va_list ap)
+{
+	if (err < 0)
+		err = -err;
+	if (err == 0)
+		err = EIO;
+	if (e) {
+		int n;
+		e->code = err;
+		n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		if (with_errno && n >= 0 && (size_t)n < sizeof(e->msg))
+			snprintf(e->msg + n, sizeof(e->msg) - (size_t)n, ": %s", strerror(err));
+	}
+	return -err;
+}
+
+int vg_error_set(struct vg_error *e, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = error_vset(e, err, false, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int vg_error_errno(struct vg_error *e, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = error_vset(e, err, true, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int vg_parse_u64(const char *s, uint64_t max, uint64_t *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end != '\0')
+		return -EINVAL;
+	if (v > max)
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}
+
+int vg_parse_bool(const char *s, bool *ret)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < VG_ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*ret = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*ret = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+bool vg_name_valid(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n == 0 || n > 255 || !isalnum((unsigned char)name[0]))
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		/* isalnum() is locale-dependent; Docker's rule is ASCII. */
+		if (!(c < 128 && (isalnum(c) || c == '_' || c == '.' || c == '-')))
+			return false;
+	}
+	return true;
+}
+
+static void oom(void)
+{
+	fputs("volguard: out of memory\n", stderr);
+	abort();
+}
+
+char *vg_strdup(const char *s)
+{
+	char *d = strdup(s);
+	if (!d)
+		oom();
+	return d;
+}
+
+void *vg_malloc0(size_t n)
+{
+	void *p = calloc(1, n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *vg_reallocarray(void *p, size_t n, size_t size)
+{
+	void *q = reallocarray(p, n ? n : 1, size);
+	if (!q)
+		oom();
+	return q;
+}
+
+char *vg_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		oom();
+	return s;
+}
+
+void vg_strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+size_t vg_strv_length(char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+int vg_strv_push(char ***v, const char *s)
+{
+	size_t n = vg_strv_length(*v);
+	char **nv = vg_reallocarray(*v, n + 2, sizeof(char *));
+	nv[n] = vg_strdup(s);
+	nv[n + 1] = NULL;
+	*v = nv;
+	return 0;
+}
+
+bool vg_strv_contains(char *const *v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}

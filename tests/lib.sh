@@ -1,0 +1,94 @@
+# shellcheck shell=bash
+# TAP helpers for volguard's integration tests. Source it; call vg_setup; end with done_testing.
+# Every test runs the real binary ($VG, default build/volguard) as root in a private temp dir,
+# with a config that points every path there.
+
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VG=${VG:-$TOP/build/volguard}
+case "$VG" in /*) ;; *) VG=$TOP/$VG ;; esac
+_n=0
+_failed=0
+
+ok() { # ok COND-EXIT-CODE DESCRIPTION
+	_n=$((_n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $_n - $2"; else
+		echo "not ok $_n - $2"
+		_failed=$((_failed + 1))
+	fi
+}
+pass() { ok 0 "$1"; }
+fail() { ok 1 "$1"; }
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+
+is() { # is GOT EXPECTED DESCRIPTION
+	if [ "$1" = "$2" ]; then pass "$3"; else
+		fail "$3"
+		diag "got:      '$1'" "expected: '$2'"
+	fi
+}
+like() { # like GOT REGEX DESCRIPTION
+	if printf '%s' "$1" | grep -Eq -- "$2"; then pass "$3"; else
+		fail "$3"
+		diag "got: '$1'" "expected to match: '$2'"
+	fi
+}
+unlike() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		fail "$3"
+		diag "got: '$1'" "expected not to match: '$2'"
+	else pass "$3"; fi
+}
+# run CMD...: sets $out (stdout+stderr) and $rc
+run() {
+	out=$("$@" 2>&1)
+	rc=$?
+}
+# exits RC DESCRIPTION CMD...: run and check the exit code
+exits() {
+	local want=$1 desc=$2
+	shift 2
+	run "$@"
+	if [ "$rc" -eq "$want" ]; then pass "$desc"; else
+		fail "$desc"
+		diag "exit $rc, expected $want; output:" "$out"
+	fi
+}
+done_testing() {
+	echo "1..$_n"
+	[ "$_failed" -eq 0 ]
+	exit $?
+}
+
+# vg_setup: $T (temp root), $CONF, a docker root, a state dir and empty subuid/subgid files.
+vg_setup() {
+	[ "$(id -u)" = 0 ] || skip_all "integration tests run as root"
+	T=$(mktemp -d /tmp/vgtest.XXXXXX)
+	chmod 0755 "$T"
+	trap 'vg_cleanup' EXIT
+	mkdir -p "$T/docker/volumes" "$T/docker/containers" "$T/etc"
+	: >"$T/subuid"
+	: >"$T/subgid"
+	CONF=$T/etc/volguard.conf
+	vg_write_conf ""
+}
+vg_cleanup() {
+	local f
+	for f in "${VG_CLEANUP_HOOKS[@]:-}"; do [ -n "$f" ] && eval "$f"; done
+	[ -n "${T:-}" ] && [ -d "$T" ] && rm -rf --one-file-system "$T"
+}
+VG_CLEANUP_HOOKS=()
+# vg_write_conf EXTRA: rewrite $CONF with the test paths plus EXTRA lines (INI text).
+vg_write_conf() {
+	cat >"$CONF" <<CONF_EOF
+[paths]
+docker_root = $T/docker
+state_dir = $T/state
+subuid_file = $T/subuid
+subgid_file = $T/subgid
+$1
+CONF_EOF
+	chmod 0644 "$CONF"
+}
+vg() { "$VG" --config "$CONF" "$@"; }
