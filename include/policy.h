@@ -1,0 +1,38 @@
+/*
+ * The mount-check policy engine (issue 4): a vg_container in, a verdict per mount and per
+ * privilege fact out. No I/O beyond resolving paths (and reading a volume's opts.json).
+ */
+#pragma once
+#include "config.h"
+#include "container.h"
+#include "vg.h"
+
+enum vg_verdict { VG_ALLOW = 0, VG_WARN = 1, VG_DENY = 2 };
+
+struct vg_finding {
+	enum vg_verdict verdict;
+	const char *rule;   /* stable rule id, e.g. "sensitive-writable", "runtime-socket" */
+	char *subject;      /* the mount ("/etc -> /x") or fact ("--privileged") */
+	char *resolved;     /* resolved host path, or NULL */
+	char *message;      /* one sentence a user understands, naming path and rule */
+	size_t mount_index; /* index into ct->mounts, or SIZE_MAX for facts */
+};
+
+struct vg_report {
+	struct vg_finding *v;
+	size_t n;
+	enum vg_verdict worst;
+};
+
+/*
+ * Judge every mount and fact of `ct`. `lookup` resolves --volumes-from names to containers
+ * (may be NULL: then --volumes-from is judged as unknown and warns).
+ */
+typedef int (*vg_container_lookup_fn)(const char *name, struct vg_container *ret, void *data,
+				      struct vg_error *e);
+int vg_policy_check(const struct vg_config *c, const struct vg_container *ct,
+		    vg_container_lookup_fn lookup, void *lookup_data, struct vg_report *rep,
+		    struct vg_error *e);
+void vg_report_free(struct vg_report *rep);
+/* The first deny's message, for refusals ("writable bind of /etc ... is a sensitive host path"). */
+const char *vg_report_first_deny(const struct vg_report *rep);

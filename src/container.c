@@ -1,0 +1,50 @@
+/* The container model shared by the three input adapters and the policy engine. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "container.h"
+
+static void mount_free(struct vg_mount *m)
+{
+	free(m->source);
+	free(m->destination);
+	free(m->fstype);
+	vg_strv_free(m->options);
+	free(m->propagation);
+	free(m->origin);
+}
+
+void vg_container_free(struct vg_container *ct)
+{
+	for (size_t i = 0; i < ct->n_mounts; i++)
+		mount_free(&ct->mounts[i]);
+	free(ct->mounts);
+	free(ct->id);
+	free(ct->name);
+	free(ct->image);
+	vg_strv_free(ct->cap_add);
+	vg_strv_free(ct->devices);
+	vg_strv_free(ct->volumes_from);
+	free(ct->user);
+	free(ct->additional_gids);
+	free(ct->runtime);
+	vg_strv_free(ct->labels);
+	memset(ct, 0, sizeof(*ct));
+}
+
+struct vg_mount *vg_container_add_mount(struct vg_container *ct)
+{
+	ct->mounts = vg_reallocarray(ct->mounts, ct->n_mounts + 1, sizeof(*ct->mounts));
+	memset(&ct->mounts[ct->n_mounts], 0, sizeof(ct->mounts[0]));
+	return &ct->mounts[ct->n_mounts++];
+}
+
+const char *vg_container_label(const struct vg_container *ct, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (size_t i = 0; ct->labels && ct->labels[i]; i++)
+		if (strncmp(ct->labels[i], key, n) == 0 && ct->labels[i][n] == '=')
+			return ct->labels[i] + n + 1;
+	return NULL;
+}
