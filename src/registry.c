@@ -115,7 +115,10 @@ int vg_range_set_meta(struct vg_registry *r, struct vg_range *rg, const char *ke
 
 static struct vg_range *push_range(struct vg_registry *r)
 {
-	r->ranges = vg_reallocarray(r->ranges, r->n + 1, sizeof(*r->ranges));
+	if (r->n == r->n_alloc) {
+		r->n_alloc = r->n_alloc ? 2 * r->n_alloc : 64;
+		r->ranges = vg_reallocarray(r->ranges, r->n_alloc, sizeof(*r->ranges));
+	}
 	memset(&r->ranges[r->n], 0, sizeof(r->ranges[0]));
 	return &r->ranges[r->n++];
 }
@@ -158,6 +161,8 @@ static const char *parse_line(char *line, struct vg_range *rg)
 		return "count is not a number in 1..4294967295";
 	if (rg->start + rg->count - 1 >= UINT32_MAX)
 		return "range wraps past 4294967294";
+	if (rg->start < 65536)
+		return "range overlaps the system IDs 0..65535";
 	rg->name = vg_strdup(f1);
 	return NULL;
 }
@@ -291,6 +296,24 @@ static int check_trusted(int fd, const char *what, const char *path, mode_t type
 	return 0;
 }
 
+static bool trusted_ancestor(int fd, const char *path, const char *component, struct vg_error *e)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		vg_error_errno(e, errno, "%s: fstat of '%s'", path, component);
+		return false;
+	}
+	if (st.st_uid != 0 || ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))) {
+		vg_error_set(e, EPERM,
+			     "%s: '%s' is owned by UID %u with mode %04o: others could replace the "
+			     "state dir; refusing it",
+			     path, component, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		return false;
+	}
+	return true;
+}
+
 /* Open (and for writers create) the state dir, one component at a time, never following. */
 static int open_state_dir(const char *path, bool create, struct vg_error *e)
 {
@@ -320,6 +343,12 @@ static int open_state_dir(const char *path, bool create, struct vg_error *e)
 		}
 		close(fd);
 		fd = next;
+		/*
+		 * Whoever can write a parent can swap the state dir for their own: every ancestor
+		 * must be root's and not writable by others (a sticky /tmp is fine).
+		 */
+		if (!trusted_ancestor(fd, path, c, e))
+			return -e->code;
 	}
 	/* Reopen for real (O_PATH cannot fsync or be used for *at writes on all kernels). */
 	{
@@ -388,19 +417,21 @@ int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_r
 	if (rc < 0)
 		return rc;
 
-	r->lock_fd = openat(r->dir_fd, LOCK_FILE,
-			    (write ? O_RDWR | O_CREAT : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
-			    0600);
-	if (r->lock_fd < 0 && errno == ENOENT && !write)
-		; /* a reader of a registry never written: no lock needed */
-	else if (r->lock_fd < 0)
-		return vg_error_errno(e, errno, "%s/%s: cannot open lock file", c->state_dir,
-				      LOCK_FILE);
-	else {
+	/*
+	 * Writers serialize on the lock. Readers need none: the file is only ever replaced whole
+	 * by rename(2), so the descriptor they open reads one complete version; and a lock that
+	 * anyone may take is a lock anyone may hold forever.
+	 */
+	if (write) {
+		r->lock_fd = openat(r->dir_fd, LOCK_FILE,
+				    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+		if (r->lock_fd < 0)
+			return vg_error_errno(e, errno, "%s/%s: cannot open lock file",
+					      c->state_dir, LOCK_FILE);
 		rc = check_trusted(r->lock_fd, "lock file", c->state_dir, S_IFREG, e);
 		if (rc < 0)
 			return rc;
-		while (flock(r->lock_fd, write ? LOCK_EX : LOCK_SH) < 0)
+		while (flock(r->lock_fd, LOCK_EX) < 0)
 			if (errno != EINTR)
 				return vg_error_errno(e, errno, "%s/%s: flock", c->state_dir,
 						      LOCK_FILE);
