@@ -273,6 +273,25 @@ char *vg_registry_format(const struct vg_registry *r)
 }
 
 /* Refuse a state file or dir that root does not own or others can write. */
+static int check_trusted_stat(const struct stat *st, const char *what, const char *path,
+			      mode_t type, struct vg_error *e)
+{
+	if ((st->st_mode & S_IFMT) != type)
+		return vg_error_set(e, EINVAL, "%s: %s is not a %s", path, what,
+				    type == S_IFDIR ? "directory" : "regular file");
+	if (st->st_uid != 0)
+		return vg_error_set(e, EPERM, "%s: %s is owned by UID %u, not root; refusing it",
+				    path, what, (unsigned)st->st_uid);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return vg_error_set(e, EPERM,
+				    "%s: %s is writable by group or others (mode %04o); refusing it",
+				    path, what, (unsigned)(st->st_mode & 07777));
+	if (type == S_IFREG && st->st_nlink != 1)
+		return vg_error_set(e, EPERM, "%s: %s has %lu hard links; refusing it", path, what,
+				    (unsigned long)st->st_nlink);
+	return 0;
+}
+
 static int check_trusted(int fd, const char *what, const char *path, mode_t type,
 			 struct vg_error *e)
 {
@@ -280,20 +299,23 @@ static int check_trusted(int fd, const char *what, const char *path, mode_t type
 
 	if (fstat(fd, &st) < 0)
 		return vg_error_errno(e, errno, "%s: fstat", path);
-	if ((st.st_mode & S_IFMT) != type)
-		return vg_error_set(e, EINVAL, "%s: %s is not a %s", path, what,
-				    type == S_IFDIR ? "directory" : "regular file");
-	if (st.st_uid != 0)
-		return vg_error_set(e, EPERM, "%s: %s is owned by UID %u, not root; refusing it",
-				    path, what, (unsigned)st.st_uid);
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return vg_error_set(e, EPERM,
-				    "%s: %s is writable by group or others (mode %04o); refusing it",
-				    path, what, (unsigned)(st.st_mode & 07777));
-	if (type == S_IFREG && st.st_nlink != 1)
-		return vg_error_set(e, EPERM, "%s: %s has %lu hard links; refusing it", path, what,
-				    (unsigned long)st.st_nlink);
-	return 0;
+	return check_trusted_stat(&st, what, path, type, e);
+}
+
+/* A state file that could not be opened: say why in the terms of the rules, if one applies. */
+static int open_failed(int dir_fd, const char *name, const char *what, const char *path,
+		       struct vg_error *e)
+{
+	int err = errno;
+	struct stat st;
+
+	if (err == ELOOP)
+		return vg_error_set(e, ELOOP, "%s: %s is a symbolic link; refusing it", path, what);
+	if ((err == EACCES || err == EPERM) &&
+	    fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    check_trusted_stat(&st, what, path, (mode_t)(st.st_mode & S_IFMT), e) < 0)
+		return -e->code;
+	return vg_error_errno(e, err, "%s: cannot open %s", path, what);
 }
 
 static bool trusted_ancestor(int fd, const char *path, const char *component, struct vg_error *e)
@@ -400,6 +422,7 @@ int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_r
 		     struct vg_error *e)
 {
 	bool write = mode == VG_REGISTRY_WRITE;
+	_cleanup_free_ char *lock_path = vg_asprintf("%s/%s", c->state_dir, LOCK_FILE);
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
@@ -426,22 +449,20 @@ int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_r
 		r->lock_fd = openat(r->dir_fd, LOCK_FILE,
 				    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
 		if (r->lock_fd < 0)
-			return vg_error_errno(e, errno, "%s/%s: cannot open lock file",
-					      c->state_dir, LOCK_FILE);
-		rc = check_trusted(r->lock_fd, "lock file", c->state_dir, S_IFREG, e);
+			return open_failed(r->dir_fd, LOCK_FILE, "lock file", lock_path, e);
+		rc = check_trusted(r->lock_fd, "lock file", lock_path, S_IFREG, e);
 		if (rc < 0)
 			return rc;
 		while (flock(r->lock_fd, LOCK_EX) < 0)
 			if (errno != EINTR)
-				return vg_error_errno(e, errno, "%s/%s: flock", c->state_dir,
-						      LOCK_FILE);
+				return vg_error_errno(e, errno, "%s: flock", lock_path);
 	}
 
 	fd = openat(r->dir_fd, REGISTRY_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	if (fd < 0)
-		return vg_error_errno(e, errno, "%s: cannot open registry", r->path);
+		return open_failed(r->dir_fd, REGISTRY_FILE, "registry", r->path, e);
 	rc = check_trusted(fd, "registry", r->path, S_IFREG, e);
 	if (rc < 0)
 		return rc;
