@@ -15,6 +15,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vg_members_free(&a);
 		return 0;
 	}
+	/* One member per non-empty line, each of exactly four fields: nothing dropped or merged. */
+	{
+		size_t lines = 0, colons = 0;
+		for (size_t i = 0; i <= size; i++) {
+			if (i < size && data[i] == ':')
+				colons++;
+			if (i == size || data[i] == '\n') {
+				FUZZ_CHECK(colons == 0 || colons == 3);
+				lines += colons == 3;
+				colons = 0;
+			}
+		}
+		FUZZ_CHECK(lines == a.n);
+	}
 	for (size_t i = 0; i < a.n; i++) {
 		FUZZ_CHECK(vg_name_valid(a.v[i].name));
 		FUZZ_CHECK(vg_members_find(&a, a.v[i].name) == &a.v[i]);

@@ -35,6 +35,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vg_registry_close(&a);
 		return 0;
 	}
+	/* One range per line that is not blank or a comment. */
+	{
+		size_t lines = 0, start = 0;
+		for (size_t i = 0; i <= size; i++)
+			if (i == size || data[i] == '\n') {
+				size_t p = start;
+				while (p < i && (data[p] == ' ' || data[p] == '\t'))
+					p++;
+				if (p < i && data[p] != '#') {
+					size_t colons = 0;
+					lines++;
+					/* name:start:count, exactly, before any comment */
+					for (size_t q = p; q < i && data[q] != '#'; q++)
+						colons += data[q] == ':';
+					FUZZ_CHECK(colons == 2);
+				}
+				start = i + 1;
+			}
+		FUZZ_CHECK(lines == a.n);
+	}
 	for (size_t i = 0; i < a.n; i++) {
 		const struct vg_range *rg = &a.ranges[i];
 		FUZZ_CHECK(vg_name_valid(rg->name));
