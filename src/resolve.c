@@ -58,8 +58,9 @@ static void path_pop(struct buf *p)
 	p->s[p->len] = '\0';
 }
 
-/* Replace the to-do list with `target` + "/" + rest (rest may be empty). */
-static int todo_prepend(struct buf *todo, size_t pos, const char *target, size_t tlen)
+/* Replace the to-do list with `target` + "/" + rest; no slash when nothing followed the link
+ * (a trailing slash did follow: it makes the target a directory, as for the kernel). */
+static int todo_prepend(struct buf *todo, size_t pos, const char *target, size_t tlen, bool more)
 {
 	size_t rest = todo->len - pos;
 	struct buf n = { 0 };
@@ -67,7 +68,8 @@ static int todo_prepend(struct buf *todo, size_t pos, const char *target, size_t
 	if (tlen + 1 + rest > TODO_MAX)
 		return -ENAMETOOLONG;
 	buf_append(&n, target, tlen);
-	buf_append(&n, "/", 1);
+	if (more)
+		buf_append(&n, "/", 1);
 	buf_append(&n, todo->s + pos, rest);
 	free(todo->s);
 	*todo = n;
@@ -196,7 +198,7 @@ int vg_resolve(const char *path, const char *base, struct vg_resolved *ret, stru
 				struct stat t;
 				if (fstatat(cur, cname, &t, 0) == 0 &&
 				    same_file(&t, root_st.st_dev, root_st.st_ino)) {
-					r = todo_prepend(&todo, pos, "/", 1);
+					r = todo_prepend(&todo, pos, "/", 1, true);
 					if (r < 0)
 						goto toolong;
 					pos = 0;
@@ -216,7 +218,7 @@ int vg_resolve(const char *path, const char *base, struct vg_resolved *ret, stru
 				 */
 				int fd = openat(cur, cname, O_PATH | O_DIRECTORY | O_CLOEXEC);
 				if (fd < 0) {
-					r = todo_prepend(&todo, pos, "/", 1);
+					r = todo_prepend(&todo, pos, "/", 1, true);
 					if (r < 0)
 						goto toolong;
 					pos = 0;
@@ -240,7 +242,7 @@ int vg_resolve(const char *path, const char *base, struct vg_resolved *ret, stru
 						   path, res.s, cname);
 				goto fail;
 			}
-			r = todo_prepend(&todo, pos, target, (size_t)tl);
+			r = todo_prepend(&todo, pos, target, (size_t)tl, more);
 			if (r < 0)
 				goto toolong;
 			pos = 0;
