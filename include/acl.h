@@ -19,9 +19,9 @@
 #define VG_ACL_MAX_NAMED 60
 #define VG_ACL_MAX_SIZE (4 + 8 * (VG_ACL_MAX_NAMED + 4))
 
-/* One named user entry the policy grants: rwx (rw member) or r-x (ro member) on
- * directories; rw- / r-- on files, plus x when the file is executable by its owner, group or
- * others (setfacl's "X"). */
+/* One named user entry the policy grants: rwx (rw member) or r-x (ro member), on files as
+ * on directories (what files inherit from the default ACL); on a file that nobody may execute
+ * the mask takes the x away. */
 struct vg_acl_grant {
 	uint32_t uid;
 	bool ro;
@@ -45,8 +45,9 @@ int vg_acl_policy_add(struct vg_acl_policy *p, uint32_t uid, bool ro);
 /*
  * The access ACL an entry must have: its own owner, group and other permissions (from `cur`,
  * the ACL on disk, or from `mode` when it has none), the policy's named users, no named
- * groups, and a mask that is the union of the group class (so that a file created 0644 under
- * a default ACL gets its members' write back). An empty policy gives the minimal ACL.
+ * groups, and a mask that is the union of the group class, without x on a file nobody may
+ * execute (so that a file created 0644 under a default ACL, mask r--, gets its members' write
+ * back). An empty policy gives the minimal ACL.
  */
 void vg_acl_expected_access(const struct vg_acl_policy *p, bool is_dir, const void *cur,
 			    size_t cur_len, mode_t mode, struct vg_acl_blob *ret);

@@ -110,28 +110,27 @@ static void base_perms(const void *cur, size_t cur_len, mode_t mode, unsigned *u
 	}
 }
 
-static unsigned grant_perm(const struct vg_acl_grant *gr, bool is_dir, bool exec)
-{
-	if (is_dir)
-		return gr->ro ? 5 : 7;
-	return (gr->ro ? 4 : 6) | (exec ? 1 : 0);
-}
-
+/*
+ * Named entries are rwx (r-x for ro) on files too, exactly what a file inherits from the
+ * default ACL, so that files the members create match the policy as they are. What a file
+ * grants is the mask's business: rw- (r-- if every member is ro) unless the file is
+ * executable by its owner, group or others (setfacl's "X").
+ */
 static void build(const struct vg_acl_policy *p, bool is_dir, bool exec, unsigned u, unsigned g,
 		  unsigned o, struct vg_acl_blob *b)
 {
-	unsigned mask = g;
+	unsigned named = 0;
 
 	begin(b);
 	put(b, TAG_USER_OBJ, u, UNDEFINED_ID);
 	for (size_t i = 0; i < p->n; i++) {
-		unsigned perm = grant_perm(&p->v[i], is_dir, exec);
+		unsigned perm = p->v[i].ro ? 5 : 7;
 		put(b, TAG_USER, perm, p->v[i].uid);
-		mask |= perm;
+		named |= perm;
 	}
 	put(b, TAG_GROUP_OBJ, g, UNDEFINED_ID);
 	if (p->n > 0)
-		put(b, TAG_MASK, mask, UNDEFINED_ID);
+		put(b, TAG_MASK, g | (is_dir || exec ? named : named & 6), UNDEFINED_ID);
 	put(b, TAG_OTHER, o, UNDEFINED_ID);
 	b->minimal = p->n == 0;
 }

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -52,6 +53,11 @@ int vg_volume_check_userns_remap(const char *docker_root, const char *daemon_jso
 }
 
 /* Containers whose Docker config mounts `volume` (MountPoints[*].Type == "volume"). */
+static int cmp_member(const void *a, const void *b)
+{
+	return strcmp(((const struct vg_vmember *)a)->name, ((const struct vg_vmember *)b)->name);
+}
+
 int vg_volume_discover_members(const struct vg_config *c, const char *volume,
 				struct vg_members *m, struct vg_error *e)
 {
@@ -103,6 +109,7 @@ int vg_volume_discover_members(const struct vg_config *c, const char *volume,
 				vg_members_put(m, name, ro, UINT32_MAX, UINT32_MAX);
 		}
 	}
+	qsort(m->v, m->n, sizeof(m->v[0]), cmp_member); /* readdir order is no order */
 	return 0;
 }
 
