@@ -23,9 +23,9 @@ int vg_volume_prepare(const struct vg_config *c, const char *volume, const char 
 /* The state of a volume, for `volume show` and audit. */
 struct vg_volume_status {
 	struct vg_members members; /* recorded (or declared, or discovered) */
-	bool recorded;             /* members came from the xattr */
-	bool stamp_ok;             /* stamp present and matches the members' policy */
-	bool root_ok;              /* _data owner, mode, ACL match the policy */
+	bool recorded;		   /* members came from the xattr */
+	bool stamp_ok;		   /* stamp present and matches the members' policy */
+	bool root_ok;		   /* _data owner, mode, ACL match the policy */
 	uint32_t data_uid, data_gid, data_mode;
 };
 int vg_volume_status(const struct vg_config *c, const char *volume, struct vg_volume_status *st,

@@ -72,14 +72,15 @@ int vg_members_parse(const char *buf, size_t len, struct vg_members *m, struct v
 			continue;
 		if (strlen(line) != n)
 			return vg_error_set(e, EINVAL, "members line %u: NUL byte", lineno);
-		for (char *t = strtok_r(line, ":", &save); t && k < 4; t = strtok_r(NULL, ":", &save))
+		for (char *t = strtok_r(line, ":", &save); t && k < 4;
+		     t = strtok_r(NULL, ":", &save))
 			f[k++] = t;
 		if (k != 4 || strtok_r(NULL, ":", &save) || !vg_name_valid(f[0]) ||
 		    (strcmp(f[1], "rw") != 0 && strcmp(f[1], "ro") != 0) ||
 		    vg_parse_u64(f[2], UINT32_MAX - 1, &uid) < 0 ||
 		    vg_parse_u64(f[3], UINT32_MAX - 1, &gid) < 0)
-			return vg_error_set(e, EINVAL, "members line %u: expected NAME:rw|ro:UID:GID",
-					    lineno);
+			return vg_error_set(e, EINVAL,
+					    "members line %u: expected NAME:rw|ro:UID:GID", lineno);
 		if (vg_members_find(m, f[0]))
 			return vg_error_set(e, EINVAL, "members line %u: '%s' listed twice", lineno,
 					    f[0]);

@@ -184,16 +184,17 @@ static void empty_drop_capabilities(void **state)
 
 static void long_volume_name(void **state)
 {
-	/* Docker's anonymous volumes have 64-hex-digit names: longer than inih's 50-byte section. */
+	/* Docker's anonymous volumes have 64-hex-digit names: longer than inih's 50-byte section.
+	 */
 	static const char text[] =
-		"[volume \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"]\n"
-		"members = web\n";
+	    "[volume \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"]\n"
+	    "members = web\n";
 	struct vg_config c;
 	struct vg_error e;
 
 	assert_int_equal(parse(&c, text, &e), 0);
 	assert_non_null(vg_config_find_volume(
-		&c, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+	    &c, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
 	vg_config_free(&c);
 }
 
@@ -231,7 +232,8 @@ static void errors(void **state)
 	expect_error("[paths]\ndocker_rot = /x\n", "t.conf:2:", "docker_rot", "unknown key", NULL);
 	expect_error("[ranges]\n\npool_start = 12x\n", "t.conf:3:", "pool_start", "not a number",
 		     NULL);
-	expect_error("[ranges]\nrange_size = -1\n", "t.conf:2:", "range_size", "not a number", NULL);
+	expect_error("[ranges]\nrange_size = -1\n", "t.conf:2:", "range_size", "not a number",
+		     NULL);
 	expect_error("[ranges]\nrange_size =\n", "t.conf:2:", "range_size", NULL);
 	expect_error("[ranges]\npool_end = 4294967296\n", "t.conf:2:", "pool_end", "out of range",
 		     NULL);
@@ -239,24 +241,24 @@ static void errors(void **state)
 		     "out of range", NULL);
 	expect_error("[policy]\ndeny_privileged = maybe\n", "t.conf:2:", "deny_privileged",
 		     "not a boolean", NULL);
-	expect_error("[policy]\ndrop_capabilities = CAP_CHOWN, CAP_BOGUS\n", "t.conf:2:",
-		     "drop_capabilities", "CAP_BOGUS", "capability", NULL);
-	expect_error("[paths]\nstate_dir = relative/dir\n", "t.conf:2:", "state_dir",
-		     "absolute", NULL);
+	expect_error("[policy]\ndrop_capabilities = CAP_CHOWN, CAP_BOGUS\n",
+		     "t.conf:2:", "drop_capabilities", "CAP_BOGUS", "capability", NULL);
+	expect_error("[paths]\nstate_dir = relative/dir\n", "t.conf:2:", "state_dir", "absolute",
+		     NULL);
 	expect_error("[policy]\nsensitive_paths = /a, b\n", "t.conf:2:", "sensitive_paths",
 		     "absolute", NULL);
-	expect_error("[policy]\nextra_sensitive_paths = x\n", "t.conf:2:",
-		     "extra_sensitive_paths", NULL);
+	expect_error("[policy]\nextra_sensitive_paths = x\n", "t.conf:2:", "extra_sensitive_paths",
+		     NULL);
 	expect_error("[paths]\nno equals sign\n", "t.conf:2:", "syntax", NULL);
 	expect_error("[paths\n", "t.conf:1:", NULL);
 	expect_error("key = before section\n", "t.conf:1:", NULL);
 	/* A key twice, a section twice, a continuation of a single value. */
-	expect_error("[paths]\nstate_dir = /a\nstate_dir = /b\n", "t.conf:3:", "state_dir",
-		     "twice", "line 2", NULL);
-	expect_error("[policy]\nsensitive_paths = /a\nsensitive_paths = /b\n", "t.conf:3:",
-		     "twice", NULL);
-	expect_error("[volume \"v\"]\nmembers = a\n[volume \"v\"]\nmembers = b\n", "t.conf:3:",
-		     "declared twice", "line 1", NULL);
+	expect_error("[paths]\nstate_dir = /a\nstate_dir = /b\n", "t.conf:3:", "state_dir", "twice",
+		     "line 2", NULL);
+	expect_error("[policy]\nsensitive_paths = /a\nsensitive_paths = /b\n", "t.conf:3:", "twice",
+		     NULL);
+	expect_error("[volume \"v\"]\nmembers = a\n[volume \"v\"]\nmembers = b\n",
+		     "t.conf:3:", "declared twice", "line 1", NULL);
 	expect_error("[paths]\nstate_dir = /a\n  /b\n", "t.conf:3:", "state_dir", "continuation",
 		     NULL);
 }
@@ -269,8 +271,8 @@ static void range_errors(void **state)
 	/* A pool smaller than one range. */
 	expect_error("[ranges]\npool_start = 131072\npool_end = 196606\n", "t.conf:", "pool_end",
 		     "smaller than one range", NULL);
-	expect_error("[ranges]\npool_start = 1073741824\npool_end = 1073741823\n", "t.conf:",
-		     "smaller than one range", NULL);
+	expect_error("[ranges]\npool_start = 1073741824\npool_end = 1073741823\n",
+		     "t.conf:", "smaller than one range", NULL);
 	/* A pool in the system IDs. */
 	expect_error("[ranges]\npool_start = 0\n", "t.conf:2:", "pool_start", "0..65535", NULL);
 	expect_error("[ranges]\npool_start = 65535\nrange_size = 1\n", "t.conf:2:", "pool_start",
