@@ -352,6 +352,65 @@ static void first_error_wins(void **state)
 	expect_error("[paths]\nbogus = 1\n[ranges]\npool_start = x\n", "t.conf:2:", "bogus", NULL);
 }
 
+/*
+ * conf/volguard.conf shows every default as "#key = value" (and "#\t" continuation lines):
+ * uncommented, it must give exactly the built-in defaults, so the file cannot drift.
+ */
+static void shipped_conf_is_true(void **state)
+{
+	const char *top = getenv("VG_TOP");
+	char path[4096], line[1024];
+	char *text = NULL;
+	size_t size = 0;
+	FILE *in, *out;
+	struct vg_config c, d;
+	struct vg_error e;
+	unsigned keys = 0;
+
+	snprintf(path, sizeof(path), "%s/conf/volguard.conf", top ? top : ".");
+	in = fopen(path, "re");
+	if (!in)
+		fail_msg("cannot open %s (run from the top directory or set VG_TOP)", path);
+	out = open_memstream(&text, &size);
+	assert_non_null(out);
+	while (fgets(line, sizeof(line), in)) {
+		bool setting =
+		    line[0] == '#' && line[1] != ' ' && line[1] != '#' && line[1] != '\n';
+		fputs(setting ? line + 1 : line, out);
+		keys += setting && line[1] != '\t' && line[1] != '[';
+	}
+	fclose(in);
+	fclose(out);
+	assert_int_equal(keys, 17); /* 6 paths, 3 ranges, 7 policy, members */
+	assert_int_equal(parse(&c, text, &e), 0);
+	vg_config_init(&d);
+	assert_int_equal(vg_config_parse_string(&d, "", "defaults", &e), 0);
+	assert_string_equal(c.docker_root, d.docker_root);
+	assert_string_equal(c.volumes_root, d.volumes_root);
+	assert_string_equal(c.state_dir, d.state_dir);
+	assert_string_equal(c.runtime, d.runtime);
+	assert_string_equal(c.subuid_file, d.subuid_file);
+	assert_string_equal(c.subgid_file, d.subgid_file);
+	assert_int_equal(c.pool_start, d.pool_start);
+	assert_int_equal(c.pool_end, d.pool_end);
+	assert_int_equal(c.range_size, d.range_size);
+	assert_int_equal(vg_strv_length(c.sensitive_paths), vg_strv_length(d.sensitive_paths));
+	for (size_t i = 0; d.sensitive_paths[i]; i++)
+		assert_string_equal(c.sensitive_paths[i], d.sensitive_paths[i]);
+	assert_int_equal(c.allow_readonly_sensitive, d.allow_readonly_sensitive);
+	assert_int_equal(c.deny_privileged, d.deny_privileged);
+	assert_int_equal(c.drop_capabilities, d.drop_capabilities);
+	assert_int_equal(c.strict_membership, d.strict_membership);
+	/* The examples of keys whose default is empty, and the volume example, parse. */
+	assert_int_equal(vg_strv_length(c.extra_sensitive_paths), 1);
+	assert_int_equal(vg_strv_length(c.isolation_exempt), 1);
+	assert_int_equal(c.n_volumes, 1);
+	assert_int_equal(c.volumes[0].n_members, 2);
+	vg_config_free(&c);
+	vg_config_free(&d);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +428,7 @@ int main(void)
 		cmocka_unit_test(line_too_long),
 		cmocka_unit_test(huge_line),
 		cmocka_unit_test(first_error_wins),
+		cmocka_unit_test(shipped_conf_is_true),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
