@@ -43,6 +43,7 @@ struct vg_policy_ctx {
 	struct vg_socket *socks;
 	char **sock_paths;
 	size_t n_socks;
+	char *volumes_root; /* c->volumes_root, or <docker_root>/volumes */
 	struct vg_docker_dir volumes, containers;
 	const char *mountinfo;
 	struct libmnt_table *mnt_table;

@@ -168,7 +168,13 @@ static void ctx_init(struct vg_policy_ctx *x, const struct vg_config *c,
 	/* Docker's own directory is sensitive wherever the config puts it. */
 	if (c->docker_root)
 		sens_add(x, c->docker_root);
-	docker_dir(x, c->volumes_root, &x->volumes);
+	/* vg_config_load fills volumes_root; a bare vg_config_init leaves it to docker_root. */
+	x->volumes_root = c->volumes_root ? vg_strdup(c->volumes_root)
+			  : c->docker_root ? vg_asprintf("%s/volumes", c->docker_root)
+					   : NULL;
+	docker_dir(x, x->volumes_root, &x->volumes);
+	if (x->volumes_root) /* it may lie outside docker_root: every volume is below it */
+		sens_add(x, x->volumes_root);
 	{
 		_cleanup_free_ char *d = c->docker_root ? vg_asprintf("%s/containers", c->docker_root)
 							: NULL;
@@ -214,6 +220,7 @@ static void ctx_free(struct vg_policy_ctx *x)
 	}
 	free(x->socks);
 	free(x->sock_paths);
+	free(x->volumes_root);
 	free(x->volumes.anc);
 	free(x->containers.anc);
 	if (x->mnt_table)

@@ -341,6 +341,16 @@ static void readonly_config(void **state)
 	m->driver = vg_strdup("rexray");
 	judge(&ct, NULL, VG_WARN, "volume-driver");
 	vg_container_free(&ct);
+
+	/* A bare vg_config_init has no volumes_root: it is docker_root/volumes. */
+	char *saved = C.volumes_root;
+	C.volumes_root = NULL;
+	m = vg_container_add_mount(&ct);
+	m->kind = VG_MOUNT_VOLUME;
+	m->source = vg_strdup("bv");
+	judge(&ct, NULL, VG_DENY, "sensitive-writable"); /* bv's options bind etc */
+	C.volumes_root = saved;
+	vg_container_free(&ct);
 }
 
 int main(void)
