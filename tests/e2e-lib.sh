@@ -191,7 +191,7 @@ e2e_dockerd_stop() {
 e2e_pids_mentioning() { # PIDs whose command line contains $1
 	local f
 	for f in /proc/[0-9]*/cmdline; do
-		if tr '\0' ' ' <"$f" 2>/dev/null | grep -qF -- "$1"; then
+		if { tr "\\0" " " <"$f"; } 2>/dev/null | grep -qF -- "$1"; then
 			f=${f#/proc/}
 			echo "${f%/cmdline}"
 		fi
