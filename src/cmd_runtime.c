@@ -35,9 +35,9 @@
 #include "cmd.h"
 #include "config.h"
 #include "policy.h"
+#include "prepare.h"
 #include "registry.h"
 #include "spec.h"
-#include "volume.h"
 
 #define ISOLATION_LABEL "volguard.isolation"
 
@@ -487,8 +487,7 @@ struct create_ctx {
 	struct vg_container docker; /* Docker's files: name, labels, volume names */
 	bool is_docker;
 	const char *name;
-	char **volumes;  /* named volumes mounted: "NAME", parallel to ro[] */
-	bool *ro;
+	struct vg_mounted_volumes vols;
 	struct vg_spec_user user;
 };
 
@@ -499,8 +498,7 @@ static void create_ctx_free(struct create_ctx *x)
 	json_decref(x->spec);
 	vg_container_free(&x->oci);
 	vg_container_free(&x->docker);
-	vg_strv_free(x->volumes);
-	free(x->ro);
+	vg_mounted_volumes_free(&x->vols);
 	vg_spec_user_free(&x->user);
 	vg_config_free(&x->c);
 }
@@ -557,90 +555,23 @@ static int judge(struct create_ctx *x, const struct vg_container *ct, struct vg_
 	return r;
 }
 
-/* "<volumes_root>/NAME/_data" -> NAME, or NULL. */
-static char *volume_of_source(const char *vroot, const char *src)
-{
-	size_t n = strlen(vroot);
-	const char *name, *end;
-
-	while (n > 1 && vroot[n - 1] == '/')
-		n--;
-	if (!src || strncmp(src, vroot, n) != 0 || src[n] != '/')
-		return NULL;
-	name = src + n + 1;
-	end = strchr(name, '/');
-	if (!end || strcmp(end, "/_data") != 0)
-		return NULL;
-	_cleanup_free_ char *v = strndup(name, (size_t)(end - name));
-	return v && vg_name_valid(v) ? TAKE_PTR(v) : NULL;
-}
-
-/* The named volumes the container mounts: every bind of <volumes_root>/NAME/_data in the
+/* The named volumes the container mounts are the binds of <volumes_root>/NAME/_data in the
  * spec; each volume Docker's files name must be one of them (else it is not a local volume
- * volguard can prepare). */
+ * volguard can prepare). Membership is checked here, before anything changes. */
 static int find_volumes(struct create_ctx *x, struct vg_error *e)
 {
-	for (size_t i = 0; i < x->oci.n_mounts; i++) {
-		const struct vg_mount *m = &x->oci.mounts[i];
-		_cleanup_free_ char *v = NULL;
-		size_t k;
-
-		if (m->kind != VG_MOUNT_BIND || !(v = volume_of_source(x->c.volumes_root, m->source)))
-			continue;
-		for (k = 0; x->volumes && x->volumes[k]; k++)
-			if (strcmp(x->volumes[k], v) == 0)
-				break;
-		if (!x->volumes || !x->volumes[k]) {
-			vg_strv_push(&x->volumes, v);
-			x->ro = vg_reallocarray(x->ro, k + 1, sizeof(bool));
-			x->ro[k] = m->readonly;
-		} else {
-			x->ro[k] = x->ro[k] && m->readonly; /* rw anywhere makes it rw */
-		}
-	}
+	vg_mounted_volumes_find(&x->c, &x->oci, &x->vols);
 	for (size_t i = 0; i < x->docker.n_mounts; i++) {
 		const struct vg_mount *d = &x->docker.mounts[i];
-		bool found = false;
 
-		if (d->kind != VG_MOUNT_VOLUME)
-			continue;
-		for (size_t j = 0; j < x->oci.n_mounts && !found; j++) {
-			_cleanup_free_ char *v =
-				volume_of_source(x->c.volumes_root, x->oci.mounts[j].source);
-			found = v && d->source && strcmp(v, d->source) == 0;
-		}
-		if (!found)
+		if (d->kind == VG_MOUNT_VOLUME && !(d->source && vg_mounted_volumes_has(&x->vols, d->source)))
 			return vg_error_set(e, VG_EREFUSED,
 					    "container %s: volume '%s' (%s) is not a local volume under "
 					    "%s; volguard cannot isolate it",
 					    x->name, d->source ? d->source : "?",
 					    d->destination ? d->destination : "?", x->c.volumes_root);
 	}
-	return 0;
-}
-
-/* strict_membership, checked before anything is allocated (vg_volume_prepare checks it too). */
-static int check_membership(struct create_ctx *x, struct vg_error *e)
-{
-	for (size_t i = 0; x->volumes && x->volumes[i]; i++) {
-		const struct vg_volume_decl *d = vg_config_find_volume(&x->c, x->volumes[i]);
-		bool member = false;
-
-		if (!d)
-			continue;
-		for (size_t k = 0; k < d->n_members; k++)
-			if (strcmp(d->members[k].name, x->name) == 0) {
-				member = true;
-				x->ro[i] = x->ro[i] || d->members[k].ro;
-			}
-		if (!member && x->c.strict_membership)
-			return vg_error_set(e, VG_EREFUSED,
-					    "container %s is not a member of volume '%s' (declared "
-					    "in %s:%u, strict_membership = yes)",
-					    x->name, x->volumes[i], x->c.path ? x->c.path : "config",
-					    d->line);
-	}
-	return 0;
+	return vg_mounted_volumes_check(&x->c, &x->vols, x->name, e);
 }
 
 /* Returns 1 when the container opted out (and may), 0 when it is isolated. */
@@ -692,10 +623,8 @@ static int isolate(struct create_ctx *x, uint64_t *ret_start, struct vg_error *e
 	}
 	shift = (struct vg_spec_shift){ .start = rg->start, .count = rg->count,
 					.drop_caps = x->c.drop_capabilities };
-	for (size_t i = 0; x->volumes && x->volumes[i] && r >= 0; i++)
-		r = vg_volume_prepare(&x->c, x->volumes[i], x->name, x->ro[i],
-				      (uint32_t)(rg->start + x->user.uid),
-				      (uint32_t)(rg->start + x->user.gid), e);
+	r = vg_mounted_volumes_prepare(&x->c, &x->vols, x->name, (uint32_t)(rg->start + x->user.uid),
+				       (uint32_t)(rg->start + x->user.gid), e);
 	if (r >= 0)
 		r = vg_spec_apply_shift(x->spec, &shift, e);
 	if (r >= 0)
@@ -729,8 +658,6 @@ static int do_create(struct runc_args *a)
 		r = exempt = check_opt_out(&x, &e);
 	if (r >= 0 && !exempt)
 		r = find_volumes(&x, &e);
-	if (r >= 0 && !exempt)
-		r = check_membership(&x, &e);
 	/* Acts. */
 	if (r >= 0 && !exempt)
 		r = isolate(&x, &start, &e);
