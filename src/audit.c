@@ -495,7 +495,7 @@ char *vg_audit_to_text(const struct vg_audit *a, bool colour)
 			fprintf(f, "%s%s%s%s%s", colour ? C_BOLD : "", kind_names[x->kind],
 				x->kind == VG_SUBJ_HOST ? "" : " ",
 				x->kind == VG_SUBJ_HOST ? "" : x->subject, colour ? C_RESET : "");
-			if (x->subject_id)
+			if (x->subject_id && strcmp(x->subject_id, x->subject) != 0)
 				fprintf(f, " (%.12s)", x->subject_id);
 			fputc('\n', f);
 		}

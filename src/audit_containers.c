@@ -90,6 +90,7 @@ static void index_one(struct audit_ctx *x, int containers_fd, const char *dir)
 			"%s/containers/%s is %s; the container was not audited", x->c->docker_root, dir,
 			errno == ELOOP || errno == ENOTDIR ? "a symbolic link or not a directory"
 							   : strerror(errno));
+		audit_ev(f, "path", "%s/containers/%s", x->c->docker_root, dir);
 		audit_remedy(f, "ls -l %s/containers/%s", x->c->docker_root, dir);
 		return;
 	}
@@ -190,12 +191,7 @@ static void judge_isolation(struct audit_ctx *x, struct audit_ct *ct)
 	ct->exempt = off && ct->name && vg_config_is_exempt(x->c, ct->name);
 	ct->through_volguard = ct->runtime ? vg_strv_contains(x->vg_runtimes, ct->runtime)
 					   : x->vg_default;
-	if (ct->exempt) {
-		f = audit_add(x, "VG-ISO-004", VG_SUBJ_CONTAINER, name, ct->id,
-			      "container opts out of isolation (label volguard.isolation=off, "
-			      "allowed by isolation_exempt)");
-		audit_ev(f, "label", "volguard.isolation=off");
-	} else if (x->vg_policy && !ct->through_volguard) {
+	if (!ct->exempt && x->vg_policy && !ct->through_volguard) {
 		f = audit_add(x, "VG-ISO-003", VG_SUBJ_CONTAINER, name, ct->id,
 			      "container was created with runtime '%s', not volguard: its mounts "
 			      "and user were never checked",
@@ -206,27 +202,34 @@ static void judge_isolation(struct audit_ctx *x, struct audit_ct *ct)
 				"without --runtime=%s)",
 			     name, x->vg_runtimes[0], ct->runtime ? ct->runtime : "runc");
 	}
-	if (!uid_known)
-		return;
-	if (ct->through_volguard && !ct->exempt) {
+	if (uid_known && ct->through_volguard && !ct->exempt) {
 		const struct vg_range *rg = ct->name ? vg_registry_find(&x->reg, ct->name) : NULL;
 		if (rg && uid < rg->count) {
 			ct->principal = rg->start + uid;
 			ct->principal_how = "volguard range";
 			ct->has_principal = true;
 		}
-	} else if (userns) {
+	} else if (uid_known && userns) {
 		if (uid < x->remap.v[0].last - x->remap.v[0].first + 1) {
 			ct->principal = x->remap.v[0].first + uid;
 			ct->principal_how = "userns-remap";
 			ct->has_principal = true;
 		}
-	} else {
+	} else if (uid_known) {
 		ct->principal = uid;
 		ct->principal_how = "no user namespace";
 		ct->has_principal = true;
 	}
-	if (ct->has_principal && ct->principal == 0) {
+	if (ct->exempt) {
+		/* The admin allowed it (isolation_exempt): say what it means, do not fail on it. */
+		f = audit_add(x, "VG-ISO-004", VG_SUBJ_CONTAINER, name, ct->id,
+			      "container opts out of isolation (label volguard.isolation=off, allowed "
+			      "by isolation_exempt)%s",
+			      ct->has_principal && ct->principal == 0 ? ": it runs as host root" : "");
+		audit_ev(f, "label", "volguard.isolation=off");
+		if (ct->has_principal)
+			audit_ev(f, "host_uid", "%llu", (unsigned long long)ct->principal);
+	} else if (ct->has_principal && ct->principal == 0) {
 		f = audit_add(x, "VG-ISO-001", VG_SUBJ_CONTAINER, name, ct->id,
 			      "container runs as host root: UID 0 without a user namespace%s",
 			      ct->through_volguard ? "" : " or a volguard range");

@@ -378,8 +378,10 @@ static void load_subids(struct audit_ctx *x, const char *file, struct vg_interva
 	audit_remedy(f, "edit %s", file);
 }
 
+/* Users and groups whose IDs fall in a range: one finding per range, with examples. */
 static void check_nss(struct audit_ctx *x)
 {
+	char ***hits = vg_malloc0((x->reg.n + 1) * sizeof(*hits));
 	struct passwd *pw;
 	struct group *gr;
 
@@ -387,14 +389,9 @@ static void check_nss(struct audit_ctx *x)
 	while ((pw = getpwent())) {
 		struct vg_range *rg = vg_registry_find_id(&x->reg, pw->pw_uid);
 		if (rg) {
-			struct vg_audit_finding *f = audit_add(
-				x, "VG-RANGE-003", VG_SUBJ_RANGE, rg->name, NULL,
-				"range of '%s' contains UID %u of user '%s': the container acts as that "
-				"user on the host",
-				rg->name, (unsigned)pw->pw_uid, pw->pw_name);
-			audit_ev(f, "uid", "%u", (unsigned)pw->pw_uid);
-			audit_remedy(f, "docker rm -f %s && volguard release %s && volguard alloc %s",
-				     rg->name, rg->name, rg->name);
+			_cleanup_free_ char *h = vg_asprintf("user %s (%u)", pw->pw_name,
+							     (unsigned)pw->pw_uid);
+			vg_strv_push(&hits[rg - x->reg.ranges], h);
 		}
 	}
 	endpwent();
@@ -402,17 +399,40 @@ static void check_nss(struct audit_ctx *x)
 	while ((gr = getgrent())) {
 		struct vg_range *rg = vg_registry_find_id(&x->reg, gr->gr_gid);
 		if (rg) {
-			struct vg_audit_finding *f = audit_add(
-				x, "VG-RANGE-003", VG_SUBJ_RANGE, rg->name, NULL,
-				"range of '%s' contains GID %u of group '%s': the container acts as "
-				"that group on the host",
-				rg->name, (unsigned)gr->gr_gid, gr->gr_name);
-			audit_ev(f, "gid", "%u", (unsigned)gr->gr_gid);
-			audit_remedy(f, "docker rm -f %s && volguard release %s && volguard alloc %s",
-				     rg->name, rg->name, rg->name);
+			_cleanup_free_ char *h = vg_asprintf("group %s (%u)", gr->gr_name,
+							     (unsigned)gr->gr_gid);
+			vg_strv_push(&hits[rg - x->reg.ranges], h);
 		}
 	}
 	endgrent();
+	for (size_t i = 0; i < x->reg.n; i++) {
+		const struct vg_range *rg = &x->reg.ranges[i];
+		size_t n = vg_strv_length(hits[i]);
+		struct vg_audit_finding *f;
+
+		if (n == 0)
+			continue;
+		f = audit_add(x, "VG-RANGE-003", VG_SUBJ_RANGE, rg->name, NULL,
+			      "range of '%s' contains the IDs of %zu existing user(s) or group(s), "
+			      "first %s: the container acts as them on the host",
+			      rg->name, n, hits[i][0]);
+		audit_ev(f, "range", "%llu-%llu", (unsigned long long)rg->start,
+			 (unsigned long long)rg_last(rg));
+		for (size_t k = 0; k < n && k < 3; k++)
+			audit_ev(f, k == 0 ? "id" : k == 1 ? "id2" : "id3", "%s", hits[i][k]);
+		audit_remedy(f, "docker rm -f %s && volguard release %s && volguard alloc %s",
+			     rg->name, rg->name, rg->name);
+		vg_strv_free(hits[i]);
+	}
+	free(hits);
+}
+
+static bool has_container(const struct audit_ctx *x, const char *name)
+{
+	for (size_t i = 0; i < x->n_cts; i++)
+		if (x->cts[i].name && strcmp(x->cts[i].name, name) == 0)
+			return true;
+	return false;
 }
 
 static bool used_by_volume(const struct audit_ctx *x, const char *name)
@@ -496,18 +516,21 @@ void audit_ranges(struct audit_ctx *x)
 			      c->subuid_file);
 		if (rg->start < c->pool_start || rg_last(rg) > c->pool_end ||
 		    rg->start % c->range_size != 0 || rg->count % c->range_size != 0) {
+			bool outside = rg->start < c->pool_start || rg_last(rg) > c->pool_end;
 			f = audit_add(x, "VG-RANGE-009", VG_SUBJ_RANGE, rg->name, NULL,
-				      "range of '%s' (%llu-%llu) is outside the pool %llu-%llu or not "
-				      "aligned to range_size %llu: host IDs no longer name their "
+				      "range of '%s' (%llu-%llu) is %s: host IDs no longer name their "
 				      "container",
 				      rg->name, (unsigned long long)rg->start,
-				      (unsigned long long)rg_last(rg), (unsigned long long)c->pool_start,
-				      (unsigned long long)c->pool_end, (unsigned long long)c->range_size);
+				      (unsigned long long)rg_last(rg),
+				      outside ? "outside the pool" : "not aligned to range_size");
+			audit_ev(f, "pool", "%llu-%llu", (unsigned long long)c->pool_start,
+				 (unsigned long long)c->pool_end);
+			audit_ev(f, "range_size", "%llu", (unsigned long long)c->range_size);
 			audit_ev(f, "line", "%u", rg->line);
 			audit_remedy(f, "docker rm -f %s && volguard release %s && volguard alloc %s",
 				     rg->name, rg->name, rg->name);
 		}
-		if (!audit_find_ct(x, rg->name) && !used_by_volume(x, rg->name)) {
+		if (!has_container(x, rg->name) && !used_by_volume(x, rg->name)) {
 			const char *cid = vg_range_get_meta(rg, "container");
 			f = audit_add(x, "VG-RANGE-005", VG_SUBJ_RANGE, rg->name, NULL,
 				      "range of '%s' is used by no container and no volume",

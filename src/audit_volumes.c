@@ -359,7 +359,9 @@ static void check_data(struct audit_ctx *x, const struct audit_vol *v, int data_
 
 	if (fstat(data_fd, &sb) < 0)
 		return;
-	if (sb.st_uid != want_uid || sb.st_gid != want_gid || (sb.st_mode & 07777) != want_mode) {
+	/* With an ACL the group bits show the mask, which VG-VOL-004 judges. */
+	if (sb.st_uid != want_uid || sb.st_gid != want_gid ||
+	    (sb.st_mode & (shared ? 07707 : 07777)) != (want_mode & (shared ? 07707 : 07777))) {
 		f = audit_add(x, "VG-VOL-001", VG_SUBJ_VOLUME, v->name, NULL,
 			      "%s is %u:%u mode %04o, the policy for a %s volume is %u:%u mode %04o",
 			      path, (unsigned)sb.st_uid, (unsigned)sb.st_gid,
