@@ -458,6 +458,9 @@ static void check_tree(struct audit_ctx *x, const struct audit_vol *v, int data_
 			audit_ev(f, i == 0 ? "example" : i == 1 ? "example2" : "example3", "%s",
 				 w.examples[i]);
 		audit_ev(f, "examined", "%zu%s", w.seen, x->o->deep ? "" : " (sample; --deep for all)");
+		if (w.incomplete)
+			audit_ev(f, "incomplete", "some entries could not be read or changed during "
+						  "the walk");
 		audit_remedy(f, "volguard fix %s", v->name);
 	}
 	for (size_t i = 0; i < WALK_EXAMPLES; i++)
