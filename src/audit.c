@@ -43,10 +43,15 @@ const struct vg_audit_check vg_audit_catalogue[] = {
 	{ "VG-ISO-005", VG_SEV_MEDIUM, "containers share one userns-remap range" },
 	{ "VG-MOUNT-001", VG_SEV_CRITICAL, "writable mount of a sensitive host path" },
 	{ "VG-MOUNT-002", VG_SEV_CRITICAL, "container-runtime socket mounted" },
-	{ "VG-MOUNT-003", VG_SEV_HIGH, "volume whose options bind a sensitive host path" },
-	{ "VG-MOUNT-004", VG_SEV_HIGH, "--volumes-from inherits a refused mount" },
+	{ "VG-MOUNT-003", VG_SEV_CRITICAL, "bind volume (opts.json) of a sensitive host path" },
+	{ "VG-MOUNT-004", VG_SEV_HIGH, "--volumes-from: inherited or uncheckable mount" },
 	{ "VG-MOUNT-005", VG_SEV_MEDIUM, "read-only mount of a sensitive host path" },
 	{ "VG-MOUNT-006", VG_SEV_MEDIUM, "shared mount propagation" },
+	{ "VG-MOUNT-007", VG_SEV_MEDIUM, "bind of a volume's _data bypasses the volume" },
+	{ "VG-MOUNT-008", VG_SEV_HIGH, "mount reaches into another process's root" },
+	{ "VG-MOUNT-009", VG_SEV_MEDIUM, "read-only bind with writable submounts" },
+	{ "VG-MOUNT-010", VG_SEV_HIGH, "mount source cannot be resolved safely" },
+	{ "VG-MOUNT-011", VG_SEV_MEDIUM, "volume driver whose target cannot be checked" },
 	{ "VG-MOUNT-099", VG_SEV_MEDIUM, "other mount-check rule (named in the evidence)" },
 	{ "VG-PRIV-001", VG_SEV_CRITICAL, "privileged container" },
 	{ "VG-PRIV-002", VG_SEV_HIGH, "host namespace shared" },
@@ -95,10 +100,10 @@ static bool ct_matches(const struct audit_ct *ct, const char *want)
 {
 	size_t n = strlen(want);
 
-	if (ct->name && strcmp(ct->name, want) == 0)
+	if (ct->ct.name && strcmp(ct->ct.name, want) == 0)
 		return true;
 	/* An ID or an ID prefix of at least 4 characters, as docker accepts. */
-	return ct->id && n >= 4 && strncmp(ct->id, want, n) == 0;
+	return ct->ct.id && n >= 4 && strncmp(ct->ct.id, want, n) == 0;
 }
 
 const struct audit_ct *audit_find_ct(const struct audit_ctx *x, const char *name_or_id)
@@ -124,15 +129,15 @@ bool audit_in_scope(const struct audit_ctx *x, enum vg_subject_kind kind, const 
 		return false;
 	case VG_SUBJ_RANGE:
 		return o->container && name &&
-		       (strcmp(name, o->container) == 0 || (want && want->name &&
-							     strcmp(name, want->name) == 0));
+		       (strcmp(name, o->container) == 0 ||
+			(want && want->ct.name && strcmp(name, want->ct.name) == 0));
 	case VG_SUBJ_CONTAINER:
 		if (!o->container)
 			return false;
 		if (name && strcmp(name, o->container) == 0)
 			return true;
-		return want && ((id && want->id && strcmp(id, want->id) == 0) ||
-				(name && want->name && strcmp(name, want->name) == 0));
+		return want && ((id && want->ct.id && strcmp(id, want->ct.id) == 0) ||
+				(name && want->ct.name && strcmp(name, want->ct.name) == 0));
 	case VG_SUBJ_VOLUME:
 		if (o->volume && name && strcmp(name, o->volume) == 0)
 			return true;

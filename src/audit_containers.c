@@ -5,34 +5,49 @@
  * containers: who runs as host root, who bypasses volguard, who shares a host UID.
  */
 #include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "adapters.h"
 #include "audit_int.h"
 #include "cleanup.h"
-
-#define CONTAINER_JSON_MAX (16 * 1024 * 1024)
 
 void audit_ct_free(struct audit_ct *ct)
 {
 	free(ct->dir);
-	free(ct->id);
-	free(ct->name);
-	free(ct->user);
-	free(ct->runtime);
-	free(ct->userns_mode);
+	vg_container_free(&ct->ct);
 	vg_strv_free(ct->volumes);
-	vg_strv_free(ct->labels);
 	memset(ct, 0, sizeof(*ct));
 }
 
-static char *dup_str(json_t *j)
+static const char *ct_label(const struct audit_ct *ct)
 {
-	const char *s = json_string_value(j);
-	return s && *s ? vg_strdup(s) : NULL;
+	return ct->ct.name ? ct->ct.name : ct->dir;
+}
+
+static void unusable(struct audit_ctx *x, const struct audit_ct *ct, const char *path,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void unusable(struct audit_ctx *x, const struct audit_ct *ct, const char *path,
+		     const char *fmt, ...)
+{
+	_cleanup_free_ char *why = NULL;
+	struct vg_audit_finding *f;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&why, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	f = audit_add(x, "VG-CONT-001", VG_SUBJ_CONTAINER, ct_label(ct), ct->ct.id,
+		      "%s; the container was not audited", why);
+	audit_ev(f, "path", "%s", path);
+	audit_remedy(f, "docker rm -f %s (Docker cannot use it either), or restore %s from a backup",
+		     ct_label(ct), path);
 }
 
 /* Read and parse one of the container's files; a finding and NULL when it is unusable. */
@@ -40,93 +55,77 @@ static json_t *load_json(struct audit_ctx *x, int dfd, const struct audit_ct *ct
 			 const char *file)
 {
 	_cleanup_free_ char *buf = NULL, *path = NULL;
-	struct vg_audit_finding *f;
 	json_error_t je;
 	json_t *j;
 	size_t len;
 	int r;
 
-	r = audit_read_file(dfd, file, CONTAINER_JSON_MAX, &buf, &len, NULL);
-	if (r >= 0) {
-		j = json_loadb(buf, len, 0, &je);
-		if (j && json_is_object(j))
-			return j;
-		json_decref(j);
-	}
 	path = vg_asprintf("%s/containers/%s/%s", x->c->docker_root, ct->dir, file);
-	if (r < 0)
-		f = audit_add(x, "VG-CONT-001", VG_SUBJ_CONTAINER, ct->name ? ct->name : ct->dir,
-			      ct->dir, "cannot read %s: %s; the container was not audited", path,
-			      r == -EINVAL  ? "not a regular file"
-			      : r == -EFBIG ? "larger than 16 MiB"
-					    : strerror(-r));
-	else
-		f = audit_add(x, "VG-CONT-001", VG_SUBJ_CONTAINER, ct->name ? ct->name : ct->dir,
-			      ct->dir, "%s:%d: %s; the container was not audited", path,
-			      j ? 1 : je.line, j ? "not a JSON object" : je.text);
-	audit_ev(f, "path", "%s", path);
-	audit_remedy(f, "docker rm -f %s (Docker cannot use it either), or restore %s from a backup",
-		     ct->name ? ct->name : ct->dir, path);
-	return NULL;
+	r = audit_read_file(dfd, file, VG_JSON_MAX_SIZE, &buf, &len, NULL);
+	if (r < 0) {
+		unusable(x, ct, path, "cannot read %s: %s", path,
+			 r == -EINVAL  ? "not a regular file"
+			 : r == -EFBIG ? "too large"
+				       : strerror(-r));
+		return NULL;
+	}
+	j = json_loadb(buf, len, 0, &je);
+	if (!j || !json_is_object(j)) {
+		unusable(x, ct, path, "%s:%d: %s", path, j ? 1 : je.line,
+			 j ? "not a JSON object" : je.text);
+		json_decref(j);
+		return NULL;
+	}
+	return j;
 }
 
 static void index_one(struct audit_ctx *x, int containers_fd, const char *dir)
 {
 	_cleanup_close_ int dfd = -1;
 	_cleanup_json_ json_t *cfg = NULL, *host = NULL;
+	struct vg_error e = { 0 };
 	struct audit_ct *ct;
-	const char *key;
-	json_t *v;
 
 	x->cts = vg_reallocarray(x->cts, x->n_cts + 1, sizeof(*x->cts));
 	ct = &x->cts[x->n_cts++];
 	memset(ct, 0, sizeof(*ct));
 	ct->dir = vg_strdup(dir);
-	ct->id = vg_strdup(dir);
 	dfd = openat(containers_fd, dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0) {
-		struct vg_audit_finding *f = audit_add(
-			x, "VG-CONT-001", VG_SUBJ_CONTAINER, dir, dir,
-			"%s/containers/%s is %s; the container was not audited", x->c->docker_root, dir,
-			errno == ELOOP || errno == ENOTDIR ? "a symbolic link or not a directory"
-							   : strerror(errno));
-		audit_ev(f, "path", "%s/containers/%s", x->c->docker_root, dir);
-		audit_remedy(f, "ls -l %s/containers/%s", x->c->docker_root, dir);
+		_cleanup_free_ char *path = vg_asprintf("%s/containers/%s", x->c->docker_root, dir);
+		ct->ct.id = vg_strdup(dir);
+		unusable(x, ct, path, "%s is %s", path,
+			 errno == ELOOP || errno == ENOTDIR ? "a symbolic link or not a directory"
+							    : strerror(errno));
 		return;
 	}
 	cfg = load_json(x, dfd, ct, "config.v2.json");
-	if (cfg) {
+	if (cfg) { /* the name, for the findings about hostconfig.json */
 		const char *name = json_string_value(json_object_get(cfg, "Name"));
-		const char *id = json_string_value(json_object_get(cfg, "ID"));
-		if (name && name[0] == '/')
-			name++;
-		if (name && vg_name_valid(name))
-			ct->name = vg_strdup(name);
-		if (id && *id) {
-			free(ct->id);
-			ct->id = vg_strdup(id);
-		}
-		ct->user = dup_str(json_object_get(json_object_get(cfg, "Config"), "User"));
-		json_object_foreach(json_object_get(json_object_get(cfg, "Config"), "Labels"), key, v)
-			if (json_is_string(v)) {
-				_cleanup_free_ char *kv = vg_asprintf("%s=%s", key,
-								      json_string_value(v));
-				vg_strv_push(&ct->labels, kv);
-			}
-		json_object_foreach(json_object_get(cfg, "MountPoints"), key, v) {
-			const char *type = json_string_value(json_object_get(v, "Type"));
-			const char *vname = json_string_value(json_object_get(v, "Name"));
-			if (type && strcmp(type, "volume") == 0 && vname && vg_name_valid(vname) &&
-			    !vg_strv_contains(ct->volumes, vname))
-				vg_strv_push(&ct->volumes, vname);
-		}
+		if (name && vg_name_valid(name + (name[0] == '/')))
+			ct->ct.name = vg_strdup(name + (name[0] == '/'));
 	}
-	host = load_json(x, dfd, ct, "hostconfig.json");
-	if (host) {
-		ct->runtime = dup_str(json_object_get(host, "Runtime"));
-		ct->userns_mode = dup_str(json_object_get(host, "UsernsMode"));
+	host = cfg ? load_json(x, dfd, ct, "hostconfig.json") : NULL;
+	if (cfg && host && vg_docker_parse(cfg, host, &ct->ct, &e) < 0) {
+		_cleanup_free_ char *path = vg_asprintf("%s/containers/%s", x->c->docker_root, dir);
+		_cleanup_free_ char *name = TAKE_PTR(ct->ct.name);
+		vg_container_free(&ct->ct);
+		ct->ct.name = TAKE_PTR(name);
+		unusable(x, ct, path, "%s/%s", path, e.msg);
+	} else if (cfg && host)
+		ct->ok = true;
+	if (!ct->ct.id)
+		ct->ct.id = vg_strdup(dir);
+	if (ct->ct.name && !vg_name_valid(ct->ct.name)) {
+		free(ct->ct.name);
+		ct->ct.name = NULL;
 	}
-	ct->ok = cfg && host;
+	for (size_t i = 0; i < ct->ct.n_mounts; i++) {
+		const struct vg_mount *m = &ct->ct.mounts[i];
+		if (m->kind == VG_MOUNT_VOLUME && m->source && vg_name_valid(m->source) &&
+		    !vg_strv_contains(ct->volumes, m->source))
+			vg_strv_push(&ct->volumes, m->source);
+	}
 }
 
 int audit_containers_index(struct audit_ctx *x, struct vg_error *e)
@@ -178,32 +177,31 @@ static bool user_uid(const char *user, uint64_t *ret)
 
 static void judge_isolation(struct audit_ctx *x, struct audit_ct *ct)
 {
-	const char *name = ct->name ? ct->name : ct->dir;
-	const char *off = NULL;
+	const char *name = ct_label(ct), *runtime = ct->ct.runtime;
+	const char *off = vg_container_label(&ct->ct, "volguard.isolation");
 	struct vg_audit_finding *f;
 	uint64_t uid = 0;
-	bool uid_known = user_uid(ct->user, &uid);
-	bool userns = x->remap.n && !(ct->userns_mode && strcmp(ct->userns_mode, "host") == 0);
+	bool uid_known = user_uid(ct->ct.user, &uid);
+	bool userns = x->remap.n && !ct->ct.host_userns;
 
-	for (size_t i = 0; ct->labels && ct->labels[i]; i++)
-		if (strcmp(ct->labels[i], "volguard.isolation=off") == 0)
-			off = ct->labels[i];
-	ct->exempt = off && ct->name && vg_config_is_exempt(x->c, ct->name);
-	ct->through_volguard = ct->runtime ? vg_strv_contains(x->vg_runtimes, ct->runtime)
-					   : x->vg_default;
+	ct->exempt = off && strcmp(off, "off") == 0 && ct->ct.name &&
+		     vg_config_is_exempt(x->c, ct->ct.name);
+	/* Docker records the runtime it resolved at create; an empty one is the default. */
+	ct->through_volguard = runtime ? vg_strv_contains(x->vg_runtimes, runtime) : x->vg_default;
 	if (!ct->exempt && x->vg_policy && !ct->through_volguard) {
-		f = audit_add(x, "VG-ISO-003", VG_SUBJ_CONTAINER, name, ct->id,
+		f = audit_add(x, "VG-ISO-003", VG_SUBJ_CONTAINER, name, ct->ct.id,
 			      "container was created with runtime '%s', not volguard: its mounts "
 			      "and user were never checked",
-			      ct->runtime ? ct->runtime : "(daemon default)");
-		audit_ev(f, "seen", "HostConfig.Runtime=%s", ct->runtime ? ct->runtime : "");
+			      runtime ? runtime : "(daemon default)");
+		audit_ev(f, "seen", "HostConfig.Runtime=%s", runtime ? runtime : "");
 		audit_ev(f, "expected", "HostConfig.Runtime=%s", x->vg_runtimes[0]);
 		audit_remedy(f, "docker rm -f %s && docker run --runtime=%s ... (the same arguments "
 				"without --runtime=%s)",
-			     name, x->vg_runtimes[0], ct->runtime ? ct->runtime : "runc");
+			     name, x->vg_runtimes[0], runtime ? runtime : "runc");
 	}
 	if (uid_known && ct->through_volguard && !ct->exempt) {
-		const struct vg_range *rg = ct->name ? vg_registry_find(&x->reg, ct->name) : NULL;
+		const struct vg_range *rg =
+			ct->ct.name ? vg_registry_find(&x->reg, ct->ct.name) : NULL;
 		if (rg && uid < rg->count) {
 			ct->principal = rg->start + uid;
 			ct->principal_how = "volguard range";
@@ -222,7 +220,7 @@ static void judge_isolation(struct audit_ctx *x, struct audit_ct *ct)
 	}
 	if (ct->exempt) {
 		/* The admin allowed it (isolation_exempt): say what it means, do not fail on it. */
-		f = audit_add(x, "VG-ISO-004", VG_SUBJ_CONTAINER, name, ct->id,
+		f = audit_add(x, "VG-ISO-004", VG_SUBJ_CONTAINER, name, ct->ct.id,
 			      "container opts out of isolation (label volguard.isolation=off, allowed "
 			      "by isolation_exempt)%s",
 			      ct->has_principal && ct->principal == 0 ? ": it runs as host root" : "");
@@ -230,11 +228,11 @@ static void judge_isolation(struct audit_ctx *x, struct audit_ct *ct)
 		if (ct->has_principal)
 			audit_ev(f, "host_uid", "%llu", (unsigned long long)ct->principal);
 	} else if (ct->has_principal && ct->principal == 0) {
-		f = audit_add(x, "VG-ISO-001", VG_SUBJ_CONTAINER, name, ct->id,
+		f = audit_add(x, "VG-ISO-001", VG_SUBJ_CONTAINER, name, ct->ct.id,
 			      "container runs as host root: UID 0 without a user namespace%s",
 			      ct->through_volguard ? "" : " or a volguard range");
-		audit_ev(f, "user", "%s", ct->user ? ct->user : "(image default: root)");
-		audit_ev(f, "runtime", "%s", ct->runtime ? ct->runtime : "(daemon default)");
+		audit_ev(f, "user", "%s", ct->ct.user ? ct->ct.user : "(image default: root)");
+		audit_ev(f, "runtime", "%s", runtime ? runtime : "(daemon default)");
 		audit_remedy(f, "docker rm -f %s && docker run --runtime=%s ...", name,
 			     x->vg_runtimes ? x->vg_runtimes[0] : "volguard");
 	}
@@ -263,14 +261,14 @@ static void judge_sharing(struct audit_ctx *x)
 	qsort(v, n, sizeof(*v), cmp_principal);
 	for (size_t i = 0; i < n; i++) {
 		const struct audit_ct *ct = v[i];
-		const char *name = ct->name ? ct->name : ct->dir;
+		const char *name = ct_label(ct);
 		struct vg_audit_finding *f;
 		size_t lo = i, hi = i;
 
 		if (strcmp(ct->principal_how, "userns-remap") == 0) {
 			if (n_remap < 2)
 				continue;
-			f = audit_add(x, "VG-ISO-005", VG_SUBJ_CONTAINER, name, ct->id,
+			f = audit_add(x, "VG-ISO-005", VG_SUBJ_CONTAINER, name, ct->ct.id,
 				      "container shares Docker's userns-remap range with %zu other "
 				      "container(s)",
 				      n_remap - 1);
@@ -285,14 +283,14 @@ static void judge_sharing(struct audit_ctx *x)
 			hi++;
 		if (lo == hi)
 			continue;
-		f = audit_add(x, "VG-ISO-002", VG_SUBJ_CONTAINER, name, ct->id,
+		f = audit_add(x, "VG-ISO-002", VG_SUBJ_CONTAINER, name, ct->ct.id,
 			      "container runs as host UID %llu (%s), as %zu other container(s) do: "
 			      "each can read and signal the others' files and processes",
 			      (unsigned long long)ct->principal, ct->principal_how, hi - lo);
 		{
 			_cleanup_free_ char *others = NULL;
 			for (size_t k = lo; k <= hi; k++) {
-				const char *o = v[k]->name ? v[k]->name : v[k]->dir;
+				const char *o = ct_label(v[k]);
 				char *t;
 				if (k == i)
 					continue;
@@ -310,7 +308,10 @@ static void judge_sharing(struct audit_ctx *x)
 void audit_containers(struct audit_ctx *x)
 {
 	for (size_t i = 0; i < x->n_cts; i++)
-		if (x->cts[i].ok)
+		if (x->cts[i].ok) {
 			judge_isolation(x, &x->cts[i]);
+			if (audit_in_scope(x, VG_SUBJ_CONTAINER, x->cts[i].ct.name, x->cts[i].ct.id))
+				audit_mounts(x, &x->cts[i]);
+		}
 	judge_sharing(x);
 }

@@ -430,7 +430,7 @@ static void check_nss(struct audit_ctx *x)
 static bool has_container(const struct audit_ctx *x, const char *name)
 {
 	for (size_t i = 0; i < x->n_cts; i++)
-		if (x->cts[i].name && strcmp(x->cts[i].name, name) == 0)
+		if (x->cts[i].ct.name && strcmp(x->cts[i].ct.name, name) == 0)
 			return true;
 	return false;
 }

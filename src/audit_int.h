@@ -6,22 +6,19 @@
 
 #include "audit.h"
 #include "config.h"
+#include "container.h"
 #include "members.h"
 #include "ranges.h"
 #include "registry.h"
 
-/* A container as audit indexes it: enough to judge isolation across containers. */
+/* A container as audit indexes it: Docker's files through the adapter (docker.c). */
 struct audit_ct {
-	char *dir;         /* directory name under <docker_root>/containers */
-	char *id, *name;   /* from config.v2.json; name NULL when the files are unusable */
-	char *user;        /* Config.User, or NULL */
-	char *runtime;     /* HostConfig.Runtime, or NULL */
-	char *userns_mode; /* HostConfig.UsernsMode, or NULL */
-	char **volumes;    /* names of the named volumes it mounts */
-	char **labels;     /* "key=value" */
-	bool ok;           /* both files parsed */
+	char *dir;             /* directory name under <docker_root>/containers */
+	struct vg_container ct; /* id (the directory when unknown), name (NULL when unusable) */
+	char **volumes;        /* names of the named volumes it mounts */
+	bool ok;               /* both files parsed */
 	bool through_volguard, exempt;
-	bool has_principal; /* host UID of its process known */
+	bool has_principal;    /* host UID of its process known */
 	uint64_t principal;
 	const char *principal_how; /* "volguard range", "userns-remap", "no user namespace" */
 };
@@ -88,6 +85,8 @@ void audit_ranges(struct audit_ctx *x);
 int audit_containers_index(struct audit_ctx *x, struct vg_error *e);
 void audit_containers(struct audit_ctx *x);
 void audit_ct_free(struct audit_ct *ct);
+/* audit_mounts.c: one container through the mount-check engine */
+void audit_mounts(struct audit_ctx *x, const struct audit_ct *ct);
 /* audit_volumes.c */
 int audit_volumes_index(struct audit_ctx *x, struct vg_error *e);
 void audit_volumes(struct audit_ctx *x);

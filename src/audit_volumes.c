@@ -7,6 +7,7 @@
  */
 #include <acl/libacl.h>
 #include <dirent.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,7 +18,10 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "audit_int.h"
+#include "fixer.h"
+#include "volume.h"
 #include "cleanup.h"
 
 #define OPTS_JSON_MAX (64 * 1024)
@@ -261,117 +265,156 @@ static const char *perm_str(acl_permset_t ps, char buf[4])
 	return buf;
 }
 
-/* The named-user entries of `acl` against the members; mask and other. */
-static void check_acl(struct audit_ctx *x, const struct audit_vol *v, acl_t acl, bool dflt,
-		      const char *path, bool shared)
+static void append(char **list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void append(char **list, const char *fmt, ...)
+{
+	_cleanup_free_ char *item = NULL;
+	char *t;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&item, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	t = *list ? vg_asprintf("%s,%s", *list, item) : vg_strdup(item);
+	free(*list);
+	*list = t;
+}
+
+/*
+ * The access ACL of _data against the policy's grants (one named user per member of a shared
+ * volume, none for a private one) and its mask against the members' needs. Returns the number
+ * of findings made.
+ */
+static int check_access_acl(struct audit_ctx *x, const struct audit_vol *v,
+			    const struct vg_tree_policy *p, int data_fd, const char *path)
 {
 	_cleanup_free_ char *missing = NULL, *extra = NULL;
-	char mask[4] = "rwx", other[4] = "---", buf[4];
-	bool *found = vg_malloc0((v->members.n + 1) * sizeof(bool));
+	_cleanup_acl_ acl_t acl = NULL;
+	bool found[VG_ACL_MAX_NAMED] = { false };
+	unsigned want_mask = (p->root_mode >> 3) & 7, mask = 7;
 	struct vg_audit_finding *f;
 	acl_entry_t ent;
-	int id;
+	char proc[64], buf[4];
+	int made = 0;
 
-	for (id = acl_get_entry(acl, ACL_FIRST_ENTRY, &ent); id == 1;
-	     id = acl_get_entry(acl, ACL_NEXT_ENTRY, &ent)) {
-		acl_tag_t tag;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", data_fd);
+	acl = acl_get_file(proc, ACL_TYPE_ACCESS);
+	if (!acl)
+		return 0;
+	for (int r = acl_get_entry(acl, ACL_FIRST_ENTRY, &ent); r == 1;
+	     r = acl_get_entry(acl, ACL_NEXT_ENTRY, &ent)) {
 		acl_permset_t ps;
-		char *t;
+		acl_tag_t tag;
+		bool ok = false;
 
 		if (acl_get_tag_type(ent, &tag) < 0 || acl_get_permset(ent, &ps) < 0)
 			continue;
-		if (tag == ACL_MASK)
-			perm_str(ps, mask);
-		else if (tag == ACL_OTHER)
-			perm_str(ps, other);
-		else if (tag == ACL_USER || tag == ACL_GROUP) {
+		if (tag == ACL_MASK) {
+			perm_str(ps, buf);
+			mask = (buf[0] == 'r' ? 4u : 0u) | (buf[1] == 'w' ? 2u : 0u) |
+			       (buf[2] == 'x' ? 1u : 0u);
+		} else if (tag == ACL_USER || tag == ACL_GROUP) {
 			uid_t *q = acl_get_qualifier(ent);
 			unsigned qid = q ? (unsigned)*q : 0;
-			const char *want = NULL;
 			acl_free(q);
-			for (size_t i = 0; tag == ACL_USER && i < v->members.n; i++)
-				if (v->members.v[i].uid == qid) {
+			perm_str(ps, buf);
+			for (size_t i = 0; tag == ACL_USER && i < p->acl.n; i++)
+				if (p->acl.v[i].uid == qid) {
 					found[i] = true;
-					want = v->members.v[i].ro ? "r-x" : "rwx";
+					ok = strcmp(buf, p->acl.v[i].ro ? "r-x" : "rwx") == 0;
 				}
-			if (want && shared && strcmp(perm_str(ps, buf), want) == 0)
-				continue;
-			t = vg_asprintf("%s%s%s:%u:%s", extra ? extra : "", extra ? "," : "",
-					tag == ACL_USER ? "user" : "group", qid, perm_str(ps, buf));
-			free(extra);
-			extra = t;
+			if (!ok)
+				append(&extra, "%s:%u:%s", tag == ACL_USER ? "user" : "group", qid, buf);
 		}
 	}
-	for (size_t i = 0; shared && i < v->members.n; i++)
-		if (!found[i]) {
-			char *t = vg_asprintf("%s%suser:%u:%s", missing ? missing : "",
-					      missing ? "," : "", v->members.v[i].uid,
-					      v->members.v[i].ro ? "r-x" : "rwx");
-			free(missing);
-			missing = t;
-		}
-	free(found);
+	for (size_t i = 0; i < p->acl.n; i++)
+		if (!found[i])
+			append(&missing, "user:%u:%s", p->acl.v[i].uid, p->acl.v[i].ro ? "r-x" : "rwx");
 	if (missing || extra) {
 		f = audit_add(x, "VG-VOL-003", VG_SUBJ_VOLUME, v->name, NULL,
-			      "%s ACL of %s does not match the members: %s%s%s%s%s", dflt ? "default" : "access",
-			      path, missing ? "missing " : "", missing ? missing : "",
-			      missing && extra ? "; " : "", extra ? "unexpected " : "", extra ? extra : "");
+			      "access ACL of %s does not match the members:%s%s%s%s", path,
+			      missing ? " missing " : "", missing ? missing : "",
+			      extra ? " unexpected " : "", extra ? extra : "");
 		audit_ev(f, "path", "%s", path);
 		if (missing)
 			audit_ev(f, "missing", "%s", missing);
 		if (extra)
 			audit_ev(f, "unexpected", "%s", extra);
 		audit_remedy(f, "volguard fix %s", v->name);
+		made++;
 	}
-	if (shared && strcmp(mask, "rwx") != 0) {
+	if (p->acl.n && (mask & want_mask) != want_mask) {
 		f = audit_add(x, "VG-VOL-004", VG_SUBJ_VOLUME, v->name, NULL,
-			      "%s ACL mask of %s is %s: members get less than their entries say "
-			      "(a chmod narrowed it)",
-			      dflt ? "default" : "access", path, mask);
+			      "ACL mask of %s is %c%c%c: members get less than their entries say (a "
+			      "chmod narrowed it)",
+			      path, mask & 4 ? 'r' : '-', mask & 2 ? 'w' : '-', mask & 1 ? 'x' : '-');
 		audit_ev(f, "path", "%s", path);
-		audit_ev(f, "seen", "mask::%s", mask);
-		audit_ev(f, "expected", "mask::rwx");
+		audit_ev(f, "seen", "mask::%c%c%c", mask & 4 ? 'r' : '-', mask & 2 ? 'w' : '-',
+			 mask & 1 ? 'x' : '-');
+		audit_ev(f, "expected", "mask::%c%c%c", want_mask & 4 ? 'r' : '-',
+			 want_mask & 2 ? 'w' : '-', want_mask & 1 ? 'x' : '-');
 		audit_remedy(f, "volguard fix %s", v->name);
+		made++;
 	}
-	if (dflt && strcmp(other, "---") != 0) {
-		f = audit_add(x, "VG-VOL-002", VG_SUBJ_VOLUME, v->name, NULL,
-			      "default ACL of %s gives others %s: new files will be open to every "
-			      "user",
-			      path, other);
-		audit_ev(f, "path", "%s", path);
-		audit_ev(f, "seen", "default:other::%s", other);
-		audit_remedy(f, "volguard fix %s", v->name);
-	}
+	return made;
 }
 
-/* _data itself: owner, mode, access and default ACL against the policy. */
+/* The default ACL (what new files inherit) against the policy's. */
+static int check_default_acl(struct audit_ctx *x, const struct audit_vol *v,
+			     const struct vg_tree_policy *p, int data_fd, const char *path)
+{
+	uint8_t buf[VG_ACL_MAX_SIZE];
+	ssize_t n = vg_acl_read(data_fd, false, VG_XATTR_ACL_DEFAULT, buf, sizeof(buf));
+	_cleanup_free_ char *seen = NULL, *want = NULL;
+	struct vg_audit_finding *f;
+
+	if (n >= 0 && vg_acl_equal(buf, (size_t)n, &p->dflt))
+		return 0;
+	seen = n > 0 ? vg_acl_to_text(buf, (size_t)n) : NULL;
+	want = p->dflt.minimal ? NULL : vg_acl_to_text(p->dflt.data, p->dflt.len);
+	f = audit_add(x, "VG-VOL-003", VG_SUBJ_VOLUME, v->name, NULL,
+		      "default ACL of %s is %s: files the members create %s", path,
+		      n > 0 ? "not the policy's" : "missing",
+		      p->acl.n ? "are not shared as the policy says" : "get unexpected entries");
+	audit_ev(f, "path", "%s", path);
+	audit_ev(f, "seen", "%s", seen ? seen : "(none)");
+	audit_ev(f, "expected", "%s", want ? want : "(none)");
+	audit_remedy(f, "volguard fix %s", v->name);
+	return 1;
+}
+
+/* _data itself against the policy volume.c applies (fixer.h): owner, mode, ACLs. */
 static void check_data(struct audit_ctx *x, const struct audit_vol *v, int data_fd,
 		       const char *path)
 {
-	bool shared = v->members.n > 1;
-	uint32_t want_uid = shared ? 0 : v->members.v[0].uid;
-	uint32_t want_gid = shared ? 0 : v->members.v[0].gid;
-	mode_t want_mode = shared ? 0770 : 0700;
+	struct vg_tree_policy p;
+	bool shared;
 	struct vg_audit_finding *f;
-	char proc[64];
+	struct vg_error e = { 0 };
 	struct stat sb;
-	acl_t acl;
+	int made = 0, differs;
 
+	vg_tree_policy_init(&p, &v->members);
+	shared = p.acl.n > 0;
+	differs = vg_fix_data_root(data_fd, &p, true, &e);
 	if (fstat(data_fd, &sb) < 0)
 		return;
 	/* With an ACL the group bits show the mask, which VG-VOL-004 judges. */
-	if (sb.st_uid != want_uid || sb.st_gid != want_gid ||
-	    (sb.st_mode & (shared ? 07707 : 07777)) != (want_mode & (shared ? 07707 : 07777))) {
+	if (sb.st_uid != p.root_uid || sb.st_gid != p.root_gid ||
+	    (sb.st_mode & (shared ? 07707 : 07777)) != (p.root_mode & (shared ? 07707 : 07777))) {
 		f = audit_add(x, "VG-VOL-001", VG_SUBJ_VOLUME, v->name, NULL,
 			      "%s is %u:%u mode %04o, the policy for a %s volume is %u:%u mode %04o",
 			      path, (unsigned)sb.st_uid, (unsigned)sb.st_gid,
 			      (unsigned)(sb.st_mode & 07777), shared ? "shared" : "private",
-			      want_uid, want_gid, (unsigned)want_mode);
+			      (unsigned)p.root_uid, (unsigned)p.root_gid, (unsigned)p.root_mode);
 		audit_ev(f, "path", "%s", path);
 		audit_ev(f, "seen", "%u:%u %04o", (unsigned)sb.st_uid, (unsigned)sb.st_gid,
 			 (unsigned)(sb.st_mode & 07777));
-		audit_ev(f, "expected", "%u:%u %04o", want_uid, want_gid, (unsigned)want_mode);
+		audit_ev(f, "expected", "%u:%u %04o", (unsigned)p.root_uid, (unsigned)p.root_gid,
+			 (unsigned)p.root_mode);
 		audit_remedy(f, "volguard fix %s", v->name);
+		made++;
 	}
 	if (sb.st_mode & 07) {
 		f = audit_add(x, "VG-VOL-002", VG_SUBJ_VOLUME, v->name, NULL,
@@ -382,27 +425,25 @@ static void check_data(struct audit_ctx *x, const struct audit_vol *v, int data_
 			 (sb.st_mode & 02) ? 'w' : '-', (sb.st_mode & 01) ? 'x' : '-');
 		audit_ev(f, "expected", "other::---");
 		audit_remedy(f, "volguard fix %s", v->name);
+		made++;
 	}
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", data_fd);
-	acl = acl_get_file(proc, ACL_TYPE_ACCESS);
-	if (acl) {
-		check_acl(x, v, acl, false, path, shared);
-		acl_free(acl);
-	}
-	if (!shared)
-		return;
-	acl = acl_get_file(proc, ACL_TYPE_DEFAULT);
-	if (acl && acl_entries(acl) > 0)
-		check_acl(x, v, acl, true, path, shared);
-	else {
-		f = audit_add(x, "VG-VOL-003", VG_SUBJ_VOLUME, v->name, NULL,
-			      "%s has no default ACL: files the members create are not shared", path);
+	made += check_access_acl(x, v, &p, data_fd, path);
+	made += check_default_acl(x, v, &p, data_fd, path);
+	if (differs != 0 && made == 0) {
+		/* Something the checks above do not name (the group entry, say). */
+		uint8_t buf[VG_ACL_MAX_SIZE];
+		ssize_t n = vg_acl_read(data_fd, false, VG_XATTR_ACL_ACCESS, buf, sizeof(buf));
+		_cleanup_free_ char *seen = n > 0 ? vg_acl_to_text(buf, (size_t)n) : NULL;
+		_cleanup_free_ char *want = p.root.minimal ? NULL
+							   : vg_acl_to_text(p.root.data, p.root.len);
+		f = audit_add(x, "VG-VOL-001", VG_SUBJ_VOLUME, v->name, NULL,
+			      "%s differs from the policy%s%s", path, differs < 0 ? ": " : "",
+			      differs < 0 ? e.msg : "");
 		audit_ev(f, "path", "%s", path);
-		audit_ev(f, "missing", "default ACL");
+		audit_ev(f, "seen", "%s", seen ? seen : "(no ACL)");
+		audit_ev(f, "expected", "%s", want ? want : "(no ACL)");
 		audit_remedy(f, "volguard fix %s", v->name);
 	}
-	if (acl)
-		acl_free(acl);
 }
 
 /* Members' recorded UIDs against their current ranges; the IDs files may be owned by. */
@@ -538,16 +579,18 @@ static void audit_volume(struct audit_ctx *x, const struct audit_vol *v)
 	}
 	if (v->members.n == 0)
 		return;
-	{
+	if (!vg_volume_stamp_matches(vfd, &v->members)) {
 		char proc[64];
+		bool present;
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", vfd);
-		if (getxattr(proc, VG_XATTR_STAMP, stamp, sizeof(stamp)) < 0) {
-			f = audit_add(x, "VG-VOL-005", VG_SUBJ_VOLUME, v->name, NULL,
-				      "no stamp: the policy was never applied to the whole tree");
-			audit_ev(f, "path", "%s/%s", x->c->volumes_root, v->name);
-			audit_ev(f, "missing", "%s", VG_XATTR_STAMP);
-			audit_remedy(f, "volguard fix %s", v->name);
-		}
+		present = getxattr(proc, VG_XATTR_STAMP, stamp, sizeof(stamp)) >= 0 || errno == ERANGE;
+		f = audit_add(x, "VG-VOL-005", VG_SUBJ_VOLUME, v->name, NULL, "%s",
+			      present ? "stamp out of date: the members changed since the last "
+					"complete pass over the tree"
+				      : "no stamp: the policy was never applied to the whole tree");
+		audit_ev(f, "path", "%s/%s", x->c->volumes_root, v->name);
+		audit_ev(f, present ? "stale" : "missing", "%s", VG_XATTR_STAMP);
+		audit_remedy(f, "volguard fix %s", v->name);
 	}
 	dfd = openat(vfd, "_data", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0) {

@@ -8,13 +8,14 @@ af_daemon_volguard
 af_registry "web:$S1:65536 # created=2026-01-01T00:00:00Z container=c1" "db:$S2:65536"
 af_container c1 web "$(af_vol_mount webdata /data) | $(af_vol_mount shared /shared)"
 af_container c2 db "$(af_vol_mount shared /shared) | .Config.User=\"1000:1000\""
-af_volume webdata "web:rw:$S1:$S1"
-af_volume shared "web:rw:$S1:$S1,db:ro:$((S2 + 1000)):$((S2 + 1000))"
+af_volume webdata web
+af_volume shared web db:ro
 mkdir "$T/docker/volumes/webdata/_data/sub"
 touch "$T/docker/volumes/webdata/_data/sub/f"
 chown -R "$((S1 + 33)):$((S1 + 33))" "$T/docker/volumes/webdata/_data/sub"
 touch "$T/docker/volumes/shared/_data/g"
 chown "$((S2 + 1000)):$((S2 + 1000))" "$T/docker/volumes/shared/_data/g"
+setfacl -m "user:$S1:rwx,user:$S2:r-x" "$T/docker/volumes/shared/_data/g" # what inheritance gives
 
 exits 0 "a clean host audits with exit 0" vg audit --json
 json=$out

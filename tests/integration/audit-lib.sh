@@ -38,32 +38,24 @@ af_container() {
 }
 # af_mount_volume FILTER-FOR: a jq filter adding named volume $1 at $2 (rw).
 af_vol_mount() { printf '.MountPoints["%s"]={Type:"volume",Name:"%s",Destination:"%s",RW:true}' "$2" "$1" "$2"; }
-# af_volume NAME MEMBERS: a volume laid out as volguard would; MEMBERS "web:rw:UID:GID,db:ro:UID:GID"
-# (empty: unrecorded, Docker's root 0755 layout). Private: owner 0700; shared: root 0770 + ACLs.
+# af_bind SRC DST true|false [PROPAGATION]: a jq filter adding a bind mount.
+af_bind() {
+	printf '.MountPoints["%s"]={Type:"bind",Source:"%s",Destination:"%s",RW:%s,Propagation:"%s"}' \
+		"$2" "$1" "$2" "$3" "${4:-rprivate}"
+}
+# af_volume NAME [OWNER [MEMBER[:ro]...]]: a volume laid out by volguard itself (volume create,
+# volume share; members need a range in the registry); with no OWNER, Docker's own layout
+# (root 0755, nothing recorded).
 af_volume() {
-	local name=$1 members=$2 d="$T/docker/volumes/$1" m n=0 acl="" first
-	mkdir -p "$d/_data"
-	chmod 0755 "$d/_data"
-	[ -z "$members" ] && return 0
-	setfattr -n trusted.volguard.members -v "$(printf '%s\n' "${members//,/$'\n'}")" "$d"
-	setfattr -n trusted.volguard.stamp -v "test" "$d"
-	IFS=, read -ra m <<<"$members"
-	n=${#m[@]}
-	if [ "$n" -eq 1 ]; then
-		IFS=: read -r _ _ uid gid <<<"${m[0]}"
-		chown "$uid:$gid" "$d/_data"
-		chmod 0700 "$d/_data"
-	else
-		chown 0:0 "$d/_data"
-		chmod 0770 "$d/_data"
-		for first in "${m[@]}"; do
-			IFS=: read -r _ mode uid _ <<<"$first"
-			acl="$acl,user:$uid:$([ "$mode" = ro ] && echo r-x || echo rwx)"
-		done
-		acl="user::rwx,group::rwx,other::---,mask::rwx$acl"
-		setfacl -m "$acl" "$d/_data"
-		setfacl -d -m "$acl" "$d/_data"
+	local name=$1
+	if [ $# -eq 1 ]; then
+		mkdir -p "$T/docker/volumes/$name/_data"
+		chmod 0755 "$T/docker/volumes/$name/_data"
+		return 0
 	fi
+	"$VG" --config "$CONF" -q volume create "$name" --owner "$2" >/dev/null || { echo "# volume create $name failed"; return 1; }
+	shift 2
+	[ $# -eq 0 ] || "$VG" --config "$CONF" -q volume share "$name" "$@" >/dev/null || { echo "# volume share $name failed"; return 1; }
 }
 # af_ids JSON: "ID SUBJECT" lines of the findings, sorted.
 af_ids() { jq -r '.findings[] | "\(.id) \(.subject.name)"' <<<"$1" | sort; }
