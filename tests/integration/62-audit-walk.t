@@ -10,7 +10,7 @@ af_registry "web:$S1:65536"
 af_container c1 web "$(af_vol_mount wide /w) | $(af_vol_mount deep /d) | $(af_vol_mount names /n)"
 
 # wide: 200 root-owned files; the sample sees 64 of them, --deep all.
-af_volume wide "web:rw:$S1:$S1"
+af_volume wide web
 (cd "$T/docker/volumes/wide/_data" && seq 1 200 | xargs touch)
 exits 1 "sampled walk" vg audit --json --volume wide
 is "$(jq -r '.findings[] | select(.id=="VG-VOL-006") | .message' <<<"$out" | grep -Eo '^[0-9]+ of [0-9]+')" \
@@ -21,7 +21,7 @@ is "$(jq -r '.findings[] | select(.id=="VG-VOL-006") | .message' <<<"$out" | gre
 is "$(jq -r .scope.deep <<<"$out")" true "the scope says deep"
 
 # deep: a chain of 150 directories owned by web, one root-owned file at the bottom.
-af_volume deep "web:rw:$S1:$S1"
+af_volume deep web
 p="$T/docker/volumes/deep/_data"
 for _ in $(seq 1 150); do p="$p/d"; done
 mkdir -p "$p"
@@ -53,7 +53,7 @@ is "$(jq -r '.findings[] | select(.id=="VG-VOL-006") | .message' <<<"$out" | gre
 	"2 of 155" "two more entries, nothing below the symlink"
 
 # names: an escape sequence and invalid UTF-8 in a file name.
-af_volume names "web:rw:$S1:$S1"
+af_volume names web
 touch "$T/docker/volumes/names/_data/$(printf 'evil\033[31mred\377')"
 exits 1 "hostile file name" vg audit --json --volume names
 ok "$(jq -e . <<<"$out" >/dev/null; echo $?)" "the JSON stays valid"
