@@ -15,6 +15,7 @@ SIZES=("$@")
 B=$(mktemp -d /tmp/vgbench-audit.XXXXXX)
 chmod 0755 "$B"
 trap 'rm -rf --one-file-system "$B"' EXIT
+trap 'exit 130' INT TERM
 S0=1073741824
 
 # gen N: a docker root with N containers and min(N, 1000) volumes in $B/N.
@@ -45,13 +46,12 @@ gen() {
 	done
 	for ((i = 0; i < nv; i++)); do
 		start=$((S0 + i * 65536))
-		mkdir -p "$d/docker/volumes/vol$i/_data/sub"
+		# Laid out (owner, mode, membership, stamp) by volguard itself, then filled.
+		"$VG" --config "$d/etc/volguard.conf" -q volume create "vol$i" --owner "ct$i" >/dev/null
+		mkdir "$d/docker/volumes/vol$i/_data/sub"
 		(cd "$d/docker/volumes/vol$i/_data" && seq -f 'f%g' 1 899 | xargs touch &&
 			cd sub && seq -f 'g%g' 1 100 | xargs touch)
 		chown -R "$start:$start" "$d/docker/volumes/vol$i/_data"
-		chmod 0700 "$d/docker/volumes/vol$i/_data"
-		setfattr -n trusted.volguard.members -v "ct$i:rw:$start:$start" "$d/docker/volumes/vol$i"
-		setfattr -n trusted.volguard.stamp -v bench "$d/docker/volumes/vol$i"
 	done
 }
 

@@ -388,6 +388,7 @@ int vg_audit_run(const struct vg_config *c, const struct vg_audit_opts *o, struc
 	vg_strv_free(x.vg_runtimes);
 	free(x.userns_remap);
 	vg_intervals_free(&x.remap);
+	vg_policy_batch_free(x.policy);
 	vg_registry_close(&x.reg);
 	return r;
 }

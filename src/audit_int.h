@@ -8,6 +8,7 @@
 #include "config.h"
 #include "container.h"
 #include "members.h"
+#include "policy.h"
 #include "ranges.h"
 #include "registry.h"
 
@@ -51,6 +52,8 @@ struct audit_ctx {
 	size_t n_cts;
 	struct audit_vol *vols;
 	size_t n_vols;
+
+	struct vg_policy_batch *policy; /* the mount-check engine, made on first use */
 };
 
 struct vg_audit_finding *audit_add(struct audit_ctx *x, const char *id, enum vg_subject_kind kind,

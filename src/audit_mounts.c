@@ -126,7 +126,10 @@ void audit_mounts(struct audit_ctx *x, const struct audit_ct *ct)
 	struct vg_error e = { 0 };
 
 	/* Docker's files list --volumes-from mounts already: no lookup is needed. */
-	if (vg_policy_check(x->c, &ct->ct, vg_docker_lookup, (void *)x->c, &rep, &e) < 0) {
+	if (!x->policy)
+		x->policy = vg_policy_batch_new(x->c, NULL);
+	if (vg_policy_batch_check(x->policy, &ct->ct, vg_docker_lookup, (void *)x->c, &rep, &e) <
+	    0) {
 		struct vg_audit_finding *f = audit_add(
 			x, "VG-CONT-001", VG_SUBJ_CONTAINER, ct->ct.name ? ct->ct.name : ct->dir,
 			ct->ct.id, "the mounts could not be checked: %s", e.msg);
