@@ -212,6 +212,7 @@ static char *sanitize(char *s)
 	return out;
 }
 
+static char *vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 static char *vformat(const char *fmt, va_list ap)
 {
 	char *s;
