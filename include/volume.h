@@ -43,6 +43,9 @@ struct vg_volume_status {
 };
 int vg_volume_status(const struct vg_config *c, const char *volume, struct vg_volume_status *st,
 		     struct vg_error *e);
+/* Does the stamp on the volume's directory (any fd of <volumes_root>/NAME) match the policy of
+ * `m`? Cheap: one getxattr, no walk (audit). */
+bool vg_volume_stamp_matches(int name_fd, const struct vg_members *m);
 void vg_volume_status_free(struct vg_volume_status *st);
 
 /* ---- the batch fixer (volguard fix) and the volume commands ---- */
