@@ -177,16 +177,21 @@ static int cmp_by_start(const void *a, const void *b)
 	return 0;
 }
 
-static int cmp_by_name(const void *a, const void *b)
+/* FNV-1a: a table of names to find duplicates in linear time on large registries. */
+static uint64_t name_hash(const char *s)
 {
-	const struct vg_range *const *x = a, *const *y = b;
-	return strcmp((*x)->name, (*y)->name);
+	uint64_t h = UINT64_C(14695981039346656037);
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+	return h;
 }
 
 /* Two lines that overlap, or name the same container: fail closed. */
 static int check_consistency(const struct vg_registry *r, const char *path, struct vg_error *e)
 {
 	_cleanup_free_ struct vg_range **v = NULL;
+	_cleanup_free_ struct vg_range **table = NULL;
+	size_t size = 16;
 
 	if (r->n < 2)
 		return 0;
@@ -201,35 +206,46 @@ static int check_consistency(const struct vg_registry *r, const char *path, stru
 					    "fix the registry by hand",
 					    path, v[i]->line, v[i]->name, v[i - 1]->line,
 					    v[i - 1]->name);
-	qsort(v, r->n, sizeof(*v), cmp_by_name);
-	for (size_t i = 1; i < r->n; i++)
-		if (strcmp(v[i]->name, v[i - 1]->name) == 0)
-			return vg_error_set(
-			    e, EINVAL, "%s:%u: '%s' already has a range on line %u", path,
-			    v[i]->line > v[i - 1]->line ? v[i]->line : v[i - 1]->line, v[i]->name,
-			    v[i]->line > v[i - 1]->line ? v[i - 1]->line : v[i]->line);
+	while (size < 2 * r->n)
+		size *= 2;
+	table = vg_malloc0(size * sizeof(*table));
+	for (size_t i = 0; i < r->n; i++) { /* in file order: the later line is reported */
+		const struct vg_range *rg = &r->ranges[i];
+		size_t k = (size_t)name_hash(rg->name) & (size - 1);
+		for (; table[k]; k = (k + 1) & (size - 1))
+			if (strcmp(table[k]->name, rg->name) == 0)
+				return vg_error_set(e, EINVAL,
+						    "%s:%u: '%s' already has a range on line %u",
+						    path, rg->line, rg->name, table[k]->line);
+		table[k] = (struct vg_range *)rg;
+	}
 	return 0;
 }
 
-int vg_registry_parse(struct vg_registry *r, const char *buf, size_t len, const char *path,
-		      struct vg_error *e)
+/* Parse text that may be cut into lines in place (copy[len] must be writable). */
+static int parse_in_place(struct vg_registry *r, char *copy, size_t len, const char *path,
+			  struct vg_error *e)
 {
 	unsigned lineno = 0;
-	size_t pos = 0;
+	size_t pos = 0, lines = 1;
 
+	/* Size the array once: a registry of 10,000 lines is read on every container start. */
+	for (const char *p = copy; (p = memchr(p, '\n', len - (size_t)(p - copy))); p++)
+		lines++;
+	if (r->n + lines > r->n_alloc) {
+		r->n_alloc = r->n + lines;
+		r->ranges = vg_reallocarray(r->ranges, r->n_alloc, sizeof(*r->ranges));
+	}
 	while (pos < len) {
-		const char *nl = memchr(buf + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
-		_cleanup_free_ char *line = NULL;
+		char *line = copy + pos, *nl = memchr(line, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - line) : len - pos;
 		const char *p, *why;
 		struct vg_range *rg;
 
 		lineno++;
-		if (memchr(buf + pos, '\0', n))
+		if (memchr(line, '\0', n))
 			return vg_error_set(e, EINVAL, "%s:%u: NUL byte in registry", path, lineno);
-		line = strndup(buf + pos, n);
-		if (!line)
-			return vg_error_set(e, ENOMEM, "out of memory");
+		line[n] = '\0';
 		pos += n + (nl ? 1 : 0);
 		p = line + strspn(line, " \t");
 		if (*p == '\0' || *p == '#')
@@ -248,31 +264,71 @@ int vg_registry_parse(struct vg_registry *r, const char *buf, size_t len, const 
 	return check_consistency(r, path, e);
 }
 
+int vg_registry_parse(struct vg_registry *r, const char *buf, size_t len, const char *path,
+		      struct vg_error *e)
+{
+	_cleanup_free_ char *copy = vg_malloc0(len + 1);
+
+	memcpy(copy, buf, len);
+	return parse_in_place(r, copy, len, path, e);
+}
+
+/* A growing text buffer: formatting 10,000 lines with stdio costs more than the parse. */
+struct text {
+	char *buf;
+	size_t len, size;
+};
+
+static void text_put(struct text *t, const char *s, size_t n)
+{
+	if (t->len + n + 1 > t->size) {
+		while (t->len + n + 1 > t->size)
+			t->size = t->size ? 2 * t->size : 4096;
+		t->buf = vg_reallocarray(t->buf, t->size, 1);
+	}
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+	t->buf[t->len] = '\0';
+}
+
+static void text_puts(struct text *t, const char *s)
+{
+	text_put(t, s, strlen(s));
+}
+
+static void text_putu(struct text *t, uint64_t v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	text_put(t, d + i, sizeof(d) - i);
+}
+
 char *vg_registry_format(const struct vg_registry *r)
 {
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&buf, &size);
+	struct text t = { 0 };
 
-	if (!f)
-		return NULL;
-	fputs("# volguard registry: name:start:count # metadata. Written by volguard; see "
-	      "volguard(8).\n",
-	      f);
+	text_puts(&t, "# volguard registry: name:start:count # metadata. Written by volguard; "
+		      "see volguard(8).\n");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct vg_range *rg = &r->ranges[i];
-		fprintf(f, "%s:%llu:%llu", rg->name, (unsigned long long)rg->start,
-			(unsigned long long)rg->count);
-		for (size_t j = 0; j < rg->n_meta; j++)
-			fprintf(f, "%s%s=%s", j == 0 ? " # " : " ", rg->meta[j].key,
-				rg->meta[j].value);
-		fputc('\n', f);
+		text_puts(&t, rg->name);
+		text_put(&t, ":", 1);
+		text_putu(&t, rg->start);
+		text_put(&t, ":", 1);
+		text_putu(&t, rg->count);
+		for (size_t j = 0; j < rg->n_meta; j++) {
+			text_puts(&t, j == 0 ? " # " : " ");
+			text_puts(&t, rg->meta[j].key);
+			text_put(&t, "=", 1);
+			text_puts(&t, rg->meta[j].value);
+		}
+		text_put(&t, "\n", 1);
 	}
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return t.buf;
 }
 
 /* Refuse a state file or dir that root does not own or others can write. */
@@ -397,7 +453,7 @@ static int read_all(int fd, const char *path, char **ret, size_t *ret_len, struc
 	if ((uint64_t)st.st_size > VG_REGISTRY_MAX_SIZE)
 		return vg_error_set(e, EFBIG, "%s: registry larger than %u bytes", path,
 				    VG_REGISTRY_MAX_SIZE);
-	cap = (size_t)st.st_size + 1;
+	cap = (size_t)st.st_size + 2; /* room for the read that sees EOF: no regrowth */
 	buf = vg_malloc0(cap);
 	for (;;) {
 		ssize_t n;
@@ -474,7 +530,7 @@ int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_r
 	rc = read_all(fd, r->path, &buf, &len, e);
 	if (rc < 0)
 		return rc;
-	return vg_registry_parse(r, buf, len, r->path, e);
+	return parse_in_place(r, buf, len, r->path, e);
 }
 
 static int write_all(int fd, const char *buf, size_t len)
