@@ -76,6 +76,7 @@ void vg_config_init(struct vg_config *c)
 	c->runtime = vg_strdup("/usr/sbin/runc");
 	c->subuid_file = vg_strdup("/etc/subuid");
 	c->subgid_file = vg_strdup("/etc/subgid");
+	c->daemon_config = vg_strdup("/etc/docker/daemon.json");
 	c->pool_start = UINT64_C(1073741824);
 	c->pool_end = UINT64_C(2147483647);
 	c->range_size = 65536;
@@ -96,6 +97,7 @@ void vg_config_free(struct vg_config *c)
 	free(c->runtime);
 	free(c->subuid_file);
 	free(c->subgid_file);
+	free(c->daemon_config);
 	vg_strv_free(c->sensitive_paths);
 	vg_strv_free(c->extra_sensitive_paths);
 	vg_strv_free(c->isolation_exempt);
@@ -423,6 +425,8 @@ static int handler(void *user, const char *inih_sec, const char *key, const char
 			return set_path(s, sec, key, v, &c->subuid_file);
 		if (strcmp(key, "subgid_file") == 0)
 			return set_path(s, sec, key, v, &c->subgid_file);
+		if (strcmp(key, "daemon_config") == 0)
+			return set_path(s, sec, key, v, &c->daemon_config);
 	} else if (strcmp(sec, "ranges") == 0) {
 		if (strcmp(key, "pool_start") == 0) {
 			s->line_pool_start = s->line;

@@ -132,8 +132,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return VG_EXIT_ERROR;
 	}
-	if (strcmp(argv[optind], "runtime") == 0)
+	if (strcmp(argv[optind], "runtime") == 0) {
+		/* cmd_runtime reads its config path from its own --config or the environment. */
+		if (config_path && *config_path && setenv("VOLGUARD_CONFIG", config_path, 1) < 0)
+			return VG_EXIT_ERROR;
 		return cmd_runtime(argc - optind, argv + optind);
+	}
 	for (size_t i = 0; i < VG_ARRAY_SIZE(commands); i++)
 		if (strcmp(argv[optind], commands[i].name) == 0)
 			cmd = &commands[i];

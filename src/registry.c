@@ -195,10 +195,10 @@ static int check_consistency(const struct vg_registry *r, const char *path, stru
 
 	if (r->n < 2)
 		return 0;
-	v = vg_reallocarray(NULL, r->n, sizeof(*v));
+	v = vg_reallocarray(NULL, r->n, sizeof(struct vg_range *));
 	for (size_t i = 0; i < r->n; i++)
 		v[i] = &r->ranges[i];
-	qsort(v, r->n, sizeof(*v), cmp_by_start);
+	qsort(v, r->n, sizeof(struct vg_range *), cmp_by_start);
 	for (size_t i = 1; i < r->n; i++)
 		if (v[i]->start <= v[i - 1]->start + v[i - 1]->count - 1)
 			return vg_error_set(e, EINVAL,
