@@ -208,7 +208,7 @@ static int check_consistency(const struct vg_registry *r, const char *path, stru
 					    v[i - 1]->name);
 	while (size < 2 * r->n)
 		size *= 2;
-	table = vg_malloc0(size * sizeof(*table));
+	table = vg_malloc0(size * sizeof(struct vg_range *));
 	for (size_t i = 0; i < r->n; i++) { /* in file order: the later line is reported */
 		const struct vg_range *rg = &r->ranges[i];
 		size_t k = (size_t)name_hash(rg->name) & (size - 1);
@@ -230,8 +230,12 @@ static int parse_in_place(struct vg_registry *r, char *copy, size_t len, const c
 	size_t pos = 0, lines = 1;
 
 	/* Size the array once: a registry of 10,000 lines is read on every container start. */
-	for (const char *p = copy; (p = memchr(p, '\n', len - (size_t)(p - copy))); p++)
+	for (const char *p = copy, *end = copy + len, *nl; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			break;
 		lines++;
+	}
 	if (r->n + lines > r->n_alloc) {
 		r->n_alloc = r->n + lines;
 		r->ranges = vg_reallocarray(r->ranges, r->n_alloc, sizeof(*r->ranges));
