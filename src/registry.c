@@ -34,12 +34,24 @@ void vg_registry_init(struct vg_registry *r)
 	r->lock_fd = -1;
 }
 
-static void range_free(struct vg_range *rg)
+/* Strings of parsed lines live in the registry's arena; only the others are freed one by one. */
+static bool in_arena(const struct vg_registry *r, const char *p)
 {
-	free(rg->name);
+	return r->arena && p >= r->arena && p < r->arena + r->arena_len;
+}
+
+static void arena_free(const struct vg_registry *r, char *p)
+{
+	if (!in_arena(r, p))
+		free(p);
+}
+
+static void range_free(const struct vg_registry *r, struct vg_range *rg)
+{
+	arena_free(r, rg->name);
 	for (size_t i = 0; i < rg->n_meta; i++) {
-		free(rg->meta[i].key);
-		free(rg->meta[i].value);
+		arena_free(r, rg->meta[i].key);
+		arena_free(r, rg->meta[i].value);
 	}
 	free(rg->meta);
 }
@@ -47,8 +59,9 @@ static void range_free(struct vg_range *rg)
 void vg_registry_close(struct vg_registry *r)
 {
 	for (size_t i = 0; i < r->n; i++)
-		range_free(&r->ranges[i]);
+		range_free(r, &r->ranges[i]);
 	free(r->ranges);
+	free(r->arena);
 	free(r->path);
 	if (r->lock_fd >= 0)
 		close(r->lock_fd); /* releases the flock */
@@ -77,17 +90,19 @@ static bool meta_value_valid(const char *v)
 	return true;
 }
 
-static void meta_put(struct vg_range *rg, const char *k, const char *v)
+/* Set k=v; with `borrow`, k and v are arena strings kept as they are, else copied. */
+static void meta_put(const struct vg_registry *r, struct vg_range *rg, char *k, char *v,
+		     bool borrow)
 {
 	for (size_t i = 0; i < rg->n_meta; i++)
 		if (strcmp(rg->meta[i].key, k) == 0) {
-			free(rg->meta[i].value);
-			rg->meta[i].value = vg_strdup(v);
+			arena_free(r, rg->meta[i].value);
+			rg->meta[i].value = borrow ? v : vg_strdup(v);
 			return;
 		}
 	rg->meta = vg_reallocarray(rg->meta, rg->n_meta + 1, sizeof(*rg->meta));
-	rg->meta[rg->n_meta].key = vg_strdup(k);
-	rg->meta[rg->n_meta].value = vg_strdup(v);
+	rg->meta[rg->n_meta].key = borrow ? k : vg_strdup(k);
+	rg->meta[rg->n_meta].value = borrow ? v : vg_strdup(v);
 	rg->n_meta++;
 }
 
@@ -108,7 +123,7 @@ int vg_range_set_meta(struct vg_registry *r, struct vg_range *rg, const char *ke
 		return vg_error_set(e, EINVAL, "invalid registry metadata %s=%s", key, value);
 	if (old && strcmp(old, value) == 0)
 		return 0;
-	meta_put(rg, key, value);
+	meta_put(r, rg, (char *)key, (char *)value, false);
 	r->dirty = true;
 	return 0;
 }
@@ -123,8 +138,12 @@ static struct vg_range *push_range(struct vg_registry *r)
 	return &r->ranges[r->n++];
 }
 
-/* Parse one line (NUL-terminated, no newline) into rg; returns a static reason or NULL. */
-static const char *parse_line(char *line, struct vg_range *rg)
+/*
+ * Parse one line (NUL-terminated, no newline) into rg; returns a static reason or NULL. With
+ * `borrow`, the line lives in the registry's arena and rg points into it.
+ */
+static const char *parse_line(const struct vg_registry *r, char *line, struct vg_range *rg,
+			      bool borrow)
 {
 	char *hash = strchr(line, '#');
 	char *f1, *f2, *f3, *save = NULL;
@@ -139,7 +158,7 @@ static const char *parse_line(char *line, struct vg_range *rg)
 			*eq = '\0';
 			if (!meta_key_valid(t) || !meta_value_valid(eq + 1))
 				return "invalid metadata key or value";
-			meta_put(rg, t, eq + 1);
+			meta_put(r, rg, t, eq + 1, borrow);
 		}
 	}
 	/* Trailing blanks before the comment. */
@@ -165,7 +184,7 @@ static const char *parse_line(char *line, struct vg_range *rg)
 		return "range wraps past 4294967294";
 	if (rg->start < 65536)
 		return "range overlaps the system IDs 0..65535";
-	rg->name = vg_strdup(f1);
+	rg->name = borrow ? f1 : vg_strdup(f1);
 	return NULL;
 }
 
@@ -222,9 +241,9 @@ static int check_consistency(const struct vg_registry *r, const char *path, stru
 	return 0;
 }
 
-/* Parse text that may be cut into lines in place (copy[len] must be writable). */
-static int parse_in_place(struct vg_registry *r, char *copy, size_t len, const char *path,
-			  struct vg_error *e)
+/* Parse `copy` (len bytes and a writable copy[len]), cutting it into lines in place. */
+static int parse_text(struct vg_registry *r, char *copy, size_t len, bool borrow, const char *path,
+		      struct vg_error *e)
 {
 	unsigned lineno = 0;
 	size_t pos = 0, lines = 1;
@@ -258,9 +277,9 @@ static int parse_in_place(struct vg_registry *r, char *copy, size_t len, const c
 			return vg_error_set(e, EINVAL, "%s:%u: leading white space", path, lineno);
 		rg = push_range(r);
 		rg->line = lineno;
-		why = parse_line(line, rg);
+		why = parse_line(r, line, rg, borrow);
 		if (why) {
-			range_free(rg);
+			range_free(r, rg);
 			r->n--;
 			return vg_error_set(e, EINVAL, "%s:%u: %s", path, lineno, why);
 		}
@@ -268,13 +287,35 @@ static int parse_in_place(struct vg_registry *r, char *copy, size_t len, const c
 	return check_consistency(r, path, e);
 }
 
+/*
+ * Parse `copy` and take it: with use_arena it becomes the registry's arena (names and metadata
+ * point into it and are not allocated one by one: 10,000 lines are read on every container
+ * start); otherwise it is freed.
+ */
+static int parse_owned(struct vg_registry *r, char *copy, size_t len, bool use_arena,
+		       const char *path, struct vg_error *e)
+{
+	bool borrow = use_arena && !r->arena;
+	int rc;
+
+	if (borrow) {
+		r->arena = copy;
+		r->arena_len = len + 1;
+	}
+	rc = parse_text(r, copy, len, borrow, path, e);
+	if (!borrow)
+		free(copy);
+	return rc;
+}
+
 int vg_registry_parse(struct vg_registry *r, const char *buf, size_t len, const char *path,
 		      struct vg_error *e)
 {
-	_cleanup_free_ char *copy = vg_malloc0(len + 1);
+	char *copy = vg_malloc0(len + 1);
 
+	/* Ranges parsed here own their strings: callers may move them to another registry. */
 	memcpy(copy, buf, len);
-	return parse_in_place(r, copy, len, path, e);
+	return parse_owned(r, copy, len, false, path, e);
 }
 
 /* A growing text buffer: formatting 10,000 lines with stdio costs more than the parse. */
@@ -534,7 +575,7 @@ int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_r
 	rc = read_all(fd, r->path, &buf, &len, e);
 	if (rc < 0)
 		return rc;
-	return parse_in_place(r, buf, len, r->path, e);
+	return parse_owned(r, TAKE_PTR(buf), len, true, r->path, e);
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -664,7 +705,7 @@ int vg_registry_alloc(struct vg_registry *r, const struct vg_config *c, const ch
 	rg->count = size;
 	gmtime_r(&now, &tm);
 	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	meta_put(rg, "created", created);
+	meta_put(r, rg, (char *)"created", created, false);
 	r->dirty = true;
 	*ret = rg;
 	if (ret_new)
@@ -676,7 +717,7 @@ int vg_registry_release(struct vg_registry *r, const char *name, struct vg_error
 {
 	for (size_t i = 0; i < r->n; i++)
 		if (strcmp(r->ranges[i].name, name) == 0) {
-			range_free(&r->ranges[i]);
+			range_free(r, &r->ranges[i]);
 			memmove(&r->ranges[i], &r->ranges[i + 1],
 				(r->n - i - 1) * sizeof(r->ranges[0]));
 			r->n--;
