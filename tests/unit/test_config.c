@@ -198,6 +198,22 @@ static void long_volume_name(void **state)
 	vg_config_free(&c);
 }
 
+static void byte_order_mark(void **state)
+{
+	struct vg_config c;
+	struct vg_error e;
+
+	assert_int_equal(parse(&c,
+			       "\xEF\xBB\xBF[volume \"0123456789abcdef0123456789abcdef0123456789abc"
+			       "def\"]\nmembers = web\n",
+			       &e),
+			 0);
+	assert_non_null(
+	    vg_config_find_volume(&c, "0123456789abcdef0123456789abcdef0123456789abcdef"));
+	vg_config_free(&c);
+	expect_error("\xEF\xBB\xBF[nope]\n", "t.conf:1:", "nope", NULL);
+}
+
 static void bools(void **state)
 {
 	static const char *const yes[] = { "yes", "Yes", "true", "on", "1" };
@@ -420,6 +436,7 @@ int main(void)
 		cmocka_unit_test(multiline_lists),
 		cmocka_unit_test(empty_drop_capabilities),
 		cmocka_unit_test(long_volume_name),
+		cmocka_unit_test(byte_order_mark),
 		cmocka_unit_test(bools),
 		cmocka_unit_test(errors),
 		cmocka_unit_test(range_errors),
