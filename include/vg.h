@@ -41,6 +41,12 @@ bool vg_name_valid(const char *name);
 char *vg_strdup(const char *s);
 void *vg_malloc0(size_t n);
 void *vg_reallocarray(void *p, size_t n, size_t size);
+/*
+ * Room for element `n` of an array of n elements that grows one at a time: the capacity is
+ * implied (the next power of two), so appending n elements costs O(n) copying, not O(n^2).
+ * Valid as long as the array was only ever grown by this function (shrinking n is fine).
+ */
+void *vg_array_grow(void *p, size_t n, size_t size);
 /* printf into a fresh string; aborts on OOM. */
 char *vg_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A NULL-terminated string vector. */

@@ -13,7 +13,7 @@
 
 void vg_intervals_add(struct vg_intervals *s, uint64_t first, uint64_t last, const char *why)
 {
-	s->v = vg_reallocarray(s->v, s->n + 1, sizeof(*s->v));
+	s->v = vg_array_grow(s->v, s->n, sizeof(*s->v));
 	s->v[s->n++] = (struct vg_interval){ .first = first, .last = last, .why = why };
 }
 

@@ -115,7 +115,7 @@ int vg_range_set_meta(struct vg_registry *r, struct vg_range *rg, const char *ke
 
 static struct vg_range *push_range(struct vg_registry *r)
 {
-	r->ranges = vg_reallocarray(r->ranges, r->n + 1, sizeof(*r->ranges));
+	r->ranges = vg_array_grow(r->ranges, r->n, sizeof(*r->ranges));
 	memset(&r->ranges[r->n], 0, sizeof(r->ranges[0]));
 	return &r->ranges[r->n++];
 }
