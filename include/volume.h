@@ -20,14 +20,113 @@
 int vg_volume_prepare(const struct vg_config *c, const char *volume, const char *member, bool ro,
 		      uint32_t uid, uint32_t gid, struct vg_error *e);
 
+enum vg_members_source {
+	VG_MEMBERS_NONE,
+	VG_MEMBERS_RECORDED,   /* trusted.volguard.members */
+	VG_MEMBERS_DECLARED,   /* [volume "NAME"] in the config */
+	VG_MEMBERS_DISCOVERED, /* Docker's containers/ID/config.v2.json MountPoints */
+};
+const char *vg_members_source_name(enum vg_members_source s);
+
 /* The state of a volume, for `volume show` and audit. */
 struct vg_volume_status {
 	struct vg_members members; /* recorded (or declared, or discovered) */
-	bool recorded;             /* members came from the xattr */
-	bool stamp_ok;             /* stamp present and matches the members' policy */
-	bool root_ok;              /* _data owner, mode, ACL match the policy */
+	bool recorded;		   /* members came from the xattr */
+	bool stamp_ok;		   /* stamp present and matches the members' policy */
+	bool root_ok;		   /* _data owner, mode, ACL match the policy */
 	uint32_t data_uid, data_gid, data_mode;
+	enum vg_members_source source;
+	char *data_acl;    /* _data's access ACL as text, or NULL when it has none */
+	char *data_dflt;   /* _data's default ACL as text, or NULL */
+	uint64_t differ;   /* entries below _data that do not match (a dry-run walk) */
+	uint64_t errors;   /* entries the dry-run walk could not read */
 };
 int vg_volume_status(const struct vg_config *c, const char *volume, struct vg_volume_status *st,
 		     struct vg_error *e);
+/* Does the stamp on the volume's directory (any fd of <volumes_root>/NAME) match the policy of
+ * `m`? Cheap: one getxattr, no walk (audit). */
+bool vg_volume_stamp_matches(int name_fd, const struct vg_members *m);
 void vg_volume_status_free(struct vg_volume_status *st);
+
+/* ---- the batch fixer (volguard fix) and the volume commands ---- */
+
+struct vg_fix_stats {
+	uint64_t seen;      /* entries below _data */
+	uint64_t changed;   /* changed (or, with dry_run, that would be) */
+	uint64_t errors;    /* entries that failed (EPERM, ENOTSUP, changed during the walk) */
+	uint64_t symlinks;  /* left alone */
+	uint64_t mounts;    /* other mounts: not entered */
+	uint64_t hardlinks; /* non-directories with several links that needed a change: skipped */
+	uint64_t devices;   /* device nodes: skipped */
+	uint64_t foreign;   /* owners outside every member's range (with --shift-from): kept */
+	bool root_changed;  /* _data itself */
+	bool stamped;       /* the complete pass wrote the stamp */
+};
+
+enum vg_fix_event_kind {
+	VG_FIX_CHANGE, /* changed (dry run: would change) */
+	VG_FIX_SKIP,   /* left alone for safety: hard link, device, mount */
+	VG_FIX_ERROR,  /* this entry failed */
+	VG_FIX_NOTE,   /* about the volume: which range a shift goes to, where members came from */
+};
+
+struct vg_fix_event {
+	enum vg_fix_event_kind kind;
+	const char *volume;
+	const char *path; /* relative to _data ("." for _data itself), or NULL */
+	const char *msg;
+};
+
+struct vg_fix_opts {
+	bool dry_run;
+	bool shift;          /* --shift-from */
+	uint64_t shift_from; /* BASE */
+	bool walk;           /* walk the whole tree even when the stamp matches */
+	void (*event)(const struct vg_fix_event *ev, void *data);
+	void (*progress)(const char *volume, const struct vg_fix_stats *st, void *data);
+	void *data;
+};
+
+
+/*
+ * The members of a volume in DESIGN.md's order. Principals of members not yet recorded come
+ * from the registry (start of the range + 0); with `allocate` a member without a range gets
+ * one (under the registry lock), else its principal is UINT32_MAX ("unknown").
+ */
+int vg_volume_members(const struct vg_config *c, const char *volume, bool allocate,
+		      struct vg_members *ret, enum vg_members_source *ret_src, struct vg_error *e);
+
+/*
+ * volguard fix for one volume: record the members if they were declared or discovered,
+ * remove the stamp, fix _data and (always) the whole tree, write the stamp when no entry
+ * failed. Returns 0, or -errno when the volume could not be fixed at all. A volume without
+ * members is -ENOENT.
+ */
+int vg_volume_fix(const struct vg_config *c, const char *volume, const struct vg_fix_opts *o,
+		  struct vg_fix_stats *st, struct vg_error *e);
+
+/* volume create NAME --owner C: lay out NAME/_data (or adopt it), record C as the only member,
+ * fix _data; the content of an adopted volume is left to fix. */
+int vg_volume_create(const struct vg_config *c, const char *volume, const char *owner,
+		     struct vg_fix_stats *st, struct vg_error *e);
+/* volume share / revoke: change the members and apply the policy to the whole tree. */
+struct vg_share {
+	const char *name;
+	bool ro;
+};
+int vg_volume_share(const struct vg_config *c, const char *volume, const struct vg_share *add,
+		    size_t n, struct vg_fix_stats *st, struct vg_error *e);
+int vg_volume_revoke(const struct vg_config *c, const char *volume, const char *member,
+		     struct vg_fix_stats *st, struct vg_error *e);
+/* All volume names under volumes_root (directories with a valid name). */
+int vg_volume_list(const struct vg_config *c, char ***ret, struct vg_error *e);
+/*
+ * Refuse a volumes_root that dockerd does not use: with userns-remap, Docker keeps its data
+ * in <docker_root>/UID.GID/. `daemon_json` may be NULL.
+ */
+int vg_volume_check_userns_remap(const char *docker_root, const char *daemon_json,
+				 struct vg_error *e);
+/* Add the containers whose <docker_root>/containers/ID/config.v2.json mounts `volume`
+ * (MountPoints, Type "volume"), principals unknown (UINT32_MAX); ro unless one mounts it RW. */
+int vg_volume_discover_members(const struct vg_config *c, const char *volume,
+			       struct vg_members *m, struct vg_error *e);

@@ -1,0 +1,106 @@
+#!/bin/bash
+# volguard fix against what an admin would run by hand, on generated trees.
+#   NTOP x NSUB directories with NFILES empty files each (default 100 x 100 x 100:
+#   1,000,000 files in 10,100 directories). Warm cache; every command runs twice and the
+#   faster run counts. Prints seconds, ratios, peak RSS and syscalls per entry.
+# Targets (issue 3): repair <= 0.5x the hand pipeline; no-op pass <= 1.5x the stat walk.
+set -eu
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+VG=${VG:-$TOP/build/volguard}
+NTOP=${NTOP:-100} NSUB=${NSUB:-100} NFILES=${NFILES:-100}
+[ "$(id -u)" = 0 ] || { echo "bench/fix.sh runs as root"; exit 1; }
+T=$(mktemp -d /var/tmp/vgbench.XXXXXX)
+trap 'rm -rf --one-file-system "$T"' EXIT
+chmod 0755 "$T"
+mkdir -p "$T/docker/volumes" "$T/etc" "$T/hand"
+: >"$T/subuid"
+: >"$T/subgid"
+cat >"$T/etc/volguard.conf" <<CONF
+[paths]
+docker_root = $T/docker
+state_dir = $T/state
+subuid_file = $T/subuid
+subgid_file = $T/subgid
+CONF
+vg() { "$VG" --config "$T/etc/volguard.conf" "$@"; }
+cc -O2 -o "$T/gentree" "$TOP/bench/gentree.c"
+
+A=$(vg alloc benchA --start)
+B=$(vg alloc benchB --start)
+vg -q volume create bench --owner benchA
+vg -q volume share bench benchB
+DATA=$T/docker/volumes/bench/_data
+entries=$((NTOP + NTOP * NSUB + NTOP * NSUB * NFILES))
+echo "tree: $NTOP x $NSUB directories x $NFILES files = $entries entries (all root:root 0644/0755, no ACL)"
+gen() { "$T/gentree" tree "$1" "$NTOP" "$NSUB" "$NFILES"; }
+
+# secs CMD...: wall seconds of one run (stdout discarded); peak RSS (KiB) in $T/rss
+secs() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	/usr/bin/time -f %M -o "$T/rss" "$@" >/dev/null
+	t1=$(date +%s.%N)
+	echo "$t1 - $t0" | bc -l
+}
+min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
+ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
+
+# ---- repair: all wrong (owner root, no ACL) -> shifted into benchA's range, ACLs ----
+hand() {
+	chown -R -h "$A:$A" "$T/hand" &&
+		setfacl -R -P -m "u:$A:rwX,u:$B:rwX,d:u:$A:rwX,d:u:$B:rwX" "$T/hand"
+}
+rep_vg=999999 rep_hand=999999
+for round in 1 2; do
+	gen "$DATA"
+	gen "$T/hand"
+	find "$DATA" "$T/hand" -xdev -printf '' # warm the cache
+	s=$(secs "$VG" --config "$T/etc/volguard.conf" -q fix --shift-from 0 bench)
+	rep_vg=$(min "$rep_vg" "$s")
+	rss_repair=$(cat "$T/rss")
+	s=$(secs bash -c "$(declare -f hand); T=$T A=$A B=$B hand")
+	rep_hand=$(min "$rep_hand" "$s")
+	[ "$round" = 2 ] || { rm -rf "${DATA:?}"/* "$T"/hand/*; }
+done
+[ "$(stat -c %u "$DATA/d3/s7/f7")" = "$A" ] || { echo "repair did not shift owners"; exit 1; }
+getfacl -cp "$DATA/d3/s7/f7" | grep -q "^user:$B:rw-" || { echo "repair did not set ACLs"; exit 1; }
+
+# ---- no-op pass on the repaired tree ----
+noop_vg=999999 noop_find=999999 noop_getfacl=999999
+for round in 1 2; do
+	s=$(secs "$VG" --config "$T/etc/volguard.conf" -q fix bench)
+	noop_vg=$(min "$noop_vg" "$s")
+	rss_noop=$(cat "$T/rss")
+	s=$(secs find "$DATA" -xdev -printf '%U %m\n')
+	noop_find=$(min "$noop_find" "$s")
+	s=$(secs getfacl -R -P "$DATA" 2>/dev/null)
+	noop_getfacl=$(min "$noop_getfacl" "$s")
+done
+ctime_before=$(stat -c %Z "$DATA/d3/s7/f7")
+
+# ---- syscalls per entry (strace -c -f) on the no-op pass and a fresh repair ----
+strace -c -f -o "$T/strace.noop" "$VG" --config "$T/etc/volguard.conf" -q fix bench >/dev/null
+[ "$(stat -c %Z "$DATA/d3/s7/f7")" = "$ctime_before" ] || { echo "no-op pass changed a ctime"; exit 1; }
+rm -rf "${DATA:?}"/*
+gen "$DATA"
+strace -c -f -o "$T/strace.repair" "$VG" --config "$T/etc/volguard.conf" -q fix --shift-from 0 bench >/dev/null
+calls() { awk '$NF == "total" { print $(NF-2) }' "$1"; }
+
+printf '\n%-44s %10s %8s\n' "" seconds ratio
+printf '%-44s %10.2f\n' "volguard fix --shift-from 0 (repair)" "$rep_vg"
+printf '%-44s %10.2f %8s\n' "chown -R -h + setfacl -R -P (by hand)" "$rep_hand" \
+	"$(ratio "$rep_vg" "$rep_hand")x  (target <= 0.5x)"
+printf '%-44s %10.2f\n' "volguard fix (no-op, tree correct)" "$noop_vg"
+printf '%-44s %10.2f %8s\n' "find -xdev -printf '%U %m\\n' (stat walk)" "$noop_find" \
+	"$(ratio "$noop_vg" "$noop_find")x  (target <= 1.5x)"
+printf '%-44s %10.2f %8s\n' "getfacl -R -P (read every ACL)" "$noop_getfacl" \
+	"$(ratio "$noop_vg" "$noop_getfacl")x"
+echo
+echo "peak RSS: repair ${rss_repair} KiB, no-op ${rss_noop} KiB"
+echo "syscalls per entry: no-op $(echo "scale=2; $(calls "$T/strace.noop") / $entries" | bc)," \
+	"repair $(echo "scale=2; $(calls "$T/strace.repair") / $entries" | bc)"
+echo "(strace 5.x prints getxattrat, syscall 464, as syscall_0x1d0)"
+echo "-- no-op pass:"
+cat "$T/strace.noop"
+echo "-- repair:"
+cat "$T/strace.repair"

@@ -1,0 +1,312 @@
+/*
+ * The policy applied to each entry of a volume. The rules (DESIGN.md) as this file keeps them:
+ * - MUST read without a descriptor (statx, getxattrat) and open only what must change, as
+ *   O_PATH, re-checked against what was read (walk.c's vg_walk_open_entry).
+ * - MUST compare before every write: a pass over a correct tree changes no ctime.
+ * - MUST NOT change a non-directory with more than one link, a device, a symlink, or anything
+ *   on another mount; MUST NOT restore setuid/setgid bits or file capabilities after a chown.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fixer.h"
+#include "walk.h"
+
+#define PROGRESS_EVERY 8192
+
+void vg_tree_policy_init(struct vg_tree_policy *p, const struct vg_members *m)
+{
+	unsigned mask = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (m->n == 1) {
+		p->root_uid = m->v[0].uid;
+		p->root_gid = m->v[0].gid;
+	}
+	if (m->n >= 2)
+		for (size_t i = 0; i < m->n; i++)
+			if (m->v[i].uid != UINT32_MAX)
+				(void)vg_acl_policy_add(&p->acl, m->v[i].uid, m->v[i].ro);
+	vg_acl_expected_fixed(&p->acl, &p->dflt);
+	p->root = p->dflt;
+	for (size_t i = 0; i < p->acl.n; i++)
+		mask |= p->acl.v[i].ro ? 5 : 7;
+	p->root_mode = 0700 | (mode_t)(mask << 3);
+}
+
+struct fixer {
+	const char *volume;
+	const struct vg_tree_policy *p;
+	const struct vg_fix_opts *o;
+	struct vg_fix_stats *st;
+	struct vg_error *e;
+};
+
+static void event(struct fixer *f, enum vg_fix_event_kind kind, const char *path, const char *fmt,
+		  ...) __attribute__((format(printf, 4, 5)));
+static void event(struct fixer *f, enum vg_fix_event_kind kind, const char *path, const char *fmt,
+		  ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (kind == VG_FIX_ERROR)
+		f->st->errors++;
+	if (!f->o->event)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	f->o->event(&(struct vg_fix_event){ kind, f->volume, path, msg }, f->o->data);
+}
+
+static uint32_t shift_id(const struct vg_tree_policy *p, uint32_t id)
+{
+	if (!p->shift || id < p->shift_from || id - p->shift_from >= p->shift_size)
+		return id;
+	return (uint32_t)(p->shift_to + (id - p->shift_from));
+}
+
+static bool expected_id(const struct vg_tree_policy *p, uint32_t id)
+{
+	for (size_t i = 0; i < p->n_ranges; i++)
+		if (id >= p->ranges[i][0] && id - p->ranges[i][0] < p->ranges[i][1])
+			return true;
+	return false;
+}
+
+/* What an entry needs, computed from its state (stx, its ACLs) and the policy. */
+struct plan {
+	uint32_t uid, gid;
+	bool owner, access, dflt;
+	struct vg_acl_blob want;
+};
+
+static ssize_t read_acl(int fd, bool path_fd, const char *xname, uint8_t *buf, bool *bad)
+{
+	ssize_t n = vg_acl_read(fd, path_fd, xname, buf, VG_ACL_MAX_SIZE);
+
+	*bad = n == -ERANGE;
+	return n == -ERANGE ? 0 : n;
+}
+
+static int plan_entry(const struct vg_tree_policy *p, const struct statx *stx, const uint8_t *acc,
+		      ssize_t acc_len, bool acc_bad, const uint8_t *dfl, ssize_t dfl_len,
+		      bool dfl_bad, struct plan *pl)
+{
+	bool is_dir = S_ISDIR(stx->stx_mode);
+
+	pl->uid = shift_id(p, stx->stx_uid);
+	pl->gid = shift_id(p, stx->stx_gid);
+	pl->owner = pl->uid != stx->stx_uid || pl->gid != stx->stx_gid;
+	vg_acl_expected_access(&p->acl, is_dir, acc, acc_bad ? 0 : (size_t)acc_len, stx->stx_mode,
+			       &pl->want);
+	pl->access = acc_bad || !vg_acl_equal(acc, (size_t)acc_len, &pl->want);
+	pl->dflt = is_dir && (dfl_bad || !vg_acl_equal(dfl, (size_t)dfl_len, &p->dflt));
+	return pl->owner || pl->access || pl->dflt;
+}
+
+static void describe(const struct plan *pl, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s", pl->owner ? "owner " : "", pl->access ? "acl " : "",
+		 pl->dflt ? "default-acl " : "");
+	if (buf[0])
+		buf[strlen(buf) - 1] = '\0';
+}
+
+/* Change one entry through `fd` (the directory's own fd, or a re-checked O_PATH fd). */
+static int apply(struct fixer *f, int fd, bool path_fd, const struct statx *now,
+		 const struct plan *pl, const char *path)
+{
+	char proc[64];
+	int r;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (pl->owner) {
+		mode_t m = now->stx_mode & 07777;
+		/* Drop setuid/setgid before the owner changes, and never put them back: a
+		 * setuid-root file must not become setuid-anyone. chown also drops
+		 * security.capability; nothing here restores it. */
+		if (!S_ISDIR(now->stx_mode) && (m & (S_ISUID | S_ISGID)) &&
+		    chmod(proc, m & ~(mode_t)(S_ISUID | S_ISGID)) < 0)
+			return vg_error_errno(f->e, errno, "chmod");
+		if (fchownat(fd, "", pl->uid, pl->gid, AT_EMPTY_PATH) < 0)
+			return vg_error_errno(f->e, errno, "chown to %u:%u", pl->uid, pl->gid);
+	}
+	if (pl->access) {
+		r = vg_acl_write(fd, path_fd, VG_XATTR_ACL_ACCESS, &pl->want, f->e);
+		if (r < 0)
+			return r;
+	}
+	if (pl->dflt) {
+		r = vg_acl_write(fd, path_fd, VG_XATTR_ACL_DEFAULT, &f->p->dflt, f->e);
+		if (r < 0)
+			return r;
+	}
+	(void)path;
+	return 0;
+}
+
+static int visit(const struct vg_walk_entry *ent, void *data)
+{
+	struct fixer *f = data;
+	const struct vg_tree_policy *p = f->p;
+	struct vg_fix_stats *st = f->st;
+	uint8_t acc[VG_ACL_MAX_SIZE], dfl[VG_ACL_MAX_SIZE];
+	ssize_t acc_len = 0, dfl_len = 0;
+	bool acc_bad = false, dfl_bad = false, is_dir;
+	struct plan pl;
+	char what[64];
+	int r;
+
+	if (++st->seen % PROGRESS_EVERY == 0 && f->o->progress)
+		f->o->progress(f->volume, st, f->o->data);
+	switch (ent->skip) {
+	case VG_WALK_VISIT:
+		break;
+	case VG_WALK_SYMLINK:
+		st->symlinks++;
+		return 0;
+	case VG_WALK_MOUNT:
+		st->mounts++;
+		event(f, VG_FIX_SKIP, ent->path, "another mount: not entered, not changed");
+		return 0;
+	case VG_WALK_DEVICE:
+		st->devices++;
+		event(f, VG_FIX_SKIP, ent->path, "device node: never opened, never changed");
+		return 0;
+	case VG_WALK_RACED:
+		event(f, VG_FIX_ERROR, ent->path, "changed while it was being walked; left alone");
+		return 0;
+	case VG_WALK_ERROR:
+		event(f, VG_FIX_ERROR, ent->path, "%s", strerror(ent->err));
+		return 0;
+	}
+	is_dir = ent->fd >= 0;
+	if (is_dir) {
+		acc_len = read_acl(ent->fd, false, VG_XATTR_ACL_ACCESS, acc, &acc_bad);
+		if (acc_len >= 0)
+			dfl_len = read_acl(ent->fd, false, VG_XATTR_ACL_DEFAULT, dfl, &dfl_bad);
+	} else {
+		acc_len = vg_getxattrat(ent->dirfd, ent->name, VG_XATTR_ACL_ACCESS, acc, sizeof(acc));
+		if (acc_len == -ENODATA || acc_len == -ENOTSUP || acc_len == -EOPNOTSUPP)
+			acc_len = 0;
+		acc_bad = acc_len == -ERANGE;
+		if (acc_bad)
+			acc_len = 0;
+	}
+	if (acc_len < 0 || dfl_len < 0) {
+		event(f, VG_FIX_ERROR, ent->path, "cannot read its ACL: %s",
+		      strerror((int)-(acc_len < 0 ? acc_len : dfl_len)));
+		return 0;
+	}
+	if (p->shift && (!expected_id(p, shift_id(p, ent->stx.stx_uid)) ||
+			 !expected_id(p, shift_id(p, ent->stx.stx_gid)))) {
+		st->foreign++;
+		event(f, VG_FIX_SKIP, ent->path,
+		      "owner %u:%u is outside every member's range: owner kept", ent->stx.stx_uid,
+		      ent->stx.stx_gid);
+	}
+	if (!plan_entry(p, &ent->stx, acc, acc_len, acc_bad, dfl, dfl_len, dfl_bad, &pl))
+		return 0;
+	describe(&pl, what, sizeof(what));
+	if (!is_dir && ent->stx.stx_nlink > 1) {
+		/* A hard link may be the other name of a file outside the volume. */
+		st->hardlinks++;
+		event(f, VG_FIX_SKIP, ent->path, "has %u hard links: %s not changed",
+		      ent->stx.stx_nlink, what);
+		return 0;
+	}
+	if (f->o->dry_run) {
+		st->changed++;
+		event(f, VG_FIX_CHANGE, ent->path, "would change %s", what);
+		return 0;
+	}
+	if (is_dir) {
+		r = apply(f, ent->fd, false, &ent->stx, &pl, ent->path);
+	} else {
+		struct statx now;
+		_cleanup_close_ int fd = vg_walk_open_entry(ent, &now, f->e);
+		if (fd < 0) {
+			event(f, VG_FIX_ERROR, ent->path, "%s", f->e->msg);
+			return 0;
+		}
+		/* Plan again from what the descriptor shows: the name may have pointed elsewhere
+		 * for a moment while it was read. */
+		acc_len = read_acl(fd, true, VG_XATTR_ACL_ACCESS, acc, &acc_bad);
+		if (acc_len < 0) {
+			event(f, VG_FIX_ERROR, ent->path, "cannot read its ACL: %s",
+			      strerror((int)-acc_len));
+			return 0;
+		}
+		if (!plan_entry(p, &now, acc, acc_len, acc_bad, NULL, 0, false, &pl))
+			return 0;
+		r = apply(f, fd, true, &now, &pl, ent->path);
+	}
+	if (r < 0) {
+		event(f, VG_FIX_ERROR, ent->path, "%s", f->e->msg);
+		return 0;
+	}
+	st->changed++;
+	event(f, VG_FIX_CHANGE, ent->path, "changed %s", what);
+	return 0;
+}
+
+int vg_fix_tree(int data_fd, const char *volume, const struct vg_tree_policy *p,
+		const struct vg_fix_opts *o, struct vg_fix_stats *st, struct vg_error *e)
+{
+	struct vg_error inner = { 0 };
+	struct fixer f = { volume, p, o, st, &inner };
+	int r;
+
+	r = vg_walk(data_fd, visit, &f, e);
+	if (o->progress)
+		o->progress(volume, st, o->data);
+	return r;
+}
+
+int vg_fix_data_root(int data_fd, const struct vg_tree_policy *p, bool dry_run,
+		     struct vg_error *e)
+{
+	uint8_t acc[VG_ACL_MAX_SIZE], dfl[VG_ACL_MAX_SIZE];
+	bool acc_bad, dfl_bad, owner, access, dflt, mode;
+	ssize_t acc_len, dfl_len;
+	struct stat st;
+	int r;
+
+	if (fstat(data_fd, &st) < 0)
+		return vg_error_errno(e, errno, "_data: fstat");
+	acc_len = read_acl(data_fd, false, VG_XATTR_ACL_ACCESS, acc, &acc_bad);
+	dfl_len = read_acl(data_fd, false, VG_XATTR_ACL_DEFAULT, dfl, &dfl_bad);
+	if (acc_len < 0 || dfl_len < 0)
+		return vg_error_errno(e, (int)-(acc_len < 0 ? acc_len : dfl_len),
+				      "_data: cannot read its ACL");
+	owner = st.st_uid != p->root_uid || st.st_gid != p->root_gid;
+	access = acc_bad || !vg_acl_equal(acc, (size_t)acc_len, &p->root);
+	dflt = dfl_bad || !vg_acl_equal(dfl, (size_t)dfl_len, &p->dflt);
+	mode = (st.st_mode & 07777) != p->root_mode;
+	if (!owner && !access && !dflt && !mode)
+		return 0;
+	if (dry_run)
+		return 1;
+	/* Narrow first (old & new), then the owner, then the final mode and ACLs, as
+	 * systemd-tmpfiles does: no moment where the new owner sees a wider mode. */
+	if (mode && fchmod(data_fd, st.st_mode & p->root_mode & 07777) < 0)
+		return vg_error_errno(e, errno, "_data: chmod");
+	if (owner && fchown(data_fd, p->root_uid, p->root_gid) < 0)
+		return vg_error_errno(e, errno, "_data: chown to %u:%u", p->root_uid, p->root_gid);
+	if (fchmod(data_fd, p->root_mode) < 0)
+		return vg_error_errno(e, errno, "_data: chmod");
+	r = vg_acl_write(data_fd, false, VG_XATTR_ACL_ACCESS, &p->root, e);
+	if (r < 0)
+		return r;
+	r = vg_acl_write(data_fd, false, VG_XATTR_ACL_DEFAULT, &p->dflt, e);
+	if (r < 0)
+		return r;
+	return 1;
+}

@@ -1,0 +1,768 @@
+/*
+ * Volumes: <volumes_root>/NAME/_data as Docker's local driver lays them out, their members
+ * (trusted.volguard.members on NAME/), their policy and its stamp (trusted.volguard.stamp,
+ * written last, after a complete pass without a failed entry; removed before anything changes,
+ * so that an interrupted pass leaves no stamp).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fixer.h"
+#include "registry.h"
+#include "volume.h"
+#include "walk.h"
+
+#define STAMP_MAX 64
+
+const char *vg_members_source_name(enum vg_members_source s)
+{
+	switch (s) {
+	case VG_MEMBERS_RECORDED:
+		return "recorded";
+	case VG_MEMBERS_DECLARED:
+		return "declared";
+	case VG_MEMBERS_DISCOVERED:
+		return "discovered";
+	default:
+		return "none";
+	}
+}
+
+static int check_root_dir(int fd, const char *what, struct vg_error *e)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return vg_error_errno(e, errno, "%s: fstat", what);
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return vg_error_set(e, EPERM,
+				    "%s: owned by UID %u with mode %04o; it must be root's and "
+				    "not writable by group or others",
+				    what, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+static int open_volumes_root(const struct vg_config *c, bool create, struct vg_error *e)
+{
+	_cleanup_free_ char *dflt = vg_asprintf("%s/volumes", c->docker_root);
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (strcmp(dflt, c->volumes_root) == 0) {
+		r = vg_volume_check_userns_remap(
+			c->docker_root,
+			strcmp(c->docker_root, "/var/lib/docker") == 0 ? "/etc/docker/daemon.json"
+								       : NULL,
+			e);
+		if (r < 0)
+			return r;
+	}
+	fd = open(c->volumes_root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdir(c->volumes_root, 0701) < 0 && errno != EEXIST)
+			return vg_error_errno(e, errno, "%s: cannot create", c->volumes_root);
+		fd = open(c->volumes_root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return vg_error_errno(e, errno, "%s", c->volumes_root);
+	r = check_root_dir(fd, c->volumes_root, e);
+	if (r < 0)
+		return r;
+	return TAKE_FD(fd);
+}
+
+struct vol {
+	char *what; /* <volumes_root>/NAME, for messages */
+	int name_fd, data_fd;
+	bool created;
+};
+
+static void vol_close(struct vol *v)
+{
+	free(v->what);
+	if (v->name_fd >= 0)
+		close(v->name_fd);
+	if (v->data_fd >= 0)
+		close(v->data_fd);
+}
+
+static int open_dir_at(int dirfd, const char *name, const char *what, bool create, mode_t mode,
+		       bool *created, struct vg_error *e)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(dirfd, name, mode) < 0 && errno != EEXIST)
+			return vg_error_errno(e, errno, "%s: cannot create", what);
+		*created = true;
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && fchmod(fd, mode) < 0) {
+			close(fd);
+			return vg_error_errno(e, errno, "%s: chmod", what);
+		}
+	}
+	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
+		return vg_error_set(e, VG_EREFUSED,
+				    "%s is a symbolic link or not a directory; refusing it", what);
+	if (fd < 0 && errno == ENOENT)
+		return vg_error_set(e, ENOENT, "%s: no such volume", what);
+	if (fd < 0)
+		return vg_error_errno(e, errno, "%s", what);
+	return fd;
+}
+
+/* NAME/ (root's, 0701 like Docker's) and NAME/_data, checked, on the same mount unless the
+ * volume has driver options (opts.json: Docker mounts a device or NFS share on _data). */
+static int open_volume(const struct vg_config *c, const char *volume, bool create, struct vol *v,
+		       struct vg_error *e)
+{
+	_cleanup_close_ int root = -1;
+	uint64_t m1, m2;
+	int r;
+
+	*v = (struct vol){ .name_fd = -1, .data_fd = -1 };
+	if (!vg_name_valid(volume))
+		return vg_error_set(e, EINVAL, "'%.300s' is not a valid volume name", volume);
+	root = open_volumes_root(c, create, e);
+	if (root < 0)
+		return root;
+	v->what = vg_asprintf("%s/%s", c->volumes_root, volume);
+	r = open_dir_at(root, volume, v->what, create, 0701, &v->created, e);
+	if (r < 0)
+		return r;
+	v->name_fd = r;
+	r = check_root_dir(v->name_fd, v->what, e);
+	if (r < 0)
+		return r;
+	{
+		_cleanup_free_ char *what = vg_asprintf("%s/_data", v->what);
+		r = open_dir_at(v->name_fd, "_data", what, create, 0700, &v->created, e);
+		if (r < 0)
+			return r;
+		v->data_fd = r;
+		if (vg_fd_mnt_id(v->name_fd, &m1, NULL) == 0 &&
+		    vg_fd_mnt_id(v->data_fd, &m2, NULL) == 0 && m1 != m2 &&
+		    faccessat(v->name_fd, "opts.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+			return vg_error_set(e, VG_EREFUSED,
+					    "%s is a mount point and the volume has no driver "
+					    "options; refusing it",
+					    what);
+	}
+	return 0;
+}
+
+/* ---- members ---- */
+
+static int principal(struct vg_registry *reg, const struct vg_config *c, const char *name,
+		     bool allocate, uint32_t *ret, struct vg_error *e)
+{
+	struct vg_range *rg = vg_registry_find(reg, name);
+	bool is_new;
+	int r;
+
+	if (!rg && allocate) {
+		r = vg_registry_alloc(reg, c, name, 0, &rg, &is_new, e);
+		if (r < 0)
+			return r;
+	}
+	*ret = rg ? (uint32_t)rg->start : UINT32_MAX;
+	return 0;
+}
+
+/* Fill the principals of members that have none yet from the registry. */
+static int fill_principals(const struct vg_config *c, struct vg_members *m, bool allocate,
+			   struct vg_error *e)
+{
+	struct vg_registry reg;
+	int r = 0;
+
+	r = vg_registry_open(&reg, c, allocate ? VG_REGISTRY_WRITE : VG_REGISTRY_READ, e);
+	for (size_t i = 0; r >= 0 && i < m->n; i++)
+		if (m->v[i].uid == UINT32_MAX) {
+			r = principal(&reg, c, m->v[i].name, allocate, &m->v[i].uid, e);
+			m->v[i].gid = m->v[i].uid;
+		}
+	if (r >= 0 && allocate)
+		r = vg_registry_commit(&reg, e);
+	vg_registry_close(&reg);
+	return r;
+}
+
+static int load_members(const struct vg_config *c, const char *volume, int name_fd,
+			bool allocate, struct vg_members *m, enum vg_members_source *src,
+			struct vg_error *e)
+{
+	const struct vg_volume_decl *decl = vg_config_find_volume(c, volume);
+	_cleanup_free_ char *what = vg_asprintf("%s/%s", c->volumes_root, volume);
+	int r;
+
+	*src = VG_MEMBERS_NONE;
+	if (name_fd >= 0) {
+		r = vg_members_read(name_fd, what, m, e);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			*src = VG_MEMBERS_RECORDED;
+			return 0;
+		}
+	}
+	if (decl) {
+		for (size_t i = 0; i < decl->n_members; i++)
+			vg_members_put(m, decl->members[i].name, decl->members[i].ro, UINT32_MAX,
+				       UINT32_MAX);
+		*src = VG_MEMBERS_DECLARED;
+	} else {
+		r = vg_volume_discover_members(c, volume, m, e);
+		if (r < 0)
+			return r;
+		if (m->n > 0)
+			*src = VG_MEMBERS_DISCOVERED;
+	}
+	return m->n > 0 ? fill_principals(c, m, allocate, e) : 0;
+}
+
+int vg_volume_members(const struct vg_config *c, const char *volume, bool allocate,
+		      struct vg_members *ret, enum vg_members_source *ret_src, struct vg_error *e)
+{
+	struct vol v;
+	int r = open_volume(c, volume, false, &v, e);
+
+	if (r == -ENOENT)
+		r = load_members(c, volume, -1, allocate, ret, ret_src, e);
+	else if (r >= 0)
+		r = load_members(c, volume, v.name_fd, allocate, ret, ret_src, e);
+	vol_close(&v);
+	return r;
+}
+
+/* ---- stamp ---- */
+
+/* FNV-1a 64 of the policy's canonical text. trusted.* is root's alone, so the stamp needs no
+ * secret; it only has to change whenever the policy does. */
+static void stamp_of(const struct vg_tree_policy *p, char buf[STAMP_MAX])
+{
+	char text[64 + VG_ACL_MAX_NAMED * 32];
+	uint64_t h = 0xcbf29ce484222325ULL;
+	int n;
+
+	n = snprintf(text, sizeof(text), "volguard-policy-1 root=%u:%u:%04o",
+		     (unsigned)p->root_uid, (unsigned)p->root_gid, (unsigned)p->root_mode);
+	for (size_t i = 0; i < p->acl.n && n > 0 && (size_t)n < sizeof(text); i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, " u:%u:%s", p->acl.v[i].uid,
+			      p->acl.v[i].ro ? "ro" : "rw");
+	for (const char *s = text; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(buf, STAMP_MAX, "v1:%016llx", (unsigned long long)h);
+}
+
+static bool stamp_matches(int name_fd, const char *want)
+{
+	char path[64], cur[STAMP_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", name_fd);
+	n = getxattr(path, VG_XATTR_STAMP, cur, sizeof(cur) - 1);
+	if (n < 0)
+		return false;
+	cur[n] = '\0';
+	return strcmp(cur, want) == 0;
+}
+
+bool vg_volume_stamp_matches(int name_fd, const struct vg_members *m)
+{
+	struct vg_tree_policy p;
+	char stamp[STAMP_MAX];
+
+	vg_tree_policy_init(&p, m);
+	stamp_of(&p, stamp);
+	return stamp_matches(name_fd, stamp);
+}
+
+static int stamp_remove(struct vol *v, struct vg_error *e)
+{
+	if (fremovexattr(v->name_fd, VG_XATTR_STAMP) < 0 && errno != ENODATA)
+		return vg_error_errno(e, errno, "%s: cannot remove %s", v->what, VG_XATTR_STAMP);
+	return 0;
+}
+
+static int stamp_write(struct vol *v, const char *stamp, struct vg_error *e)
+{
+	if (fsetxattr(v->name_fd, VG_XATTR_STAMP, stamp, strlen(stamp), 0) < 0)
+		return vg_error_errno(e, errno, "%s: cannot write %s", v->what, VG_XATTR_STAMP);
+	return 0;
+}
+
+/* ---- applying a policy ---- */
+
+static void note(const struct vg_fix_opts *o, const char *volume, const char *msg)
+{
+	if (o->event)
+		o->event(&(struct vg_fix_event){ VG_FIX_NOTE, volume, NULL, msg }, o->data);
+}
+
+/* --shift-from: every member's range, and the one IDs move into. */
+static int setup_shift(const struct vg_config *c, const char *volume, const struct vg_members *m,
+		       const struct vg_fix_opts *o, struct vg_tree_policy *p,
+		       uint64_t (**ret_ranges)[2], struct vg_error *e)
+{
+	struct vg_registry reg;
+	uint64_t(*ranges)[2] = vg_reallocarray(NULL, m->n, sizeof(*ranges));
+	size_t n = 0;
+	int r;
+
+	*ret_ranges = ranges;
+	r = vg_registry_open(&reg, c, VG_REGISTRY_READ, e);
+	for (size_t i = 0; r >= 0 && i < m->n; i++) {
+		struct vg_range *rg = vg_registry_find(&reg, m->v[i].name);
+		if (!rg) {
+			r = vg_error_set(e, ENOENT,
+					 "%s: member '%s' has no range; cannot shift IDs into it",
+					 volume, m->v[i].name);
+			break;
+		}
+		ranges[n][0] = rg->start;
+		ranges[n][1] = rg->count;
+		n++;
+	}
+	vg_registry_close(&reg);
+	if (r < 0)
+		return r;
+	p->shift = true;
+	p->shift_from = o->shift_from;
+	p->shift_size = c->range_size;
+	p->shift_to = ranges[0][0];
+	p->ranges = (const uint64_t(*)[2])ranges;
+	p->n_ranges = n;
+	{
+		_cleanup_free_ char *msg = vg_asprintf(
+			"IDs %llu-%llu move into the range of '%s' (%llu-%llu)%s",
+			(unsigned long long)o->shift_from,
+			(unsigned long long)(o->shift_from + c->range_size - 1), m->v[0].name,
+			(unsigned long long)ranges[0][0],
+			(unsigned long long)(ranges[0][0] + c->range_size - 1),
+			m->n > 1 ? ", its first member" : "");
+		note(o, volume, msg);
+	}
+	return 0;
+}
+
+static int apply_policy(const struct vg_config *c, const char *volume, struct vol *v,
+			const struct vg_members *m, const struct vg_fix_opts *o,
+			struct vg_fix_stats *st, struct vg_error *e)
+{
+	_cleanup_free_ uint64_t(*ranges)[2] = NULL;
+	struct vg_tree_policy p;
+	char stamp[STAMP_MAX];
+	int r;
+
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].uid == UINT32_MAX)
+			return vg_error_set(e, ENOENT, "%s: member '%s' has no range", volume,
+					    m->v[i].name);
+	vg_tree_policy_init(&p, m);
+	if (m->n > VG_ACL_MAX_NAMED)
+		return vg_error_set(e, E2BIG, "%s: more than %d members", volume,
+				    VG_ACL_MAX_NAMED);
+	if (o->shift && m->n > 0) {
+		r = setup_shift(c, volume, m, o, &p, &ranges, e);
+		if (r < 0)
+			return r;
+	}
+	stamp_of(&p, stamp);
+	if (!o->walk && stamp_matches(v->name_fd, stamp)) {
+		/* The tree was done for this policy; only _data itself may have been reset
+		 * (Docker's copy-up chowns and chmods it). */
+		r = vg_fix_data_root(v->data_fd, &p, o->dry_run, e);
+		if (r < 0)
+			return r;
+		st->root_changed = r > 0;
+		st->stamped = true;
+		return 0;
+	}
+	if (!o->dry_run) {
+		r = stamp_remove(v, e);
+		if (r < 0)
+			return r;
+	}
+	r = vg_fix_data_root(v->data_fd, &p, o->dry_run, e);
+	if (r < 0)
+		return r;
+	st->root_changed = r > 0;
+	r = vg_fix_tree(v->data_fd, volume, &p, o, st, e);
+	if (r < 0)
+		return r;
+	if (o->dry_run || st->errors > 0)
+		return 0;
+	r = stamp_write(v, stamp, e);
+	if (r < 0)
+		return r;
+	st->stamped = true;
+	return 0;
+}
+
+static int record(struct vol *v, const struct vg_members *m, struct vg_error *e)
+{
+	int r = stamp_remove(v, e);
+
+	return r < 0 ? r : vg_members_write(v->name_fd, v->what, m, e);
+}
+
+/* strict_membership: declared volumes take only their declared members; an undeclared volume
+ * is not shared at all (a second member is refused). */
+static int check_member(const struct vg_config *c, const char *volume, const struct vg_members *m,
+			const char *member, bool *ro, struct vg_error *e)
+{
+	const struct vg_volume_decl *decl = vg_config_find_volume(c, volume);
+
+	if (decl) {
+		for (size_t i = 0; i < decl->n_members; i++)
+			if (strcmp(decl->members[i].name, member) == 0) {
+				*ro = decl->members[i].ro; /* the declaration wins */
+				return 0;
+			}
+		if (c->strict_membership)
+			return vg_error_set(e, VG_EREFUSED,
+					    "container '%s' is not a member of volume '%s' (declared "
+					    "in %s line %u) and strict_membership is on",
+					    member, volume, c->path ? c->path : "the config",
+					    decl->line);
+		return 0;
+	}
+	if (c->strict_membership && m->n > 0 && !vg_members_find(m, member))
+		return vg_error_set(e, VG_EREFUSED,
+				    "volume '%s' belongs to '%s'; sharing it with '%s' needs a "
+				    "[volume \"%s\"] declaration while strict_membership is on",
+				    volume, m->v[0].name, member, volume);
+	return 0;
+}
+
+/* ---- the public operations ---- */
+
+struct first_error {
+	char msg[512];
+};
+
+static void keep_first_error(const struct vg_fix_event *ev, void *data)
+{
+	struct first_error *fe = data;
+
+	if (ev->kind == VG_FIX_ERROR && !fe->msg[0])
+		snprintf(fe->msg, sizeof(fe->msg), "%s: %s", ev->path ? ev->path : ".", ev->msg);
+}
+
+static int walk_failed(const char *what, const struct vg_fix_stats *st,
+		       const struct first_error *fe, struct vg_error *e)
+{
+	return vg_error_set(e, EIO, "%s: %llu entries could not be fixed (first: %s)", what,
+			    (unsigned long long)st->errors, fe->msg);
+}
+
+int vg_volume_prepare(const struct vg_config *c, const char *volume, const char *member, bool ro,
+		      uint32_t uid, uint32_t gid, struct vg_error *e)
+{
+	struct vg_members m = { 0 };
+	enum vg_members_source src;
+	struct first_error fe = { { 0 } };
+	struct vg_fix_opts o = { .event = keep_first_error, .data = &fe };
+	struct vg_fix_stats st = { 0 };
+	struct vg_vmember *x;
+	struct vol v;
+	int r;
+
+	r = open_volume(c, volume, true, &v, e);
+	if (r < 0)
+		goto out;
+	r = load_members(c, volume, v.name_fd, true, &m, &src, e);
+	if (r < 0)
+		goto out;
+	r = check_member(c, volume, &m, member, &ro, e);
+	if (r < 0)
+		goto out;
+	x = vg_members_find(&m, member);
+	if (src != VG_MEMBERS_RECORDED || !x || x->ro != ro || x->uid != uid || x->gid != gid) {
+		vg_members_put(&m, member, ro, uid, gid);
+		r = record(&v, &m, e);
+		if (r < 0)
+			goto out;
+	}
+	r = apply_policy(c, volume, &v, &m, &o, &st, e);
+	if (r >= 0 && st.errors > 0)
+		r = walk_failed(v.what, &st, &fe, e);
+out:
+	vg_members_free(&m);
+	vol_close(&v);
+	return r;
+}
+
+int vg_volume_fix(const struct vg_config *c, const char *volume, const struct vg_fix_opts *o,
+		  struct vg_fix_stats *st, struct vg_error *e)
+{
+	struct vg_members m = { 0 };
+	enum vg_members_source src;
+	struct vg_fix_opts oo = *o;
+	struct vol v;
+	int r;
+
+	oo.walk = true;
+	r = open_volume(c, volume, false, &v, e);
+	if (r < 0)
+		goto out;
+	r = load_members(c, volume, v.name_fd, !o->dry_run, &m, &src, e);
+	if (r < 0)
+		goto out;
+	if (m.n == 0) {
+		r = vg_error_set(e, ENOENT,
+				 "%s: no members recorded, declared or found in Docker's "
+				 "containers; run 'volguard volume create %s --owner CONTAINER'",
+				 v.what, volume);
+		goto out;
+	}
+	if (src != VG_MEMBERS_RECORDED) {
+		_cleanup_free_ char *msg = vg_asprintf("members %s in %s",
+						       src == VG_MEMBERS_DECLARED ? "declared"
+										  : "discovered",
+						       src == VG_MEMBERS_DECLARED
+							       ? "the config"
+							       : "Docker's container files");
+		note(o, volume, msg);
+		if (!o->dry_run) {
+			r = record(&v, &m, e);
+			if (r < 0)
+				goto out;
+		}
+	}
+	r = apply_policy(c, volume, &v, &m, &oo, st, e);
+out:
+	vg_members_free(&m);
+	vol_close(&v);
+	return r;
+}
+
+int vg_volume_create(const struct vg_config *c, const char *volume, const char *owner,
+		     struct vg_fix_stats *st, struct vg_error *e)
+{
+	struct vg_members m = { 0 }, rec = { 0 };
+	struct vg_fix_opts o = { 0 };
+	struct vg_tree_policy p;
+	struct vg_vmember *x;
+	uint32_t uid = UINT32_MAX;
+	bool ro = false;
+	struct vol v;
+	int r;
+
+	r = open_volume(c, volume, true, &v, e);
+	if (r < 0)
+		goto out;
+	r = vg_members_read(v.name_fd, v.what, &rec, e);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < rec.n; i++)
+		if (strcmp(rec.v[i].name, owner) != 0) {
+			r = vg_error_set(e, EEXIST,
+					 "%s already has member '%s'; use 'volguard volume share' "
+					 "or 'volume revoke'",
+					 v.what, rec.v[i].name);
+			goto out;
+		}
+	r = check_member(c, volume, &m, owner, &ro, e);
+	if (r < 0)
+		goto out;
+	x = vg_members_find(&rec, owner);
+	if (x)
+		uid = x->uid;
+	vg_members_put(&m, owner, false, uid, x ? x->gid : uid);
+	if (!x) {
+		r = fill_principals(c, &m, true, e);
+		if (r < 0)
+			goto out;
+	}
+	r = record(&v, &m, e);
+	if (r < 0)
+		goto out;
+	if (v.created) {
+		/* Empty: the whole pass is cheap and leaves the stamp. */
+		o.walk = true;
+		r = apply_policy(c, volume, &v, &m, &o, st, e);
+		goto out;
+	}
+	/* Adopted: _data now, the content is fix's job (the stamp stays removed). */
+	vg_tree_policy_init(&p, &m);
+	r = vg_fix_data_root(v.data_fd, &p, false, e);
+	if (r >= 0) {
+		st->root_changed = r > 0;
+		r = 0;
+	}
+out:
+	vg_members_free(&m);
+	vg_members_free(&rec);
+	vol_close(&v);
+	return r;
+}
+
+int vg_volume_share(const struct vg_config *c, const char *volume, const struct vg_share *add,
+		    size_t n, struct vg_fix_stats *st, struct vg_error *e)
+{
+	struct vg_members m = { 0 };
+	enum vg_members_source src;
+	struct first_error fe = { { 0 } };
+	struct vg_fix_opts o = { .walk = true, .event = keep_first_error, .data = &fe };
+	struct vol v;
+	int r;
+
+	r = open_volume(c, volume, true, &v, e);
+	if (r < 0)
+		goto out;
+	r = load_members(c, volume, v.name_fd, true, &m, &src, e);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct vg_vmember *x;
+		bool ro = add[i].ro;
+
+		r = check_member(c, volume, &m, add[i].name, &ro, e);
+		if (r < 0)
+			goto out;
+		x = vg_members_find(&m, add[i].name);
+		vg_members_put(&m, add[i].name, ro, x ? x->uid : UINT32_MAX,
+			       x ? x->gid : UINT32_MAX);
+	}
+	r = fill_principals(c, &m, true, e);
+	if (r < 0)
+		goto out;
+	r = record(&v, &m, e);
+	if (r < 0)
+		goto out;
+	r = apply_policy(c, volume, &v, &m, &o, st, e);
+	if (r >= 0 && st->errors > 0)
+		r = walk_failed(v.what, st, &fe, e);
+out:
+	vg_members_free(&m);
+	vol_close(&v);
+	return r;
+}
+
+int vg_volume_revoke(const struct vg_config *c, const char *volume, const char *member,
+		     struct vg_fix_stats *st, struct vg_error *e)
+{
+	struct vg_members m = { 0 };
+	enum vg_members_source src;
+	struct first_error fe = { { 0 } };
+	struct vg_fix_opts o = { .walk = true, .event = keep_first_error, .data = &fe };
+	struct vol v;
+	int r;
+
+	r = open_volume(c, volume, false, &v, e);
+	if (r < 0)
+		goto out;
+	r = load_members(c, volume, v.name_fd, true, &m, &src, e);
+	if (r < 0)
+		goto out;
+	if (!vg_members_remove(&m, member)) {
+		r = vg_error_set(e, VG_EREFUSED, "'%s' is not a member of volume '%s'", member,
+				 volume);
+		goto out;
+	}
+	r = record(&v, &m, e);
+	if (r < 0)
+		goto out;
+	r = apply_policy(c, volume, &v, &m, &o, st, e);
+	if (r >= 0 && st->errors > 0)
+		r = walk_failed(v.what, st, &fe, e);
+out:
+	vg_members_free(&m);
+	vol_close(&v);
+	return r;
+}
+
+int vg_volume_status(const struct vg_config *c, const char *volume, struct vg_volume_status *s,
+		     struct vg_error *e)
+{
+	struct vg_fix_opts o = { .dry_run = true, .walk = true };
+	struct vg_fix_stats st = { 0 };
+	struct vg_tree_policy p;
+	char stamp[STAMP_MAX];
+	uint8_t buf[VG_ACL_MAX_SIZE];
+	struct stat sb;
+	ssize_t n;
+	struct vol v;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	r = open_volume(c, volume, false, &v, e);
+	if (r < 0)
+		goto out;
+	r = load_members(c, volume, v.name_fd, false, &s->members, &s->source, e);
+	if (r < 0)
+		goto out;
+	s->recorded = s->source == VG_MEMBERS_RECORDED;
+	vg_tree_policy_init(&p, &s->members);
+	stamp_of(&p, stamp);
+	s->stamp_ok = stamp_matches(v.name_fd, stamp);
+	r = vg_fix_data_root(v.data_fd, &p, true, e);
+	if (r < 0)
+		goto out;
+	s->root_ok = r == 0;
+	if (fstat(v.data_fd, &sb) < 0) {
+		r = vg_error_errno(e, errno, "%s/_data: fstat", v.what);
+		goto out;
+	}
+	s->data_uid = sb.st_uid;
+	s->data_gid = sb.st_gid;
+	s->data_mode = sb.st_mode & 07777;
+	n = vg_acl_read(v.data_fd, false, VG_XATTR_ACL_ACCESS, buf, sizeof(buf));
+	if (n > 0)
+		s->data_acl = vg_acl_to_text(buf, (size_t)n);
+	n = vg_acl_read(v.data_fd, false, VG_XATTR_ACL_DEFAULT, buf, sizeof(buf));
+	if (n > 0)
+		s->data_dflt = vg_acl_to_text(buf, (size_t)n);
+	r = vg_fix_tree(v.data_fd, volume, &p, &o, &st, e);
+	s->differ = st.changed + st.hardlinks;
+	s->errors = st.errors;
+out:
+	vol_close(&v);
+	return r < 0 ? r : 0;
+}
+
+void vg_volume_status_free(struct vg_volume_status *st)
+{
+	vg_members_free(&st->members);
+	free(st->data_acl);
+	free(st->data_dflt);
+	st->data_acl = st->data_dflt = NULL;
+}
+
+int vg_volume_list(const struct vg_config *c, char ***ret, struct vg_error *e)
+{
+	_cleanup_close_ int root = open_volumes_root(c, false, e);
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int fd;
+
+	if (root < 0)
+		return root;
+	fd = fcntl(root, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return vg_error_errno(e, errno, "%s", c->volumes_root);
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (!vg_name_valid(de->d_name) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		vg_strv_push(ret, de->d_name);
+	}
+	return 0;
+}
