@@ -1,39 +1,28 @@
 #!/bin/bash
-# Self-protection: the config, the state dir, the registry and its lock are trusted only when
-# root owns them, nobody else can write them and they are not symbolic links; odd names and
-# oversized inputs get clear errors, bounded memory, no crash.
+# Self-protection beyond 08-self-protection.t: readers refused too, symlinks never followed on
+# create, '..' and symlinked parents, odd names, a missing capability, setgid; oversized
+# inputs (1 MiB config line, 100,000-line and 64 MiB registries) get clear errors or correct
+# results, with bounded memory (peak RSS measured), no crash.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 vg_setup
 
 S=$T/state
+# state_conf DIR: the test config with state_dir = DIR.
+state_conf() {
+	vg_write_conf ""
+	sed -i "s|^state_dir = .*|state_dir = $1|" "$CONF"
+}
 exits 0 "alloc web creates the state dir" vg alloc web
 
 # --- the config file
 cp "$CONF" "$T/etc/real.conf"
 ln -s real.conf "$T/etc/link.conf"
-exits 2 "config: a symlink is refused" "$VG" --config "$T/etc/link.conf" list
-like "$out" "link.conf: config file is a symbolic link" "config: the error says symbolic link"
-chown nobody "$T/etc/real.conf"
-exits 2 "config: not owned by root is refused" "$VG" --config "$T/etc/real.conf" list
-like "$out" "owned by UID 65534, not root" "config: the error names the owner"
-chown 0 "$T/etc/real.conf"
-chmod 0664 "$T/etc/real.conf"
-exits 2 "config: group-writable is refused" "$VG" --config "$T/etc/real.conf" list
-like "$out" "writable by its group \(mode 0664\)" "config: the error names the mode"
-chmod 0646 "$T/etc/real.conf"
-exits 2 "config: other-writable is refused" "$VG" --config "$T/etc/real.conf" list
-like "$out" "writable by others" "config: the error says others"
-chmod 0644 "$T/etc/real.conf"
-exits 0 "config: root's 0644 file is accepted" "$VG" --config "$T/etc/real.conf" list
-exits 2 "config: a directory is refused" "$VG" --config "$T/etc" list
-like "$out" "not a regular file" "config: the error says not a regular file"
 exits 2 "config: a missing explicit file is an error" "$VG" --config "$T/etc/none.conf" list
 like "$out" "none.conf: cannot open config file" "config: the error names the file"
 exits 2 "config: VOLGUARD_CONFIG is honoured (symlink refused)" \
 	env VOLGUARD_CONFIG="$T/etc/link.conf" "$VG" list
-mkfifo "$T/etc/fifo.conf"
-exits 2 "config: a FIFO is refused without blocking" timeout 10 "$VG" --config "$T/etc/fifo.conf" list
-like "$out" "not a regular file" "config: a FIFO is not a regular file"
+like "$out" "link.conf: config file is a symbolic link" "config: the error says symbolic link"
 
 # A config line of 1 MiB (file just under the size limit), and a file over the limit.
 { printf '[paths]\n# '; head -c $((1024 * 1024 - 20)) /dev/zero | tr '\0' x; echo; } >"$T/etc/long.conf"
@@ -50,108 +39,74 @@ exits 2 "config: an unknown key" vg list
 like "$out" "volguard.conf:6: \[paths\] bogus: unknown key" "config: file, line, section and key"
 vg_write_conf ""
 
-# --- the state dir
+# --- the state dir: readers are refused too; parents and '..'
 mv "$S" "$T/state.real"
 ln -s state.real "$S"
-exits 2 "state dir: a symlink is refused (alloc)" vg alloc db
-like "$out" "'state' is a symbolic link or not a directory; refusing it" "state dir: error says symlink"
-exits 2 "state dir: a symlink is refused (list)" vg list
+exits 2 "state dir: a symlink is refused for readers (list)" vg list
+like "$out" "'state' is a symbolic link or not a directory" "state dir: the error names it"
 rm "$S"
 mkdir -p "$T/state.parent"
 mv "$T/state.real" "$T/state.parent/state"
 ln -s state.parent "$T/link"
-vg_write_conf "state_dir = $T/link/state"
+state_conf "$T/link/state"
 exits 2 "state dir: a symlink in a parent component is refused" vg alloc db
 like "$out" "'link' is a symbolic link" "state dir: the error names the component"
-vg_write_conf "state_dir = $T/state.parent/../state.parent/state"
+exits 2 "state dir: a symlinked parent is refused for readers" vg list
+state_conf "$T/state.parent/../state.parent/state"
 exits 2 "state dir: '..' is refused" vg alloc db
 like "$out" "must not contain '..'" "state dir: the error says .."
 vg_write_conf ""
 mv "$T/state.parent/state" "$S"
-chown nobody "$S"
-exits 2 "state dir: not owned by root is refused" vg alloc db
-like "$out" "state dir is owned by UID 65534, not root" "state dir: the error names the owner"
-exits 2 "state dir: not owned by root is refused for readers too" vg list
-chown 0 "$S"
-chmod 0775 "$S"
-exits 2 "state dir: group-writable is refused" vg alloc db
-like "$out" "writable by group or others \(mode 0775\)" "state dir: the error names the mode"
 chmod 0757 "$S"
-exits 2 "state dir: other-writable is refused" vg list
+exits 2 "state dir: other-writable is refused for readers" vg list
 chmod 0755 "$S"
-rm -rf "$S"
+mv "$S" "$T/state.real"
 : >"$S"
 exits 2 "state dir: a regular file is refused" vg alloc db
+like "$out" "'state' is a symbolic link or not a directory" "state dir: the error says not a directory"
 rm -f "$S"
-exits 0 "state dir: recreated" vg alloc web
+mv "$T/state.real" "$S"
 
-# --- the registry
+# --- the registry and the lock: readers refused; nothing created through a symlink
 R=$S/ranges
-cp "$R" "$T/ranges.saved"
-chown nobody "$R"
-exits 2 "registry: not owned by root is refused" vg list
-like "$out" "registry is owned by UID 65534" "registry: the error names the owner"
-exits 2 "registry: not owned by root is refused for writers" vg alloc db
-chown 0 "$R"
-chmod 0664 "$R"
-exits 2 "registry: group-writable is refused" vg alloc db
-chmod 0646 "$R"
-exits 2 "registry: other-writable is refused" vg list
-chmod 0644 "$R"
-ln "$R" "$T/ranges.hardlink"
-exits 2 "registry: a hard link is refused" vg alloc db
-like "$out" "has 2 hard links" "registry: the error says hard links"
-rm "$T/ranges.hardlink"
-mv "$R" "$S/ranges.real"
-ln -s ranges.real "$R"
-exits 2 "registry: a symlink is refused" vg list
-like "$out" "ranges: cannot open registry" "registry: the error names the file"
-exits 2 "registry: a symlink is refused for writers" vg alloc db
-rm "$R"
-mv "$S/ranges.real" "$R"
-mkdir "$T/elsewhere"
-rm "$R"
-ln -s "$T/elsewhere/ranges" "$R"
-exits 2 "registry: a dangling symlink is not followed on write" vg alloc db
-[ ! -e "$T/elsewhere/ranges" ]
-ok $? "registry: nothing was created through the symlink"
-rm "$R"
-cp "$T/ranges.saved" "$R"
-chmod 0644 "$R"
-
-# --- the lock file
 L=$S/ranges.lock
-rm -f "$L"
+chmod 0646 "$R"
+exits 2 "registry: other-writable is refused for readers" vg list
+chmod 0644 "$R"
+mkdir "$T/elsewhere"
+mv "$R" "$T/ranges.saved"
+ln -s "$T/elsewhere/ranges" "$R"
+exits 2 "registry: a dangling symlink is refused on write" vg alloc db
+ok "$([ ! -e "$T/elsewhere/ranges" ]; echo $?)" "registry: nothing was created through it"
+exits 2 "registry: a dangling symlink is refused for readers" vg list
+rm "$R"
+mv "$T/ranges.saved" "$R"
+mv "$L" "$T/lock.saved"
 ln -s "$T/elsewhere/lock" "$L"
-exits 2 "lock: a symlinked lock file is refused" vg alloc db
-like "$out" "cannot open lock file" "lock: the error names the lock file"
-[ ! -e "$T/elsewhere/lock" ]
-ok $? "lock: nothing was created through the symlink"
-exits 2 "lock: a symlinked lock file is refused for readers" vg list
-rm -f "$L"
-: >"$T/elsewhere/lock"
-ln -s "$T/elsewhere/lock" "$L"
-exits 2 "lock: a symlink to an existing file is refused" vg alloc db
-rm -f "$L"
-: >"$L"
-chown nobody "$L"
-exits 2 "lock: not owned by root is refused" vg alloc db
-# Without CAP_DAC_OVERRIDE (alloc keeps none) root cannot even open it for writing.
-like "$out" "ranges.lock(: cannot open lock file: Permission denied| is owned by UID 65534)" \
-	"lock: the error names the lock file"
-chmod 0644 "$L"
-exits 2 "lock: not owned by root is refused for readers" vg list
-like "$out" "lock file is owned by UID 65534" "lock: the error names the owner"
-chown 0 "$L"
-chmod 0622 "$L"
-exits 2 "lock: group-writable is refused" vg alloc db
-chmod 0600 "$L"
-mkfifo "$T/elsewhere/fifo"
-rm -f "$L"
-ln "$T/elsewhere/lock" "$L"
-exits 2 "lock: a hard-linked lock file is refused" vg alloc db
-rm -f "$L"
-exits 0 "lock: recreated" vg alloc db
+exits 2 "lock: a dangling symlink is refused" vg alloc db
+like "$out" "ranges.lock" "lock: the error names the lock file"
+ok "$([ ! -e "$T/elsewhere/lock" ]; echo $?)" "lock: nothing was created through it"
+rm "$L"
+ln "$T/lock.saved" "$L"
+exits 2 "lock: a second hard link is refused" vg alloc db
+like "$out" "hard links" "lock: the error says hard links"
+rm "$L"
+mv "$T/lock.saved" "$L"
+exits 0 "after all this, alloc works again" vg alloc db
+
+# --- privileges the issue names that 08 does not
+exits 2 "root without CAP_DAC_READ_SEARCH: gc refused" \
+	setpriv --bounding-set=-dac_read_search "$VG" --config "$CONF" gc --dry-run
+like "$out" "'volguard gc' needs capability cap_dac_read_search, which this process lacks" \
+	"the missing capability is named"
+# Setgid to a group the caller is not in; run by root, which keeps CAP_SYS_PTRACE (LeakSanitizer,
+# in the ASan run, cannot stop the threads of a non-dumpable process without it).
+cp "$VG" "$T/vg-sgid"
+chgrp daemon "$T/vg-sgid"
+chmod 2755 "$T/vg-sgid"
+exits 2 "a setgid copy refuses to run" setpriv --regid=0 --clear-groups "$T/vg-sgid" --version
+like "$out" "must not be installed setuid, setgid" "the refusal says why"
+rm -f "$T/vg-sgid"
 
 # --- names
 long=$(printf 'a%.0s' $(seq 255))
