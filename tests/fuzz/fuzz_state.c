@@ -3,7 +3,7 @@
  * parse_state() is static in cmd_prestart.c: the file is compiled into this target, so the
  * fuzzer runs the code the hook runs.
  */
-#include "../../src/cmd_prestart.c"
+#include "../../src/cmd_prestart.c" // NOLINT(bugprone-suspicious-include): on purpose, see above
 #include "fuzz.h"
 
 /* main.c's, which is not in libvolguard.a; cmd_prestart() is never called here. */
