@@ -249,7 +249,7 @@ static int cmp_principal(const void *pa, const void *pb)
 /* Containers with the same host UID (other than root, which VG-ISO-001 reports). */
 static void judge_sharing(struct audit_ctx *x)
 {
-	_cleanup_free_ struct audit_ct **v = vg_reallocarray(NULL, x->n_cts + 1, sizeof(*v));
+	_cleanup_free_ struct audit_ct **v = vg_reallocarray(NULL, x->n_cts + 1, sizeof(struct audit_ct *));
 	size_t n = 0, n_remap = 0;
 
 	for (size_t i = 0; i < x->n_cts; i++)
@@ -258,7 +258,7 @@ static void judge_sharing(struct audit_ctx *x)
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(v[i]->principal_how, "userns-remap") == 0)
 			n_remap++;
-	qsort(v, n, sizeof(*v), cmp_principal);
+	qsort(v, n, sizeof(struct audit_ct *), cmp_principal);
 	for (size_t i = 0; i < n; i++) {
 		const struct audit_ct *ct = v[i];
 		const char *name = ct_label(ct);

@@ -314,7 +314,7 @@ static void check_overlaps(struct audit_ctx *x, struct vg_range **v, size_t n, c
 {
 	struct vg_audit_finding *f;
 
-	qsort(v, n, sizeof(*v), cmp_start);
+	qsort(v, n, sizeof(struct vg_range *), cmp_start);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n && v[j]->start <= rg_last(v[i]); j++) {
 			f = audit_add(x, "VG-RANGE-001", VG_SUBJ_RANGE, v[j]->name, NULL,
@@ -330,7 +330,7 @@ static void check_overlaps(struct audit_ctx *x, struct vg_range **v, size_t n, c
 					"volguard alloc %s",
 				     v[j]->name, v[j]->line, path, v[j]->name);
 		}
-	qsort(v, n, sizeof(*v), cmp_name);
+	qsort(v, n, sizeof(struct vg_range *), cmp_name);
 	for (size_t i = 1; i < n; i++)
 		if (strcmp(v[i]->name, v[i - 1]->name) == 0) {
 			f = audit_add(x, "VG-RANGE-007", VG_SUBJ_RANGE, v[i]->name, NULL,
@@ -501,7 +501,7 @@ void audit_ranges(struct audit_ctx *x)
 	struct vg_audit_finding *f;
 
 	x->a->n_ranges = x->reg.n;
-	v = vg_reallocarray(NULL, x->reg.n + 1, sizeof(*v));
+	v = vg_reallocarray(NULL, x->reg.n + 1, sizeof(struct vg_range *));
 	for (size_t i = 0; i < x->reg.n; i++)
 		v[i] = &x->reg.ranges[i];
 	check_overlaps(x, v, x->reg.n, path);

@@ -124,20 +124,19 @@ struct frame {
 static void note_bad(struct walk *w, struct frame *st, size_t depth, const char *name,
 		     const struct stat *sb)
 {
-	size_t len = 0;
-	char *p;
+	size_t len = 0, tail;
+	char *p, *q;
 
 	if (w->bad++ >= WALK_EXAMPLES)
 		return;
 	for (size_t i = 1; i <= depth; i++)
 		len += strlen(st[i].name) + 1;
-	p = vg_malloc0(len + strlen(name) + 64);
-	for (size_t i = 1; i <= depth; i++) {
-		strcat(p, st[i].name);
-		strcat(p, "/");
-	}
-	sprintf(p + strlen(p), "%s (uid %u gid %u)", name, (unsigned)sb->st_uid,
-		(unsigned)sb->st_gid);
+	tail = strlen(name) + 64;
+	p = q = vg_malloc0(len + tail);
+	/* stpcpy, not strcat: linear in the path even 10,000 directories deep. */
+	for (size_t i = 1; i <= depth; i++)
+		q = stpcpy(stpcpy(q, st[i].name), "/");
+	snprintf(q, tail, "%s (uid %u gid %u)", name, (unsigned)sb->st_uid, (unsigned)sb->st_gid);
 	w->examples[w->bad - 1] = p;
 }
 

@@ -623,14 +623,17 @@ static int isolate(struct create_ctx *x, uint64_t *ret_start, struct vg_error *e
 	}
 	shift = (struct vg_spec_shift){ .start = rg->start, .count = rg->count,
 					.drop_caps = x->c.drop_capabilities };
-	r = vg_mounted_volumes_prepare(&x->c, &x->vols, x->name, (uint32_t)(rg->start + x->user.uid),
-				       (uint32_t)(rg->start + x->user.gid), e);
+	/* Release the lock before the volumes: preparing one opens the registry for writing
+	 * (members' principals), and a second flock of it in this process would wait forever. */
+	vg_registry_close(&reg);
+	r = vg_mounted_volumes_prepare(&x->c, &x->vols, x->name,
+				       (uint32_t)(shift.start + x->user.uid),
+				       (uint32_t)(shift.start + x->user.gid), e);
 	if (r >= 0)
 		r = vg_spec_apply_shift(x->spec, &shift, e);
 	if (r >= 0)
 		r = vg_spec_write(x->bundle_fd, "config.json", x->spec, "config.json", e);
-	*ret_start = rg->start;
-	vg_registry_close(&reg); /* the lock is held until the spec is written */
+	*ret_start = shift.start;
 	return r;
 }
 

@@ -160,9 +160,10 @@ static int proc_root(struct walk *w, const char *name, size_t n, bool more)
 		r = todo_prepend(w, "/", 1, true);
 		return r < 0 ? r : reset_to_root(w);
 	}
-	if (fstat(fd, &t) < 0 || (r = stack_push(w, &t)) < 0) {
-		close(fd);
-		return -EIO;
+	r = fstat(fd, &t) < 0 ? -errno : stack_push(w, &t);
+	if (r < 0) {
+		close(fd); /* and keep stack_push's -ENAMETOOLONG, not a bare -EIO */
+		return r;
 	}
 	close(w->cur);
 	w->cur = fd;
@@ -304,7 +305,7 @@ int vg_resolve_at(int rootfd, const char *path, const char *base, struct vg_reso
 						   "%s: cannot read link '%s/%s'", path, w.res.s, cname);
 				goto out;
 			}
-			if ((r = todo_prepend(&w, target, (size_t)tl, more)) < 0)
+			if (todo_prepend(&w, target, (size_t)tl, more) < 0)
 				goto toolong;
 			/* Absolute links resolve against the mounter's root: ours. */
 			if (target[0] == '/' && (r = reset_to_root(&w)) < 0) {
