@@ -478,6 +478,15 @@ int vg_policy_check(const struct vg_config *c, const struct vg_container *ct,
 	return vg_policy_check_opts(c, ct, lookup, lookup_data, NULL, rep, e);
 }
 
+static void judge_all(struct vg_policy_ctx *x, vg_container_lookup_fn lookup, void *lookup_data)
+{
+	for (size_t i = 0; i < x->ct->n_mounts; i++)
+		vg_policy_judge_mount(x, &x->ct->mounts[i], i, NULL);
+	if (!x->ct->volumes_from_resolved)
+		vg_policy_volumes_from(x, lookup, lookup_data);
+	vg_policy_facts(x);
+}
+
 int vg_policy_check_opts(const struct vg_config *c, const struct vg_container *ct,
 			 vg_container_lookup_fn lookup, void *lookup_data,
 			 const struct vg_policy_opts *opts, struct vg_report *rep,
@@ -487,11 +496,41 @@ int vg_policy_check_opts(const struct vg_config *c, const struct vg_container *c
 
 	memset(rep, 0, sizeof(*rep));
 	ctx_init(&x, c, ct, opts, rep);
-	for (size_t i = 0; i < ct->n_mounts; i++)
-		vg_policy_judge_mount(&x, &ct->mounts[i], i, NULL);
-	if (!ct->volumes_from_resolved)
-		vg_policy_volumes_from(&x, lookup, lookup_data);
-	vg_policy_facts(&x);
+	judge_all(&x, lookup, lookup_data);
 	ctx_free(&x);
 	return 0;
+}
+
+struct vg_policy_batch {
+	struct vg_policy_ctx x; /* the host part; ct and rep set per check */
+};
+
+struct vg_policy_batch *vg_policy_batch_new(const struct vg_config *c,
+					    const struct vg_policy_opts *opts)
+{
+	struct vg_policy_batch *b = vg_malloc0(sizeof(*b));
+
+	ctx_init(&b->x, c, NULL, opts, NULL);
+	return b;
+}
+
+int vg_policy_batch_check(struct vg_policy_batch *b, const struct vg_container *ct,
+			  vg_container_lookup_fn lookup, void *lookup_data, struct vg_report *rep,
+			  struct vg_error *e)
+{
+	memset(rep, 0, sizeof(*rep));
+	b->x.ct = ct;
+	b->x.rep = rep;
+	judge_all(&b->x, lookup, lookup_data);
+	b->x.ct = NULL;
+	b->x.rep = NULL;
+	return 0;
+}
+
+void vg_policy_batch_free(struct vg_policy_batch *b)
+{
+	if (!b)
+		return;
+	ctx_free(&b->x);
+	free(b);
 }
