@@ -80,12 +80,18 @@ void vg_report_free(struct vg_report *rep)
 	memset(rep, 0, sizeof(*rep));
 }
 
-const char *vg_report_first_deny(const struct vg_report *rep)
+const struct vg_finding *vg_report_first_denial(const struct vg_report *rep)
 {
 	for (size_t i = 0; i < rep->n; i++)
 		if (rep->v[i].verdict == VG_DENY)
-			return rep->v[i].message;
+			return &rep->v[i];
 	return NULL;
+}
+
+const char *vg_report_first_deny(const struct vg_report *rep)
+{
+	const struct vg_finding *f = vg_report_first_denial(rep);
+	return f ? f->message : NULL;
 }
 
 /* ---- device/inode sets ---- */
