@@ -152,6 +152,8 @@ check 0 allow:ok -v v1:/x img
 check 0 allow:ok -v newvol:/x img
 check 0 allow:ok -v /anon img
 check 0 allow:ok -v tmpvol:/x img
+check 0 warn:volume-driver --volume-driver rexray -v data:/x img
+check 0 warn:volume-driver --mount type=volume,src=data,dst=/x,volume-driver=nfsplugin img
 check 1 deny:sensitive-writable -v etcvol:/x img
 check 0 warn:sensitive-readonly -v etcvol:/x:ro img
 check 1 deny:sensitive-writable --mount "type=volume,src=etcvol,dst=/x" img
