@@ -382,6 +382,7 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 	struct vg_resolved r, r2 = { .fd = -1, .parent_fd = -1 };
 	struct vg_error e = { 0 };
 	const struct vg_sensitive *s;
+	const struct vg_docker_dir *exc;
 	enum vg_rel rel;
 	bool exception, have_r2 = false;
 	const char *base = x->ct->bundle;
@@ -421,8 +422,8 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 	}
 
 	exception = docker_exception(x, &r, &volume);
-	if ((s = vg_policy_sens_match(x, &r, exception ? (volume ? &x->volumes : &x->containers) : NULL,
-			    &rel))) {
+	exc = exception ? (volume ? &x->volumes : &x->containers) : NULL;
+	if ((s = vg_policy_sens_match(x, &r, exc, &rel))) {
 		vg_policy_report_sensitive(x, m, idx, subject, &r, from, NULL, s, rel);
 		goto out;
 	}
@@ -430,7 +431,7 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 	canon = vg_policy_canonical_path(x, &r);
 	if (canon && strcmp(canon, r.path) != 0 && vg_resolve_at(x->root, canon, NULL, &r2, &e) == 0) {
 		have_r2 = true;
-		if ((s = vg_policy_sens_match(x, &r2, NULL, &rel))) {
+		if ((s = vg_policy_sens_match(x, &r2, exc, &rel))) {
 			_cleanup_free_ char *f2 = vg_asprintf("%s (a bind mount of %s)", from, r2.path);
 			vg_policy_report_sensitive(x, m, idx, subject, &r, f2, NULL, s, rel);
 			goto out;
