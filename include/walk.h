@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "vg.h"
+#include "xattrat.h"
 
 #define VG_WALK_MAX_FDS 16
 #define VG_WALK_BUF_SIZE (32 * 1024)
@@ -57,12 +58,5 @@ int vg_walk(int root_fd, vg_walk_fn fn, void *data, struct vg_error *e);
 int vg_walk_open_entry(const struct vg_walk_entry *ent, struct statx *ret_now,
 		       struct vg_error *e);
 
-/*
- * getxattrat(dirfd, name, AT_SYMLINK_NOFOLLOW, xname) (Linux 6.13+, syscall 464), falling back
- * to lgetxattr("/proc/self/fd/DIRFD/NAME") on ENOSYS. Returns the length, or -errno.
- */
-ssize_t vg_getxattrat(int dirfd, const char *name, const char *xname, void *buf, size_t size);
-/* Tests: force the fallback (crun-style), to test it on kernels that have the syscall. */
-void vg_xattr_force_fallback(bool on);
 /* The mount ID of an fd, for comparisons with entries' stx_mnt_id. */
 int vg_fd_mnt_id(int fd, uint64_t *ret, struct stat *ret_st);

@@ -14,45 +14,6 @@
 #include "cleanup.h"
 #include "walk.h"
 
-#ifndef SYS_getxattrat
-#define SYS_getxattrat 464
-#endif
-
-struct xattr_args {
-	uint64_t value;
-	uint32_t size;
-	uint32_t flags;
-};
-
-static bool use_fallback;
-
-void vg_xattr_force_fallback(bool on)
-{
-	use_fallback = on;
-}
-
-ssize_t vg_getxattrat(int dirfd, const char *name, const char *xname, void *buf, size_t size)
-{
-	char path[PATH_MAX];
-	ssize_t n;
-
-	if (!use_fallback) {
-		struct xattr_args a = { .value = (uintptr_t)buf, .size = (uint32_t)size };
-		long r = syscall(SYS_getxattrat, dirfd, name, AT_SYMLINK_NOFOLLOW, xname, &a,
-				 sizeof(a));
-		if (r >= 0)
-			return r;
-		if (errno != ENOSYS)
-			return -errno;
-		use_fallback = true; /* an older kernel: stays so */
-	}
-	/* The fd is a directory we hold; only NAME is looked up, and not followed. */
-	if ((size_t)snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, name) >= sizeof(path))
-		return -ENAMETOOLONG;
-	n = lgetxattr(path, xname, buf, size);
-	return n < 0 ? -errno : n;
-}
-
 int vg_fd_mnt_id(int fd, uint64_t *ret, struct stat *ret_st)
 {
 	struct statx stx;
