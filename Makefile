@@ -63,6 +63,15 @@ asan:
 	  CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
 	  LDFLAGS='-fsanitize=address,undefined' all
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c), FUZZ_TIME seconds each; make check runs 20 s each.
+FUZZ_TIME ?= 300
+fuzz:
+	@scripts/fuzz.sh --time $(FUZZ_TIME)
+
+# gcov build in build-cov/, the whole suite against it, line and branch coverage of src/.
+coverage:
+	@scripts/coverage.sh
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 	  $(DESTDIR)$(SYSCONFDIR)/volguard

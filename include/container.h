@@ -25,6 +25,11 @@ struct vg_mount {
 	bool recursive_ro; /* rro: submounts read-only too */
 	char *propagation; /* "rshared", "shared", "rslave", ... or NULL */
 	char *origin;      /* where it came from, for messages: "-v /etc:/x", "mounts[3]" */
+	bool nonrecursive; /* a plain "bind" (OCI) or bind-nonrecursive: no submounts follow */
+	char *driver;      /* volume driver ("local" when NULL) */
+	/* Volume options given with the mount (--mount volume-opt=...): a volume created by
+	 * this run with type=none,o=bind,device=PATH is a bind of PATH. */
+	char *volume_type, *volume_o, *volume_device;
 };
 
 struct vg_container {
@@ -52,6 +57,10 @@ struct vg_container {
 	bool has_uidmap;     /* linux.uidMappings / gidMappings: container ID 0 maps to host */
 	uint64_t uidmap_host, uidmap_size;
 	uint64_t gidmap_host, gidmap_size;
+
+	bool oci;            /* runtime-level mounts: Docker volumes appear as binds of _data */
+	char *bundle;        /* OCI bundle directory: relative bind sources resolve against it */
+	bool volumes_from_resolved; /* mounts already include --volumes-from (Docker's files) */
 };
 
 void vg_container_free(struct vg_container *ct);

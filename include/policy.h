@@ -15,7 +15,8 @@ struct vg_finding {
 	char *subject;      /* the mount ("/etc -> /x") or fact ("--privileged") */
 	char *resolved;     /* resolved host path, or NULL */
 	char *message;      /* one sentence a user understands, naming path and rule */
-	size_t mount_index; /* index into ct->mounts, or SIZE_MAX for facts */
+	size_t mount_index; /* index into ct->mounts, or SIZE_MAX for facts and inherited mounts */
+	const char *mode;   /* "rw" or "ro" for mounts, NULL for facts */
 };
 
 struct vg_report {
@@ -34,5 +35,27 @@ int vg_policy_check(const struct vg_config *c, const struct vg_container *ct,
 		    vg_container_lookup_fn lookup, void *lookup_data, struct vg_report *rep,
 		    struct vg_error *e);
 void vg_report_free(struct vg_report *rep);
+
+/* Knobs the config does not carry (tests, audit). NULL members mean the built-in defaults. */
+struct vg_policy_opts {
+	/* Host paths of runtime sockets whose directories must not be bound, even read-only. */
+	const char *const *runtime_sockets;
+	/* mountinfo file to find writable submounts (default /proc/self/mountinfo). */
+	const char *mountinfo;
+};
+int vg_policy_check_opts(const struct vg_config *c, const struct vg_container *ct,
+			 vg_container_lookup_fn lookup, void *lookup_data,
+			 const struct vg_policy_opts *opts, struct vg_report *rep,
+			 struct vg_error *e);
+/* Many containers against one host (audit): the sensitive paths and runtime sockets are
+ * resolved once, when the batch is made, instead of once per container. */
+struct vg_policy_batch;
+struct vg_policy_batch *vg_policy_batch_new(const struct vg_config *c,
+					    const struct vg_policy_opts *opts);
+int vg_policy_batch_check(struct vg_policy_batch *b, const struct vg_container *ct,
+			  vg_container_lookup_fn lookup, void *lookup_data, struct vg_report *rep,
+			  struct vg_error *e);
+void vg_policy_batch_free(struct vg_policy_batch *b);
+const char *vg_verdict_name(enum vg_verdict v);
 /* The first deny's message, for refusals ("writable bind of /etc ... is a sensitive host path"). */
 const char *vg_report_first_deny(const struct vg_report *rep);

@@ -29,14 +29,15 @@ struct vg_range {
 struct vg_registry {
 	struct vg_range *ranges;
 	size_t n;
-	int dir_fd;  /* the state dir, checked; -1 for an in-memory registry */
-	int lock_fd; /* holds the flock; -1 when not locked */
-	char *path;  /* for messages */
+	int dir_fd;	/* the state dir, checked; -1 for an in-memory registry */
+	int lock_fd;	/* holds the flock; -1 when not locked */
+	size_t n_alloc; /* allocated entries of ranges */
+	char *path;	/* for messages */
 	bool dirty;
 };
 
 enum vg_registry_mode {
-	VG_REGISTRY_READ,  /* shared lock, never written */
+	VG_REGISTRY_READ,  /* no lock (the file is replaced whole), never written */
 	VG_REGISTRY_WRITE, /* exclusive lock, may commit; creates state_dir if missing */
 };
 

@@ -1,9 +1,158 @@
-/* Placeholder until its issue lands: refuses clearly instead of pretending. */
+/* volguard check: judge a container's mounts and privileges before it runs. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "adapters.h"
+#include "cleanup.h"
 #include "cmd.h"
 #include "log.h"
+#include "policy.h"
+
+static void usage(FILE *f)
+{
+	fputs("Usage: volguard check [--json] --oci CONFIG.json|BUNDLE\n"
+	      "       volguard check [--json] --container ID|NAME\n"
+	      "       volguard check [--json] -- run [DOCKER-RUN-OPTIONS] IMAGE [CMD...]\n\n"
+	      "Judge every mount and privilege of a container: an OCI runtime spec, a container\n"
+	      "in Docker's on-disk files (the daemon may be stopped), or a docker run command\n"
+	      "line. Writable binds of sensitive host paths and runtime sockets are denied.\n\n"
+	      "  --oci PATH         an OCI config.json, or a bundle directory holding one\n"
+	      "  --container ID     a Docker container: full ID, unique ID prefix or name\n"
+	      "  --json             print the findings as JSON\n"
+	      "  -h, --help         this help\n\n"
+	      "Exit status: 0 nothing denied, 1 something denied, 2 bad input.\n",
+	      f);
+}
+
+static void print_table(const struct vg_container *ct, const struct vg_report *rep)
+{
+	int w = 5;
+
+	for (size_t i = 0; i < rep->n; i++) {
+		int l = (int)strlen(rep->v[i].subject);
+		if (l > w)
+			w = l;
+	}
+	if (w > 48)
+		w = 48;
+	printf("%-*s  %-4s  %-7s  %s\n", w, "MOUNT", "MODE", "VERDICT", "REASON");
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct vg_finding *f = &rep->v[i];
+		printf("%-*s  %-4s  %-7s  %s [%s]\n", w, f->subject, f->mode ? f->mode : "-",
+		       vg_verdict_name(f->verdict), f->message, f->rule);
+	}
+	size_t deny = 0, warn = 0;
+	for (size_t i = 0; i < rep->n; i++) {
+		deny += rep->v[i].verdict == VG_DENY;
+		warn += rep->v[i].verdict == VG_WARN;
+	}
+	printf("%s: %zu denied, %zu warning%s\n", ct->name ? ct->name : ct->id ? ct->id : "container",
+	       deny, warn, warn == 1 ? "" : "s");
+}
+
+static void print_json(const struct vg_container *ct, const struct vg_report *rep)
+{
+	_cleanup_json_ json_t *root = json_object(), *arr = json_array();
+
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct vg_finding *f = &rep->v[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "subject", json_string(f->subject));
+		json_object_set_new(o, "mode", f->mode ? json_string(f->mode) : json_null());
+		json_object_set_new(o, "verdict", json_string(vg_verdict_name(f->verdict)));
+		json_object_set_new(o, "rule", json_string(f->rule));
+		json_object_set_new(o, "resolved", f->resolved ? json_string(f->resolved)
+							       : json_null());
+		json_object_set_new(o, "message", json_string(f->message));
+		json_object_set_new(o, "mount_index", f->mount_index == SIZE_MAX
+							      ? json_null()
+							      : json_integer((json_int_t)f->mount_index));
+		json_array_append_new(arr, o);
+	}
+	json_object_set_new(root, "container", ct->name ? json_string(ct->name) : json_null());
+	json_object_set_new(root, "id", ct->id ? json_string(ct->id) : json_null());
+	json_object_set_new(root, "verdict", json_string(vg_verdict_name(rep->worst)));
+	json_object_set(root, "findings", arr);
+	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	putchar('\n');
+}
 
 int cmd_check(int argc, char **argv, struct vg_config *c)
 {
-	vg_log_error("'check' is not implemented yet");
-	return VG_EXIT_ERROR;
+	static const struct option opts[] = {
+		{ "oci", required_argument, NULL, 'o' },
+		{ "container", required_argument, NULL, 'C' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *oci = NULL, *container = NULL;
+	struct vg_container ct = { 0 };
+	struct vg_report rep = { 0 };
+	struct vg_error e = { 0 };
+	bool json = false, run = false;
+	int o, r, inputs;
+
+	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'o':
+			oci = optarg;
+			break;
+		case 'C':
+			container = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return VG_EXIT_OK;
+		default:
+			return vg_cmd_usage_error("check", "unknown option");
+		}
+	}
+	/* After "--": a docker command line, "run ..." (also "docker run", "container run"). */
+	if (optind < argc) {
+		if (optind == 0 || strcmp(argv[optind - 1], "--") != 0)
+			return vg_cmd_usage_error("check", "unexpected argument '%s'", argv[optind]);
+		if (strcmp(argv[optind], "docker") == 0)
+			optind++;
+		if (optind < argc && strcmp(argv[optind], "container") == 0)
+			optind++;
+		if (optind >= argc ||
+		    (strcmp(argv[optind], "run") != 0 && strcmp(argv[optind], "create") != 0))
+			return vg_cmd_usage_error("check", "expected 'run' after '--'");
+		optind++;
+		run = true;
+	}
+	inputs = !!oci + !!container + run;
+	if (inputs != 1)
+		return vg_cmd_usage_error("check", "give exactly one of --oci, --container, -- run");
+
+	if (oci)
+		r = vg_oci_load(oci, &ct, NULL, &e);
+	else if (container)
+		r = vg_docker_load(c, container, &ct, &e);
+	else
+		r = vg_dockerargs_parse(argc - optind, argv + optind, &ct, &e);
+	if (r < 0) {
+		vg_log_error("%s", e.msg);
+		vg_container_free(&ct);
+		return VG_EXIT_ERROR;
+	}
+	r = vg_policy_check(c, &ct, vg_docker_lookup, c, &rep, &e);
+	if (r < 0) {
+		vg_log_error("%s", e.msg);
+		vg_container_free(&ct);
+		return VG_EXIT_ERROR;
+	}
+	if (json)
+		print_json(&ct, &rep);
+	else
+		print_table(&ct, &rep);
+	r = rep.worst == VG_DENY ? VG_EXIT_REFUSED : VG_EXIT_OK;
+	vg_report_free(&rep);
+	vg_container_free(&ct);
+	return r;
 }

@@ -16,18 +16,48 @@
 #include "cleanup.h"
 #include "config.h"
 
-const char *const vg_default_sensitive_paths[] = {
-	"/", "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/root", "/run", "/sbin",
-	"/sys", "/usr", "/var/run", "/var/lib/docker", "/var/lib/containerd", "/var/lib/kubelet",
-	"/etc/docker", NULL
-};
+const char *const vg_default_sensitive_paths[] = { "/",
+						   "/bin",
+						   "/boot",
+						   "/dev",
+						   "/etc",
+						   "/lib",
+						   "/lib64",
+						   "/proc",
+						   "/root",
+						   "/run",
+						   "/sbin",
+						   "/sys",
+						   "/usr",
+						   "/var/run",
+						   "/var/lib/docker",
+						   "/var/lib/containerd",
+						   "/var/lib/kubelet",
+						   "/etc/docker",
+						   NULL };
 
 /* Capabilities that would let a container cross into another range or out to the host. */
 static const cap_value_t default_drop[] = {
-	CAP_SETUID,	  CAP_SETGID,	 CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
-	CAP_CHOWN,	  CAP_FSETID,	 CAP_MKNOD,	   CAP_SYS_ADMIN,	CAP_SETPCAP,
-	CAP_SETFCAP,	  CAP_SYS_PTRACE, CAP_SYS_MODULE,  CAP_SYS_RAWIO,	CAP_LINUX_IMMUTABLE,
-	CAP_MAC_ADMIN,	  CAP_MAC_OVERRIDE, CAP_SYS_BOOT,  CAP_BPF,		CAP_PERFMON,
+	CAP_SETUID,
+	CAP_SETGID,
+	CAP_DAC_OVERRIDE,
+	CAP_DAC_READ_SEARCH,
+	CAP_FOWNER,
+	CAP_CHOWN,
+	CAP_FSETID,
+	CAP_MKNOD,
+	CAP_SYS_ADMIN,
+	CAP_SETPCAP,
+	CAP_SETFCAP,
+	CAP_SYS_PTRACE,
+	CAP_SYS_MODULE,
+	CAP_SYS_RAWIO,
+	CAP_LINUX_IMMUTABLE,
+	CAP_MAC_ADMIN,
+	CAP_MAC_OVERRIDE,
+	CAP_SYS_BOOT,
+	CAP_BPF,
+	CAP_PERFMON,
 };
 
 uint64_t vg_default_drop_capabilities(void)
@@ -46,6 +76,7 @@ void vg_config_init(struct vg_config *c)
 	c->runtime = vg_strdup("/usr/sbin/runc");
 	c->subuid_file = vg_strdup("/etc/subuid");
 	c->subgid_file = vg_strdup("/etc/subgid");
+	c->daemon_config = vg_strdup("/etc/docker/daemon.json");
 	c->pool_start = UINT64_C(1073741824);
 	c->pool_end = UINT64_C(2147483647);
 	c->range_size = 65536;
@@ -66,6 +97,7 @@ void vg_config_free(struct vg_config *c)
 	free(c->runtime);
 	free(c->subuid_file);
 	free(c->subgid_file);
+	free(c->daemon_config);
 	vg_strv_free(c->sensitive_paths);
 	vg_strv_free(c->extra_sensitive_paths);
 	vg_strv_free(c->isolation_exempt);
@@ -79,7 +111,16 @@ void vg_config_free(struct vg_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Parser state: inih has no line numbers in this build, so the reader counts them. */
+/*
+ * Parser state. inih (Debian's build) gives no line numbers and truncates section names to 50
+ * bytes, so the reader counts lines, keeps the whole current section name and tells whether a
+ * line continues the previous key (INI_ALLOW_MULTILINE).
+ */
+struct seen_key {
+	char *section, *key;
+	unsigned line;
+};
+
 struct parse_state {
 	struct vg_config *c;
 	const char *path;
@@ -87,17 +128,24 @@ struct parse_state {
 	size_t pos;
 	unsigned line;
 	struct vg_error *e;
-	int r;                    /* first error */
-	bool seen_sensitive;      /* first sensitive_paths line replaces the default list */
-	char last_key[64];        /* for continuation lines (INI_ALLOW_MULTILINE) */
-	char last_section[300];
+	int r;		       /* first error */
+	char *section;	       /* the current section, whole */
+	bool have_key;	       /* a key was seen in this section: indented lines continue it */
+	bool continuation;     /* the line being handled continues the previous key */
+	struct seen_key *seen; /* every (section, key) set so far, to refuse duplicates */
+	size_t n_seen;
+	unsigned line_pool_start, line_pool_end, line_range_size;
 };
 
 static struct vg_volume_decl *volume_decl(struct parse_state *s, const char *sec);
+static char *volume_section_name(const char *section);
+static int fail(struct parse_state *s, const char *section, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static bool check_section_header(struct parse_state *s, char *line)
 {
 	char *p = line + strspn(line, " \t"), *end;
+	bool ok = true;
 
 	if (*p != '[')
 		return true;
@@ -105,19 +153,30 @@ static bool check_section_header(struct parse_state *s, char *line)
 	if (!end)
 		return true; /* inih reports the syntax error */
 	*end = '\0';
+	free(s->section);
+	s->section = vg_strdup(p + 1);
+	s->have_key = false;
 	if (strcmp(p + 1, "paths") != 0 && strcmp(p + 1, "ranges") != 0 &&
-	    strcmp(p + 1, "policy") != 0 && !volume_decl(s, p + 1)) {
-		*end = ']';
-		return false;
+	    strcmp(p + 1, "policy") != 0) {
+		for (size_t i = 0; i < s->c->n_volumes && ok; i++) {
+			_cleanup_free_ char *name = volume_section_name(p + 1);
+			if (name && strcmp(s->c->volumes[i].name, name) == 0) {
+				fail(s, p + 1, "", "volume declared twice (first on line %u)",
+				     s->c->volumes[i].line);
+				ok = false;
+			}
+		}
+		if (ok && !volume_decl(s, p + 1))
+			ok = false;
 	}
 	*end = ']';
-	return true;
+	return ok;
 }
 
 static char *reader(char *buf, int size, void *stream)
 {
 	struct parse_state *s = stream;
-	size_t n = 0;
+	size_t n = 0, lead;
 
 	if (s->r < 0 || s->text[s->pos] == '\0')
 		return NULL;
@@ -125,8 +184,8 @@ static char *reader(char *buf, int size, void *stream)
 	while (s->text[s->pos] != '\0' && s->text[s->pos] != '\n') {
 		if (n + 2 >= (size_t)size) {
 			/* inih would silently split it into two lines. */
-			s->r = vg_error_set(s->e, EINVAL, "%s:%u: line longer than %d bytes", s->path,
-					    s->line, size - 2);
+			s->r = vg_error_set(s->e, EINVAL, "%s:%u: line longer than %d bytes",
+					    s->path, s->line, size - 2);
 			return NULL;
 		}
 		buf[n++] = s->text[s->pos++];
@@ -137,13 +196,14 @@ static char *reader(char *buf, int size, void *stream)
 	/* This inih build never reports a section without keys: check every header here. */
 	if (!check_section_header(s, buf))
 		return NULL;
+	/* inih's rule for a continuation line: indented, not blank, not a comment, after a key. */
+	lead = strspn(buf, " \t\r\f\v");
+	s->continuation =
+	    s->have_key && lead > 0 && buf[lead] != '\0' && buf[lead] != ';' && buf[lead] != '#';
 	buf[n++] = '\n';
 	buf[n] = '\0';
 	return buf;
 }
-
-static int fail(struct parse_state *s, const char *section, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 static int fail(struct parse_state *s, const char *section, const char *key, const char *fmt, ...)
 {
@@ -207,8 +267,8 @@ static int for_each_item(struct parse_state *s, const char *sec, const char *key
 	return 1;
 }
 
-static int add_path_item(struct parse_state *s, const char *sec, const char *key,
-			 const char *item, void *data)
+static int add_path_item(struct parse_state *s, const char *sec, const char *key, const char *item,
+			 void *data)
 {
 	char ***list = data;
 	if (item[0] != '/')
@@ -289,7 +349,8 @@ static struct vg_volume_decl *volume_decl(struct parse_state *s, const char *sec
 	struct vg_config *c = s->c;
 
 	if (!name) {
-		fail(s, sec, "", "unknown section (expected paths, ranges, policy or volume \"NAME\")");
+		fail(s, sec, "",
+		     "unknown section (expected paths, ranges, policy or volume \"NAME\")");
 		return NULL;
 	}
 	if (!vg_name_valid(name)) {
@@ -306,16 +367,47 @@ static struct vg_volume_decl *volume_decl(struct parse_state *s, const char *sec
 	return &c->volumes[c->n_volumes++];
 }
 
-static int handler(void *user, const char *sec, const char *key, const char *v)
+/* A key given twice in a section is an error; a continuation line is not a second time. */
+static bool check_duplicate(struct parse_state *s, const char *sec, const char *key)
+{
+	for (size_t i = 0; i < s->n_seen; i++)
+		if (strcmp(s->seen[i].section, sec) == 0 && strcmp(s->seen[i].key, key) == 0) {
+			fail(s, sec, key, "set twice (first on line %u)", s->seen[i].line);
+			return false;
+		}
+	s->seen = vg_reallocarray(s->seen, s->n_seen + 1, sizeof(*s->seen));
+	s->seen[s->n_seen++] = (struct seen_key){ vg_strdup(sec), vg_strdup(key), s->line };
+	return true;
+}
+
+static bool is_list_key(const char *sec, const char *key)
+{
+	static const char *const lists[] = { "sensitive_paths", "extra_sensitive_paths",
+					     "drop_capabilities", "isolation_exempt" };
+
+	if (strcmp(sec, "policy") != 0)
+		return strcmp(key, "members") == 0;
+	for (size_t i = 0; i < VG_ARRAY_SIZE(lists); i++)
+		if (strcmp(key, lists[i]) == 0)
+			return true;
+	return false;
+}
+
+static int handler(void *user, const char *inih_sec, const char *key, const char *v)
 {
 	struct parse_state *s = user;
 	struct vg_config *c = s->c;
-	bool continuation = strcmp(key, s->last_key) == 0 && strcmp(sec, s->last_section) == 0;
+	/* inih truncates section names: use the whole one the reader kept. */
+	const char *sec = s->section ? s->section : inih_sec;
 
 	if (s->r < 0)
 		return 0;
-	snprintf(s->last_key, sizeof(s->last_key), "%s", key);
-	snprintf(s->last_section, sizeof(s->last_section), "%s", sec);
+	s->have_key = true;
+	if (s->continuation) {
+		if (!is_list_key(sec, key))
+			return fail(s, sec, key, "continuation line: only lists may span lines");
+	} else if (!check_duplicate(s, sec, key))
+		return 0;
 
 	if (strcmp(sec, "paths") == 0) {
 		if (strcmp(key, "docker_root") == 0)
@@ -330,19 +422,26 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 			return set_path(s, sec, key, v, &c->subuid_file);
 		if (strcmp(key, "subgid_file") == 0)
 			return set_path(s, sec, key, v, &c->subgid_file);
+		if (strcmp(key, "daemon_config") == 0)
+			return set_path(s, sec, key, v, &c->daemon_config);
 	} else if (strcmp(sec, "ranges") == 0) {
-		if (strcmp(key, "pool_start") == 0)
+		if (strcmp(key, "pool_start") == 0) {
+			s->line_pool_start = s->line;
 			return set_u64(s, sec, key, v, &c->pool_start);
-		if (strcmp(key, "pool_end") == 0)
+		}
+		if (strcmp(key, "pool_end") == 0) {
+			s->line_pool_end = s->line;
 			return set_u64(s, sec, key, v, &c->pool_end);
-		if (strcmp(key, "range_size") == 0)
+		}
+		if (strcmp(key, "range_size") == 0) {
+			s->line_range_size = s->line;
 			return set_u64(s, sec, key, v, &c->range_size);
+		}
 	} else if (strcmp(sec, "policy") == 0) {
 		if (strcmp(key, "sensitive_paths") == 0) {
-			if (!s->seen_sensitive) {
+			if (!s->continuation) { /* replaces the default list */
 				vg_strv_free(c->sensitive_paths);
 				c->sensitive_paths = NULL;
-				s->seen_sensitive = true;
 			}
 			return for_each_item(s, sec, key, v, add_path_item, &c->sensitive_paths);
 		}
@@ -354,7 +453,7 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 		if (strcmp(key, "deny_privileged") == 0)
 			return set_bool(s, sec, key, v, &c->deny_privileged);
 		if (strcmp(key, "drop_capabilities") == 0) {
-			if (!continuation)
+			if (!s->continuation)
 				c->drop_capabilities = 0;
 			return for_each_item(s, sec, key, v, add_cap_item, &c->drop_capabilities);
 		}
@@ -373,30 +472,54 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 	return fail(s, sec, key, "unknown key");
 }
 
-static int validate(struct vg_config *c, const char *path, struct vg_error *e)
+/* "path:line" of the key that set a value, or just "path" for a built-in default. */
+static const char *where(char *buf, size_t size, const char *path, unsigned line)
 {
+	if (line)
+		snprintf(buf, size, "%s:%u", path, line);
+	else
+		snprintf(buf, size, "%s", path);
+	return buf;
+}
+
+static int validate(struct vg_config *c, const char *path, const struct parse_state *s,
+		    struct vg_error *e)
+{
+	unsigned l_start = s ? s->line_pool_start : 0, l_end = s ? s->line_pool_end : 0;
+	unsigned l_size = s ? s->line_range_size : 0;
 	uint64_t rs = c->range_size;
+	char w[4200];
 
 	if (rs == 0)
-		return vg_error_set(e, EINVAL, "%s: [ranges] range_size: must be at least 1", path);
+		return vg_error_set(e, EINVAL, "%s: [ranges] range_size: must be at least 1",
+				    where(w, sizeof(w), path, l_size));
+	if (c->pool_start < 65536)
+		return vg_error_set(
+		    e, EINVAL, "%s: [ranges] pool_start: %llu overlaps the system IDs 0..65535",
+		    where(w, sizeof(w), path, l_start), (unsigned long long)c->pool_start);
 	if (c->pool_start % rs != 0)
 		return vg_error_set(e, EINVAL,
-				    "%s: [ranges] pool_start: %llu is not aligned to range_size %llu",
-				    path, (unsigned long long)c->pool_start, (unsigned long long)rs);
-	if (c->pool_start < 65536)
-		return vg_error_set(e, EINVAL,
-				    "%s: [ranges] pool_start: %llu overlaps the system IDs 0..65535",
-				    path, (unsigned long long)c->pool_start);
+				    "%s: [ranges] %s: %llu is not aligned to range_size %llu",
+				    where(w, sizeof(w), path, l_start ? l_start : l_size),
+				    l_start ? "pool_start" : "range_size",
+				    (unsigned long long)c->pool_start, (unsigned long long)rs);
 	if (c->pool_end >= UINT32_MAX)
-		return vg_error_set(e, EINVAL,
-				    "%s: [ranges] pool_end: must be below 4294967295 (the invalid ID)",
-				    path);
-	if (c->pool_end < c->pool_start || c->pool_end - c->pool_start + 1 < rs)
-		return vg_error_set(e, EINVAL,
-				    "%s: [ranges] pool_start..pool_end (%llu..%llu) is smaller than "
-				    "one range of %llu",
-				    path, (unsigned long long)c->pool_start,
-				    (unsigned long long)c->pool_end, (unsigned long long)rs);
+		return vg_error_set(
+		    e, EINVAL, "%s: [ranges] pool_end: must be below 4294967295 (the invalid ID)",
+		    where(w, sizeof(w), path, l_end));
+	if (c->pool_end < c->pool_start || c->pool_end - c->pool_start + 1 < rs) {
+		unsigned l = l_end ? l_end : l_start ? l_start : l_size;
+		return vg_error_set(
+		    e, EINVAL,
+		    "%s: [ranges] %s: the pool %llu..%llu is smaller than one range "
+		    "of %llu",
+		    where(w, sizeof(w), path, l),
+		    l == l_end	   ? "pool_end"
+		    : l == l_start ? "pool_start"
+				   : "range_size",
+		    (unsigned long long)c->pool_start, (unsigned long long)c->pool_end,
+		    (unsigned long long)rs);
+	}
 	for (size_t i = 0; i < c->n_volumes; i++)
 		if (c->volumes[i].n_members == 0)
 			return vg_error_set(e, EINVAL, "%s:%u: [volume \"%s\"] members: missing",
@@ -413,12 +536,19 @@ int vg_config_parse_string(struct vg_config *c, const char *text, const char *pa
 	int r;
 
 	r = ini_parse_stream(reader, &s, handler, &s);
-	if (s.r < 0)
-		return s.r;
-	if (r != 0)
-		return vg_error_set(e, EINVAL, "%s:%u: syntax error (expected [section] or key = value)",
-				    path, r > 0 ? (unsigned)r : s.line);
-	return validate(c, path, e);
+	if (s.r >= 0 && r != 0)
+		s.r = vg_error_set(e, EINVAL,
+				   "%s:%u: syntax error (expected [section] or key = value)", path,
+				   r > 0 ? (unsigned)r : s.line);
+	if (s.r >= 0)
+		s.r = validate(c, path, &s, e);
+	for (size_t i = 0; i < s.n_seen; i++) {
+		free(s.seen[i].section);
+		free(s.seen[i].key);
+	}
+	free(s.seen);
+	free(s.section);
+	return s.r < 0 ? s.r : 0;
 }
 
 int vg_config_load(struct vg_config *c, const char *path, struct vg_error *e)
@@ -433,10 +563,10 @@ int vg_config_load(struct vg_config *c, const char *path, struct vg_error *e)
 	fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT && !path)
-			return validate(c, p, e);
+			return validate(c, p, NULL, e);
 		if (errno == ELOOP)
-			return vg_error_set(e, ELOOP, "%s: config file is a symbolic link; refusing it",
-					    p);
+			return vg_error_set(e, ELOOP,
+					    "%s: config file is a symbolic link; refusing it", p);
 		return vg_error_errno(e, errno, "%s: cannot open config file", p);
 	}
 	if (fstat(fd, &st) < 0)
@@ -444,14 +574,14 @@ int vg_config_load(struct vg_config *c, const char *path, struct vg_error *e)
 	if (!S_ISREG(st.st_mode))
 		return vg_error_set(e, EINVAL, "%s: config file is not a regular file", p);
 	if (st.st_uid != 0)
-		return vg_error_set(e, EPERM,
-				    "%s: config file is owned by UID %u, not root; refusing to trust it",
-				    p, (unsigned)st.st_uid);
+		return vg_error_set(
+		    e, EPERM, "%s: config file is owned by UID %u, not root; refusing to trust it",
+		    p, (unsigned)st.st_uid);
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return vg_error_set(e, EPERM,
-				    "%s: config file is writable by %s (mode %04o); refusing to trust it",
-				    p, (st.st_mode & S_IWOTH) ? "others" : "its group",
-				    (unsigned)(st.st_mode & 07777));
+		return vg_error_set(
+		    e, EPERM, "%s: config file is writable by %s (mode %04o); refusing to trust it",
+		    p, (st.st_mode & S_IWOTH) ? "others" : "its group",
+		    (unsigned)(st.st_mode & 07777));
 	if (st.st_size > VG_CONFIG_MAX_SIZE)
 		return vg_error_set(e, EFBIG, "%s: config file larger than %d bytes", p,
 				    VG_CONFIG_MAX_SIZE);

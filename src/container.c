@@ -12,6 +12,10 @@ static void mount_free(struct vg_mount *m)
 	vg_strv_free(m->options);
 	free(m->propagation);
 	free(m->origin);
+	free(m->driver);
+	free(m->volume_type);
+	free(m->volume_o);
+	free(m->volume_device);
 }
 
 void vg_container_free(struct vg_container *ct)
@@ -29,6 +33,7 @@ void vg_container_free(struct vg_container *ct)
 	free(ct->additional_gids);
 	free(ct->runtime);
 	vg_strv_free(ct->labels);
+	free(ct->bundle);
 	memset(ct, 0, sizeof(*ct));
 }
 

@@ -8,21 +8,24 @@
 int vg_log_level = VG_LOG_NORMAL;
 
 static void vlog(const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "volguard: %s", prefix);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
 
-#define DEFINE_LOG(fn, min, prefix)                \
-	void fn(const char *fmt, ...)              \
-	{                                          \
-		va_list ap;                        \
-		if (vg_log_level < (min))          \
-			return;                    \
-		va_start(ap, fmt);                 \
-		vlog(prefix, fmt, ap);             \
-		va_end(ap);                        \
+#define DEFINE_LOG(fn, min, prefix)                                                                \
+	void fn(const char *fmt, ...)                                                              \
+	{                                                                                          \
+		va_list ap;                                                                        \
+		if (vg_log_level < (min))                                                          \
+			return;                                                                    \
+		va_start(ap, fmt);                                                                 \
+		vlog(prefix, fmt, ap);                                                             \
+		va_end(ap);                                                                        \
 	}
 
 DEFINE_LOG(vg_log_error, VG_LOG_QUIET, "")

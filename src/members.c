@@ -60,9 +60,9 @@ int vg_members_parse(const char *buf, size_t len, struct vg_members *m, struct v
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
 		_cleanup_free_ char *line = strndup(buf + pos, n);
-		char *f[4], *save = NULL;
+		char *f[4], *p;
 		uint64_t uid, gid;
-		int k = 0;
+		size_t k;
 
 		lineno++;
 		pos += n + (nl ? 1 : 0);
@@ -72,9 +72,15 @@ int vg_members_parse(const char *buf, size_t len, struct vg_members *m, struct v
 			continue;
 		if (strlen(line) != n)
 			return vg_error_set(e, EINVAL, "members line %u: NUL byte", lineno);
-		for (char *t = strtok_r(line, ":", &save); t && k < 4; t = strtok_r(NULL, ":", &save))
-			f[k++] = t;
-		if (k != 4 || strtok_r(NULL, ":", &save) || !vg_name_valid(f[0]) ||
+		/* Exactly four fields; strtok_r would merge empty ones and hide a fifth. */
+		p = line;
+		for (k = 0; k < 4 && p; k++) {
+			f[k] = p;
+			p = strchr(p, ':');
+			if (p)
+				*p++ = '\0';
+		}
+		if (k != 4 || p || !vg_name_valid(f[0]) ||
 		    (strcmp(f[1], "rw") != 0 && strcmp(f[1], "ro") != 0) ||
 		    vg_parse_u64(f[2], UINT32_MAX - 1, &uid) < 0 ||
 		    vg_parse_u64(f[3], UINT32_MAX - 1, &gid) < 0)

@@ -24,8 +24,8 @@
 #include "registry.h"
 
 #define REGISTRY_FILE "ranges"
-#define REGISTRY_TMP ".ranges.new"
-#define LOCK_FILE "ranges.lock"
+#define REGISTRY_TMP  ".ranges.new"
+#define LOCK_FILE     "ranges.lock"
 
 void vg_registry_init(struct vg_registry *r)
 {
@@ -115,7 +115,10 @@ int vg_range_set_meta(struct vg_registry *r, struct vg_range *rg, const char *ke
 
 static struct vg_range *push_range(struct vg_registry *r)
 {
-	r->ranges = vg_reallocarray(r->ranges, r->n + 1, sizeof(*r->ranges));
+	if (r->n == r->n_alloc) {
+		r->n_alloc = r->n_alloc ? 2 * r->n_alloc : 64;
+		r->ranges = vg_reallocarray(r->ranges, r->n_alloc, sizeof(*r->ranges));
+	}
 	memset(&r->ranges[r->n], 0, sizeof(r->ranges[0]));
 	return &r->ranges[r->n++];
 }
@@ -128,7 +131,8 @@ static const char *parse_line(char *line, struct vg_range *rg)
 
 	if (hash) {
 		*hash = '\0';
-		for (char *t = strtok_r(hash + 1, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		for (char *t = strtok_r(hash + 1, " \t", &save); t;
+		     t = strtok_r(NULL, " \t", &save)) {
 			char *eq = strchr(t, '=');
 			if (!eq)
 				return "metadata must be key=value";
@@ -151,13 +155,16 @@ static const char *parse_line(char *line, struct vg_range *rg)
 		return "expected name:start:count";
 	*f3++ = '\0';
 	if (!vg_name_valid(f1))
-		return "invalid name (Docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 255 bytes)";
+		return "invalid name (Docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 255 "
+		       "bytes)";
 	if (vg_parse_u64(f2, UINT32_MAX, &rg->start) < 0)
 		return "start is not a number in 0..4294967295";
 	if (vg_parse_u64(f3, UINT32_MAX, &rg->count) < 0 || rg->count == 0)
 		return "count is not a number in 1..4294967295";
 	if (rg->start + rg->count - 1 >= UINT32_MAX)
 		return "range wraps past 4294967294";
+	if (rg->start < 65536)
+		return "range overlaps the system IDs 0..65535";
 	rg->name = vg_strdup(f1);
 	return NULL;
 }
@@ -183,10 +190,10 @@ static int check_consistency(const struct vg_registry *r, const char *path, stru
 
 	if (r->n < 2)
 		return 0;
-	v = vg_reallocarray(NULL, r->n, sizeof(*v));
+	v = vg_reallocarray(NULL, r->n, sizeof(struct vg_range *));
 	for (size_t i = 0; i < r->n; i++)
 		v[i] = &r->ranges[i];
-	qsort(v, r->n, sizeof(*v), cmp_by_start);
+	qsort(v, r->n, sizeof(struct vg_range *), cmp_by_start);
 	for (size_t i = 1; i < r->n; i++)
 		if (v[i]->start <= v[i - 1]->start + v[i - 1]->count - 1)
 			return vg_error_set(e, EINVAL,
@@ -194,13 +201,13 @@ static int check_consistency(const struct vg_registry *r, const char *path, stru
 					    "fix the registry by hand",
 					    path, v[i]->line, v[i]->name, v[i - 1]->line,
 					    v[i - 1]->name);
-	qsort(v, r->n, sizeof(*v), cmp_by_name);
+	qsort(v, r->n, sizeof(struct vg_range *), cmp_by_name);
 	for (size_t i = 1; i < r->n; i++)
 		if (strcmp(v[i]->name, v[i - 1]->name) == 0)
-			return vg_error_set(e, EINVAL, "%s:%u: '%s' already has a range on line %u",
-					    path, v[i]->line > v[i - 1]->line ? v[i]->line : v[i - 1]->line,
-					    v[i]->name,
-					    v[i]->line > v[i - 1]->line ? v[i - 1]->line : v[i]->line);
+			return vg_error_set(
+			    e, EINVAL, "%s:%u: '%s' already has a range on line %u", path,
+			    v[i]->line > v[i - 1]->line ? v[i]->line : v[i - 1]->line, v[i]->name,
+			    v[i]->line > v[i - 1]->line ? v[i - 1]->line : v[i]->line);
 	return 0;
 }
 
@@ -249,7 +256,8 @@ char *vg_registry_format(const struct vg_registry *r)
 
 	if (!f)
 		return NULL;
-	fputs("# volguard registry: name:start:count # metadata. Written by volguard; see volguard(8).\n",
+	fputs("# volguard registry: name:start:count # metadata. Written by volguard; see "
+	      "volguard(8).\n",
 	      f);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct vg_range *rg = &r->ranges[i];
@@ -268,6 +276,25 @@ char *vg_registry_format(const struct vg_registry *r)
 }
 
 /* Refuse a state file or dir that root does not own or others can write. */
+static int check_trusted_stat(const struct stat *st, const char *what, const char *path,
+			      mode_t type, struct vg_error *e)
+{
+	if ((st->st_mode & S_IFMT) != type)
+		return vg_error_set(e, EINVAL, "%s: %s is not a %s", path, what,
+				    type == S_IFDIR ? "directory" : "regular file");
+	if (st->st_uid != 0)
+		return vg_error_set(e, EPERM, "%s: %s is owned by UID %u, not root; refusing it",
+				    path, what, (unsigned)st->st_uid);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return vg_error_set(
+		    e, EPERM, "%s: %s is writable by group or others (mode %04o); refusing it",
+		    path, what, (unsigned)(st->st_mode & 07777));
+	if (type == S_IFREG && st->st_nlink != 1)
+		return vg_error_set(e, EPERM, "%s: %s has %lu hard links; refusing it", path, what,
+				    (unsigned long)st->st_nlink);
+	return 0;
+}
+
 static int check_trusted(int fd, const char *what, const char *path, mode_t type,
 			 struct vg_error *e)
 {
@@ -275,20 +302,41 @@ static int check_trusted(int fd, const char *what, const char *path, mode_t type
 
 	if (fstat(fd, &st) < 0)
 		return vg_error_errno(e, errno, "%s: fstat", path);
-	if ((st.st_mode & S_IFMT) != type)
-		return vg_error_set(e, EINVAL, "%s: %s is not a %s", path, what,
-				    type == S_IFDIR ? "directory" : "regular file");
-	if (st.st_uid != 0)
-		return vg_error_set(e, EPERM, "%s: %s is owned by UID %u, not root; refusing it",
-				    path, what, (unsigned)st.st_uid);
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return vg_error_set(e, EPERM,
-				    "%s: %s is writable by group or others (mode %04o); refusing it",
-				    path, what, (unsigned)(st.st_mode & 07777));
-	if (type == S_IFREG && st.st_nlink != 1)
-		return vg_error_set(e, EPERM, "%s: %s has %lu hard links; refusing it", path, what,
-				    (unsigned long)st.st_nlink);
-	return 0;
+	return check_trusted_stat(&st, what, path, type, e);
+}
+
+/* A state file that could not be opened: say why in the terms of the rules, if one applies. */
+static int open_failed(int dir_fd, const char *name, const char *what, const char *path,
+		       struct vg_error *e)
+{
+	int err = errno;
+	struct stat st;
+
+	if (err == ELOOP)
+		return vg_error_set(e, ELOOP, "%s: %s is a symbolic link; refusing it", path, what);
+	if ((err == EACCES || err == EPERM) &&
+	    fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    check_trusted_stat(&st, what, path, (mode_t)(st.st_mode & S_IFMT), e) < 0)
+		return -e->code;
+	return vg_error_errno(e, err, "%s: cannot open %s", path, what);
+}
+
+static bool trusted_ancestor(int fd, const char *path, const char *component, struct vg_error *e)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		vg_error_errno(e, errno, "%s: fstat of '%s'", path, component);
+		return false;
+	}
+	if (st.st_uid != 0 || ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))) {
+		vg_error_set(e, EPERM,
+			     "%s: '%s' is owned by UID %u with mode %04o: others could replace the "
+			     "state dir; refusing it",
+			     path, component, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		return false;
+	}
+	return true;
 }
 
 /* Open (and for writers create) the state dir, one component at a time, never following. */
@@ -307,19 +355,27 @@ static int open_state_dir(const char *path, bool create, struct vg_error *e)
 		next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0 && errno == ENOENT && create) {
 			if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST)
-				return vg_error_errno(e, errno, "%s: cannot create state dir", path);
+				return vg_error_errno(e, errno, "%s: cannot create state dir",
+						      path);
 			next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		if (next < 0) {
 			if (errno == ENOTDIR || errno == ELOOP)
-				return vg_error_set(e, ELOOP,
-						    "%s: '%s' is a symbolic link or not a directory; "
-						    "refusing it",
-						    path, c);
+				return vg_error_set(
+				    e, ELOOP,
+				    "%s: '%s' is a symbolic link or not a directory; "
+				    "refusing it",
+				    path, c);
 			return vg_error_errno(e, errno, "%s: cannot open state dir", path);
 		}
 		close(fd);
 		fd = next;
+		/*
+		 * Whoever can write a parent can swap the state dir for their own: every ancestor
+		 * must be root's and not writable by others (a sticky /tmp is fine).
+		 */
+		if (!trusted_ancestor(fd, path, c, e))
+			return -e->code;
 	}
 	/* Reopen for real (O_PATH cannot fsync or be used for *at writes on all kernels). */
 	{
@@ -371,6 +427,7 @@ int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_r
 		     struct vg_error *e)
 {
 	bool write = mode == VG_REGISTRY_WRITE;
+	_cleanup_free_ char *lock_path = vg_asprintf("%s/%s", c->state_dir, LOCK_FILE);
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
@@ -388,29 +445,29 @@ int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_r
 	if (rc < 0)
 		return rc;
 
-	r->lock_fd = openat(r->dir_fd, LOCK_FILE,
-			    (write ? O_RDWR | O_CREAT : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
-			    0600);
-	if (r->lock_fd < 0 && errno == ENOENT && !write)
-		; /* a reader of a registry never written: no lock needed */
-	else if (r->lock_fd < 0)
-		return vg_error_errno(e, errno, "%s/%s: cannot open lock file", c->state_dir,
-				      LOCK_FILE);
-	else {
-		rc = check_trusted(r->lock_fd, "lock file", c->state_dir, S_IFREG, e);
+	/*
+	 * Writers serialize on the lock. Readers need none: the file is only ever replaced whole
+	 * by rename(2), so the descriptor they open reads one complete version; and a lock that
+	 * anyone may take is a lock anyone may hold forever.
+	 */
+	if (write) {
+		r->lock_fd = openat(r->dir_fd, LOCK_FILE,
+				    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+		if (r->lock_fd < 0)
+			return open_failed(r->dir_fd, LOCK_FILE, "lock file", lock_path, e);
+		rc = check_trusted(r->lock_fd, "lock file", lock_path, S_IFREG, e);
 		if (rc < 0)
 			return rc;
-		while (flock(r->lock_fd, write ? LOCK_EX : LOCK_SH) < 0)
+		while (flock(r->lock_fd, LOCK_EX) < 0)
 			if (errno != EINTR)
-				return vg_error_errno(e, errno, "%s/%s: flock", c->state_dir,
-						      LOCK_FILE);
+				return vg_error_errno(e, errno, "%s: flock", lock_path);
 	}
 
 	fd = openat(r->dir_fd, REGISTRY_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 && errno == ENOENT)
 		return 0;
 	if (fd < 0)
-		return vg_error_errno(e, errno, "%s: cannot open registry", r->path);
+		return open_failed(r->dir_fd, REGISTRY_FILE, "registry", r->path, e);
 	rc = check_trusted(fd, "registry", r->path, S_IFREG, e);
 	if (rc < 0)
 		return rc;
@@ -449,7 +506,8 @@ int vg_registry_commit(struct vg_registry *r, struct vg_error *e)
 		return vg_error_set(e, ENOMEM, "out of memory");
 	/* We hold the lock, so a fixed temporary name is ours; a stale one is from a crash. */
 	if (unlinkat(r->dir_fd, REGISTRY_TMP, 0) < 0 && errno != ENOENT)
-		return vg_error_errno(e, errno, "%s: cannot remove stale %s", r->path, REGISTRY_TMP);
+		return vg_error_errno(e, errno, "%s: cannot remove stale %s", r->path,
+				      REGISTRY_TMP);
 	fd = openat(r->dir_fd, REGISTRY_TMP,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
 	if (fd < 0)
@@ -531,8 +589,8 @@ int vg_registry_alloc(struct vg_registry *r, const struct vg_config *c, const ch
 		vg_intervals_add(&avoid, r->ranges[i].start,
 				 r->ranges[i].start + r->ranges[i].count - 1, "another allocation");
 	vg_intervals_normalize(&avoid);
-	rc = vg_intervals_first_fit(&avoid, c->pool_start, c->pool_end, c->range_size, size,
-				    &start);
+	rc =
+	    vg_intervals_first_fit(&avoid, c->pool_start, c->pool_end, c->range_size, size, &start);
 	vg_intervals_free(&avoid);
 	if (rc < 0)
 		return vg_error_set(e, ENOSPC,

@@ -8,6 +8,9 @@
 #include "vg.h"
 
 static int error_vset(struct vg_error *e, int err, bool with_errno, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static int error_vset(struct vg_error *e, int err, bool with_errno, const char *fmt, va_list ap)
 {
 	if (err < 0)
 		err = -err;

@@ -1,0 +1,38 @@
+/*
+ * JSON lookups as the Go programs that read the same files do them (runc, dockerd): object
+ * keys match case-insensitively, null is "absent". Errors name the field: "mounts[3].source".
+ */
+#pragma once
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vg.h"
+
+/*
+ * *ret = obj's member `key` as Go's encoding/json finds it (ASCII case folding, U+017F as 's',
+ * U+212A as 'k'); NULL when absent or null. Two members that fold to the same key are refused:
+ * Go would take the last, a reader taking the first would judge another value.
+ */
+int vg_json_get(json_t *obj, const char *key, json_t **ret, const char *what, struct vg_error *e);
+/* Typed getters: absent/null leaves *ret unchanged and returns 0; wrong type is -EINVAL. */
+int vg_json_get_string(json_t *obj, const char *key, const char **ret, const char *what,
+		       struct vg_error *e);
+int vg_json_get_bool(json_t *obj, const char *key, bool *ret, const char *what,
+		     struct vg_error *e);
+int vg_json_get_u32(json_t *obj, const char *key, uint32_t *ret, bool *found, const char *what,
+		    struct vg_error *e);
+/* Typed containers: absent/null gives NULL. */
+int vg_json_get_array(json_t *obj, const char *key, json_t **ret, const char *what,
+		      struct vg_error *e);
+int vg_json_get_object(json_t *obj, const char *key, json_t **ret, const char *what,
+		       struct vg_error *e);
+/* Read a JSON document from an open file descriptor (regular file, at most max bytes). */
+int vg_json_load_fd(int fd, size_t max, const char *what, json_t **ret, struct vg_error *e);
+/* Parse a buffer (for fuzzers and the loader). */
+int vg_json_load_buf(const char *buf, size_t len, const char *what, json_t **ret,
+		     struct vg_error *e);
+/* Append the strings of array a (NULL: nothing) to *out; "what[3]: not a string". */
+int vg_json_string_array(json_t *a, const char *what, char ***out, struct vg_error *e);
+/* Put `prefix` before e->msg (truncating at the end), e.g. the file a field error is in. */
+void vg_error_prefix(struct vg_error *e, const char *prefix);

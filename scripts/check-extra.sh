@@ -1,0 +1,89 @@
+#!/bin/bash
+# The quality gates of `make check` after the normal run (issue 7); appends TAP to the log $1.
+#  1. The whole suite again against the ASan+UBSan build (build-asan/): unit tests from
+#     build-asan/unit, integration scripts with VG=build-asan/volguard. LeakSanitizer is on.
+#     Every sanitizer report fails the run, even from a child whose exit code a test expects
+#     to be non-zero: reports go to files (log_path) that are checked afterwards, and the
+#     sanitizer exit code is a distinctive 99.
+#  2. The fuzz smoke: every tests/fuzz/fuzz_*.c for FUZZ_TIME seconds (default 20), after
+#     replaying its regression inputs (scripts/fuzz.sh).
+# Environment: VG_CHECK_ASAN=0 or VG_CHECK_FUZZ=0 skips a part; FUZZ_TIME, FUZZ_JOBS.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+LOG=${1:-build/check-extra.log}
+mkdir -p build
+# Number our TAP lines after those already in the log (check.sh only counts "ok N" lines).
+n=0
+status=0
+
+tap() { # tap OK(0/1) DESCRIPTION: one TAP line, to the log and the terminal
+	n=$((n + 1))
+	local line="ok $n - $2"
+	if [ "$1" -ne 0 ]; then
+		line="not $line"
+		status=1
+	fi
+	echo "$line" | tee -a "$LOG"
+}
+diag() { sed 's/^/# /' | tee -a "$LOG"; }
+
+asan_suite() {
+	local san units out prove_rc
+	echo "== ASan+UBSan build"
+	if ! make -s asan >build/asan-build.log 2>&1; then
+		tap 1 "asan: build (make asan)"
+		tail -30 build/asan-build.log | diag
+		return
+	fi
+
+	# World-writable (sticky) so that a test that runs the tool as another user still reports.
+	san=$(mktemp -d "$PWD/build/sanitizer.XXXXXX")
+	chmod 1777 "$san"
+	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=99:log_path=$san/asan:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1:strict_string_checks=1"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=99:log_path=$san/ubsan"
+	unset LSAN_OPTIONS
+
+	units=$(find build-asan/unit -maxdepth 1 -name 'test_*' -type f -perm -u+x | sort)
+	out=build/asan-prove.log
+	# shellcheck disable=SC2086
+	CMOCKA_MESSAGE_OUTPUT=TAP VG=$PWD/build-asan/volguard prove --exec '' --merge -v --timer \
+		$units tests/integration/*.t >"$out" 2>&1
+	prove_rc=$?
+	unset ASAN_OPTIONS UBSAN_OPTIONS
+	# Every subtest counts in check.sh's totals, like the normal run's; show what failed.
+	cat "$out" >>"$LOG"
+	grep -Ev '^(ok |#|    )' "$out"
+
+	# A file that exits non-zero with every subtest ok (a sanitizer exit in a unit test
+	# binary, a bad plan) shows only in prove's summary.
+	if [ $prove_rc -eq 0 ]; then
+		tap 0 "asan: every test file passed and exited 0"
+	else
+		tap 1 "asan: every test file passed and exited 0"
+		sed -n '/^Test Summary Report/,$p' "$out" | diag
+	fi
+	if [ -z "$(ls -A "$san")" ]; then
+		tap 0 "asan: no AddressSanitizer, LeakSanitizer or UBSan report"
+		rm -rf "$san"
+	else
+		tap 1 "asan: no AddressSanitizer, LeakSanitizer or UBSan report ($(find "$san" -type f | wc -l) in $san)"
+		for f in "$san"/*; do
+			echo "--- $f"
+			grep -Ev '^ *$' "$f" | head -40
+		done | diag
+	fi
+}
+
+fuzz_smoke() {
+	local out=build/fuzz-smoke.log
+	echo "== fuzz smoke (${FUZZ_TIME:-20}s a target)"
+	scripts/fuzz.sh --time "${FUZZ_TIME:-20}" --jobs "${FUZZ_JOBS:-2}" --start "$n" >"$out" 2>&1 ||
+		status=1
+	cat "$out" >>"$LOG"
+	cat "$out"
+	n=$((n + $(grep -Ec '^(ok|not ok) [0-9]+' "$out")))
+}
+
+[ "${VG_CHECK_ASAN:-1}" = 0 ] || asan_suite
+[ "${VG_CHECK_FUZZ:-1}" = 0 ] || fuzz_smoke
+exit $status

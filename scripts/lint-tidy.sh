@@ -1,0 +1,18 @@
+#!/bin/bash
+# clang-tidy with the checked-in .clang-tidy over src/ and the fuzz targets; part of make lint
+# (scripts/lint.sh calls it). Any finding is an error (WarningsAsErrors: '*').
+set -u
+cd "$(dirname "$0")/.." || exit 2
+PKGS='libacl libcap libattr inih jansson mount'
+files=(src/*.c tests/fuzz/fuzz_*.c)
+# shellcheck disable=SC2046,SC2086
+out=$(clang-tidy --quiet "${files[@]}" -- -std=gnu11 -D_GNU_SOURCE -DVG_VERSION='"lint"' \
+	-Iinclude -Itests/fuzz $(pkg-config --cflags $PKGS) 2>&1)
+rc=$?
+if [ $rc -ne 0 ]; then
+	printf '%s\n' "$out" |
+		grep -Ev '^[0-9]+ (warning|error)s? (generated|treated)|^Suppressed|^Use -header-filter'
+	echo "clang-tidy: findings (the checks and why: .clang-tidy)"
+	exit 1
+fi
+echo "clang-tidy: ${#files[@]} files clean"

@@ -1,0 +1,278 @@
+/*
+ * Docker's on-disk container: <docker_root>/containers/ID/config.v2.json and hostconfig.json,
+ * read without the daemon. MountPoints is what dockerd mounts: it already holds the mounts of
+ * Binds, Mounts and --volumes-from, with their final read-write flag.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "adapters.h"
+#include "cleanup.h"
+#include "jsonutil.h"
+
+static bool is_hex64(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+	return n == 64 && s[n] == '\0';
+}
+
+static int parse_mountpoint(const char *dest, json_t *mp, struct vg_container *ct,
+			    struct vg_error *e)
+{
+	_cleanup_free_ char *what = vg_asprintf("MountPoints[\"%s\"]", dest);
+	const char *src = NULL, *dst = NULL, *type = NULL, *name = NULL, *driver = NULL,
+		   *prop = NULL;
+	json_t *spec = NULL, *bindopts = NULL;
+	bool rw = false, nonrec = false;
+	struct vg_mount *m;
+	int r;
+
+	if ((r = vg_json_get_string(mp, "Source", &src, what, e)) < 0 ||
+	    (r = vg_json_get_string(mp, "Destination", &dst, what, e)) < 0 ||
+	    (r = vg_json_get_bool(mp, "RW", &rw, what, e)) < 0 ||
+	    (r = vg_json_get_string(mp, "Type", &type, what, e)) < 0 ||
+	    (r = vg_json_get_string(mp, "Name", &name, what, e)) < 0 ||
+	    (r = vg_json_get_string(mp, "Driver", &driver, what, e)) < 0 ||
+	    (r = vg_json_get_string(mp, "Propagation", &prop, what, e)) < 0 ||
+	    (r = vg_json_get_object(mp, "Spec", &spec, what, e)) < 0)
+		return r;
+	if (spec) {
+		_cleanup_free_ char *w = vg_asprintf("%s.Spec", what);
+		if ((r = vg_json_get_object(spec, "BindOptions", &bindopts, w, e)) < 0)
+			return r;
+		if (bindopts) {
+			_cleanup_free_ char *w2 = vg_asprintf("%s.BindOptions", w);
+			if ((r = vg_json_get_bool(bindopts, "NonRecursive", &nonrec, w2, e)) < 0)
+				return r;
+		}
+	}
+	m = vg_container_add_mount(ct);
+	m->destination = vg_strdup(dst && *dst ? dst : dest);
+	m->readonly = !rw;
+	m->nonrecursive = nonrec;
+	m->origin = TAKE_PTR(what);
+	m->propagation = prop && *prop ? vg_strdup(prop) : NULL;
+	m->fstype = type && *type ? vg_strdup(type) : NULL;
+	if (!type || !*type) /* before Docker 1.13: a named mount point is a volume */
+		type = name && *name && driver && *driver ? "volume" : "bind";
+	if (strcmp(type, "bind") == 0) {
+		m->kind = VG_MOUNT_BIND;
+		m->source = src ? vg_strdup(src) : NULL;
+	} else if (strcmp(type, "volume") == 0) {
+		m->kind = VG_MOUNT_VOLUME;
+		m->source = name && *name ? vg_strdup(name) : NULL;
+		m->driver = driver && *driver ? vg_strdup(driver) : NULL;
+	} else if (strcmp(type, "tmpfs") == 0) {
+		m->kind = VG_MOUNT_TMPFS;
+	} else {
+		m->kind = VG_MOUNT_OTHER;
+		m->source = src && *src ? vg_strdup(src) : NULL;
+	}
+	return 0;
+}
+
+static bool mode_is_host(json_t *hc, const char *key, struct vg_error *e, int *r)
+{
+	const char *v = NULL;
+	if (*r < 0)
+		return false;
+	*r = vg_json_get_string(hc, key, &v, "hostconfig.json", e);
+	return v && strcmp(v, "host") == 0;
+}
+
+int vg_docker_parse(json_t *config, json_t *hostconfig, struct vg_container *ct,
+		    struct vg_error *e)
+{
+	const char *id = NULL, *name = NULL, *user = NULL, *image = NULL, *runtime = NULL, *k;
+	json_t *cfg = NULL, *labels = NULL, *mps = NULL, *caps = NULL, *devs = NULL, *vf = NULL,
+	       *v;
+	size_t i;
+	int r = 0;
+
+	if (!json_is_object(config))
+		return vg_error_set(e, EINVAL, "config.v2.json: not a JSON object");
+	if (!json_is_object(hostconfig))
+		return vg_error_set(e, EINVAL, "hostconfig.json: not a JSON object");
+	if ((r = vg_json_get_string(config, "ID", &id, "config.v2.json", e)) < 0 ||
+	    (r = vg_json_get_string(config, "Name", &name, "config.v2.json", e)) < 0 ||
+	    (r = vg_json_get_object(config, "Config", &cfg, "config.v2.json", e)) < 0 ||
+	    (r = vg_json_get_object(config, "MountPoints", &mps, "config.v2.json", e)) < 0)
+		return r;
+	if (cfg && ((r = vg_json_get_string(cfg, "User", &user, "config.v2.json: Config", e)) < 0 ||
+		    (r = vg_json_get_string(cfg, "Image", &image, "config.v2.json: Config", e)) < 0 ||
+		    (r = vg_json_get_object(cfg, "Labels", &labels, "config.v2.json: Config", e)) < 0))
+		return r;
+	free(ct->id);
+	ct->id = id && *id ? vg_strdup(id) : NULL;
+	if (name && name[0] == '/')
+		name++;
+	free(ct->name);
+	ct->name = name && *name ? vg_strdup(name) : NULL;
+	ct->user = user && *user ? vg_strdup(user) : NULL;
+	ct->image = image && *image ? vg_strdup(image) : NULL;
+	json_object_foreach(labels, k, v) {
+		_cleanup_free_ char *kv = NULL;
+		if (!json_is_string(v))
+			return vg_error_set(e, EINVAL, "config.v2.json: Config.Labels.%s: not a string",
+					    k);
+		kv = vg_asprintf("%s=%s", k, json_string_value(v));
+		vg_strv_push(&ct->labels, kv);
+	}
+	json_object_foreach(mps, k, v) {
+		if (!json_is_object(v))
+			return vg_error_set(e, EINVAL,
+					    "config.v2.json: MountPoints[\"%s\"]: not an object", k);
+		if ((r = parse_mountpoint(k, v, ct, e)) < 0) {
+			vg_error_prefix(e, "config.v2.json: ");
+			return r;
+		}
+	}
+
+	if ((r = vg_json_get_bool(hostconfig, "Privileged", &ct->privileged, "hostconfig.json", e)) <
+	    0)
+		return r;
+	ct->host_pid = mode_is_host(hostconfig, "PidMode", e, &r);
+	ct->host_ipc = mode_is_host(hostconfig, "IpcMode", e, &r);
+	ct->host_net = mode_is_host(hostconfig, "NetworkMode", e, &r);
+	ct->host_uts = mode_is_host(hostconfig, "UTSMode", e, &r);
+	ct->host_userns = mode_is_host(hostconfig, "UsernsMode", e, &r);
+	ct->host_cgroupns = mode_is_host(hostconfig, "CgroupnsMode", e, &r);
+	if (r < 0 ||
+	    (r = vg_json_get_array(hostconfig, "CapAdd", &caps, "hostconfig.json", e)) < 0 ||
+	    (r = vg_json_get_array(hostconfig, "Devices", &devs, "hostconfig.json", e)) < 0 ||
+	    (r = vg_json_get_array(hostconfig, "VolumesFrom", &vf, "hostconfig.json", e)) < 0 ||
+	    (r = vg_json_get_string(hostconfig, "Runtime", &runtime, "hostconfig.json", e)) < 0 ||
+	    (r = vg_json_string_array(caps, "hostconfig.json: CapAdd", &ct->cap_add, e)) < 0 ||
+	    (r = vg_json_string_array(vf, "hostconfig.json: VolumesFrom", &ct->volumes_from, e)) <
+		    0)
+		return r;
+	ct->volumes_from_resolved = true; /* their mounts are in MountPoints already */
+	ct->runtime = runtime && *runtime ? vg_strdup(runtime) : NULL;
+	json_array_foreach(devs, i, v) {
+		_cleanup_free_ char *what = vg_asprintf("hostconfig.json: Devices[%zu]", i);
+		const char *p = NULL;
+		if ((r = vg_json_get_string(v, "PathOnHost", &p, what, e)) < 0)
+			return r;
+		if (!p || !*p)
+			return vg_error_set(e, EINVAL, "%s.PathOnHost: missing", what);
+		vg_strv_push(&ct->devices, p);
+	}
+	return 0;
+}
+
+static int load_file(int dirfd, const char *name, const char *what, json_t **ret,
+		     struct vg_error *e)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+							     O_NONBLOCK);
+	if (fd < 0)
+		return vg_error_errno(e, errno, "%s: cannot open", what);
+	return vg_json_load_fd(fd, VG_JSON_MAX_SIZE, what, ret, e);
+}
+
+/* The container's Name from config.v2.json, without the leading '/'; NULL if unreadable. */
+static char *container_name(int cdir, const char *id)
+{
+	_cleanup_close_ int d = openat(cdir, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_json_ json_t *j = NULL;
+	const char *name = NULL;
+
+	if (d < 0 || load_file(d, "config.v2.json", id, &j, NULL) < 0 ||
+	    vg_json_get_string(j, "Name", &name, "", NULL) < 0 || !name)
+		return NULL;
+	return vg_strdup(name[0] == '/' ? name + 1 : name);
+}
+
+/* Docker's order: the full ID, then an exact name, then a unique ID prefix. */
+static int find_container(int cdir, const char *what, const char *key, char **ret,
+			  struct vg_error *e)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_free_ char *prefix_match = NULL;
+	size_t n_prefix = 0, klen = strlen(key);
+	struct dirent *de;
+	struct stat st;
+	int fd;
+
+	if (is_hex64(key) && fstatat(cdir, key, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode)) {
+		*ret = vg_strdup(key);
+		return 0;
+	}
+	fd = openat(cdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return vg_error_errno(e, errno, "%s: cannot read", what);
+	}
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *name = NULL;
+		if (!is_hex64(de->d_name))
+			continue;
+		name = container_name(cdir, de->d_name);
+		if (name && strcmp(name, key) == 0) {
+			*ret = vg_strdup(de->d_name);
+			return 0;
+		}
+		if (strncmp(de->d_name, key, klen) == 0 && klen > 0) {
+			n_prefix++;
+			free(prefix_match);
+			prefix_match = vg_strdup(de->d_name);
+		}
+	}
+	if (n_prefix == 1) {
+		*ret = TAKE_PTR(prefix_match);
+		return 0;
+	}
+	if (n_prefix > 1)
+		return vg_error_set(e, EINVAL, "container ID prefix '%s' is ambiguous", key);
+	return vg_error_set(e, ENOENT, "no such container: %s (in %s)", key, what);
+}
+
+int vg_docker_load(const struct vg_config *c, const char *id_or_name, struct vg_container *ct,
+		   struct vg_error *e)
+{
+	_cleanup_free_ char *dir = vg_asprintf("%s/containers", c->docker_root), *id = NULL,
+			    *cfgpath = NULL, *hcpath = NULL;
+	_cleanup_close_ int cdir = -1, d = -1;
+	_cleanup_json_ json_t *cfg = NULL, *hc = NULL;
+	const char *key = id_or_name;
+	int r;
+
+	if (key && key[0] == '/') /* Docker's own spelling of names */
+		key++;
+	if (!key || !*key || strlen(key) > 255 || strchr(key, '/'))
+		return vg_error_set(e, EINVAL, "'%s' is not a container ID or name",
+				    id_or_name ? id_or_name : "");
+	cdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cdir < 0)
+		return vg_error_errno(e, errno, "%s: cannot open", dir);
+	if ((r = find_container(cdir, dir, key, &id, e)) < 0)
+		return r;
+	d = openat(cdir, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (d < 0)
+		return vg_error_errno(e, errno, "%s/%s: cannot open", dir, id);
+	cfgpath = vg_asprintf("%s/%s/config.v2.json", dir, id);
+	hcpath = vg_asprintf("%s/%s/hostconfig.json", dir, id);
+	if ((r = load_file(d, "config.v2.json", cfgpath, &cfg, e)) < 0 ||
+	    (r = load_file(d, "hostconfig.json", hcpath, &hc, e)) < 0)
+		return r;
+	if ((r = vg_docker_parse(cfg, hc, ct, e)) < 0) {
+		_cleanup_free_ char *p = vg_asprintf("%s/%s: ", dir, id);
+		vg_error_prefix(e, p);
+		return r;
+	}
+	if (!ct->id) /* the directory is the ID */
+		ct->id = vg_strdup(id);
+	return 0;
+}
+
+int vg_docker_lookup(const char *name, struct vg_container *ret, void *config,
+		     struct vg_error *e)
+{
+	return vg_docker_load(config, name, ret, e);
+}

@@ -1,0 +1,312 @@
+/*
+ * The policy for what is not a host path: mount kinds, Docker volumes and their options,
+ * --volumes-from, privileges and namespaces.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/stat.h>
+
+#include "cleanup.h"
+#include "jsonutil.h"
+#include "policy_internal.h"
+
+#define OPTS_JSON_MAX (1024 * 1024)
+
+static char *mount_subject(const struct vg_mount *m, const char *inherited_from)
+{
+	const char *dst = m->destination ? m->destination : "?";
+	_cleanup_free_ char *s = NULL;
+
+	switch (m->kind) {
+	case VG_MOUNT_BIND:
+		s = vg_asprintf("%s:%s", m->source ? m->source : "?", dst);
+		break;
+	case VG_MOUNT_VOLUME:
+		s = m->source ? vg_asprintf("volume %s:%s", m->source, dst)
+			      : vg_asprintf("anonymous volume:%s", dst);
+		break;
+	case VG_MOUNT_TMPFS:
+		s = vg_asprintf("tmpfs:%s", dst);
+		break;
+	case VG_MOUNT_OTHER:
+		s = vg_asprintf("%s:%s", m->fstype ? m->fstype : "mount", dst);
+		break;
+	}
+	if (inherited_from)
+		return vg_asprintf("%s (from %s)", s, inherited_from);
+	return TAKE_PTR(s);
+}
+
+/* Does comma-separated option list `list` contain `opt`? */
+static bool optlist_has(const char *list, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	for (const char *p = list; p && *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == n && strncmp(p, opt, n) == 0)
+			return true;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
+/* A volume's options bind a host path when type is none or o has bind/rbind. */
+static bool opts_bind(const char *type, const char *o)
+{
+	return (type && strcmp(type, "none") == 0) || optlist_has(o, "bind") ||
+	       optlist_has(o, "rbind");
+}
+
+void vg_policy_judge_volume_opts(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
+				 const char *subject, const char *volume)
+{
+	const char *mode = m->readonly ? "ro" : "rw";
+	_cleanup_close_ int root = -1, vol = -1, fd = -1;
+	_cleanup_json_ json_t *j = NULL;
+	_cleanup_free_ char *what = NULL, *via = NULL;
+	const char *type = NULL, *o = NULL, *device = NULL;
+	struct vg_error e = { 0 };
+
+	if (!x->volumes_root) {
+		vg_policy_add(x->rep, VG_WARN, "volume-driver", idx, subject, mode, NULL,
+			      "volume %s: no volumes_root to find its options in", volume);
+		return;
+	}
+	what = vg_asprintf("%s/%s/opts.json", x->volumes_root, volume);
+	root = open(x->volumes_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root >= 0)
+		vol = openat(root, volume, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (vol >= 0)
+		fd = openat(vol, "opts.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+						      O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR) {
+			vg_policy_add(x->rep, VG_ALLOW, "ok", idx, subject, mode, NULL,
+				      "volume %s (Docker's local driver, no host path)", volume);
+			return;
+		}
+		vg_policy_add(x->rep, VG_DENY, "unresolvable", idx, subject, mode, NULL,
+			      "cannot read the options of volume %s (%s): %s", volume, what,
+			      strerror(errno));
+		return;
+	}
+	if (vg_json_load_fd(fd, OPTS_JSON_MAX, what, &j, &e) < 0 ||
+	    vg_json_get_string(j, "MountType", &type, what, &e) < 0 ||
+	    vg_json_get_string(j, "MountOpts", &o, what, &e) < 0 ||
+	    vg_json_get_string(j, "MountDevice", &device, what, &e) < 0) {
+		vg_policy_add(x->rep, VG_DENY, "unresolvable", idx, subject, mode, NULL,
+			      "cannot read the options of volume %s: %s", volume, e.msg);
+		return;
+	}
+	if (device && device[0] == '/' && (opts_bind(type, o) || (type && *type))) {
+		/* A bind volume, or a block device mounted by the local driver. */
+		via = vg_asprintf(" (device of volume %s)", volume);
+		vg_policy_judge_path(x, m, idx, subject, device, via);
+		return;
+	}
+	vg_policy_add(x->rep, VG_ALLOW, "ok", idx, subject, mode, NULL, "volume %s (type %s)",
+		      volume, type && *type ? type : "local");
+}
+
+void vg_policy_judge_mount(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
+			   const char *inherited_from)
+{
+	_cleanup_free_ char *subject = mount_subject(m, inherited_from);
+	const char *mode = m->readonly ? "ro" : "rw";
+
+	if (m->propagation &&
+	    (strcmp(m->propagation, "shared") == 0 || strcmp(m->propagation, "rshared") == 0))
+		vg_policy_add(x->rep, VG_WARN, "shared-propagation", idx, subject, mode, NULL,
+			      "%s propagation: mounts made inside the container appear on the host",
+			      m->propagation);
+
+	switch (m->kind) {
+	case VG_MOUNT_BIND:
+		if (!m->source || !*m->source) {
+			vg_policy_add(x->rep, VG_DENY, "unresolvable", idx, subject, mode, NULL,
+				      "bind mount without a source");
+			return;
+		}
+		vg_policy_judge_path(x, m, idx, subject, m->source, NULL);
+		return;
+	case VG_MOUNT_VOLUME:
+		if (!m->source) {
+			vg_policy_add(x->rep, VG_ALLOW, "ok", idx, subject, mode, NULL,
+				      "anonymous volume");
+			return;
+		}
+		if (!vg_name_valid(m->source)) {
+			vg_policy_add(x->rep, VG_DENY, "unresolvable", idx, subject, mode, NULL,
+				      "'%s' is not a valid volume name", m->source);
+			return;
+		}
+		if (m->driver && *m->driver && strcmp(m->driver, "local") != 0) {
+			vg_policy_add(x->rep, VG_WARN, "volume-driver", idx, subject, mode, NULL,
+				      "volume %s uses driver %s: where it points cannot be checked",
+				      m->source, m->driver);
+			return;
+		}
+		if (m->volume_device && opts_bind(m->volume_type, m->volume_o)) {
+			_cleanup_free_ char *via = vg_asprintf(" (volume-opt device of volume %s)",
+							       m->source);
+			vg_policy_judge_path(x, m, idx, subject, m->volume_device, via);
+		}
+		vg_policy_judge_volume_opts(x, m, idx, subject, m->source);
+		return;
+	case VG_MOUNT_TMPFS:
+	case VG_MOUNT_OTHER:
+		vg_policy_add(x->rep, VG_ALLOW, "ok", idx, subject, mode, NULL, "no host path");
+		return;
+	}
+}
+
+void vg_policy_volumes_from(struct vg_policy_ctx *x, vg_container_lookup_fn lookup, void *data)
+{
+	char *const *vf = x->ct->volumes_from;
+
+	for (size_t i = 0; vf && vf[i]; i++) {
+		_cleanup_free_ char *name = vg_strdup(vf[i]), *subject = NULL;
+		char *colon = strchr(name, ':');
+		struct vg_container src = { 0 };
+		struct vg_error e = { 0 };
+		bool ro = false;
+
+		subject = vg_asprintf("--volumes-from %s", vf[i]);
+		if (colon) {
+			*colon = '\0';
+			if (strcmp(colon + 1, "ro") == 0)
+				ro = true;
+			else if (strcmp(colon + 1, "rw") != 0) {
+				vg_policy_add(x->rep, VG_DENY, "volumes-from", SIZE_MAX, subject, NULL,
+					      NULL, "--volumes-from %s: mode must be ro or rw", vf[i]);
+				continue;
+			}
+		}
+		if (!lookup) {
+			vg_policy_add(x->rep, VG_WARN, "volumes-from", SIZE_MAX, subject, NULL, NULL,
+				      "the mounts of container %s cannot be checked here", name);
+			continue;
+		}
+		if (lookup(name, &src, data, &e) < 0) {
+			vg_policy_add(x->rep, VG_WARN, "volumes-from", SIZE_MAX, subject, NULL, NULL,
+				      "the mounts of container %s cannot be checked: %s", name, e.msg);
+			vg_container_free(&src);
+			continue;
+		}
+		_cleanup_free_ char *from = vg_asprintf("--volumes-from %s", vf[i]);
+		for (size_t j = 0; j < src.n_mounts; j++) {
+			struct vg_mount m = src.mounts[j]; /* shallow: src owns the strings */
+			if (m.kind != VG_MOUNT_BIND && m.kind != VG_MOUNT_VOLUME)
+				continue;
+			/* Docker: RW = the mount's RW && the mode's (":rw" cannot upgrade). */
+			m.readonly = m.readonly || ro;
+			vg_policy_judge_mount(x, &m, SIZE_MAX, from);
+		}
+		vg_container_free(&src);
+	}
+}
+
+/* "NET_ADMIN", "CAP_NET_ADMIN", "cap_net_admin" -> capability number; -1 unknown; -2 ALL. */
+static int cap_number(const char *name)
+{
+	char buf[64] = "cap_";
+	const char *p = name;
+	cap_value_t v;
+
+	if (strcasecmp(name, "ALL") == 0)
+		return -2;
+	if (strncasecmp(p, "CAP_", 4) == 0)
+		p += 4;
+	if (strlen(p) + 5 > sizeof(buf))
+		return -1;
+	for (size_t i = 0; p[i]; i++)
+		buf[4 + i] = (char)tolower((unsigned char)p[i]);
+	if (cap_from_name(buf, &v) < 0 || v < 0 || v > 63)
+		return -1;
+	return v;
+}
+
+static void cap_findings(struct vg_policy_ctx *x)
+{
+	char *const *caps = x->ct->cap_add;
+	uint64_t drop = x->c->drop_capabilities;
+
+	for (size_t i = 0; caps && caps[i]; i++) {
+		_cleanup_free_ char *subject = vg_asprintf("--cap-add %s", caps[i]);
+		int n = cap_number(caps[i]);
+
+		if (n == -2)
+			vg_policy_add(x->rep, drop ? VG_DENY : VG_WARN, "cap-add", SIZE_MAX, subject,
+				      NULL, NULL,
+				      "--cap-add ALL includes capabilities that cross the container "
+				      "isolation (drop_capabilities)");
+		else if (n < 0)
+			vg_policy_add(x->rep, VG_WARN, "cap-add", SIZE_MAX, subject, NULL, NULL,
+				      "unknown capability %s", caps[i]);
+		else if (drop & (UINT64_C(1) << n))
+			vg_policy_add(x->rep, VG_DENY, "cap-add", SIZE_MAX, subject, NULL, NULL,
+				      "capability %s crosses the container isolation "
+				      "(drop_capabilities)",
+				      caps[i]);
+		else
+			vg_policy_add(x->rep, VG_WARN, "cap-add", SIZE_MAX, subject, NULL, NULL,
+				      "added capability %s", caps[i]);
+	}
+}
+
+void vg_policy_facts(struct vg_policy_ctx *x)
+{
+	const struct vg_container *ct = x->ct;
+	enum vg_verdict priv = x->c->deny_privileged ? VG_DENY : VG_WARN;
+	static const struct {
+		size_t off;
+		const char *rule, *subject, *msg;
+	} ns[] = {
+		{ offsetof(struct vg_container, host_ipc), "host-ipc", "--ipc host",
+		  "shares the host's IPC namespace (host shared memory and semaphores)" },
+		{ offsetof(struct vg_container, host_net), "host-net", "--network host",
+		  "shares the host's network namespace (host interfaces and local services)" },
+		{ offsetof(struct vg_container, host_uts), "host-uts", "--uts host",
+		  "shares the host's UTS namespace (can change the host name)" },
+		{ offsetof(struct vg_container, host_userns), "host-userns", "--userns host",
+		  "runs in the host's user namespace (no user namespace remapping)" },
+	};
+
+	if (ct->privileged)
+		vg_policy_add(x->rep, priv, "privileged", SIZE_MAX, "--privileged", NULL, NULL,
+			      "privileged container: every capability and device, no seccomp "
+			      "filter; it is root on the host%s",
+			      x->c->deny_privileged ? " (deny_privileged)" : "");
+	/* With --privileged, the host PID namespace is a door to every host namespace
+	 * (nsenter -t 1): it is judged as severely as --privileged itself. */
+	if (ct->host_pid)
+		vg_policy_add(x->rep, ct->privileged ? priv : VG_WARN, "host-pid", SIZE_MAX,
+			      "--pid host", NULL, NULL, "%s",
+			      ct->privileged ? "shares the host's PID namespace while privileged: "
+					       "it can enter every host namespace"
+					     : "shares the host's PID namespace (sees and signals "
+					       "host processes)");
+	for (size_t i = 0; i < VG_ARRAY_SIZE(ns); i++)
+		if (*(const bool *)((const char *)ct + ns[i].off))
+			vg_policy_add(x->rep, VG_WARN, ns[i].rule, SIZE_MAX, ns[i].subject, NULL,
+				      NULL, "%s", ns[i].msg);
+	if (ct->host_cgroupns)
+		vg_policy_add(x->rep, VG_ALLOW, "host-cgroupns", SIZE_MAX, "--cgroupns host", NULL,
+			      NULL, "shares the host's cgroup namespace");
+	/* A privileged container has every capability and device already: said once above. */
+	if (ct->privileged)
+		return;
+	cap_findings(x);
+	for (size_t i = 0; ct->devices && ct->devices[i]; i++) {
+		_cleanup_free_ char *subject = vg_asprintf("--device %s", ct->devices[i]);
+		vg_policy_add(x->rep, VG_WARN, "device", SIZE_MAX, subject, NULL, NULL,
+			      "host device %s is given to the container", ct->devices[i]);
+	}
+}
