@@ -15,7 +15,8 @@
  * (principal uid/gid, ro or rw) in the volume's membership, then make the tree match the policy:
  * a full walk when the stamp does not match, else only _data itself (Docker's copy-up resets
  * it). Creates NAME/_data the way Docker's local driver does if it does not exist. A member not
- * declared for a [volume] with strict_membership is refused (VG_EREFUSED).
+ * declared for a [volume] with strict_membership is refused (VG_EREFUSED). It never opens the
+ * registry (its caller holds the lock): members not yet recorded are recorded as they start.
  */
 int vg_volume_prepare(const struct vg_config *c, const char *volume, const char *member, bool ro,
 		      uint32_t uid, uint32_t gid, struct vg_error *e);

@@ -482,9 +482,13 @@ int vg_volume_prepare(const struct vg_config *c, const char *volume, const char 
 	r = open_volume(c, volume, true, &v, e);
 	if (r < 0)
 		goto out;
-	r = load_members(c, volume, v.name_fd, true, &m, &src, e);
+	/* Only what is recorded: the caller (the runtime, the hook) holds the registry lock, so
+	 * declared or discovered members without a record cannot get principals here; each is
+	 * recorded by its own start. */
+	r = vg_members_read(v.name_fd, v.what, &m, e);
 	if (r < 0)
 		goto out;
+	src = r > 0 ? VG_MEMBERS_RECORDED : VG_MEMBERS_NONE;
 	r = check_member(c, volume, &m, member, &ro, e);
 	if (r < 0)
 		goto out;
