@@ -417,32 +417,25 @@ static int record(struct vol *v, const struct vg_members *m, struct vg_error *e)
 	return r < 0 ? r : vg_members_write(v->name_fd, v->what, m, e);
 }
 
-/* strict_membership: declared volumes take only their declared members; an undeclared volume
- * is not shared at all (a second member is refused). */
-static int check_member(const struct vg_config *c, const char *volume, const struct vg_members *m,
-			const char *member, bool *ro, struct vg_error *e)
+/* A declared volume: the declaration says ro or rw, and with strict_membership only its members
+ * may join. */
+static int check_member(const struct vg_config *c, const char *volume, const char *member,
+			bool *ro, struct vg_error *e)
 {
 	const struct vg_volume_decl *decl = vg_config_find_volume(c, volume);
 
-	if (decl) {
-		for (size_t i = 0; i < decl->n_members; i++)
-			if (strcmp(decl->members[i].name, member) == 0) {
-				*ro = decl->members[i].ro; /* the declaration wins */
-				return 0;
-			}
-		if (c->strict_membership)
-			return vg_error_set(e, VG_EREFUSED,
-					    "container '%s' is not a member of volume '%s' (declared "
-					    "in %s line %u) and strict_membership is on",
-					    member, volume, c->path ? c->path : "the config",
-					    decl->line);
+	if (!decl)
 		return 0;
-	}
-	if (c->strict_membership && m->n > 0 && !vg_members_find(m, member))
+	for (size_t i = 0; i < decl->n_members; i++)
+		if (strcmp(decl->members[i].name, member) == 0) {
+			*ro = decl->members[i].ro; /* the declaration wins */
+			return 0;
+		}
+	if (c->strict_membership)
 		return vg_error_set(e, VG_EREFUSED,
-				    "volume '%s' belongs to '%s'; sharing it with '%s' needs a "
-				    "[volume \"%s\"] declaration while strict_membership is on",
-				    volume, m->v[0].name, member, volume);
+				    "container '%s' is not a member of volume '%s' (declared in %s "
+				    "line %u) and strict_membership is on",
+				    member, volume, c->path ? c->path : "the config", decl->line);
 	return 0;
 }
 
@@ -489,7 +482,7 @@ int vg_volume_prepare(const struct vg_config *c, const char *volume, const char 
 	if (r < 0)
 		goto out;
 	src = r > 0 ? VG_MEMBERS_RECORDED : VG_MEMBERS_NONE;
-	r = check_member(c, volume, &m, member, &ro, e);
+	r = check_member(c, volume, member, &ro, e);
 	if (r < 0)
 		goto out;
 	x = vg_members_find(&m, member);
@@ -564,6 +557,9 @@ int vg_volume_create(const struct vg_config *c, const char *volume, const char *
 	struct vol v;
 	int r;
 
+	r = check_member(c, volume, owner, &ro, e); /* refuse before anything is created */
+	if (r < 0)
+		return r;
 	r = open_volume(c, volume, true, &v, e);
 	if (r < 0)
 		goto out;
@@ -578,9 +574,6 @@ int vg_volume_create(const struct vg_config *c, const char *volume, const char *
 					 v.what, rec.v[i].name);
 			goto out;
 		}
-	r = check_member(c, volume, &m, owner, &ro, e);
-	if (r < 0)
-		goto out;
 	x = vg_members_find(&rec, owner);
 	if (x)
 		uid = x->uid;
@@ -623,6 +616,12 @@ int vg_volume_share(const struct vg_config *c, const char *volume, const struct 
 	struct vol v;
 	int r;
 
+	for (size_t i = 0; i < n; i++) { /* refuse before anything is created */
+		bool ro;
+		r = check_member(c, volume, add[i].name, &ro, e);
+		if (r < 0)
+			return r;
+	}
 	r = open_volume(c, volume, true, &v, e);
 	if (r < 0)
 		goto out;
@@ -633,7 +632,7 @@ int vg_volume_share(const struct vg_config *c, const char *volume, const struct 
 		struct vg_vmember *x;
 		bool ro = add[i].ro;
 
-		r = check_member(c, volume, &m, add[i].name, &ro, e);
+		r = check_member(c, volume, add[i].name, &ro, e);
 		if (r < 0)
 			goto out;
 		x = vg_members_find(&m, add[i].name);

@@ -112,8 +112,10 @@ vg_write_conf "[policy]
 strict_membership = yes
 [volume \"decl\"]
 members = app:rw, reader:ro"
-exits 1 "strict: an undeclared member is refused" vg volume share shared1 stranger
+exits 1 "strict: a member the declaration does not list is refused" vg volume share decl stranger
 like "$out" "strict_membership" "... names the rule"
+ok $([ ! -e "$V/decl" ]; echo $?) "... before anything is created"
+exits 0 "strict: undeclared volumes are not restricted" vg volume share shared1 stranger
 mkdir -p "$V/decl/_data" && chmod 0701 "$V/decl"
 echo x >"$V/decl/_data/f"
 exits 0 "fix a declared volume" vg fix decl
