@@ -192,6 +192,11 @@ static int visit(const struct vg_walk_entry *ent, void *data)
 		acc_len = read_acl(ent->fd, false, VG_XATTR_ACL_ACCESS, acc, &acc_bad);
 		if (acc_len >= 0)
 			dfl_len = read_acl(ent->fd, false, VG_XATTR_ACL_DEFAULT, dfl, &dfl_bad);
+	} else if (!f->o->dry_run && ent->stx.stx_nlink == 1 &&
+		   (shift_id(p, ent->stx.stx_uid) != ent->stx.stx_uid ||
+		    shift_id(p, ent->stx.stx_gid) != ent->stx.stx_gid)) {
+		/* It changes anyway: its ACL is read once, through the descriptor, below. */
+		acc_len = 0;
 	} else {
 		acc_len = vg_getxattrat(ent->dirfd, ent->name, VG_XATTR_ACL_ACCESS, acc, sizeof(acc));
 		if (acc_len == -ENODATA || acc_len == -ENOTSUP || acc_len == -EOPNOTSUPP)
@@ -246,6 +251,7 @@ static int visit(const struct vg_walk_entry *ent, void *data)
 		}
 		if (!plan_entry(p, &now, acc, acc_len, acc_bad, NULL, 0, false, &pl))
 			return 0;
+		describe(&pl, what, sizeof(what));
 		r = apply(f, fd, true, &now, &pl, ent->path);
 	}
 	if (r < 0) {
