@@ -34,7 +34,8 @@ struct ctx {
 	bool json, tty, dry_run;
 	size_t listed[4];
 	json_t *jvol; /* the current volume's report */
-	struct timespec last;
+	struct timespec last, start; /* last progress line; start of the current volume */
+	const char *volume;
 	bool progress_shown;
 };
 
@@ -89,22 +90,21 @@ static void on_progress(const char *volume, const struct vg_fix_stats *st, void 
 {
 	struct ctx *x = data;
 	struct timespec now;
-	static struct timespec start;
-	static const char *cur;
 	double el;
 
 	if (!x->tty)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (cur != volume) {
-		cur = volume;
-		start = now;
+	if (x->volume != volume) {
+		x->volume = volume;
+		x->start = now;
 	}
 	if ((now.tv_sec - x->last.tv_sec) * 1000000000L + (now.tv_nsec - x->last.tv_nsec) <
 	    500000000L)
 		return;
 	x->last = now;
-	el = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+	el = (double)(now.tv_sec - x->start.tv_sec) +
+	     (double)(now.tv_nsec - x->start.tv_nsec) / 1e9;
 	fprintf(stderr, "\r\033[K%s: %llu entries, %.0f/s", volume, (unsigned long long)st->seen,
 		el > 0 ? (double)st->seen / el : 0.0);
 	x->progress_shown = true;

@@ -143,10 +143,11 @@ static int do_show(int argc, char **argv, struct vg_config *c)
 	matches = s.root_ok && s.differ == 0 && s.errors == 0;
 	if (json) {
 		_cleanup_json_ json_t *j = json_pack(
-			"{s:s,s:s,s:s,s:[],s:{s:i,s:i,s:s,s:s?,s:s?},s:b,s:b,s:I,s:b}", "name", name,
+			"{s:s,s:s,s:s,s:[],s:{s:I,s:I,s:s,s:s?,s:s?},s:b,s:b,s:I,s:b}", "name", name,
 			"policy", policy_name(&s), "members_source",
-			vg_members_source_name(s.source), "members", "data", "uid", (int)s.data_uid,
-			"gid", (int)s.data_gid, "mode", "", "acl", s.data_acl, "default_acl",
+			vg_members_source_name(s.source), "members", "data", "uid",
+			(json_int_t)s.data_uid, "gid", (json_int_t)s.data_gid, "mode", "", "acl",
+			s.data_acl, "default_acl",
 			s.data_dflt, "stamp_ok", s.stamp_ok, "root_ok", s.root_ok, "entries_differ",
 			(json_int_t)s.differ, "matches", matches);
 		char mode[8];
@@ -159,7 +160,7 @@ static int do_show(int argc, char **argv, struct vg_config *c)
 					? json_pack("{s:s,s:s,s:n}", "name", s.members.v[i].name,
 						    "mode", s.members.v[i].ro ? "ro" : "rw",
 						    "principal")
-					: json_pack("{s:s,s:s,s:{s:i,s:i}}", "name",
+					: json_pack("{s:s,s:s,s:{s:I,s:I}}", "name",
 						    s.members.v[i].name, "mode",
 						    s.members.v[i].ro ? "ro" : "rw", "principal",
 						    "uid", (json_int_t)s.members.v[i].uid, "gid",
