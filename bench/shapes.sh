@@ -32,7 +32,7 @@ run() {
 	pid=$!
 	while kill -0 $pid 2>/dev/null; do
 		for c in $(pgrep -P $pid); do
-			n=$(ls /proc/"$c"/fd 2>/dev/null | wc -l)
+			n=$(find /proc/"$c"/fd -mindepth 1 2>/dev/null | wc -l)
 			[ "$n" -gt "$maxfd" ] && maxfd=$n
 		done
 		sleep 0.05

@@ -13,13 +13,13 @@
 
 /* <linux/posix_acl_xattr.h> and <linux/posix_acl.h>: a stable kernel ABI. */
 #define XATTR_VERSION 2
-#define TAG_USER_OBJ 0x01
-#define TAG_USER 0x02
+#define TAG_USER_OBJ  0x01
+#define TAG_USER      0x02
 #define TAG_GROUP_OBJ 0x04
-#define TAG_GROUP 0x08
-#define TAG_MASK 0x10
-#define TAG_OTHER 0x20
-#define UNDEFINED_ID 0xffffffffu
+#define TAG_GROUP     0x08
+#define TAG_MASK      0x10
+#define TAG_OTHER     0x20
+#define UNDEFINED_ID  0xffffffffu
 
 struct xentry {
 	uint16_t tag, perm;
@@ -209,9 +209,9 @@ char *vg_acl_to_text(const void *blob, size_t len)
 		static const struct {
 			uint16_t tag;
 			acl_tag_t lib;
-		} tags[] = { { TAG_USER_OBJ, ACL_USER_OBJ }, { TAG_USER, ACL_USER },
+		} tags[] = { { TAG_USER_OBJ, ACL_USER_OBJ },   { TAG_USER, ACL_USER },
 			     { TAG_GROUP_OBJ, ACL_GROUP_OBJ }, { TAG_GROUP, ACL_GROUP },
-			     { TAG_MASK, ACL_MASK }, { TAG_OTHER, ACL_OTHER } };
+			     { TAG_MASK, ACL_MASK },	       { TAG_OTHER, ACL_OTHER } };
 		acl_tag_t lib = ACL_UNDEFINED_TAG;
 
 		for (size_t k = 0; k < VG_ARRAY_SIZE(tags); k++)

@@ -33,7 +33,7 @@ static void help(void)
 struct ctx {
 	bool json, tty, dry_run;
 	size_t listed[4];
-	json_t *jvol; /* the current volume's report */
+	json_t *jvol;		     /* the current volume's report */
 	struct timespec last, start; /* last progress line; start of the current volume */
 	const char *volume;
 	bool progress_shown;
@@ -58,9 +58,9 @@ static void on_event(const struct vg_fix_event *ev, void *data)
 			arr = json_array();
 			json_object_set_new(x->jvol, kind_name(ev->kind), arr);
 		}
-		json_array_append_new(arr, ev->path ? json_pack("{s:s,s:s}", "path", path, "what",
-								ev->msg)
-						    : json_string(ev->msg));
+		json_array_append_new(
+		    arr, ev->path ? json_pack("{s:s,s:s}", "path", path, "what", ev->msg)
+				  : json_string(ev->msg));
 		return;
 	}
 	if (x->progress_shown) {
@@ -103,8 +103,8 @@ static void on_progress(const char *volume, const struct vg_fix_stats *st, void 
 	    500000000L)
 		return;
 	x->last = now;
-	el = (double)(now.tv_sec - x->start.tv_sec) +
-	     (double)(now.tv_nsec - x->start.tv_nsec) / 1e9;
+	el =
+	    (double)(now.tv_sec - x->start.tv_sec) + (double)(now.tv_nsec - x->start.tv_nsec) / 1e9;
 	fprintf(stderr, "\r\033[K%s: %llu entries, %.0f/s", volume, (unsigned long long)st->seen,
 		el > 0 ? (double)st->seen / el : 0.0);
 	x->progress_shown = true;
@@ -139,18 +139,21 @@ static void print_summary(const char *what, const struct vg_fix_stats *s, bool d
 	printf("%s: %llu entries, %llu %s, %llu errors; left alone: %llu symlinks, %llu "
 	       "hard links, %llu devices, %llu mounts, %llu foreign owners%s\n",
 	       what, (unsigned long long)s->seen, (unsigned long long)s->changed,
-		    dry_run ? "to change" : "changed", (unsigned long long)s->errors,
-		    (unsigned long long)s->symlinks, (unsigned long long)s->hardlinks,
-		    (unsigned long long)s->devices, (unsigned long long)s->mounts,
+	       dry_run ? "to change" : "changed", (unsigned long long)s->errors,
+	       (unsigned long long)s->symlinks, (unsigned long long)s->hardlinks,
+	       (unsigned long long)s->devices, (unsigned long long)s->mounts,
 	       (unsigned long long)s->foreign, tail);
 }
 
 int cmd_fix(int argc, char **argv, struct vg_config *c)
 {
 	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' }, { "shift-from", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },    { "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },    { 0 },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "shift-from", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	struct vg_fix_opts fo = { 0 };
 	struct vg_fix_stats total = { 0 };
@@ -167,8 +170,9 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 			break;
 		case 's':
 			if (vg_parse_u64(optarg, UINT32_MAX - 1, &fo.shift_from) < 0)
-				return vg_cmd_usage_error("fix", "--shift-from: '%.100s' is not a "
-								 "host ID",
+				return vg_cmd_usage_error("fix",
+							  "--shift-from: '%.100s' is not a "
+							  "host ID",
 							  optarg);
 			fo.shift = true;
 			break;
@@ -231,8 +235,9 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 				failed = true;
 			if (!x.json)
 				print_summary(names[i], &st, fo.dry_run,
-					      fo.dry_run ? "" : st.stamped ? "; stamped"
-									    : "; not stamped");
+					      fo.dry_run   ? ""
+					      : st.stamped ? "; stamped"
+							   : "; not stamped");
 		}
 		add_stats(&total, &st);
 		json_object_set_new(x.jvol, "stats", stats_json(&st));

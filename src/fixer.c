@@ -198,7 +198,8 @@ static int visit(const struct vg_walk_entry *ent, void *data)
 		/* It changes anyway: its ACL is read once, through the descriptor, below. */
 		acc_len = 0;
 	} else {
-		acc_len = vg_getxattrat(ent->dirfd, ent->name, VG_XATTR_ACL_ACCESS, acc, sizeof(acc));
+		acc_len =
+		    vg_getxattrat(ent->dirfd, ent->name, VG_XATTR_ACL_ACCESS, acc, sizeof(acc));
 		if (acc_len == -ENODATA || acc_len == -ENOTSUP || acc_len == -EOPNOTSUPP)
 			acc_len = 0;
 		acc_bad = acc_len == -ERANGE;
@@ -276,8 +277,7 @@ int vg_fix_tree(int data_fd, const char *volume, const struct vg_tree_policy *p,
 	return r;
 }
 
-int vg_fix_data_root(int data_fd, const struct vg_tree_policy *p, bool dry_run,
-		     struct vg_error *e)
+int vg_fix_data_root(int data_fd, const struct vg_tree_policy *p, bool dry_run, struct vg_error *e)
 {
 	uint8_t acc[VG_ACL_MAX_SIZE], dfl[VG_ACL_MAX_SIZE];
 	bool acc_bad, dfl_bad, owner, access, dflt, mode;

@@ -38,8 +38,7 @@ static bool same_file(const struct stat *st, const struct statx *stx)
 	       (st->st_mode & S_IFMT) == (stx->stx_mode & S_IFMT);
 }
 
-int vg_walk_open_entry(const struct vg_walk_entry *ent, struct statx *ret_now,
-		       struct vg_error *e)
+int vg_walk_open_entry(const struct vg_walk_entry *ent, struct statx *ret_now, struct vg_error *e)
 {
 	_cleanup_close_ int fd = -1;
 	struct statx now;
@@ -64,7 +63,7 @@ int vg_walk_open_entry(const struct vg_walk_entry *ent, struct statx *ret_now,
 struct level {
 	uint64_t ino;
 	dev_t dev;
-	int fd;          /* -1 when evicted */
+	int fd;		 /* -1 when evicted */
 	uint64_t cookie; /* d_off after the last entry consumed: where to seek back to */
 	size_t bpos, blen;
 	bool eof;
@@ -128,8 +127,8 @@ static int pop(struct walker *w, struct vg_error *e)
 	struct level *p = w->depth >= 2 ? &w->lv[w->depth - 2] : NULL;
 
 	if (p && p->fd < 0) {
-		_cleanup_close_ int fd = openat(top->fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-								  O_CLOEXEC);
+		_cleanup_close_ int fd =
+		    openat(top->fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		struct stat st;
 
 		w->path[p->path_len] = '\0';

@@ -56,8 +56,9 @@ static long try_syscall(long nr, int dirfd, const char *name, const char *xname,
 	 * itself goes through /proc/self/fd/N, as bubblewrap and systemd do. */
 	if (use_fallback || !name[0])
 		return 1;
-	r = nr == SYS_removexattrat ? syscall(nr, dirfd, name, at_flags(name), xname)
-				    : syscall(nr, dirfd, name, at_flags(name), xname, a, sizeof(*a));
+	r = nr == SYS_removexattrat
+		? syscall(nr, dirfd, name, at_flags(name), xname)
+		: syscall(nr, dirfd, name, at_flags(name), xname, a, sizeof(*a));
 	if (r >= 0)
 		return r;
 	if (errno != ENOSYS)

@@ -4,6 +4,7 @@
 vg_setup
 V=$T/docker/volumes
 
+# shellcheck disable=SC2317 # called through run and denied
 as() { # as UID CMD...: run as that UID/GID with no supplementary groups
 	local u=$1
 	shift
@@ -48,7 +49,7 @@ exits 0 "member A (web) creates a file" as "$WEB" sh -c "echo a > $D/a.txt && mk
 exits 0 "member B (db) reads A's new file" as "$DB" cat "$D/a.txt"
 exits 0 "member B appends to A's new file" as "$DB" sh -c "echo b >> $D/a.txt"
 exits 0 "member B writes in A's new directory" as "$DB" sh -c "echo b > $D/sub/b.txt"
-is "$(cat "$D/a.txt" | tr '\n' ' ')" "a b " "both writes landed"
+is "$(tr '\n' ' ' <"$D/a.txt")" "a b " "both writes landed"
 exits 0 "read-only member reads" as "$WORKER" cat "$D/sub/b.txt"
 denied "read-only member cannot write a file" "$WORKER" sh -c "echo x >> $D/a.txt"
 denied "read-only member cannot create" "$WORKER" sh -c "echo x > $D/new.txt"
@@ -114,7 +115,7 @@ strict_membership = yes
 members = app:rw, reader:ro"
 exits 1 "strict: a member the declaration does not list is refused" vg volume share decl stranger
 like "$out" "strict_membership" "... names the rule"
-ok $([ ! -e "$V/decl" ]; echo $?) "... before anything is created"
+ok "$([ ! -e "$V/decl" ]; echo $?)" "... before anything is created"
 exits 0 "strict: undeclared volumes are not restricted" vg volume share shared1 stranger
 mkdir -p "$V/decl/_data" && chmod 0701 "$V/decl"
 echo x >"$V/decl/_data/f"

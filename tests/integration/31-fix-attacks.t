@@ -149,7 +149,7 @@ ln -s "$T/outside/canary" "$D/sw/fl"
 RACER=$!
 VG_CLEANUP_HOOKS+=("kill $RACER 2>/dev/null")
 errs=0
-for round in $(seq 1 25); do
+for _ in $(seq 1 25); do
 	"$VG" --config "$CONF" -q fix --shift-from 0 v >/dev/null 2>&1
 	[ $? -le 1 ] || errs=$((errs + 1))
 	# Make every round do the work again; setfacl itself races (it follows a directory
@@ -166,7 +166,7 @@ echo y >"$D/file"
 ln -s "$T/outside/canary" "$D/flink"
 "$T/racer" "$D" file flink &
 RACER=$!
-for round in $(seq 1 25); do
+for _ in $(seq 1 25); do
 	"$VG" --config "$CONF" -q fix v >/dev/null 2>&1
 	setfattr -h -x system.posix_acl_access "$D/file" 2>/dev/null; setfattr -h -x system.posix_acl_access "$D/flink" 2>/dev/null
 done

@@ -8,7 +8,6 @@ D=$V/s/_data
 cc -O2 -o "$T/gentree" "$TOP/bench/gentree.c" || fail "build gentree"
 vg -q volume create s --owner a
 vg -q volume share s b
-A=$(vg alloc a --start)
 B=$(vg alloc b --start)
 
 "$T/gentree" deep "$D" 1500
