@@ -112,6 +112,7 @@ int vg_volume_discover_members(const struct vg_config *c, const char *volume, st
 				vg_members_put(m, name, ro, UINT32_MAX, UINT32_MAX);
 		}
 	}
-	qsort(m->v, m->n, sizeof(m->v[0]), cmp_member); /* readdir order is no order */
+	if (m->n > 1)
+		qsort(m->v, m->n, sizeof(m->v[0]), cmp_member); /* readdir order is no order */
 	return 0;
 }
