@@ -35,7 +35,6 @@ struct ctx {
 	size_t listed[4];
 	json_t *jvol;		     /* the current volume's report */
 	struct timespec last, start; /* last progress line; start of the current volume */
-	const char *volume;
 	bool progress_shown;
 };
 
@@ -95,10 +94,6 @@ static void on_progress(const char *volume, const struct vg_fix_stats *st, void 
 	if (!x->tty)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (x->volume != volume) {
-		x->volume = volume;
-		x->start = now;
-	}
 	if ((now.tv_sec - x->last.tv_sec) * 1000000000L + (now.tv_nsec - x->last.tv_nsec) <
 	    500000000L)
 		return;
@@ -216,6 +211,7 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 
 		memset(x.listed, 0, sizeof(x.listed));
 		x.jvol = json_pack("{s:s}", "name", names[i]);
+		clock_gettime(CLOCK_MONOTONIC, &x.start);
 		r = vg_volume_fix(c, names[i], &fo, &st, &err);
 		if (x.progress_shown) {
 			fputs("\r\033[K", stderr);
