@@ -150,6 +150,22 @@ exits 2 "userns-remap data root is detected" vg volume show shared1
 like "$out" "userns-remap" "... and named"
 rmdir "$T/docker/100000.100000"
 
+# adopting a volume Docker made before volguard: create sets _data, fix does the content
+mkdir -p "$V/old/_data/dir" && chmod 0701 "$V/old" && chmod 0755 "$V/old/_data"
+echo x >"$V/old/_data/dir/f"
+exits 0 "volume create adopts an existing volume" vg volume create old --owner web
+is "$(stat -c '%u:%g %a' "$V/old/_data")" "$WEB:$WEB 700" "_data: owner's principal, 0700"
+is "$(stat -c '%u' "$V/old/_data/dir/f")" "0" "the content is left to fix"
+like "$out" "content left to fix" "... and it says so"
+run getfattr -n trusted.volguard.stamp "$V/old"
+ok $((rc == 0)) "no stamp yet"
+exits 0 "fix --shift-from 0 old" vg fix --shift-from 0 old
+is "$(stat -c '%u:%g' "$V/old/_data/dir" "$V/old/_data/dir/f" | tr '\n' ' ')" "$WEB:$WEB $WEB:$WEB " \
+	"root's files moved into web's range"
+exits 0 "web writes its adopted data" as "$WEB" sh -c "echo y >> $V/old/_data/dir/f"
+exits 2 "volume create on a volume with another member" vg volume create shared1 --owner other
+like "$out" "already has member" "... says to use share"
+
 # usage errors
 exits 2 "fix without volumes" vg fix
 exits 2 "bad --shift-from" vg fix --shift-from x shared1
