@@ -83,6 +83,7 @@ struct vg_fix_opts {
 	bool shift;	     /* --shift-from */
 	uint64_t shift_from; /* BASE */
 	bool walk;	     /* walk the whole tree even when the stamp matches */
+	unsigned jobs;	     /* threads for the subtrees of _data (0, 1: the caller's only) */
 	void (*event)(const struct vg_fix_event *ev, void *data);
 	void (*progress)(const char *volume, const struct vg_fix_stats *st, void *data);
 	void *data;

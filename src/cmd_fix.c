@@ -26,7 +26,9 @@ static void help(void)
 	     "                        range (shared volume: the first member's); setuid and\n"
 	     "                        setgid bits of moved files are cleared\n"
 	     "  -j, --json            print a JSON report on stdout\n"
-	     "  -a, --all             every volume under volumes_root\n\n"
+	     "  -a, --all             every volume under volumes_root\n"
+	     "      --jobs N          threads for the subdirectories of _data (default: the\n"
+	     "                        number of CPUs, at most 8)\n\n"
 	     "Exit status: 0 done, 1 some entry failed (no stamp written), 2 error.");
 }
 
@@ -148,8 +150,11 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 		{ "json", no_argument, NULL, 'j' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "jobs", required_argument, NULL, 'J' },
 		{ 0 },
 	};
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t jobs = ncpu > 0 ? (uint64_t)ncpu : 1;
 	struct vg_fix_opts fo = { 0 };
 	struct vg_fix_stats total = { 0 };
 	struct ctx x = { 0 };
@@ -177,6 +182,11 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 		case 'a':
 			all = true;
 			break;
+		case 'J':
+			if (vg_parse_u64(optarg, 8, &jobs) < 0 || jobs == 0)
+				return vg_cmd_usage_error("fix", "--jobs: '%.100s' is not 1 to 8",
+							  optarg);
+			break;
 		case 'h':
 			help();
 			return 0;
@@ -198,6 +208,7 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 		for (int i = optind; i < argc; i++)
 			vg_strv_push(&names, argv[i]);
 
+	fo.jobs = (unsigned)jobs;
 	x.dry_run = fo.dry_run;
 	x.tty = !x.json && isatty(STDERR_FILENO);
 	fo.event = on_event;

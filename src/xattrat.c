@@ -30,7 +30,7 @@ static bool use_fallback;
 
 void vg_xattr_force_fallback(bool on)
 {
-	use_fallback = on;
+	__atomic_store_n(&use_fallback, on, __ATOMIC_RELAXED);
 }
 
 static unsigned at_flags(const char *name)
@@ -54,7 +54,7 @@ static long try_syscall(long nr, int dirfd, const char *name, const char *xname,
 
 	/* The *xattrat calls refuse O_PATH fds with AT_EMPTY_PATH (EBADF, Linux 6.18): the fd
 	 * itself goes through /proc/self/fd/N, as bubblewrap and systemd do. */
-	if (use_fallback || !name[0])
+	if (__atomic_load_n(&use_fallback, __ATOMIC_RELAXED) || !name[0])
 		return 1;
 	r = nr == SYS_removexattrat
 		? syscall(nr, dirfd, name, at_flags(name), xname)
@@ -63,7 +63,7 @@ static long try_syscall(long nr, int dirfd, const char *name, const char *xname,
 		return r;
 	if (errno != ENOSYS)
 		return -errno;
-	use_fallback = true; /* an older kernel: stays so */
+	__atomic_store_n(&use_fallback, true, __ATOMIC_RELAXED); /* an older kernel: stays so */
 	return 1;
 }
 
