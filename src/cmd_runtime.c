@@ -447,7 +447,7 @@ static int do_exec(struct runc_args *a)
 {
 	struct vg_config c;
 	struct vg_error e = { 0 };
-	struct vg_spec_shift shift;
+	struct vg_spec_shift shift = { 0 };
 	const char *process = NULL;
 	_cleanup_free_ char *runtime = NULL;
 	int r;
@@ -599,7 +599,7 @@ static int isolate(struct create_ctx *x, uint64_t *ret_start, struct vg_error *e
 {
 	struct vg_registry reg;
 	struct vg_range *rg;
-	struct vg_spec_shift shift;
+	struct vg_spec_shift shift = { 0 };
 	bool is_new;
 	int r;
 
@@ -614,23 +614,23 @@ static int isolate(struct create_ctx *x, uint64_t *ret_start, struct vg_error *e
 	if (r >= 0)
 		r = vg_range_set_meta(&reg, rg, "container", x->a->id, e);
 	/* Committed before any volume names the range, so no volume can ever list a range the
-	 * registry does not hold. */
+	 * registry does not hold. The lock is let go before the volumes are prepared: the volume
+	 * module takes it itself (for the ranges of declared members). */
 	if (r >= 0)
 		r = vg_registry_commit(&reg, e);
-	if (r < 0) {
-		vg_registry_close(&reg);
+	if (r >= 0)
+		shift = (struct vg_spec_shift){ .start = rg->start, .count = rg->count,
+						.drop_caps = x->c.drop_capabilities };
+	vg_registry_close(&reg);
+	if (r < 0)
 		return r;
-	}
-	shift = (struct vg_spec_shift){ .start = rg->start, .count = rg->count,
-					.drop_caps = x->c.drop_capabilities };
-	r = vg_mounted_volumes_prepare(&x->c, &x->vols, x->name, (uint32_t)(rg->start + x->user.uid),
-				       (uint32_t)(rg->start + x->user.gid), e);
+	r = vg_mounted_volumes_prepare(&x->c, &x->vols, x->name, (uint32_t)(shift.start + x->user.uid),
+				       (uint32_t)(shift.start + x->user.gid), e);
 	if (r >= 0)
 		r = vg_spec_apply_shift(x->spec, &shift, e);
 	if (r >= 0)
 		r = vg_spec_write(x->bundle_fd, "config.json", x->spec, "config.json", e);
-	*ret_start = rg->start;
-	vg_registry_close(&reg); /* the lock is held until the spec is written */
+	*ret_start = shift.start;
 	return r;
 }
 

@@ -17,10 +17,11 @@
 #  - the docker.io CLI (/usr/bin/docker, 20.10) talks to it; /usr/local/bin/docker (28.x) also
 #    works but negotiates down, so the CLI of the same version is preferred.
 #  - start takes ~0.2-0.5 s (measured in e2e_dockerd_start, printed as a TAP comment).
-#  - containerd's shim (runc v2) keeps runc's state in /run/containerd/runc/moby/ID whatever
-#    the exec root; IDs are random, so parallel daemons do not collide. The empty
-#    /run/containerd/s directory the shims create is left in place (another daemon may be
-#    using it).
+#  - runc's state goes to <exec-root>/runtime-runc/moby (the --root dockerd passes), bundles to
+#    <exec-root>/containerd/daemon/io.containerd.runtime.v2.task/moby/ID; a runtime registered
+#    with runtimeArgs is called through a generated script, <data-root>/runtimes/NAME.
+#  - the shims' sockets are hashed under /run/containerd/s; that directory is left in place
+#    (another daemon may be using it).
 
 E2E_CACHE=$TOP/build/e2e
 E2E_IMAGE=vgbusybox
@@ -105,7 +106,7 @@ E2E_RUNC_IDS=()
 # e2e_runc_run BUNDLE ID: runc run in the foreground with a private state root; sets $out, $rc.
 e2e_runc_run() {
 	E2E_RUNC_IDS+=("$2")
-	run "$RUNC" --root "$T/runc" run --bundle "$1" "$2"
+	run timeout -k 5 "${E2E_TIMEOUT:-60}" "$RUNC" --root "$T/runc" run --bundle "$1" "$2"
 	"$RUNC" --root "$T/runc" delete -f "$2" >/dev/null 2>&1
 }
 e2e_runc_cleanup() {
@@ -158,7 +159,8 @@ EOF
 	return 1
 }
 
-dk() { "$DOCKER_CLI" -H "unix://$E2E_DOCKERD_DIR/sock" "$@"; }
+# Every docker command has a deadline, so that a hung runtime fails the test instead of the suite.
+dk() { timeout -k 5 "${E2E_TIMEOUT:-60}" "$DOCKER_CLI" -H "unix://$E2E_DOCKERD_DIR/sock" "$@"; }
 
 # Stop the daemon whatever state the test left it in: containers, dockerd, its containerd,
 # shims, mounts under $T.
