@@ -10,6 +10,7 @@
  *  - `create` checks everything first (arguments, spec, Docker's files, mounts, opt-out label,
  *    IDs, volume membership) and only then acts (range, volumes, config.json), so a refused
  *    create allocates nothing and changes no volume;
+ *  - `run` (create and start in one) is checked like `create`;
  *  - `exec` is the one other command that starts a process in the container: its process.json
  *    gets the same shift as the container's own process (found from the container's bundle),
  *    or `docker exec` would be a way back to host root;
@@ -156,7 +157,9 @@ static const char *const global_bool[] = { "debug", "systemd-cgroup", "help", "h
 /* runc create's options. */
 static const char *const create_with_value[] = { "bundle", "b", "console-socket", "pid-file",
 						 "preserve-fds" };
-static const char *const create_bool[] = { "no-pivot", "no-new-keyring" };
+static const char *const create_bool[] = { "no-pivot", "no-new-keyring",
+					   /* runc run = create + start */
+					   "detach", "d", "no-subreaper", "keep" };
 /* runc exec's options. */
 static const char *const exec_with_value[] = { "process", "p", "console-socket", "cwd", "env", "e",
 					       "user", "u", "additional-gids", "g", "pid-file",
@@ -324,12 +327,12 @@ static int pass_through(const struct runc_args *a)
 
 	vg_config_init(&c);
 	if (vg_config_load(&c, a->config, &e) < 0) {
-		openlog("volguard", LOG_PID, LOG_AUTHPRIV);
-		syslog(LOG_AUTHPRIV | LOG_WARNING, "volguard-runc: %s; using the runtime %s", e.msg,
-		       "/usr/sbin/runc");
-		closelog();
 		vg_config_free(&c);
 		vg_config_init(&c);
+		openlog("volguard", LOG_PID, LOG_AUTHPRIV);
+		syslog(LOG_AUTHPRIV | LOG_WARNING, "volguard-runc: %s; using the runtime %s", e.msg,
+		       c.runtime);
+		closelog();
 	}
 	runtime = TAKE_PTR(c.runtime);
 	vg_config_free(&c);
@@ -691,7 +694,8 @@ int cmd_runtime(int argc, char **argv)
 	struct runc_args a;
 
 	parse_args(argc, argv, &a);
-	if (a.cmd >= 0 && strcmp(a.argv[a.cmd], "create") == 0)
+	/* run is create and start in one: it gets create's checks (dockerd never uses it). */
+	if (a.cmd >= 0 && (strcmp(a.argv[a.cmd], "create") == 0 || strcmp(a.argv[a.cmd], "run") == 0))
 		return do_create(&a);
 	if (a.cmd >= 0 && strcmp(a.argv[a.cmd], "exec") == 0)
 		return do_exec(&a);

@@ -95,6 +95,9 @@ like "$(cat "$T/log3")" '^time="[^"]+" level=error msg="volguard: ' "--log-forma
 run vg list
 unlike "$out" '^ctr-etc:' "nothing was allocated"
 
+run "$VGRUNC" --config "$CONF" run --detach --bundle "$B" ctr-etc-run
+is "$rc" 1 "runc run (create and start in one) gets the same check"
+
 # Opt-out label (an OCI annotation here; Docker's labels in the docker suite).
 e2e_bundle "$B" 'true'
 e2e_jq "$B" '.annotations["volguard.isolation"] = "off"'
