@@ -5,7 +5,7 @@
 
 #include "vg.h"
 
-#define VG_DEFAULT_CONFIG "/etc/volguard/volguard.conf"
+#define VG_DEFAULT_CONFIG  "/etc/volguard/volguard.conf"
 #define VG_CONFIG_MAX_SIZE (1024 * 1024)
 
 struct vg_member {
@@ -30,6 +30,7 @@ struct vg_config {
 	char *runtime;
 	char *subuid_file;
 	char *subgid_file;
+	char *daemon_config; /* dockerd's daemon.json, read by audit */
 
 	/* [ranges]: pool_end is inclusive */
 	uint64_t pool_start;
@@ -37,7 +38,7 @@ struct vg_config {
 	uint64_t range_size;
 
 	/* [policy] */
-	char **sensitive_paths;       /* NULL-terminated; the default list unless replaced */
+	char **sensitive_paths;	      /* NULL-terminated; the default list unless replaced */
 	char **extra_sensitive_paths; /* NULL-terminated, may be NULL */
 	bool allow_readonly_sensitive;
 	bool deny_privileged;

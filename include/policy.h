@@ -47,6 +47,15 @@ int vg_policy_check_opts(const struct vg_config *c, const struct vg_container *c
 			 vg_container_lookup_fn lookup, void *lookup_data,
 			 const struct vg_policy_opts *opts, struct vg_report *rep,
 			 struct vg_error *e);
+/* Many containers against one host (audit): the sensitive paths and runtime sockets are
+ * resolved once, when the batch is made, instead of once per container. */
+struct vg_policy_batch;
+struct vg_policy_batch *vg_policy_batch_new(const struct vg_config *c,
+					    const struct vg_policy_opts *opts);
+int vg_policy_batch_check(struct vg_policy_batch *b, const struct vg_container *ct,
+			  vg_container_lookup_fn lookup, void *lookup_data, struct vg_report *rep,
+			  struct vg_error *e);
+void vg_policy_batch_free(struct vg_policy_batch *b);
 const char *vg_verdict_name(enum vg_verdict v);
 /* The first deny's message, for refusals ("writable bind of /etc ... is a sensitive host path"). */
 const char *vg_report_first_deny(const struct vg_report *rep);

@@ -278,6 +278,16 @@ static bool stamp_matches(int name_fd, const char *want)
 	return strcmp(cur, want) == 0;
 }
 
+bool vg_volume_stamp_matches(int name_fd, const struct vg_members *m)
+{
+	struct vg_tree_policy p;
+	char stamp[STAMP_MAX];
+
+	vg_tree_policy_init(&p, m);
+	stamp_of(&p, stamp);
+	return stamp_matches(name_fd, stamp);
+}
+
 static int stamp_remove(struct vol *v, struct vg_error *e)
 {
 	if (fremovexattr(v->name_fd, VG_XATTR_STAMP) < 0 && errno != ENODATA)

@@ -1,0 +1,96 @@
+/* Internal to the audit files (audit*.c): the shared context and the finding helpers. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "audit.h"
+#include "config.h"
+#include "container.h"
+#include "members.h"
+#include "policy.h"
+#include "ranges.h"
+#include "registry.h"
+
+/* A container as audit indexes it: Docker's files through the adapter (docker.c). */
+struct audit_ct {
+	char *dir;             /* directory name under <docker_root>/containers */
+	struct vg_container ct; /* id (the directory when unknown), name (NULL when unusable) */
+	char **volumes;        /* names of the named volumes it mounts */
+	bool ok;               /* both files parsed */
+	bool through_volguard, exempt;
+	bool has_principal;    /* host UID of its process known */
+	uint64_t principal;
+	const char *principal_how; /* "volguard range", "userns-remap", "no user namespace" */
+};
+
+/* A volume as audit indexes it. */
+struct audit_vol {
+	char *name;
+	struct vg_members members;
+	bool recorded;       /* trusted.volguard.members present and valid */
+	bool members_broken; /* present but unreadable or corrupt (finding made) */
+	bool used;           /* some container mounts it */
+};
+
+struct audit_ctx {
+	const struct vg_config *c;
+	const struct vg_audit_opts *o;
+	struct vg_audit *a;
+
+	/* daemon.json */
+	char **vg_runtimes;   /* runtime names whose path is volguard-runc */
+	bool vg_default;      /* the default runtime is one of them */
+	bool vg_policy;       /* volguard is the host's policy: registered and default */
+	char *userns_remap;   /* "user[:group]" or NULL */
+	struct vg_intervals remap; /* its subuid delegation(s) */
+
+	struct vg_registry reg; /* read leniently: every line that parses */
+	bool reg_ok;            /* the registry could be read */
+
+	struct audit_ct *cts;
+	size_t n_cts;
+	struct audit_vol *vols;
+	size_t n_vols;
+
+	struct vg_policy_batch *policy; /* the mount-check engine, made on first use */
+};
+
+struct vg_audit_finding *audit_add(struct audit_ctx *x, const char *id, enum vg_subject_kind kind,
+				   const char *subject, const char *subject_id, const char *fmt,
+				   ...) __attribute__((format(printf, 6, 7)));
+void audit_ev(struct vg_audit_finding *f, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void audit_remedy(struct vg_audit_finding *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Read a small regular file `name` under dirfd (AT_FDCWD for a path) without following a final
+ * symlink, without blocking on a FIFO, up to `max` bytes. -errno; -EFTYPE-like -EINVAL when it
+ * is not a regular file, -EFBIG when larger. *ret is NUL-terminated. ret_st (optional) gets
+ * the fstat of what was read.
+ */
+int audit_read_file(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len,
+		    struct stat *ret_st);
+
+/* Is this subject inside --container/--volume? (Host findings are not when narrowed.) */
+bool audit_in_scope(const struct audit_ctx *x, enum vg_subject_kind kind, const char *name,
+		    const char *id);
+/* The container that --container names (by name, ID or ID prefix), or NULL. */
+const struct audit_ct *audit_find_ct(const struct audit_ctx *x, const char *name_or_id);
+
+/* audit_host.c */
+void audit_daemon(struct audit_ctx *x);
+void audit_files(struct audit_ctx *x);
+void audit_registry_load(struct audit_ctx *x);
+void audit_ranges(struct audit_ctx *x);
+/* audit_containers.c */
+int audit_containers_index(struct audit_ctx *x, struct vg_error *e);
+void audit_containers(struct audit_ctx *x);
+void audit_ct_free(struct audit_ct *ct);
+/* audit_mounts.c: one container through the mount-check engine */
+void audit_mounts(struct audit_ctx *x, const struct audit_ct *ct);
+/* audit_volumes.c */
+int audit_volumes_index(struct audit_ctx *x, struct vg_error *e);
+void audit_volumes(struct audit_ctx *x);
+void audit_vol_free(struct audit_vol *v);
