@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2016 # jq filters are single-quoted on purpose
 # Real containers for the end-to-end tests (tests/integration/5N-*.t). Source after tests/lib.sh
 # and vg_setup. Everything is private to the test's $T: runc's state root, dockerd's socket,
 # data root and exec root. The busybox root file system is built once into build/e2e/ and
@@ -125,7 +126,7 @@ VG_CLEANUP_HOOKS+=("e2e_runc_cleanup")
 # "plainrunc"; the busybox image imported as $E2E_IMAGE. Sets $E2E_DOCKERD_MS. Returns non-zero
 # (with the daemon's log in $out) when it cannot start.
 e2e_dockerd_start() {
-	local d=$T/d t0 t1 i
+	local d=$T/d t0 t1
 	mkdir -p "$d"
 	cat >"$d/daemon.json" <<EOF
 {
@@ -143,18 +144,20 @@ EOF
 		--data-root "$T/docker" --exec-root "$d/exec" --pidfile "$d/pid" \
 		-H "unix://$d/sock" --config-file "$d/daemon.json" >"$d/log" 2>&1 </dev/null &
 	E2E_DOCKERD_PID=$!
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		if [ -S "$d/sock" ] && dk version >/dev/null 2>&1; then
 			t1=$(date +%s%N)
 			E2E_DOCKERD_MS=$(((t1 - t0) / 1000000))
 			diag "dockerd ready in ${E2E_DOCKERD_MS} ms"
 			run dk import - "$E2E_IMAGE" < <(tar -C "$E2E_ROOTFS" -c .)
+			# shellcheck disable=SC2154 # set by run
 			[ "$rc" -eq 0 ] && return 0
 			return 1
 		fi
 		kill -0 "$E2E_DOCKERD_PID" 2>/dev/null || break
 		sleep 0.1
 	done
+	# shellcheck disable=SC2034 # for the caller
 	out=$(tail -n 20 "$d/log")
 	return 1
 }
@@ -165,7 +168,7 @@ dk() { timeout -k 5 "${E2E_TIMEOUT:-60}" "$DOCKER_CLI" -H "unix://$E2E_DOCKERD_D
 # Stop the daemon whatever state the test left it in: containers, dockerd, its containerd,
 # shims, mounts under $T.
 e2e_dockerd_stop() {
-	local d=$E2E_DOCKERD_DIR pid cpid i p ids
+	local d=${E2E_DOCKERD_DIR:-} pid cpid p ids
 	[ -n "${E2E_DOCKERD_PID:-}" ] || return 0
 	if kill -0 "$E2E_DOCKERD_PID" 2>/dev/null; then
 		ids=$(timeout 20 "$DOCKER_CLI" -H "unix://$d/sock" ps -aq 2>/dev/null)
@@ -175,7 +178,7 @@ e2e_dockerd_stop() {
 	pid=$E2E_DOCKERD_PID
 	cpid=$(cat "$d/exec/containerd/containerd.pid" 2>/dev/null)
 	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 150); do
+	for _ in $(seq 150); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done

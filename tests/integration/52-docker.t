@@ -58,10 +58,10 @@ run dk run -d --network none --name iso-b -v volb:/data "$IMG" \
 ok "$rc" "iso-b starts"
 ua=$(e2e_host_uid iso-a)
 ub=$(e2e_host_uid iso-b)
-check "ua >= POOL_START" "iso-a runs as a pool UID on the host ($ua)"
-check "ub >= POOL_START && ub != ua" "iso-b runs as another pool UID ($ub)"
+check "ua >= $POOL_START" "iso-a runs as a pool UID on the host ($ua)"
+check "ub >= $POOL_START && ub != ua" "iso-b runs as another pool UID ($ub)"
 check "ua % 65536 == 0" "the UID is its range's start (container UID 0)"
-for i in $(seq 50); do [ -s "$V/vola/_data/f" ] && [ -s "$V/volb/_data/f" ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ -s "$V/vola/_data/f" ] && [ -s "$V/volb/_data/f" ] && break; sleep 0.1; done
 is "$(stat -c '%u %a' "$V/vola/_data")" "$ua 700" "iso-a's volume: its principal, 0700"
 is "$(stat -c '%u' "$V/vola/_data/f")" "$ua" "the file iso-a wrote is iso-a's on the host"
 is "$(cat "$V/vola/_data/f")" "secret-a" "iso-a wrote its private volume"
