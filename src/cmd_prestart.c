@@ -85,13 +85,15 @@ static int parse_state(const char *buf, size_t len, struct hook_state *st, struc
 	st->id = vg_strdup(json_string_value(v));
 	v = json_object_get(j, "bundle");
 	if (!json_is_string(v) || json_string_value(v)[0] != '/')
-		return vg_error_set(e, EINVAL, "state: field 'bundle': missing or not an absolute path");
+		return vg_error_set(e, EINVAL,
+				    "state: field 'bundle': missing or not an absolute path");
 	st->bundle = vg_strdup(json_string_value(v));
 	v = json_object_get(j, "pid");
 	if (!json_is_integer(v) || json_integer_value(v) <= 0 || json_integer_value(v) > INT_MAX)
-		return vg_error_set(e, EINVAL,
-				    "state: field 'pid': missing or not a process ID (the hook runs "
-				    "at the createRuntime or prestart stage)");
+		return vg_error_set(
+		    e, EINVAL,
+		    "state: field 'pid': missing or not a process ID (the hook runs "
+		    "at the createRuntime or prestart stage)");
 	st->pid = (pid_t)json_integer_value(v);
 	v = json_object_get(j, "annotations");
 	if (v && !json_is_object(v) && !json_is_null(v))
@@ -157,12 +159,12 @@ static int find_name(const struct vg_config *c, const struct vg_container *ct, c
 		if (rg->start == lo && rg->count >= ct->uidmap_size && !own)
 			own = rg;
 		else
-			r = vg_error_set(e, VG_EREFUSED,
-					 "container %s: its range %llu+%llu overlaps the range of '%s' "
-					 "(%llu+%llu)",
-					 ct->id, (unsigned long long)lo,
-					 (unsigned long long)ct->uidmap_size, rg->name,
-					 (unsigned long long)rg->start, (unsigned long long)rg->count);
+			r = vg_error_set(
+			    e, VG_EREFUSED,
+			    "container %s: its range %llu+%llu overlaps the range of '%s' "
+			    "(%llu+%llu)",
+			    ct->id, (unsigned long long)lo, (unsigned long long)ct->uidmap_size,
+			    rg->name, (unsigned long long)rg->start, (unsigned long long)rg->count);
 	}
 	if (r >= 0 && own)
 		*ret = vg_strdup(own->name);
@@ -170,7 +172,8 @@ static int find_name(const struct vg_config *c, const struct vg_container *ct, c
 		r = vg_error_set(e, VG_EREFUSED,
 				 "container %s: its range %llu+%llu lies in volguard's pool but is "
 				 "not allocated; use 'volguard alloc NAME' and map that range",
-				 ct->id, (unsigned long long)lo, (unsigned long long)ct->uidmap_size);
+				 ct->id, (unsigned long long)lo,
+				 (unsigned long long)ct->uidmap_size);
 	else if (r >= 0)
 		*ret = vg_strdup(ct->id);
 	vg_registry_close(&reg);
@@ -246,7 +249,8 @@ int cmd_prestart(int argc, char **argv, struct vg_config *c)
 		return vg_cmd_usage_error("prestart", "unknown option");
 	}
 	if (optind != argc)
-		return vg_cmd_usage_error("prestart", "no arguments expected (state JSON on stdin)");
+		return vg_cmd_usage_error("prestart",
+					  "no arguments expected (state JSON on stdin)");
 	if (prestart(c, &err) >= 0)
 		return 0;
 	openlog("volguard", LOG_PID, LOG_AUTHPRIV);

@@ -43,22 +43,22 @@
 #define ISOLATION_LABEL "volguard.isolation"
 
 struct runc_args {
-	const char *config;  /* our --config (or $VOLGUARD_CONFIG), NULL for the default */
-	char **argv;         /* runc's arguments: ours removed, NULL-terminated */
+	const char *config; /* our --config (or $VOLGUARD_CONFIG), NULL for the default */
+	char **argv;	    /* runc's arguments: ours removed, NULL-terminated */
 	int argc;
-	const char *log;     /* runc's --log */
+	const char *log; /* runc's --log */
 	const char *log_format;
-	int cmd;             /* index of the command in argv, -1 if none was found */
-	const char *bundle;  /* create --bundle, NULL for the current directory */
-	const char *id;      /* create's container ID */
+	int cmd;	    /* index of the command in argv, -1 if none was found */
+	const char *bundle; /* create --bundle, NULL for the current directory */
+	const char *id;	    /* create's container ID */
 };
 
 /* ---- reporting ----------------------------------------------------------------------------- */
 
 static void json_log_line(FILE *f, const char *level, const char *msg, const char *when)
 {
-	_cleanup_json_ json_t *o = json_pack("{s:s, s:s, s:s}", "level", level, "msg", msg, "time",
-					     when);
+	_cleanup_json_ json_t *o =
+	    json_pack("{s:s, s:s, s:s}", "level", level, "msg", msg, "time", when);
 	_cleanup_free_ char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
 	if (s)
@@ -82,7 +82,7 @@ static void text_log_line(FILE *f, const char *level, const char *msg, const cha
 
 /* Say `msg` ("volguard: ..." added) in runc's log, on stderr and in syslog at `prio`. */
 static void report(const struct runc_args *a, int prio, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void report(const struct runc_args *a, int prio, const char *fmt, ...)
 {
 	const char *level = prio <= LOG_ERR ? "error" : prio == LOG_WARNING ? "warning" : "info";
@@ -109,8 +109,9 @@ static void report(const struct runc_args *a, int prio, const char *fmt, ...)
 		return; /* success is for syslog only: runc's output stays runc's */
 	fprintf(stderr, "%s\n", msg);
 	if (a->log) {
-		int fd = open(a->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
-			      0644);
+		int fd =
+		    open(a->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
+			 0644);
 		_cleanup_fclose_ FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
 
 		if (!f && fd >= 0)
@@ -161,12 +162,26 @@ static const char *const create_bool[] = { "no-pivot", "no-new-keyring",
 					   /* runc run = create + start */
 					   "detach", "d", "no-subreaper", "keep" };
 /* runc exec's options. */
-static const char *const exec_with_value[] = { "process", "p", "console-socket", "cwd", "env", "e",
-					       "user", "u", "additional-gids", "g", "pid-file",
-					       "process-label", "apparmor", "cap", "c",
-					       "preserve-fds", "cgroup" };
-static const char *const exec_bool[] = { "tty", "t", "detach", "d", "no-new-privs",
-					 "ignore-paused" };
+static const char *const exec_with_value[] = { "process",
+					       "p",
+					       "console-socket",
+					       "cwd",
+					       "env",
+					       "e",
+					       "user",
+					       "u",
+					       "additional-gids",
+					       "g",
+					       "pid-file",
+					       "process-label",
+					       "apparmor",
+					       "cap",
+					       "c",
+					       "preserve-fds",
+					       "cgroup" };
+static const char *const exec_bool[] = {
+	"tty", "t", "detach", "d", "no-new-privs", "ignore-paused"
+};
 
 /* Index in `names` of the flag `arg` is, or -1; *value as is_flag. */
 static int match_flag(const char *arg, const char *const *names, size_t n, const char **value)
@@ -232,7 +247,8 @@ static int parse_create(struct runc_args *a, struct vg_error *e)
 
 		if (arg[0] != '-' || strcmp(arg, "-") == 0) {
 			if (a->id)
-				return vg_error_set(e, EINVAL, "create: unexpected argument '%s'", arg);
+				return vg_error_set(e, EINVAL, "create: unexpected argument '%s'",
+						    arg);
 			a->id = arg;
 			continue;
 		}
@@ -295,8 +311,8 @@ static int check_not_self(const char *path, struct vg_error *e)
 {
 	struct stat self, st;
 
-	if (stat("/proc/self/exe", &self) == 0 && stat(path, &st) == 0 && self.st_dev == st.st_dev &&
-	    self.st_ino == st.st_ino)
+	if (stat("/proc/self/exe", &self) == 0 && stat(path, &st) == 0 &&
+	    self.st_dev == st.st_dev && self.st_ino == st.st_ino)
 		return vg_error_set(e, ELOOP, "config key runtime = %s is volguard itself", path);
 	return 0;
 }
@@ -415,7 +431,8 @@ static int container_shift(const struct vg_config *c, const char *runtime,
 	if (r >= 0) {
 		rg = vg_registry_find_id(&reg, u.uid);
 		if (rg) {
-			*ret = (struct vg_spec_shift){ .start = rg->start, .count = rg->count,
+			*ret = (struct vg_spec_shift){ .start = rg->start,
+						       .count = rg->count,
 						       .drop_caps = c->drop_capabilities };
 			r = 1;
 		}
@@ -464,7 +481,8 @@ static int do_exec(struct runc_args *a)
 	if (r > 0 && !process)
 		r = vg_error_set(&e, VG_EREFUSED,
 				 "container %s: exec without --process is not supported in an "
-				 "isolated container", a->id);
+				 "isolated container",
+				 a->id);
 	if (r > 0)
 		r = shift_process_file(process, &shift, &e);
 	if (r < 0) {
@@ -506,8 +524,7 @@ static void create_ctx_free(struct create_ctx *x)
 	vg_config_free(&x->c);
 }
 
-static int lookup_docker(const char *name, struct vg_container *ret, void *data,
-			 struct vg_error *e)
+static int lookup_docker(const char *name, struct vg_container *ret, void *data, struct vg_error *e)
 {
 	return vg_docker_load(data, name, ret, e);
 }
@@ -567,12 +584,14 @@ static int find_volumes(struct create_ctx *x, struct vg_error *e)
 	for (size_t i = 0; i < x->docker.n_mounts; i++) {
 		const struct vg_mount *d = &x->docker.mounts[i];
 
-		if (d->kind == VG_MOUNT_VOLUME && !(d->source && vg_mounted_volumes_has(&x->vols, d->source)))
-			return vg_error_set(e, VG_EREFUSED,
-					    "container %s: volume '%s' (%s) is not a local volume under "
-					    "%s; volguard cannot isolate it",
-					    x->name, d->source ? d->source : "?",
-					    d->destination ? d->destination : "?", x->c.volumes_root);
+		if (d->kind == VG_MOUNT_VOLUME &&
+		    !(d->source && vg_mounted_volumes_has(&x->vols, d->source)))
+			return vg_error_set(
+			    e, VG_EREFUSED,
+			    "container %s: volume '%s' (%s) is not a local volume under "
+			    "%s; volguard cannot isolate it",
+			    x->name, d->source ? d->source : "?",
+			    d->destination ? d->destination : "?", x->c.volumes_root);
 	}
 	return vg_mounted_volumes_check(&x->c, &x->vols, x->name, e);
 }
@@ -590,10 +609,11 @@ static int check_opt_out(struct create_ctx *x, struct vg_error *e)
 		return vg_error_set(e, VG_EREFUSED, "container %s: label %s=%s: expected on or off",
 				    x->name, ISOLATION_LABEL, v);
 	if (!vg_config_is_exempt(&x->c, x->name))
-		return vg_error_set(e, VG_EREFUSED,
-				    "container %s: label %s=off is only allowed for names listed in "
-				    "isolation_exempt",
-				    x->name, ISOLATION_LABEL);
+		return vg_error_set(
+		    e, VG_EREFUSED,
+		    "container %s: label %s=off is only allowed for names listed in "
+		    "isolation_exempt",
+		    x->name, ISOLATION_LABEL);
 	return 1;
 }
 
@@ -622,15 +642,18 @@ static int isolate(struct create_ctx *x, uint64_t *ret_start, struct vg_error *e
 	if (r >= 0)
 		r = vg_registry_commit(&reg, e);
 	if (r >= 0)
-		shift = (struct vg_spec_shift){ .start = rg->start, .count = rg->count,
+		shift = (struct vg_spec_shift){ .start = rg->start,
+						.count = rg->count,
 						.drop_caps = x->c.drop_capabilities };
 	vg_registry_close(&reg);
 	if (r < 0)
 		return r;
-	r = vg_mounted_volumes_prepare(&x->c, &x->vols, x->name, (uint32_t)(shift.start + x->user.uid),
-				       (uint32_t)(shift.start + x->user.gid), e);
+	/* In memory first: a spec it cannot rewrite leaves the volumes alone. */
+	r = vg_spec_apply_shift(x->spec, &shift, e);
 	if (r >= 0)
-		r = vg_spec_apply_shift(x->spec, &shift, e);
+		r = vg_mounted_volumes_prepare(&x->c, &x->vols, x->name,
+					       (uint32_t)(shift.start + x->user.uid),
+					       (uint32_t)(shift.start + x->user.gid), e);
 	if (r >= 0)
 		r = vg_spec_write(x->bundle_fd, "config.json", x->spec, "config.json", e);
 	*ret_start = shift.start;
@@ -679,7 +702,7 @@ static int do_create(struct runc_args *a)
 		       x.name, a->id, ISOLATION_LABEL);
 	else
 		report(a, LOG_INFO, "container %s (%s) runs as host UID %llu", x.name, a->id,
-		       (unsigned long long)(start + x.user.uid));
+		       (unsigned long long)start + x.user.uid);
 	{
 		_cleanup_free_ char *runtime = TAKE_PTR(x.c.runtime);
 		create_ctx_free(&x);
@@ -695,7 +718,8 @@ int cmd_runtime(int argc, char **argv)
 
 	parse_args(argc, argv, &a);
 	/* run is create and start in one: it gets create's checks (dockerd never uses it). */
-	if (a.cmd >= 0 && (strcmp(a.argv[a.cmd], "create") == 0 || strcmp(a.argv[a.cmd], "run") == 0))
+	if (a.cmd >= 0 &&
+	    (strcmp(a.argv[a.cmd], "create") == 0 || strcmp(a.argv[a.cmd], "run") == 0))
 		return do_create(&a);
 	if (a.cmd >= 0 && strcmp(a.argv[a.cmd], "exec") == 0)
 		return do_exec(&a);

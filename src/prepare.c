@@ -53,7 +53,8 @@ void vg_mounted_volumes_find(const struct vg_config *c, const struct vg_containe
 		_cleanup_free_ char *name = NULL;
 		struct vg_mounted_volume *v;
 
-		if (m->kind != VG_MOUNT_BIND || !(name = vg_volume_of_source(c->volumes_root, m->source)))
+		if (m->kind != VG_MOUNT_BIND ||
+		    !(name = vg_volume_of_source(c->volumes_root, m->source)))
 			continue;
 		v = find(ret, name);
 		if (v) {
@@ -61,8 +62,8 @@ void vg_mounted_volumes_find(const struct vg_config *c, const struct vg_containe
 			continue;
 		}
 		ret->v = vg_reallocarray(ret->v, ret->n + 1, sizeof(*ret->v));
-		ret->v[ret->n++] = (struct vg_mounted_volume){ .name = TAKE_PTR(name),
-								.ro = m->readonly };
+		ret->v[ret->n++] =
+		    (struct vg_mounted_volume){ .name = TAKE_PTR(name), .ro = m->readonly };
 	}
 }
 
@@ -114,8 +115,8 @@ int vg_mounted_volumes_check(const struct vg_config *c, struct vg_mounted_volume
 			return vg_error_set(e, VG_EREFUSED,
 					    "container %s is not a member of volume '%s' (declared "
 					    "in %s:%u, strict_membership = yes)",
-					    member, vols->v[i].name, c->path ? c->path : "the config",
-					    d->line);
+					    member, vols->v[i].name,
+					    c->path ? c->path : "the config", d->line);
 	}
 	return 0;
 }
