@@ -15,7 +15,10 @@ vg_write_conf '
 [volume "big"]
 members = web:rw, worker:rw'
 e2e_rootfs || { echo "cannot build the rootfs"; exit 2; }
+# Bundles and runc's state on tmpfs, as under /run on a real host (fsync there is free).
+E2E_EXEC_ROOT=$(mktemp -d /dev/shm/vgbench.XXXXXX)
 e2e_dockerd_start || { echo "dockerd cannot start: $out"; exit 2; }
+VG_CLEANUP_HOOKS+=("rm -rf --one-file-system '$E2E_EXEC_ROOT'") # after the daemon is gone
 echo "dockerd start: ${E2E_DOCKERD_MS} ms"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -66,7 +69,7 @@ compare "shared volume, $FILES files" --name web -v big:/d "$E2E_IMAGE" true
 # volguard-runc's own work on create, for a real Docker container (its files read, the
 # 100,000-file shared volume prepared), with `true` as the runtime it hands over to.
 id=$(dk create --network none --name web -v big:/d "$E2E_IMAGE" true)
-B=$T/bundle
+B=$E2E_EXEC_ROOT/bundle
 e2e_bundle "$B" true
 e2e_bind "$B" "$T/docker/volumes/big/_data" /d rw
 cp "$B/config.json" "$T/config.orig"
@@ -78,13 +81,12 @@ vg_write_conf 'runtime = /bin/true
 members = web:rw, worker:rw'
 true_conf=$CONF
 CONF=$main_conf
-: >"$T/create.ms"
-for _ in $(seq "$RUNS"); do
-	cp "$T/config.orig" "$B/config.json"
-	t0=$(date +%s%N)
-	"$VGRUNC" --config "$true_conf" create --bundle "$B" "$id" >/dev/null 2>&1 ||
-		echo "create failed" >&2
-	echo "scale=3; ($(date +%s%N) - $t0) / 1000000" | bc >>"$T/create.ms"
-done
+printf '#!/bin/sh\ncp "%s" "%s"\n' "$T/config.orig" "$B/config.json" >"$T/prepare.sh"
+chmod +x "$T/prepare.sh"
+cp "$T/config.orig" "$B/config.json"
+"$VGRUNC" --config "$true_conf" create --bundle "$B" "$id" || echo "create failed" >&2
+hyperfine -N --warmup 3 --runs "$RUNS" --prepare "$T/prepare.sh" --export-json "$T/create.json" \
+	"$VGRUNC --config $true_conf create --bundle $B $id" >/dev/null 2>&1
 echo "volguard-runc create alone (Docker container web, shared volume of $FILES files; runc"
-echo "  replaced by true), median: $(median <"$T/create.ms") ms"
+printf '  replaced by true, hyperfine): median %.1f ms, mean %.1f ms\n' \
+	"$(jq '.results[0].median * 1000' "$T/create.json")" "$(jq '.results[0].mean * 1000' "$T/create.json")"

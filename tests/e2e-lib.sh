@@ -138,10 +138,13 @@ e2e_dockerd_start() {
 }
 EOF
 	E2E_DOCKERD_DIR=$d
+	# The exec root (runc's state, the bundles) is tmpfs (/run) on a real host; the tests keep
+	# it in $T, the benchmark may put it on tmpfs (E2E_EXEC_ROOT).
+	E2E_EXEC_ROOT=${E2E_EXEC_ROOT:-$d/exec}
 	VG_CLEANUP_HOOKS+=("e2e_dockerd_stop")
 	t0=$(date +%s%N)
 	dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
-		--data-root "$T/docker" --exec-root "$d/exec" --pidfile "$d/pid" \
+		--data-root "$T/docker" --exec-root "$E2E_EXEC_ROOT" --pidfile "$d/pid" \
 		-H "unix://$d/sock" --config-file "$d/daemon.json" >"$d/log" 2>&1 </dev/null &
 	E2E_DOCKERD_PID=$!
 	for _ in $(seq 300); do
@@ -176,7 +179,7 @@ e2e_dockerd_stop() {
 		[ -n "$ids" ] && timeout 30 "$DOCKER_CLI" -H "unix://$d/sock" rm -f $ids >/dev/null 2>&1
 	fi
 	pid=$E2E_DOCKERD_PID
-	cpid=$(cat "$d/exec/containerd/containerd.pid" 2>/dev/null)
+	cpid=$(cat "$E2E_EXEC_ROOT/containerd/containerd.pid" 2>/dev/null)
 	kill -TERM "$pid" 2>/dev/null
 	for _ in $(seq 150); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -186,10 +189,11 @@ e2e_dockerd_stop() {
 	wait "$pid" 2>/dev/null
 	# containerd exits with dockerd; shims outlive a killed daemon. Both found by their own
 	# command line naming our exec root, and ended by process id.
-	for p in ${cpid:-} $(e2e_pids_mentioning "$d/exec"); do
+	for p in ${cpid:-} $(e2e_pids_mentioning "$E2E_EXEC_ROOT"); do
 		kill -KILL "$p" 2>/dev/null
 	done
 	e2e_umount_under "$T"
+	e2e_umount_under "$E2E_EXEC_ROOT"
 	E2E_DOCKERD_PID=
 }
 
