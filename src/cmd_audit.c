@@ -31,15 +31,18 @@ static void help(void)
 int cmd_audit(int argc, char **argv, struct vg_config *c)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },	       { "fail-on", required_argument, NULL, 'f' },
-		{ "container", required_argument, NULL, 'C' }, { "volume", required_argument, NULL, 'V' },
-		{ "deep", no_argument, NULL, 'd' },	       { "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"json", no_argument, NULL, 'j'},
+	    {"fail-on", required_argument, NULL, 'f'},
+	    {"container", required_argument, NULL, 'C'},
+	    {"volume", required_argument, NULL, 'V'},
+	    {"deep", no_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
-	struct vg_audit_opts ao = { 0 };
+	struct vg_audit_opts ao = {0};
 	enum vg_severity fail_on = VG_SEV_LOW, worst;
-	struct vg_audit a = { 0 };
-	struct vg_error err = { 0 };
+	struct vg_audit a = {0};
+	struct vg_error err = {0};
 	bool json = false;
 	int o;
 
@@ -60,8 +63,8 @@ int cmd_audit(int argc, char **argv, struct vg_config *c)
 			break;
 		case 'V':
 			if (!vg_name_valid(optarg))
-				return vg_cmd_usage_error("audit", "--volume: '%s' is not a volume name",
-							  optarg);
+				return vg_cmd_usage_error(
+				    "audit", "--volume: '%s' is not a volume name", optarg);
 			ao.volume = optarg;
 			break;
 		case 'd':
@@ -107,7 +110,6 @@ int cmd_audit(int argc, char **argv, struct vg_config *c)
 		vg_log_error("audit: cannot write the report");
 		return VG_EXIT_ERROR;
 	}
-	return worst != VG_SEV_NONE && fail_on != VG_SEV_NONE && worst >= fail_on
-		       ? VG_EXIT_REFUSED
-		       : VG_EXIT_OK;
+	return worst != VG_SEV_NONE && fail_on != VG_SEV_NONE && worst >= fail_on ? VG_EXIT_REFUSED
+										  : VG_EXIT_OK;
 }
