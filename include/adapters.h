@@ -15,7 +15,8 @@ int vg_oci_load(const char *config_or_bundle, struct vg_container *ct, json_t **
 int vg_oci_parse(json_t *spec, const char *what, struct vg_container *ct, struct vg_error *e);
 
 /* Docker's on-disk container: <docker_root>/containers/ID/{config.v2.json,hostconfig.json}.
- * id_or_name: full ID, unique ID prefix, or name (found by scanning). Works with dockerd stopped. */
+ * id_or_name: full ID, unique ID prefix, or name (found by scanning). Works with dockerd stopped.
+ */
 int vg_docker_load(const struct vg_config *c, const char *id_or_name, struct vg_container *ct,
 		   struct vg_error *e);
 

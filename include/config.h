@@ -5,7 +5,7 @@
 
 #include "vg.h"
 
-#define VG_DEFAULT_CONFIG "/etc/volguard/volguard.conf"
+#define VG_DEFAULT_CONFIG  "/etc/volguard/volguard.conf"
 #define VG_CONFIG_MAX_SIZE (1024 * 1024)
 
 struct vg_member {
@@ -38,7 +38,7 @@ struct vg_config {
 	uint64_t range_size;
 
 	/* [policy] */
-	char **sensitive_paths;       /* NULL-terminated; the default list unless replaced */
+	char **sensitive_paths;	      /* NULL-terminated; the default list unless replaced */
 	char **extra_sensitive_paths; /* NULL-terminated, may be NULL */
 	bool allow_readonly_sensitive;
 	bool deny_privileged;

@@ -9,8 +9,8 @@
 
 #include "vg.h"
 
-#define VG_XATTR_MEMBERS "trusted.volguard.members"
-#define VG_XATTR_STAMP "trusted.volguard.stamp"
+#define VG_XATTR_MEMBERS    "trusted.volguard.members"
+#define VG_XATTR_STAMP	    "trusted.volguard.stamp"
 #define VG_MEMBERS_MAX_SIZE 65536
 
 struct vg_vmember {

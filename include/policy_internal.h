@@ -4,13 +4,10 @@
 #include <sys/types.h>
 
 #include "policy.h"
+#include "resolve.h"
 
 struct libmnt_table;
 
-struct vg_devino {
-	dev_t dev;
-	ino_t ino;
-};
 
 struct vg_sensitive {
 	char *path;     /* as configured */
@@ -29,7 +26,15 @@ struct vg_socket {
 	size_t n_anc;
 };
 
+struct vg_docker_dir {
+	bool ok;
+	struct vg_devino di;
+	struct vg_devino *anc;
+	size_t n_anc;
+};
+
 struct vg_policy_ctx {
+	int root; /* O_PATH "/", shared by every resolution */
 	const struct vg_config *c;
 	const struct vg_container *ct;
 	struct vg_report *rep;
@@ -38,8 +43,8 @@ struct vg_policy_ctx {
 	struct vg_socket *socks;
 	char **sock_paths;
 	size_t n_socks;
-	struct vg_devino volumes_root, containers_dir;
-	bool have_volumes_root, have_containers_dir;
+	char *volumes_root; /* c->volumes_root, or <docker_root>/volumes */
+	struct vg_docker_dir volumes, containers;
 	const char *mountinfo;
 	struct libmnt_table *mnt_table;
 	bool mnt_failed;

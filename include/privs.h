@@ -8,10 +8,10 @@
 #define VG_MAX_CAPS 8
 
 struct vg_privs {
-	bool needs_root;          /* effective UID 0: files it creates must be root's */
+	bool needs_root;	       /* effective UID 0: files it creates must be root's */
 	cap_value_t caps[VG_MAX_CAPS]; /* needed in the effective set */
 	unsigned n_caps;
-	bool keep_all;            /* hands over to another runtime (runc): reduce nothing */
+	bool keep_all; /* hands over to another runtime (runc): reduce nothing */
 };
 
 /* Refuse AT_SECURE (setuid/setgid/file capabilities raised our privileges). */

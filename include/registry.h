@@ -29,10 +29,10 @@ struct vg_range {
 struct vg_registry {
 	struct vg_range *ranges;
 	size_t n;
-	int dir_fd;  /* the state dir, checked; -1 for an in-memory registry */
-	int lock_fd; /* holds the flock; -1 when not locked */
+	int dir_fd;	/* the state dir, checked; -1 for an in-memory registry */
+	int lock_fd;	/* holds the flock; -1 when not locked */
 	size_t n_alloc; /* allocated entries of ranges */
-	char *path;  /* for messages */
+	char *path;	/* for messages */
 	bool dirty;
 };
 

@@ -10,6 +10,11 @@
 
 #define VG_RESOLVE_MAX_SYMLINKS 40 /* the kernel's MAXSYMLINKS */
 
+struct vg_devino {
+	dev_t dev;
+	ino_t ino;
+};
+
 struct vg_resolved {
 	char *path;       /* resolved absolute path; a missing tail is appended lexically */
 	int fd;           /* O_PATH descriptor of the deepest existing component */
@@ -20,6 +25,10 @@ struct vg_resolved {
 	bool exists;      /* the whole path exists (no missing tail) */
 	bool foreign_root; /* went through /proc/PID/root of a process with another root */
 	unsigned symlinks; /* symlinks followed */
+	/* The directories above the deepest existing component, "/" first: the physical chain
+	 * the kernel's ".." would walk (a mount's root goes up to its mount point's parent). */
+	struct vg_devino *anc;
+	size_t n_anc;
 };
 
 /*
@@ -32,4 +41,7 @@ struct vg_resolved {
  * gone, ptrace rules) is judged as "/": its real target is unknown, "/" is the worst case.
  */
 int vg_resolve(const char *path, const char *base, struct vg_resolved *ret, struct vg_error *e);
+/* The same from a given O_PATH descriptor of "/" (saves reopening it for many paths). */
+int vg_resolve_at(int rootfd, const char *path, const char *base, struct vg_resolved *ret,
+		  struct vg_error *e);
 void vg_resolved_free(struct vg_resolved *r);

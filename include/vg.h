@@ -5,9 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VG_EXIT_OK 0
+#define VG_EXIT_OK	0
 #define VG_EXIT_REFUSED 1 /* refused, or findings at or above --fail-on */
-#define VG_EXIT_ERROR 2   /* usage, config or runtime error */
+#define VG_EXIT_ERROR	2 /* usage, config or runtime error */
 
 /*
  * Modules return a negative errno (or a result >= 0) and describe the failure in a vg_error;
@@ -24,10 +24,10 @@ struct vg_error {
 
 /* Sets *e (if non-NULL) and returns -err. err may be given positive or negative. */
 int vg_error_set(struct vg_error *e, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Like vg_error_set, appending ": strerror(err)". */
 int vg_error_errno(struct vg_error *e, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #define VG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

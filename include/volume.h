@@ -31,9 +31,9 @@ const char *vg_members_source_name(enum vg_members_source s);
 /* The state of a volume, for `volume show` and audit. */
 struct vg_volume_status {
 	struct vg_members members; /* recorded (or declared, or discovered) */
-	bool recorded;             /* members came from the xattr */
-	bool stamp_ok;             /* stamp present and matches the members' policy */
-	bool root_ok;              /* _data owner, mode, ACL match the policy */
+	bool recorded;		   /* members came from the xattr */
+	bool stamp_ok;		   /* stamp present and matches the members' policy */
+	bool root_ok;		   /* _data owner, mode, ACL match the policy */
 	uint32_t data_uid, data_gid, data_mode;
 	enum vg_members_source source;
 	char *data_acl;    /* _data's access ACL as text, or NULL when it has none */

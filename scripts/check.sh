@@ -1,7 +1,7 @@
 #!/bin/bash
 # make check: every test, by prove; ends with one line "N passed, N failed".
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 LOG=build/check.log
 mkdir -p build
 : >"$LOG"

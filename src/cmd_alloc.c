@@ -18,9 +18,9 @@ static void help(void)
 int cmd_alloc(int argc, char **argv, struct vg_config *c)
 {
 	static const struct option opts[] = { { "size", required_argument, NULL, 's' },
-					       { "start", no_argument, NULL, 'S' },
-					       { "help", no_argument, NULL, 'h' },
-					       { 0 } };
+					      { "start", no_argument, NULL, 'S' },
+					      { "help", no_argument, NULL, 'h' },
+					      { 0 } };
 	struct vg_registry reg;
 	struct vg_error err = { 0 };
 	struct vg_range *rg;
@@ -32,8 +32,8 @@ int cmd_alloc(int argc, char **argv, struct vg_config *c)
 		switch (o) {
 		case 's':
 			if (vg_parse_u64(optarg, UINT32_MAX, &size) < 0 || size == 0)
-				return vg_cmd_usage_error("alloc", "--size: '%s' is not a positive number",
-							  optarg);
+				return vg_cmd_usage_error(
+				    "alloc", "--size: '%s' is not a positive number", optarg);
 			break;
 		case 'S':
 			only_start = true;

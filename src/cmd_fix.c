@@ -218,7 +218,10 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 			x.progress_shown = false;
 		}
 		if (r < 0) {
-			broken = true;
+			if (err.code == VG_EREFUSED)
+				failed = true; /* a refusal (exit 1), like _data being a symlink */
+			else
+				broken = true;
 			if (x.json)
 				json_object_set_new(x.jvol, "error", json_string(err.msg));
 			else

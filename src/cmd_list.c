@@ -71,7 +71,8 @@ int cmd_list(int argc, char **argv, struct vg_config *c)
 			printf("%s:%llu:%llu", rg->name, (unsigned long long)rg->start,
 			       (unsigned long long)rg->count);
 			for (size_t j = 0; j < rg->n_meta; j++)
-				printf("%s%s=%s", j ? " " : " # ", rg->meta[j].key, rg->meta[j].value);
+				printf("%s%s=%s", j ? " " : " # ", rg->meta[j].key,
+				       rg->meta[j].value);
 			putchar('\n');
 		}
 	}

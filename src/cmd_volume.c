@@ -71,7 +71,6 @@ static int do_create(int argc, char **argv, struct vg_config *c)
 static int do_share(int argc, char **argv, struct vg_config *c)
 {
 	_cleanup_free_ struct vg_share *add = NULL;
-	_cleanup_free_ char *names = NULL;
 	struct vg_fix_stats st = { 0 };
 	struct vg_error err = { 0 };
 	size_t n = 0;

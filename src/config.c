@@ -16,18 +16,48 @@
 #include "cleanup.h"
 #include "config.h"
 
-const char *const vg_default_sensitive_paths[] = {
-	"/", "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/root", "/run", "/sbin",
-	"/sys", "/usr", "/var/run", "/var/lib/docker", "/var/lib/containerd", "/var/lib/kubelet",
-	"/etc/docker", NULL
-};
+const char *const vg_default_sensitive_paths[] = { "/",
+						   "/bin",
+						   "/boot",
+						   "/dev",
+						   "/etc",
+						   "/lib",
+						   "/lib64",
+						   "/proc",
+						   "/root",
+						   "/run",
+						   "/sbin",
+						   "/sys",
+						   "/usr",
+						   "/var/run",
+						   "/var/lib/docker",
+						   "/var/lib/containerd",
+						   "/var/lib/kubelet",
+						   "/etc/docker",
+						   NULL };
 
 /* Capabilities that would let a container cross into another range or out to the host. */
 static const cap_value_t default_drop[] = {
-	CAP_SETUID,	  CAP_SETGID,	 CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
-	CAP_CHOWN,	  CAP_FSETID,	 CAP_MKNOD,	   CAP_SYS_ADMIN,	CAP_SETPCAP,
-	CAP_SETFCAP,	  CAP_SYS_PTRACE, CAP_SYS_MODULE,  CAP_SYS_RAWIO,	CAP_LINUX_IMMUTABLE,
-	CAP_MAC_ADMIN,	  CAP_MAC_OVERRIDE, CAP_SYS_BOOT,  CAP_BPF,		CAP_PERFMON,
+	CAP_SETUID,
+	CAP_SETGID,
+	CAP_DAC_OVERRIDE,
+	CAP_DAC_READ_SEARCH,
+	CAP_FOWNER,
+	CAP_CHOWN,
+	CAP_FSETID,
+	CAP_MKNOD,
+	CAP_SYS_ADMIN,
+	CAP_SETPCAP,
+	CAP_SETFCAP,
+	CAP_SYS_PTRACE,
+	CAP_SYS_MODULE,
+	CAP_SYS_RAWIO,
+	CAP_LINUX_IMMUTABLE,
+	CAP_MAC_ADMIN,
+	CAP_MAC_OVERRIDE,
+	CAP_SYS_BOOT,
+	CAP_BPF,
+	CAP_PERFMON,
 };
 
 uint64_t vg_default_drop_capabilities(void)
@@ -98,10 +128,10 @@ struct parse_state {
 	size_t pos;
 	unsigned line;
 	struct vg_error *e;
-	int r;                /* first error */
-	char *section;        /* the current section, whole */
-	bool have_key;        /* a key was seen in this section: indented lines continue it */
-	bool continuation;    /* the line being handled continues the previous key */
+	int r;		       /* first error */
+	char *section;	       /* the current section, whole */
+	bool have_key;	       /* a key was seen in this section: indented lines continue it */
+	bool continuation;     /* the line being handled continues the previous key */
 	struct seen_key *seen; /* every (section, key) set so far, to refuse duplicates */
 	size_t n_seen;
 	unsigned line_pool_start, line_pool_end, line_range_size;
@@ -110,7 +140,7 @@ struct parse_state {
 static struct vg_volume_decl *volume_decl(struct parse_state *s, const char *sec);
 static char *volume_section_name(const char *section);
 static int fail(struct parse_state *s, const char *section, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static bool check_section_header(struct parse_state *s, char *line)
 {
@@ -154,8 +184,8 @@ static char *reader(char *buf, int size, void *stream)
 	while (s->text[s->pos] != '\0' && s->text[s->pos] != '\n') {
 		if (n + 2 >= (size_t)size) {
 			/* inih would silently split it into two lines. */
-			s->r = vg_error_set(s->e, EINVAL, "%s:%u: line longer than %d bytes", s->path,
-					    s->line, size - 2);
+			s->r = vg_error_set(s->e, EINVAL, "%s:%u: line longer than %d bytes",
+					    s->path, s->line, size - 2);
 			return NULL;
 		}
 		buf[n++] = s->text[s->pos++];
@@ -168,8 +198,8 @@ static char *reader(char *buf, int size, void *stream)
 		return NULL;
 	/* inih's rule for a continuation line: indented, not blank, not a comment, after a key. */
 	lead = strspn(buf, " \t\r\f\v");
-	s->continuation = s->have_key && lead > 0 && buf[lead] != '\0' && buf[lead] != ';' &&
-			  buf[lead] != '#';
+	s->continuation =
+	    s->have_key && lead > 0 && buf[lead] != '\0' && buf[lead] != ';' && buf[lead] != '#';
 	buf[n++] = '\n';
 	buf[n] = '\0';
 	return buf;
@@ -237,8 +267,8 @@ static int for_each_item(struct parse_state *s, const char *sec, const char *key
 	return 1;
 }
 
-static int add_path_item(struct parse_state *s, const char *sec, const char *key,
-			 const char *item, void *data)
+static int add_path_item(struct parse_state *s, const char *sec, const char *key, const char *item,
+			 void *data)
 {
 	char ***list = data;
 	if (item[0] != '/')
@@ -319,7 +349,8 @@ static struct vg_volume_decl *volume_decl(struct parse_state *s, const char *sec
 	struct vg_config *c = s->c;
 
 	if (!name) {
-		fail(s, sec, "", "unknown section (expected paths, ranges, policy or volume \"NAME\")");
+		fail(s, sec, "",
+		     "unknown section (expected paths, ranges, policy or volume \"NAME\")");
 		return NULL;
 	}
 	if (!vg_name_valid(name)) {
@@ -463,10 +494,9 @@ static int validate(struct vg_config *c, const char *path, const struct parse_st
 		return vg_error_set(e, EINVAL, "%s: [ranges] range_size: must be at least 1",
 				    where(w, sizeof(w), path, l_size));
 	if (c->pool_start < 65536)
-		return vg_error_set(e, EINVAL,
-				    "%s: [ranges] pool_start: %llu overlaps the system IDs 0..65535",
-				    where(w, sizeof(w), path, l_start),
-				    (unsigned long long)c->pool_start);
+		return vg_error_set(
+		    e, EINVAL, "%s: [ranges] pool_start: %llu overlaps the system IDs 0..65535",
+		    where(w, sizeof(w), path, l_start), (unsigned long long)c->pool_start);
 	if (c->pool_start % rs != 0)
 		return vg_error_set(e, EINVAL,
 				    "%s: [ranges] %s: %llu is not aligned to range_size %llu",
@@ -474,18 +504,21 @@ static int validate(struct vg_config *c, const char *path, const struct parse_st
 				    l_start ? "pool_start" : "range_size",
 				    (unsigned long long)c->pool_start, (unsigned long long)rs);
 	if (c->pool_end >= UINT32_MAX)
-		return vg_error_set(e, EINVAL,
-				    "%s: [ranges] pool_end: must be below 4294967295 (the invalid ID)",
-				    where(w, sizeof(w), path, l_end));
+		return vg_error_set(
+		    e, EINVAL, "%s: [ranges] pool_end: must be below 4294967295 (the invalid ID)",
+		    where(w, sizeof(w), path, l_end));
 	if (c->pool_end < c->pool_start || c->pool_end - c->pool_start + 1 < rs) {
 		unsigned l = l_end ? l_end : l_start ? l_start : l_size;
-		return vg_error_set(e, EINVAL,
-				    "%s: [ranges] %s: the pool %llu..%llu is smaller than one range "
-				    "of %llu",
-				    where(w, sizeof(w), path, l),
-				    l == l_end ? "pool_end" : l == l_start ? "pool_start" : "range_size",
-				    (unsigned long long)c->pool_start, (unsigned long long)c->pool_end,
-				    (unsigned long long)rs);
+		return vg_error_set(
+		    e, EINVAL,
+		    "%s: [ranges] %s: the pool %llu..%llu is smaller than one range "
+		    "of %llu",
+		    where(w, sizeof(w), path, l),
+		    l == l_end	   ? "pool_end"
+		    : l == l_start ? "pool_start"
+				   : "range_size",
+		    (unsigned long long)c->pool_start, (unsigned long long)c->pool_end,
+		    (unsigned long long)rs);
 	}
 	for (size_t i = 0; i < c->n_volumes; i++)
 		if (c->volumes[i].n_members == 0)
@@ -532,8 +565,8 @@ int vg_config_load(struct vg_config *c, const char *path, struct vg_error *e)
 		if (errno == ENOENT && !path)
 			return validate(c, p, NULL, e);
 		if (errno == ELOOP)
-			return vg_error_set(e, ELOOP, "%s: config file is a symbolic link; refusing it",
-					    p);
+			return vg_error_set(e, ELOOP,
+					    "%s: config file is a symbolic link; refusing it", p);
 		return vg_error_errno(e, errno, "%s: cannot open config file", p);
 	}
 	if (fstat(fd, &st) < 0)
@@ -541,14 +574,14 @@ int vg_config_load(struct vg_config *c, const char *path, struct vg_error *e)
 	if (!S_ISREG(st.st_mode))
 		return vg_error_set(e, EINVAL, "%s: config file is not a regular file", p);
 	if (st.st_uid != 0)
-		return vg_error_set(e, EPERM,
-				    "%s: config file is owned by UID %u, not root; refusing to trust it",
-				    p, (unsigned)st.st_uid);
+		return vg_error_set(
+		    e, EPERM, "%s: config file is owned by UID %u, not root; refusing to trust it",
+		    p, (unsigned)st.st_uid);
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return vg_error_set(e, EPERM,
-				    "%s: config file is writable by %s (mode %04o); refusing to trust it",
-				    p, (st.st_mode & S_IWOTH) ? "others" : "its group",
-				    (unsigned)(st.st_mode & 07777));
+		return vg_error_set(
+		    e, EPERM, "%s: config file is writable by %s (mode %04o); refusing to trust it",
+		    p, (st.st_mode & S_IWOTH) ? "others" : "its group",
+		    (unsigned)(st.st_mode & 07777));
 	if (st.st_size > VG_CONFIG_MAX_SIZE)
 		return vg_error_set(e, EFBIG, "%s: config file larger than %d bytes", p,
 				    VG_CONFIG_MAX_SIZE);

@@ -17,15 +17,15 @@ static void vlog(const char *prefix, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
-#define DEFINE_LOG(fn, min, prefix)                \
-	void fn(const char *fmt, ...)              \
-	{                                          \
-		va_list ap;                        \
-		if (vg_log_level < (min))          \
-			return;                    \
-		va_start(ap, fmt);                 \
-		vlog(prefix, fmt, ap);             \
-		va_end(ap);                        \
+#define DEFINE_LOG(fn, min, prefix)                                                                \
+	void fn(const char *fmt, ...)                                                              \
+	{                                                                                          \
+		va_list ap;                                                                        \
+		if (vg_log_level < (min))                                                          \
+			return;                                                                    \
+		va_start(ap, fmt);                                                                 \
+		vlog(prefix, fmt, ap);                                                             \
+		va_end(ap);                                                                        \
 	}
 
 DEFINE_LOG(vg_log_error, VG_LOG_QUIET, "")

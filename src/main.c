@@ -21,9 +21,11 @@ struct command {
 
 #define CAPS(...) .caps = { __VA_ARGS__ }, .n_caps = VG_ARRAY_SIZE(((cap_value_t[]){ __VA_ARGS__ }))
 /* Changing owners, modes, ACLs and trusted.* xattrs in trees the containers own. */
-#define VOLUME_CAPS CAPS(CAP_CHOWN, CAP_FOWNER, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN)
+#define VOLUME_CAPS                                                                                \
+	CAPS(CAP_CHOWN, CAP_FOWNER, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN)
 
 /* The one table of what each command may do. */
+/* clang-format off */
 static const struct command commands[] = {
 	{ "alloc", cmd_alloc, { .needs_root = true }, "print NAME's range, allocating one if needed" },
 	{ "release", cmd_release, { .needs_root = true, CAPS(CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN) },
@@ -41,6 +43,7 @@ static const struct command commands[] = {
 	{ "audit", cmd_audit, { CAPS(CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN) },
 	  "report the host's container isolation" },
 };
+/* clang-format on */
 
 static void usage(FILE *f)
 {
@@ -54,7 +57,8 @@ static void usage(FILE *f)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fputs("  runtime   run as volguard-runc (dockerd's runtime wrapping runc)\n\n"
 	      "Options:\n"
-	      "  -c, --config FILE  config file (default $VOLGUARD_CONFIG or " VG_DEFAULT_CONFIG ")\n"
+	      "  -c, --config FILE  config file (default $VOLGUARD_CONFIG or " VG_DEFAULT_CONFIG
+	      ")\n"
 	      "  -q, --quiet        print errors only\n"
 	      "  -v, --verbose      print more\n"
 	      "  -h, --help         this help; 'volguard COMMAND --help' for a command's\n"
@@ -88,8 +92,8 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' }, { "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },      { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },      { 0 },
+		{ "verbose", no_argument, NULL, 'v' },	    { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },	    { 0 },
 	};
 	const char *config_path = getenv("VOLGUARD_CONFIG");
 	const struct command *cmd = NULL;
@@ -128,8 +132,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return VG_EXIT_ERROR;
 	}
-	if (strcmp(argv[optind], "runtime") == 0)
+	if (strcmp(argv[optind], "runtime") == 0) {
+		/* cmd_runtime reads its config path from its own --config or the environment. */
+		if (config_path && *config_path && setenv("VOLGUARD_CONFIG", config_path, 1) < 0)
+			return VG_EXIT_ERROR;
 		return cmd_runtime(argc - optind, argv + optind);
+	}
 	for (size_t i = 0; i < VG_ARRAY_SIZE(commands); i++)
 		if (strcmp(argv[optind], commands[i].name) == 0)
 			cmd = &commands[i];
@@ -149,7 +157,8 @@ int main(int argc, char **argv)
 			return vg_report(&err);
 		}
 	}
-	if (!wants_help(argc - optind, argv + optind) && vg_config_load(&cfg, config_path, &err) < 0) {
+	if (!wants_help(argc - optind, argv + optind) &&
+	    vg_config_load(&cfg, config_path, &err) < 0) {
 		vg_config_free(&cfg);
 		vg_log_error("%s", err.msg);
 		return VG_EXIT_ERROR;

@@ -98,48 +98,6 @@ static bool di_in(const struct vg_devino *v, size_t n, dev_t dev, ino_t ino)
 	return false;
 }
 
-/* The chain of directories above fd (not fd itself), up to and including "/". */
-static void ancestors_of(int fd, struct vg_devino **ret, size_t *n)
-{
-	_cleanup_close_ int cur = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	struct stat st, up;
-
-	*ret = NULL;
-	*n = 0;
-	if (cur < 0 || fstat(cur, &st) < 0)
-		return;
-	for (unsigned depth = 0; depth < 4096; depth++) {
-		int p = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (p < 0)
-			return;
-		close(cur);
-		cur = p;
-		if (fstat(cur, &up) < 0 || (up.st_dev == st.st_dev && up.st_ino == st.st_ino))
-			return;
-		*ret = vg_reallocarray(*ret, *n + 1, sizeof(**ret));
-		(*ret)[(*n)++] = (struct vg_devino){ up.st_dev, up.st_ino };
-		st = up;
-	}
-}
-
-/* The directories above a resolved path (a file's own directory first). */
-static void ancestors_resolved(const struct vg_resolved *r, struct vg_devino **ret, size_t *n)
-{
-	struct stat st;
-
-	if (r->parent_fd < 0) {
-		ancestors_of(r->fd, ret, n);
-		return;
-	}
-	ancestors_of(r->parent_fd, ret, n);
-	if (fstat(r->parent_fd, &st) == 0) {
-		*ret = vg_reallocarray(*ret, *n + 1, sizeof(**ret));
-		memmove(*ret + 1, *ret, *n * sizeof(**ret));
-		(*ret)[0] = (struct vg_devino){ st.st_dev, st.st_ino };
-		(*n)++;
-	}
-}
-
 static bool path_below(const char *p, const char *dir)
 {
 	size_t n = strlen(dir);
@@ -157,7 +115,7 @@ static void sens_add(struct vg_policy_ctx *x, const char *path)
 	for (size_t i = 0; i < x->n_sens; i++)
 		if (strcmp(x->sens[i].path, path) == 0)
 			return;
-	if (vg_resolve(path, NULL, &r, &e) < 0)
+	if (vg_resolve_at(x->root, path, NULL, &r, &e) < 0)
 		return; /* unresolvable (a loop?): nothing can be bound through it either */
 	x->sens = vg_reallocarray(x->sens, x->n_sens + 1, sizeof(*x->sens));
 	s = &x->sens[x->n_sens++];
@@ -168,22 +126,26 @@ static void sens_add(struct vg_policy_ctx *x, const char *path)
 	s->dev = r.dev;
 	s->ino = r.ino;
 	if (r.exists) {
-		ancestors_resolved(&r, &s->anc, &s->n_anc);
+		s->anc = TAKE_PTR(r.anc);
+		s->n_anc = r.n_anc;
 		s->is_root = s->n_anc == 0;
 	}
 	vg_resolved_free(&r);
 }
 
-static void resolve_devino(const char *path, struct vg_devino *ret, bool *ok)
+/* A Docker directory (volumes root, containers dir): its device, inode and ancestors. */
+static void docker_dir(struct vg_policy_ctx *x, const char *path, struct vg_docker_dir *d)
 {
 	struct vg_resolved r;
 	struct vg_error e;
 
-	*ok = false;
-	if (path && vg_resolve(path, NULL, &r, &e) == 0) {
-		if (r.exists) {
-			*ret = (struct vg_devino){ r.dev, r.ino };
-			*ok = true;
+	memset(d, 0, sizeof(*d));
+	if (path && vg_resolve_at(x->root, path, NULL, &r, &e) == 0) {
+		if (r.exists && S_ISDIR(r.mode)) {
+			d->di = (struct vg_devino){ r.dev, r.ino };
+			d->anc = TAKE_PTR(r.anc);
+			d->n_anc = r.n_anc;
+			d->ok = true;
 		}
 		vg_resolved_free(&r);
 	}
@@ -198,6 +160,7 @@ static void ctx_init(struct vg_policy_ctx *x, const struct vg_config *c,
 	x->ct = ct;
 	x->rep = rep;
 	x->mountinfo = opts && opts->mountinfo ? opts->mountinfo : "/proc/self/mountinfo";
+	x->root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (size_t i = 0; c->sensitive_paths && c->sensitive_paths[i]; i++)
 		sens_add(x, c->sensitive_paths[i]);
 	for (size_t i = 0; c->extra_sensitive_paths && c->extra_sensitive_paths[i]; i++)
@@ -205,11 +168,17 @@ static void ctx_init(struct vg_policy_ctx *x, const struct vg_config *c,
 	/* Docker's own directory is sensitive wherever the config puts it. */
 	if (c->docker_root)
 		sens_add(x, c->docker_root);
-	resolve_devino(c->volumes_root, &x->volumes_root, &x->have_volumes_root);
+	/* vg_config_load fills volumes_root; a bare vg_config_init leaves it to docker_root. */
+	x->volumes_root = c->volumes_root ? vg_strdup(c->volumes_root)
+			  : c->docker_root ? vg_asprintf("%s/volumes", c->docker_root)
+					   : NULL;
+	docker_dir(x, x->volumes_root, &x->volumes);
+	if (x->volumes_root) /* it may lie outside docker_root: every volume is below it */
+		sens_add(x, x->volumes_root);
 	{
 		_cleanup_free_ char *d = c->docker_root ? vg_asprintf("%s/containers", c->docker_root)
 							: NULL;
-		resolve_devino(d, &x->containers_dir, &x->have_containers_dir);
+		docker_dir(x, d, &x->containers);
 	}
 	/* Known runtime sockets: a bind of one, or of a directory above one, is refused. */
 	const char *const *socks = opts && opts->runtime_sockets ? opts->runtime_sockets
@@ -219,7 +188,7 @@ static void ctx_init(struct vg_policy_ctx *x, const struct vg_config *c,
 		struct vg_error e;
 		struct stat st;
 
-		if (vg_resolve(socks[i], NULL, &r, &e) < 0)
+		if (vg_resolve_at(x->root, socks[i], NULL, &r, &e) < 0)
 			continue;
 		bool dup = false;
 		for (size_t j = 0; j < x->n_socks; j++)
@@ -229,7 +198,8 @@ static void ctx_init(struct vg_policy_ctx *x, const struct vg_config *c,
 			x->sock_paths = vg_reallocarray(x->sock_paths, x->n_socks + 1, sizeof(char *));
 			x->sock_paths[x->n_socks] = vg_strdup(r.path);
 			x->socks[x->n_socks].sock = (struct vg_devino){ r.dev, r.ino };
-			ancestors_resolved(&r, &x->socks[x->n_socks].anc, &x->socks[x->n_socks].n_anc);
+			x->socks[x->n_socks].anc = TAKE_PTR(r.anc);
+			x->socks[x->n_socks].n_anc = r.n_anc;
 			x->n_socks++;
 		}
 		vg_resolved_free(&r);
@@ -250,8 +220,13 @@ static void ctx_free(struct vg_policy_ctx *x)
 	}
 	free(x->socks);
 	free(x->sock_paths);
+	free(x->volumes_root);
+	free(x->volumes.anc);
+	free(x->containers.anc);
 	if (x->mnt_table)
 		mnt_unref_table(x->mnt_table);
+	if (x->root >= 0)
+		close(x->root);
 }
 
 /* ---- judging one host path ---- */
@@ -275,9 +250,9 @@ static bool is_runtime_socket_name(const char *path)
 }
 
 /*
- * Docker's own files a container may get: its volumes' _data and its per-container files.
- * Returns true when `r` is one; *own is false for a volume's _data bound as a plain bind by a
- * container whose mounts are not runtime-level (it bypasses the volume).
+ * Docker's own files a container may get: a volume's _data (*ret_volume names the volume) and
+ * the container's own per-container files. Judged from the resolved chain, without I/O but for
+ * the container's directory.
  */
 static bool docker_exception(struct vg_policy_ctx *x, const struct vg_resolved *r,
 			     char **ret_volume)
@@ -285,28 +260,23 @@ static bool docker_exception(struct vg_policy_ctx *x, const struct vg_resolved *
 	const char *base = strrchr(r->path, '/');
 	struct stat st;
 
-	if (!r->exists || !base)
+	if (!r->exists || !base || r->foreign_root)
 		return false;
 	base++;
-	if (x->have_volumes_root && S_ISDIR(r->mode) && strcmp(base, "_data") == 0) {
-		_cleanup_close_ int vol = openat(r->fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		_cleanup_close_ int root = vol >= 0 ? openat(vol, "..", O_PATH | O_DIRECTORY |
-								    O_CLOEXEC)
-						      : -1;
-		if (root >= 0 && fstat(root, &st) == 0 && st.st_dev == x->volumes_root.dev &&
-		    st.st_ino == x->volumes_root.ino) {
-			/* The volume's name is the component before _data in the resolved path. */
-			const char *end = base - 1, *b = end;
-			while (b > r->path && b[-1] != '/')
-				b--;
-			_cleanup_free_ char *name = strndup(b, (size_t)(end - b));
-			if (name && vg_name_valid(name)) {
-				*ret_volume = TAKE_PTR(name);
-				return true;
-			}
+	/* <volumes_root>/NAME/_data: the grandparent is the volumes root. */
+	if (x->volumes.ok && S_ISDIR(r->mode) && strcmp(base, "_data") == 0 && r->n_anc >= 2 &&
+	    r->anc[r->n_anc - 2].dev == x->volumes.di.dev &&
+	    r->anc[r->n_anc - 2].ino == x->volumes.di.ino) {
+		const char *end = base - 1, *b = end;
+		while (b > r->path && b[-1] != '/')
+			b--;
+		_cleanup_free_ char *name = strndup(b, (size_t)(end - b));
+		if (name && vg_name_valid(name)) {
+			*ret_volume = TAKE_PTR(name);
+			return true;
 		}
 	}
-	if (x->have_containers_dir && x->ct->id && S_ISREG(r->mode) && vg_name_valid(x->ct->id) &&
+	if (x->containers.ok && x->ct->id && S_ISREG(r->mode) && vg_name_valid(x->ct->id) &&
 	    (strcmp(base, "hosts") == 0 || strcmp(base, "hostname") == 0 ||
 	     strcmp(base, "resolv.conf") == 0 || strcmp(base, "shm") == 0)) {
 		_cleanup_free_ char *d = vg_asprintf("%s/containers/%s", x->c->docker_root, x->ct->id);
@@ -319,18 +289,13 @@ static bool docker_exception(struct vg_policy_ctx *x, const struct vg_resolved *
 	return false;
 }
 
-/* Is sensitive entry s at or above the directory `di` (so an exception below di excuses s)? */
-static bool sens_covers(const struct vg_sensitive *s, const struct vg_devino *di, int dirfd)
+/* Is sensitive entry s at or above Docker directory d (so an exception below d excuses s)? */
+static bool sens_covers(const struct vg_sensitive *s, const struct vg_docker_dir *d)
 {
-	_cleanup_free_ struct vg_devino *anc = NULL;
-	size_t n = 0;
-
-	if (!s->exists)
+	if (!s->exists || !d->ok)
 		return false;
-	if (s->dev == di->dev && s->ino == di->ino)
-		return true;
-	ancestors_of(dirfd, &anc, &n);
-	return di_in(anc, n, s->dev, s->ino);
+	return (s->dev == d->di.dev && s->ino == d->di.ino) ||
+	       di_in(d->anc, d->n_anc, s->dev, s->ino);
 }
 
 enum rel { REL_NONE, REL_EQUAL, REL_BELOW, REL_ABOVE };
@@ -399,15 +364,13 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 	struct vg_report *rep = x->rep;
 	const char *mode = m->readonly ? "ro" : "rw";
 	const char *what = m->readonly ? "read-only bind" : "writable bind";
-	_cleanup_free_ struct vg_devino *anc = NULL;
 	_cleanup_free_ char *from = NULL, *volume = NULL;
 	struct vg_resolved r;
 	struct vg_error e = { 0 };
-	size_t n_anc = 0;
 	bool exception;
 	const char *base = x->ct->bundle;
 
-	if (vg_resolve(src, base, &r, &e) < 0) {
+	if (vg_resolve_at(x->root, src, base, &r, &e) < 0) {
 		vg_policy_add(rep, VG_DENY, "unresolvable", idx, subject, mode, NULL,
 			      "%s of %s%s cannot be verified: %s", what, src, via ? via : "", e.msg);
 		return;
@@ -441,29 +404,18 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 		}
 	}
 
-	ancestors_resolved(&r, &anc, &n_anc);
 	exception = docker_exception(x, &r, &volume);
 	for (size_t i = 0; i < x->n_sens; i++) {
 		const struct vg_sensitive *s = &x->sens[i];
-		enum rel rel = sens_relation(s, &r, anc, n_anc);
+		enum rel rel = sens_relation(s, &r, r.anc, r.n_anc);
 		enum vg_verdict v;
 		const char *rule;
 
 		if (rel == REL_NONE)
 			continue;
-		if (rel == REL_BELOW && exception) {
-			/* Excused only for sensitive entries at or above Docker's directories. */
-			const struct vg_devino *di = volume ? &x->volumes_root : &x->containers_dir;
-			_cleanup_close_ int dfd = -1;
-			if (volume) {
-				dfd = open(x->c->volumes_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-			} else {
-				_cleanup_free_ char *d = vg_asprintf("%s/containers", x->c->docker_root);
-				dfd = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
-			}
-			if (dfd >= 0 && sens_covers(s, di, dfd))
-				continue;
-		}
+		if (rel == REL_BELOW && exception &&
+		    sens_covers(s, volume ? &x->volumes : &x->containers))
+			continue; /* excused only for entries at or above Docker's directories */
 		if (m->readonly) {
 			v = x->c->allow_readonly_sensitive ? VG_WARN : VG_DENY;
 			rule = "sensitive-readonly";

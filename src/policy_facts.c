@@ -74,8 +74,13 @@ void vg_policy_judge_volume_opts(struct vg_policy_ctx *x, const struct vg_mount 
 	const char *type = NULL, *o = NULL, *device = NULL;
 	struct vg_error e = { 0 };
 
-	what = vg_asprintf("%s/%s/opts.json", x->c->volumes_root, volume);
-	root = open(x->c->volumes_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (!x->volumes_root) {
+		vg_policy_add(x->rep, VG_WARN, "volume-driver", idx, subject, mode, NULL,
+			      "volume %s: no volumes_root to find its options in", volume);
+		return;
+	}
+	what = vg_asprintf("%s/%s/opts.json", x->volumes_root, volume);
+	root = open(x->volumes_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root >= 0)
 		vol = openat(root, volume, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (vol >= 0)

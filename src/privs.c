@@ -51,8 +51,9 @@ int vg_privs_acquire(const struct vg_privs *p, const char *command, struct vg_er
 		return 0;
 	}
 	if (cap_clear(caps) < 0 ||
-	    (p->n_caps > 0 && (cap_set_flag(caps, CAP_EFFECTIVE, (int)p->n_caps, p->caps, CAP_SET) < 0 ||
-			       cap_set_flag(caps, CAP_PERMITTED, (int)p->n_caps, p->caps, CAP_SET) < 0)) ||
+	    (p->n_caps > 0 &&
+	     (cap_set_flag(caps, CAP_EFFECTIVE, (int)p->n_caps, p->caps, CAP_SET) < 0 ||
+	      cap_set_flag(caps, CAP_PERMITTED, (int)p->n_caps, p->caps, CAP_SET) < 0)) ||
 	    cap_set_proc(caps) < 0)
 		r = vg_error_errno(e, errno, "cannot reduce capabilities");
 	cap_free(caps);

@@ -111,7 +111,8 @@ int vg_intervals_add_subid_file(struct vg_intervals *s, const char *path, struct
 					    "%s:%u: not a subordinate ID line (name:start:count)",
 					    path, lineno);
 		if (count > 0)
-			vg_intervals_add(s, start, start + count - 1, "a subordinate ID delegation");
+			vg_intervals_add(s, start, start + count - 1,
+					 "a subordinate ID delegation");
 	}
 	if (ferror(f))
 		return vg_error_errno(e, EIO, "%s: read", path);

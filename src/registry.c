@@ -24,8 +24,8 @@
 #include "registry.h"
 
 #define REGISTRY_FILE "ranges"
-#define REGISTRY_TMP ".ranges.new"
-#define LOCK_FILE "ranges.lock"
+#define REGISTRY_TMP  ".ranges.new"
+#define LOCK_FILE     "ranges.lock"
 
 void vg_registry_init(struct vg_registry *r)
 {
@@ -131,7 +131,8 @@ static const char *parse_line(char *line, struct vg_range *rg)
 
 	if (hash) {
 		*hash = '\0';
-		for (char *t = strtok_r(hash + 1, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		for (char *t = strtok_r(hash + 1, " \t", &save); t;
+		     t = strtok_r(NULL, " \t", &save)) {
 			char *eq = strchr(t, '=');
 			if (!eq)
 				return "metadata must be key=value";
@@ -154,7 +155,8 @@ static const char *parse_line(char *line, struct vg_range *rg)
 		return "expected name:start:count";
 	*f3++ = '\0';
 	if (!vg_name_valid(f1))
-		return "invalid name (Docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 255 bytes)";
+		return "invalid name (Docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 255 "
+		       "bytes)";
 	if (vg_parse_u64(f2, UINT32_MAX, &rg->start) < 0)
 		return "start is not a number in 0..4294967295";
 	if (vg_parse_u64(f3, UINT32_MAX, &rg->count) < 0 || rg->count == 0)
@@ -202,10 +204,10 @@ static int check_consistency(const struct vg_registry *r, const char *path, stru
 	qsort(v, r->n, sizeof(struct vg_range *), cmp_by_name);
 	for (size_t i = 1; i < r->n; i++)
 		if (strcmp(v[i]->name, v[i - 1]->name) == 0)
-			return vg_error_set(e, EINVAL, "%s:%u: '%s' already has a range on line %u",
-					    path, v[i]->line > v[i - 1]->line ? v[i]->line : v[i - 1]->line,
-					    v[i]->name,
-					    v[i]->line > v[i - 1]->line ? v[i - 1]->line : v[i]->line);
+			return vg_error_set(
+			    e, EINVAL, "%s:%u: '%s' already has a range on line %u", path,
+			    v[i]->line > v[i - 1]->line ? v[i]->line : v[i - 1]->line, v[i]->name,
+			    v[i]->line > v[i - 1]->line ? v[i - 1]->line : v[i]->line);
 	return 0;
 }
 
@@ -254,7 +256,8 @@ char *vg_registry_format(const struct vg_registry *r)
 
 	if (!f)
 		return NULL;
-	fputs("# volguard registry: name:start:count # metadata. Written by volguard; see volguard(8).\n",
+	fputs("# volguard registry: name:start:count # metadata. Written by volguard; see "
+	      "volguard(8).\n",
 	      f);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct vg_range *rg = &r->ranges[i];
@@ -283,9 +286,9 @@ static int check_trusted_stat(const struct stat *st, const char *what, const cha
 		return vg_error_set(e, EPERM, "%s: %s is owned by UID %u, not root; refusing it",
 				    path, what, (unsigned)st->st_uid);
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
-		return vg_error_set(e, EPERM,
-				    "%s: %s is writable by group or others (mode %04o); refusing it",
-				    path, what, (unsigned)(st->st_mode & 07777));
+		return vg_error_set(
+		    e, EPERM, "%s: %s is writable by group or others (mode %04o); refusing it",
+		    path, what, (unsigned)(st->st_mode & 07777));
 	if (type == S_IFREG && st->st_nlink != 1)
 		return vg_error_set(e, EPERM, "%s: %s has %lu hard links; refusing it", path, what,
 				    (unsigned long)st->st_nlink);
@@ -352,15 +355,17 @@ static int open_state_dir(const char *path, bool create, struct vg_error *e)
 		next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0 && errno == ENOENT && create) {
 			if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST)
-				return vg_error_errno(e, errno, "%s: cannot create state dir", path);
+				return vg_error_errno(e, errno, "%s: cannot create state dir",
+						      path);
 			next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		if (next < 0) {
 			if (errno == ENOTDIR || errno == ELOOP)
-				return vg_error_set(e, ELOOP,
-						    "%s: '%s' is a symbolic link or not a directory; "
-						    "refusing it",
-						    path, c);
+				return vg_error_set(
+				    e, ELOOP,
+				    "%s: '%s' is a symbolic link or not a directory; "
+				    "refusing it",
+				    path, c);
 			return vg_error_errno(e, errno, "%s: cannot open state dir", path);
 		}
 		close(fd);
@@ -501,7 +506,8 @@ int vg_registry_commit(struct vg_registry *r, struct vg_error *e)
 		return vg_error_set(e, ENOMEM, "out of memory");
 	/* We hold the lock, so a fixed temporary name is ours; a stale one is from a crash. */
 	if (unlinkat(r->dir_fd, REGISTRY_TMP, 0) < 0 && errno != ENOENT)
-		return vg_error_errno(e, errno, "%s: cannot remove stale %s", r->path, REGISTRY_TMP);
+		return vg_error_errno(e, errno, "%s: cannot remove stale %s", r->path,
+				      REGISTRY_TMP);
 	fd = openat(r->dir_fd, REGISTRY_TMP,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
 	if (fd < 0)
@@ -583,8 +589,8 @@ int vg_registry_alloc(struct vg_registry *r, const struct vg_config *c, const ch
 		vg_intervals_add(&avoid, r->ranges[i].start,
 				 r->ranges[i].start + r->ranges[i].count - 1, "another allocation");
 	vg_intervals_normalize(&avoid);
-	rc = vg_intervals_first_fit(&avoid, c->pool_start, c->pool_end, c->range_size, size,
-				    &start);
+	rc =
+	    vg_intervals_first_fit(&avoid, c->pool_start, c->pool_end, c->range_size, size, &start);
 	vg_intervals_free(&avoid);
 	if (rc < 0)
 		return vg_error_set(e, ENOSPC,

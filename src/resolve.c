@@ -2,8 +2,9 @@
  * Resolve a host path as the kernel would for a bind mount's source, one component at a time
  * on O_PATH descriptors, so that what we judge (device and inode) is what we walked.
  *
- * MUST: never open anything but with O_PATH; never follow more than 40 symlinks; never give a
- * "resolved" result for a path whose existing part failed to resolve (the caller refuses).
+ * MUST: never open anything but with O_PATH|O_NOFOLLOW (only /proc/PID/root is followed, on
+ * purpose); never follow more than 40 symlinks; never return a result for a path whose existing
+ * part failed to resolve (the caller refuses it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include "resolve.h"
 
 #define TODO_MAX (64 * 1024)
+#define MAX_DEPTH 4096
 
 struct buf {
 	char *s;
@@ -41,28 +43,62 @@ static void buf_append(struct buf *b, const char *s, size_t n)
 	b->s[b->len] = '\0';
 }
 
-/* Append "/name" to the resolved path. */
-static void path_push(struct buf *p, const char *name, size_t n)
+struct walk {
+	int root, cur, parent;
+	struct stat root_st;
+	struct buf res;  /* the resolved path so far ("" is "/") */
+	struct buf todo; /* what is left to resolve */
+	size_t pos;
+	struct vg_devino *stack; /* the directories walked, "/" first; top is `cur` */
+	size_t depth;
+	bool foreign;    /* inside another process's root: the stack is not the physical chain */
+};
+
+static void res_push(struct walk *w, const char *name, size_t n)
 {
-	buf_append(p, "/", 1);
-	buf_append(p, name, n);
+	buf_append(&w->res, "/", 1);
+	buf_append(&w->res, name, n);
 }
 
-static void path_pop(struct buf *p)
+static void res_pop(struct walk *w)
 {
+	struct buf *p = &w->res;
 	while (p->len > 0 && p->s[p->len - 1] != '/')
 		p->len--;
 	if (p->len > 0)
 		p->len--;
-	buf_reserve(p, 0);
 	p->s[p->len] = '\0';
+}
+
+static int stack_push(struct walk *w, const struct stat *st)
+{
+	if (w->depth >= MAX_DEPTH)
+		return -ENAMETOOLONG;
+	w->stack = vg_reallocarray(w->stack, w->depth + 1, sizeof(*w->stack));
+	w->stack[w->depth++] = (struct vg_devino){ st->st_dev, st->st_ino };
+	return 0;
+}
+
+static int reset_to_root(struct walk *w)
+{
+	int fd = fcntl(w->root, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return -errno;
+	if (w->cur >= 0)
+		close(w->cur);
+	w->cur = fd;
+	w->res.len = 0;
+	w->res.s[0] = '\0';
+	w->depth = 0;
+	w->foreign = false;
+	return stack_push(w, &w->root_st);
 }
 
 /* Replace the to-do list with `target` + "/" + rest; no slash when nothing followed the link
  * (a trailing slash did follow: it makes the target a directory, as for the kernel). */
-static int todo_prepend(struct buf *todo, size_t pos, const char *target, size_t tlen, bool more)
+static int todo_prepend(struct walk *w, const char *target, size_t tlen, bool more)
 {
-	size_t rest = todo->len - pos;
+	size_t rest = w->todo.len - w->pos;
 	struct buf n = { 0 };
 
 	if (tlen + 1 + rest > TODO_MAX)
@@ -70,15 +106,11 @@ static int todo_prepend(struct buf *todo, size_t pos, const char *target, size_t
 	buf_append(&n, target, tlen);
 	if (more)
 		buf_append(&n, "/", 1);
-	buf_append(&n, todo->s + pos, rest);
-	free(todo->s);
-	*todo = n;
+	buf_append(&n, w->todo.s + w->pos, rest);
+	free(w->todo.s);
+	w->todo = n;
+	w->pos = 0;
 	return 0;
-}
-
-static bool same_file(const struct stat *a, dev_t dev, ino_t ino)
-{
-	return a->st_dev == dev && a->st_ino == ino;
 }
 
 static bool fd_is_procfs(int fd)
@@ -87,24 +119,67 @@ static bool fd_is_procfs(int fd)
 	return fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
 }
 
-static int replace_fd(int *cur, int fd)
+/* The physical chain above fd, by "..": used only after entering another process's root. */
+static void physical_ancestors(int fd, struct vg_devino **ret, size_t *n)
 {
-	if (fd < 0)
-		return -errno;
-	close(*cur);
-	*cur = fd;
+	_cleanup_close_ int cur = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	struct stat st, up;
+
+	*n = 0;
+	if (cur < 0 || fstat(cur, &st) < 0)
+		return;
+	for (unsigned depth = 0; depth < MAX_DEPTH; depth++) {
+		int p = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (p < 0)
+			return;
+		close(cur);
+		cur = p;
+		if (fstat(cur, &up) < 0 || (up.st_dev == st.st_dev && up.st_ino == st.st_ino))
+			return;
+		*ret = vg_reallocarray(*ret, *n + 1, sizeof(**ret));
+		(*ret)[(*n)++] = (struct vg_devino){ up.st_dev, up.st_ino };
+		st = up;
+	}
+}
+
+/* /proc/PID/root: our own root is "/"; another is followed by descriptor, or is "/" when it
+ * cannot be opened (the process is gone, ptrace rules): its target is unknown, "/" is the worst
+ * case. */
+static int proc_root(struct walk *w, const char *name, size_t n, bool more)
+{
+	struct stat t;
+	int fd, r;
+
+	if (fstatat(w->cur, name, &t, 0) == 0 && t.st_dev == w->root_st.st_dev &&
+	    t.st_ino == w->root_st.st_ino) {
+		r = todo_prepend(w, "/", 1, true);
+		return r < 0 ? r : reset_to_root(w);
+	}
+	fd = openat(w->cur, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		r = todo_prepend(w, "/", 1, true);
+		return r < 0 ? r : reset_to_root(w);
+	}
+	if (fstat(fd, &t) < 0 || (r = stack_push(w, &t)) < 0) {
+		close(fd);
+		return -EIO;
+	}
+	close(w->cur);
+	w->cur = fd;
+	res_push(w, name, n);
+	w->foreign = true;
+	(void)more;
 	return 0;
 }
 
-int vg_resolve(const char *path, const char *base, struct vg_resolved *ret, struct vg_error *e)
+int vg_resolve_at(int rootfd, const char *path, const char *base, struct vg_resolved *ret,
+		  struct vg_error *e)
 {
-	_cleanup_close_ int root = -1, cur = -1, parent = -1;
-	_cleanup_free_ char *res_s = NULL, *todo_s = NULL;
-	struct buf res = { 0 }, todo = { 0 };
-	struct stat root_st, st;
-	size_t pos = 0, virt = 0;
+	struct walk w = { .root = -1, .cur = -1, .parent = -1 };
+	size_t virt = 0;
 	unsigned links = 0;
-	bool foreign = false, final_nondir = false;
+	bool final_nondir = false;
+	struct stat st;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
@@ -116,216 +191,192 @@ int vg_resolve(const char *path, const char *base, struct vg_resolved *ret, stru
 	if (path[0] != '/' && (!base || base[0] != '/'))
 		return vg_error_set(e, EINVAL, "'%s' is not an absolute path", path);
 
-	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0 || fstat(root, &root_st) < 0)
-		return vg_error_errno(e, errno, "cannot open /");
-	cur = fcntl(root, F_DUPFD_CLOEXEC, 3);
-	if (cur < 0)
-		return vg_error_errno(e, errno, "dup");
-	buf_reserve(&res, 64);
-	res.s[0] = '\0';
-	if (path[0] != '/') {
-		buf_append(&todo, base, strlen(base));
-		buf_append(&todo, "/", 1);
+	w.root = rootfd >= 0 ? fcntl(rootfd, F_DUPFD_CLOEXEC, 3)
+			     : open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (w.root < 0 || fstat(w.root, &w.root_st) < 0) {
+		r = vg_error_errno(e, errno, "cannot open /");
+		goto out;
 	}
-	buf_append(&todo, path, strlen(path));
-	res_s = NULL;
+	buf_reserve(&w.res, 64);
+	if ((r = reset_to_root(&w)) < 0) {
+		r = vg_error_errno(e, -r, "dup");
+		goto out;
+	}
+	if (path[0] != '/') {
+		buf_append(&w.todo, base, strlen(base));
+		buf_append(&w.todo, "/", 1);
+	}
+	buf_append(&w.todo, path, strlen(path));
 
-	while (pos < todo.len) {
-		const char *name = todo.s + pos;
+	while (w.pos < w.todo.len) {
+		const char *name = w.todo.s + w.pos;
 		size_t n = strcspn(name, "/");
+		char cname[NAME_MAX + 1];
 		bool more;
+		int fd;
 
-		pos += n;
-		if (pos < todo.len)
-			pos++; /* the slash */
-		more = pos < todo.len || (n > 0 && name[n] == '/');
+		w.pos += n;
+		if (w.pos < w.todo.len)
+			w.pos++; /* the slash */
+		more = w.pos < w.todo.len || (n > 0 && name[n] == '/');
 		if (n == 0 || (n == 1 && name[0] == '.'))
 			continue;
 		if (final_nondir) {
-			r = vg_error_set(e, ENOTDIR, "%s: '%s' is not a directory", path,
-					 res.len ? res.s : "/");
-			goto fail;
+			r = vg_error_set(e, ENOTDIR, "%s: '%s' is not a directory", path, w.res.s);
+			goto out;
 		}
 		if (n > NAME_MAX) {
 			r = vg_error_set(e, ENAMETOOLONG, "%s: a component is too long", path);
-			goto fail;
+			goto out;
 		}
 		if (n == 2 && name[0] == '.' && name[1] == '.') {
 			if (virt > 0) {
-				virt--;
-				path_pop(&res);
+				virt--; /* within the missing tail: lexical */
+				res_pop(&w);
 				continue;
 			}
-			if (fstat(cur, &st) == 0 && same_file(&st, root_st.st_dev, root_st.st_ino))
+			if (w.depth == 1 && !w.foreign)
 				continue; /* ".." of "/" is "/" */
-			if (replace_fd(&cur, openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
-				r = vg_error_errno(e, errno, "%s: cannot open '%s/..'", path, res.s);
-				goto fail;
+			fd = openat(w.cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0) {
+				r = vg_error_errno(e, errno, "%s: cannot open '%s/..'", path, w.res.s);
+				goto out;
 			}
-			path_pop(&res);
+			close(w.cur);
+			w.cur = fd;
+			res_pop(&w);
+			if (w.depth > 1)
+				w.depth--;
 			continue;
 		}
-
-		char cname[NAME_MAX + 1];
 		memcpy(cname, name, n);
 		cname[n] = '\0';
 		if (virt > 0) {
 			virt++;
-			path_push(&res, cname, n);
+			res_push(&w, cname, n);
 			continue;
 		}
-		if (fstatat(cur, cname, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		fd = openat(w.cur, cname, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
 			if (errno == ENOENT) {
-				virt = 1;
-				path_push(&res, cname, n);
+				virt = 1; /* the path that would be created from here */
+				res_push(&w, cname, n);
 				continue;
 			}
-			r = vg_error_errno(e, errno, "%s: cannot look up '%s/%s'", path, res.s, cname);
-			goto fail;
+			r = vg_error_errno(e, errno, "%s: cannot look up '%s/%s'", path, w.res.s, cname);
+			goto out;
+		}
+		if (fstat(fd, &st) < 0) {
+			r = vg_error_errno(e, errno, "%s: fstat '%s/%s'", path, w.res.s, cname);
+			close(fd);
+			goto out;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			close(w.cur);
+			w.cur = fd;
+			res_push(&w, cname, n);
+			if ((r = stack_push(&w, &st)) < 0) {
+				r = vg_error_set(e, -r, "%s: too deep", path);
+				goto out;
+			}
+			continue;
 		}
 		if (S_ISLNK(st.st_mode)) {
 			char target[PATH_MAX];
-			ssize_t tl;
+			ssize_t tl = readlinkat(fd, "", target, sizeof(target) - 1);
+			int err = errno;
 
+			close(fd);
 			if (++links > VG_RESOLVE_MAX_SYMLINKS) {
 				r = vg_error_set(e, ELOOP, "%s: more than %d symbolic links (a loop?)",
 						 path, VG_RESOLVE_MAX_SYMLINKS);
-				goto fail;
+				goto out;
 			}
-			if (strcmp(cname, "root") == 0 && fd_is_procfs(cur)) {
-				/* /proc/PID/root: a magic link to that process's root directory. */
-				struct stat t;
-				if (fstatat(cur, cname, &t, 0) == 0 &&
-				    same_file(&t, root_st.st_dev, root_st.st_ino)) {
-					r = todo_prepend(&todo, pos, "/", 1, true);
-					if (r < 0)
-						goto toolong;
-					pos = 0;
-					res.len = 0;
-					res.s[0] = '\0';
-					foreign = false;
-					if (replace_fd(&cur, fcntl(root, F_DUPFD_CLOEXEC, 3)) < 0) {
-						r = vg_error_errno(e, errno, "dup");
-						goto fail;
-					}
-					continue;
-				}
-				/*
-				 * Another root (a container's): follow it by descriptor so that device
-				 * and inode stay exact. If it cannot be opened (the process is gone,
-				 * or ptrace rules forbid it), judge it as "/": we cannot know.
-				 */
-				int fd = openat(cur, cname, O_PATH | O_DIRECTORY | O_CLOEXEC);
-				if (fd < 0) {
-					r = todo_prepend(&todo, pos, "/", 1, true);
-					if (r < 0)
-						goto toolong;
-					pos = 0;
-					res.len = 0;
-					res.s[0] = '\0';
-					foreign = false;
-					fd = fcntl(root, F_DUPFD_CLOEXEC, 3);
-				} else {
-					path_push(&res, cname, n);
-					foreign = true;
-				}
-				if (replace_fd(&cur, fd) < 0) {
-					r = vg_error_errno(e, errno, "dup");
-					goto fail;
+			if (strcmp(cname, "root") == 0 && fd_is_procfs(w.cur)) {
+				if ((r = proc_root(&w, cname, n, more)) < 0) {
+					r = vg_error_errno(e, -r, "%s: /proc/.../root", path);
+					goto out;
 				}
 				continue;
 			}
-			tl = readlinkat(cur, cname, target, sizeof(target) - 1);
 			if (tl <= 0) {
-				r = vg_error_errno(e, tl < 0 ? errno : ENOENT, "%s: cannot read link '%s/%s'",
-						   path, res.s, cname);
-				goto fail;
+				r = vg_error_errno(e, tl < 0 ? err : ENOENT,
+						   "%s: cannot read link '%s/%s'", path, w.res.s, cname);
+				goto out;
 			}
-			r = todo_prepend(&todo, pos, target, (size_t)tl, more);
-			if (r < 0)
+			if ((r = todo_prepend(&w, target, (size_t)tl, more)) < 0)
 				goto toolong;
-			pos = 0;
-			if (target[0] == '/') {
-				/* Absolute links resolve against the mounter's root: ours. */
-				res.len = 0;
-				res.s[0] = '\0';
-				foreign = false;
-				if (replace_fd(&cur, fcntl(root, F_DUPFD_CLOEXEC, 3)) < 0) {
-					r = vg_error_errno(e, errno, "dup");
-					goto fail;
-				}
+			/* Absolute links resolve against the mounter's root: ours. */
+			if (target[0] == '/' && (r = reset_to_root(&w)) < 0) {
+				r = vg_error_errno(e, -r, "dup");
+				goto out;
 			}
-			continue;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			int fd = openat(cur, cname, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			struct stat chk;
-			if (fd < 0 || fstat(fd, &chk) < 0 || !same_file(&chk, st.st_dev, st.st_ino)) {
-				int err = fd < 0 ? errno : EAGAIN;
-				if (fd >= 0)
-					close(fd);
-				r = vg_error_errno(e, err, "%s: '%s/%s' changed while resolving", path,
-						   res.s, cname);
-				goto fail;
-			}
-			replace_fd(&cur, fd);
-			path_push(&res, cname, n);
 			continue;
 		}
 		/* A file, socket, FIFO or device: it must be the last component. */
 		if (more) {
-			r = vg_error_set(e, ENOTDIR, "%s: '%s/%s' is not a directory", path, res.s,
+			close(fd);
+			r = vg_error_set(e, ENOTDIR, "%s: '%s/%s' is not a directory", path, w.res.s,
 					 cname);
-			goto fail;
+			goto out;
 		}
-		{
-			int fd = openat(cur, cname, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-			struct stat chk;
-			if (fd < 0 || fstat(fd, &chk) < 0 || !same_file(&chk, st.st_dev, st.st_ino)) {
-				int err = fd < 0 ? errno : EAGAIN;
-				if (fd >= 0)
-					close(fd);
-				r = vg_error_errno(e, err, "%s: '%s/%s' changed while resolving", path,
-						   res.s, cname);
-				goto fail;
-			}
-			parent = TAKE_FD(cur);
-			cur = fd;
-		}
-		path_push(&res, cname, n);
+		w.parent = w.cur;
+		w.cur = fd;
+		res_push(&w, cname, n);
 		final_nondir = true;
 	}
 
-	if (fstat(cur, &st) < 0) {
+	if (fstat(w.cur, &st) < 0) {
 		r = vg_error_errno(e, errno, "fstat");
-		goto fail;
+		goto out;
 	}
-	ret->path = res.len ? res.s : vg_strdup("/");
-	if (!res.len)
-		free(res.s);
-	ret->fd = TAKE_FD(cur);
-	ret->parent_fd = TAKE_FD(parent);
+	ret->path = w.res.len ? TAKE_PTR(w.res.s) : vg_strdup("/");
 	ret->dev = st.st_dev;
 	ret->ino = st.st_ino;
 	ret->mode = st.st_mode;
 	ret->exists = virt == 0;
-	ret->foreign_root = foreign;
+	ret->foreign_root = w.foreign;
 	ret->symlinks = links;
-	todo_s = todo.s;
-	return 0;
+	if (w.foreign) {
+		physical_ancestors(final_nondir ? w.parent : w.cur, &ret->anc, &ret->n_anc);
+		if (final_nondir && fstat(w.parent, &st) == 0) {
+			ret->anc = vg_reallocarray(ret->anc, ret->n_anc + 1, sizeof(*ret->anc));
+			ret->anc[ret->n_anc++] = (struct vg_devino){ st.st_dev, st.st_ino };
+		}
+	} else {
+		/* Everything walked but the deepest existing component itself. */
+		ret->n_anc = final_nondir ? w.depth : w.depth - 1;
+		ret->anc = TAKE_PTR(w.stack);
+	}
+	ret->fd = TAKE_FD(w.cur);
+	ret->parent_fd = TAKE_FD(w.parent);
+	r = 0;
+	goto out;
 
 toolong:
 	r = vg_error_set(e, ENAMETOOLONG, "%s: path too long after following links", path);
-fail:
-	free(res.s);
-	todo_s = todo.s;
+out:
+	if (w.cur >= 0)
+		close(w.cur);
+	if (w.parent >= 0)
+		close(w.parent);
+	if (w.root >= 0)
+		close(w.root);
+	free(w.res.s);
+	free(w.todo.s);
+	free(w.stack);
 	return r;
+}
+
+int vg_resolve(const char *path, const char *base, struct vg_resolved *ret, struct vg_error *e)
+{
+	return vg_resolve_at(-1, path, base, ret, e);
 }
 
 void vg_resolved_free(struct vg_resolved *r)
 {
 	free(r->path);
+	free(r->anc);
 	if (r->fd >= 0)
 		close(r->fd);
 	if (r->parent_fd >= 0)

@@ -33,13 +33,15 @@ int vg_usage_container_names(const struct vg_config *c, char ***ret, struct vg_e
 		if (de->d_name[0] == '.')
 			continue;
 		{
-			_cleanup_close_ int cfd = openat(dirfd(d), de->d_name,
-							 O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			_cleanup_close_ int cfd = openat(
+			    dirfd(d), de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (cfd < 0)
 				continue;
-			fd = openat(cfd, "config.v2.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+			fd = openat(cfd, "config.v2.json",
+				    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 		}
-		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_V2_MAX)
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_size > CONFIG_V2_MAX)
 			continue;
 		j = json_loadfd(fd, 0, &je);
 		if (!j || !json_is_object(j))
@@ -88,7 +90,8 @@ int vg_usage_volumes_of(const struct vg_config *c, const char *name, char ***ret
 				break;
 			}
 			if (!name) {
-				_cleanup_free_ char *pair = vg_asprintf("%s:%s", de->d_name, m.v[i].name);
+				_cleanup_free_ char *pair =
+				    vg_asprintf("%s:%s", de->d_name, m.v[i].name);
 				vg_strv_push(ret, pair);
 			}
 		}

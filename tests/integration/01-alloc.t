@@ -1,5 +1,6 @@
 #!/bin/bash
 # alloc, list, release: the registry through the real binary.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 vg_setup
 

@@ -1,5 +1,6 @@
 #!/bin/bash
 # alloc, release, list, list --json and every foundation command's --help.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 vg_setup
 P=1073741824

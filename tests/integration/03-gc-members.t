@@ -1,6 +1,7 @@
 #!/bin/bash
 # gc and gc --dry-run against Docker's container files and volumes' recorded members;
 # release refused while a volume lists the name, unless --force.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 vg_setup
 command -v setfattr >/dev/null || skip_all "setfattr (package attr) is missing"

@@ -1,5 +1,6 @@
 #!/bin/bash
 # New ranges avoid /etc/subuid and /etc/subgid delegations and the IDs of real users and groups.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 vg_setup
 P=1073741824

@@ -1,5 +1,6 @@
 #!/bin/bash
 # 64 alloc processes at once for 64 names: 64 distinct, non-overlapping lines, nothing lost.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 vg_setup
 mkdir -p "$T/out"

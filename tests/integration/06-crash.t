@@ -1,26 +1,31 @@
 #!/bin/bash
 # A process killed (SIGKILL) at any moment leaves the old or the new registry, never a torn one;
 # the temporary file is never read as the registry, and the lock dies with its holder.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 vg_setup
 ROUNDS=${VG_CRASH_ROUNDS:-40}
 for n in keep1 keep2 keep3; do vg alloc "$n" >/dev/null; done
 
-# writer: allocate and release names in a loop, in its own process group.
-writer() {
-	local i=0
-	while :; do
-		i=$(((i + 1) % 7))
-		"$VG" --config "$CONF" alloc "w$i" >/dev/null 2>&1
-		"$VG" --config "$CONF" release "w$((i / 2))" >/dev/null 2>&1
-	done
-}
+# The writer: allocate and release names in a loop; run in its own process group.
+# shellcheck disable=SC2016 # expanded by the inner shell
+writer='i=0
+while :; do
+	i=$(((i + 1) % 7))
+	"$VG" --config "$CONF" alloc "w$i" >/dev/null 2>&1
+	"$VG" --config "$CONF" release "w$((i / 2))" >/dev/null 2>&1
+done'
 torn=0 listfail=0 kept=0 leftover=0
 for r in $(seq 1 "$ROUNDS"); do
-	setsid bash -c "$(declare -f writer); VG='$VG' CONF='$CONF' writer" &
+	VG=$VG CONF=$CONF setsid bash -c "$writer" &
 	pid=$!
+	# Kill only once setsid made it a group leader: a kill before that would miss the group.
+	for _ in $(seq 1 1000); do
+		[ "$(ps -o pgid= -p "$pid" | tr -d ' ')" = "$pid" ] && break
+		sleep 0.001
+	done
 	sleep "0.0$((RANDOM % 10))$((RANDOM % 10))"
-	kill -KILL -- "-$pid" 2>/dev/null
+	kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	[ -e "$T/state/.ranges.new" ] && leftover=$((leftover + 1))
 	# The registry is complete: header, every line ends with a newline, and it parses.

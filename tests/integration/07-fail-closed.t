@@ -1,5 +1,6 @@
 #!/bin/bash
 # Bad config and bad registry: an error naming file:line, exit 2, nothing allocated or rewritten.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 vg_setup
 vg alloc web >/dev/null

@@ -1,6 +1,7 @@
 #!/bin/bash
 # volguard trusts its config, state dir, registry and lock only when they are root's, not
 # writable by others and not symbolic links; it refuses to run setuid or as a normal user.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 vg_setup
 vg alloc web >/dev/null
@@ -115,7 +116,7 @@ fi
 cp "$VG" "$T/vg-suid"
 chmod 4755 "$T/vg-suid"
 if setpriv --reuid=65534 --regid=65534 --clear-groups "$T/vg-suid" --version >/dev/null 2>&1 ||
-	[ -n "$(findmnt -no OPTIONS -T "$T" | grep -w nosuid)" ]; then
+	findmnt -no OPTIONS -T "$T" | grep -qw nosuid; then
 	diag "setuid has no effect on $T (nosuid?); skipped"
 else
 	exits 2 "a setuid copy refuses to run" setpriv --reuid=65534 --regid=65534 --clear-groups "$T/vg-suid" list

@@ -45,10 +45,14 @@ for p in bin boot dev etc lib lib64 proc root run sbin sys usr var/run var/lib/d
 	SENS="$SENS
 	$H/$p"
 done
-base_conf="docker_root = $D
-[policy]
+# The "host" tree's Docker directory is this test's docker_root.
+write_conf() {
+	vg_write_conf "$1"
+	sed -i "s|^docker_root = .*|docker_root = $D|" "$CONF"
+}
+base_conf="[policy]
 sensitive_paths = $SENS"
-vg_write_conf "$base_conf"
+write_conf "$base_conf"
 
 # check WANT-EXIT WANT ARGS...: WANT is "verdict:rule" that some row must show, or "-" for none
 # (then no row may be denied or warned).
@@ -210,12 +214,12 @@ check 2 error -v "$H/etc:/x:ro,rw" img
 check 2 error --privileged=maybe img
 
 # --- configuration ---
-vg_write_conf "$base_conf
+write_conf "$base_conf
 allow_readonly_sensitive = no
 deny_privileged = no"
 check 1 deny:sensitive-readonly -v "$H/etc:/x:ro" img
 check 0 warn:privileged --privileged img
-vg_write_conf "$base_conf
+write_conf "$base_conf
 extra_sensitive_paths = $H/srv/app"
 check 1 deny:sensitive-writable -v "$H/srv/app:/x" img
 check 0 - -v "$H/etcetera:/x" img
@@ -228,14 +232,14 @@ check 1 deny:runtime-socket -v /var/run/docker.sock:/s:ro img
 
 # --- submounts of a read-only bind ---
 if [ $SUB = 1 ]; then
-	vg_write_conf "$base_conf"
+	write_conf "$base_conf"
 	check 0 warn:writable-submount -v "$H/srv/withsub:/x:ro" img
 	check 0 - --mount "type=bind,src=$H/srv/withsub,dst=/x,readonly,bind-nonrecursive" img
 	check 0 - -v "$H/srv/rosub:/x:ro" img
 fi
 
 # --- output ---
-vg_write_conf "$base_conf"
+write_conf "$base_conf"
 run vg check --json -- run -v "$H/srv/link:/x" img
 is "$rc" 1 "--json exit"
 like "$out" '"rule": "sensitive-writable"' "--json has the rule"

@@ -184,16 +184,17 @@ static void empty_drop_capabilities(void **state)
 
 static void long_volume_name(void **state)
 {
-	/* Docker's anonymous volumes have 64-hex-digit names: longer than inih's 50-byte section. */
+	/* Docker's anonymous volumes have 64-hex-digit names: longer than inih's 50-byte section.
+	 */
 	static const char text[] =
-		"[volume \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"]\n"
-		"members = web\n";
+	    "[volume \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"]\n"
+	    "members = web\n";
 	struct vg_config c;
 	struct vg_error e;
 
 	assert_int_equal(parse(&c, text, &e), 0);
 	assert_non_null(vg_config_find_volume(
-		&c, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+	    &c, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
 	vg_config_free(&c);
 }
 
@@ -231,7 +232,8 @@ static void errors(void **state)
 	expect_error("[paths]\ndocker_rot = /x\n", "t.conf:2:", "docker_rot", "unknown key", NULL);
 	expect_error("[ranges]\n\npool_start = 12x\n", "t.conf:3:", "pool_start", "not a number",
 		     NULL);
-	expect_error("[ranges]\nrange_size = -1\n", "t.conf:2:", "range_size", "not a number", NULL);
+	expect_error("[ranges]\nrange_size = -1\n", "t.conf:2:", "range_size", "not a number",
+		     NULL);
 	expect_error("[ranges]\nrange_size =\n", "t.conf:2:", "range_size", NULL);
 	expect_error("[ranges]\npool_end = 4294967296\n", "t.conf:2:", "pool_end", "out of range",
 		     NULL);
@@ -239,24 +241,24 @@ static void errors(void **state)
 		     "out of range", NULL);
 	expect_error("[policy]\ndeny_privileged = maybe\n", "t.conf:2:", "deny_privileged",
 		     "not a boolean", NULL);
-	expect_error("[policy]\ndrop_capabilities = CAP_CHOWN, CAP_BOGUS\n", "t.conf:2:",
-		     "drop_capabilities", "CAP_BOGUS", "capability", NULL);
-	expect_error("[paths]\nstate_dir = relative/dir\n", "t.conf:2:", "state_dir",
-		     "absolute", NULL);
+	expect_error("[policy]\ndrop_capabilities = CAP_CHOWN, CAP_BOGUS\n",
+		     "t.conf:2:", "drop_capabilities", "CAP_BOGUS", "capability", NULL);
+	expect_error("[paths]\nstate_dir = relative/dir\n", "t.conf:2:", "state_dir", "absolute",
+		     NULL);
 	expect_error("[policy]\nsensitive_paths = /a, b\n", "t.conf:2:", "sensitive_paths",
 		     "absolute", NULL);
-	expect_error("[policy]\nextra_sensitive_paths = x\n", "t.conf:2:",
-		     "extra_sensitive_paths", NULL);
+	expect_error("[policy]\nextra_sensitive_paths = x\n", "t.conf:2:", "extra_sensitive_paths",
+		     NULL);
 	expect_error("[paths]\nno equals sign\n", "t.conf:2:", "syntax", NULL);
 	expect_error("[paths\n", "t.conf:1:", NULL);
 	expect_error("key = before section\n", "t.conf:1:", NULL);
 	/* A key twice, a section twice, a continuation of a single value. */
-	expect_error("[paths]\nstate_dir = /a\nstate_dir = /b\n", "t.conf:3:", "state_dir",
-		     "twice", "line 2", NULL);
-	expect_error("[policy]\nsensitive_paths = /a\nsensitive_paths = /b\n", "t.conf:3:",
-		     "twice", NULL);
-	expect_error("[volume \"v\"]\nmembers = a\n[volume \"v\"]\nmembers = b\n", "t.conf:3:",
-		     "declared twice", "line 1", NULL);
+	expect_error("[paths]\nstate_dir = /a\nstate_dir = /b\n", "t.conf:3:", "state_dir", "twice",
+		     "line 2", NULL);
+	expect_error("[policy]\nsensitive_paths = /a\nsensitive_paths = /b\n", "t.conf:3:", "twice",
+		     NULL);
+	expect_error("[volume \"v\"]\nmembers = a\n[volume \"v\"]\nmembers = b\n",
+		     "t.conf:3:", "declared twice", "line 1", NULL);
 	expect_error("[paths]\nstate_dir = /a\n  /b\n", "t.conf:3:", "state_dir", "continuation",
 		     NULL);
 }
@@ -269,8 +271,8 @@ static void range_errors(void **state)
 	/* A pool smaller than one range. */
 	expect_error("[ranges]\npool_start = 131072\npool_end = 196606\n", "t.conf:", "pool_end",
 		     "smaller than one range", NULL);
-	expect_error("[ranges]\npool_start = 1073741824\npool_end = 1073741823\n", "t.conf:",
-		     "smaller than one range", NULL);
+	expect_error("[ranges]\npool_start = 1073741824\npool_end = 1073741823\n",
+		     "t.conf:", "smaller than one range", NULL);
 	/* A pool in the system IDs. */
 	expect_error("[ranges]\npool_start = 0\n", "t.conf:2:", "pool_start", "0..65535", NULL);
 	expect_error("[ranges]\npool_start = 65535\nrange_size = 1\n", "t.conf:2:", "pool_start",
@@ -350,6 +352,65 @@ static void first_error_wins(void **state)
 	expect_error("[paths]\nbogus = 1\n[ranges]\npool_start = x\n", "t.conf:2:", "bogus", NULL);
 }
 
+/*
+ * conf/volguard.conf shows every default as "#key = value" (and "#\t" continuation lines):
+ * uncommented, it must give exactly the built-in defaults, so the file cannot drift.
+ */
+static void shipped_conf_is_true(void **state)
+{
+	const char *top = getenv("VG_TOP");
+	char path[4096], line[1024];
+	char *text = NULL;
+	size_t size = 0;
+	FILE *in, *out;
+	struct vg_config c, d;
+	struct vg_error e;
+	unsigned keys = 0;
+
+	snprintf(path, sizeof(path), "%s/conf/volguard.conf", top ? top : ".");
+	in = fopen(path, "re");
+	if (!in)
+		fail_msg("cannot open %s (run from the top directory or set VG_TOP)", path);
+	out = open_memstream(&text, &size);
+	assert_non_null(out);
+	while (fgets(line, sizeof(line), in)) {
+		bool setting =
+		    line[0] == '#' && line[1] != ' ' && line[1] != '#' && line[1] != '\n';
+		fputs(setting ? line + 1 : line, out);
+		keys += setting && line[1] != '\t' && line[1] != '[';
+	}
+	fclose(in);
+	fclose(out);
+	assert_int_equal(keys, 17); /* 6 paths, 3 ranges, 7 policy, members */
+	assert_int_equal(parse(&c, text, &e), 0);
+	vg_config_init(&d);
+	assert_int_equal(vg_config_parse_string(&d, "", "defaults", &e), 0);
+	assert_string_equal(c.docker_root, d.docker_root);
+	assert_string_equal(c.volumes_root, d.volumes_root);
+	assert_string_equal(c.state_dir, d.state_dir);
+	assert_string_equal(c.runtime, d.runtime);
+	assert_string_equal(c.subuid_file, d.subuid_file);
+	assert_string_equal(c.subgid_file, d.subgid_file);
+	assert_int_equal(c.pool_start, d.pool_start);
+	assert_int_equal(c.pool_end, d.pool_end);
+	assert_int_equal(c.range_size, d.range_size);
+	assert_int_equal(vg_strv_length(c.sensitive_paths), vg_strv_length(d.sensitive_paths));
+	for (size_t i = 0; d.sensitive_paths[i]; i++)
+		assert_string_equal(c.sensitive_paths[i], d.sensitive_paths[i]);
+	assert_int_equal(c.allow_readonly_sensitive, d.allow_readonly_sensitive);
+	assert_int_equal(c.deny_privileged, d.deny_privileged);
+	assert_int_equal(c.drop_capabilities, d.drop_capabilities);
+	assert_int_equal(c.strict_membership, d.strict_membership);
+	/* The examples of keys whose default is empty, and the volume example, parse. */
+	assert_int_equal(vg_strv_length(c.extra_sensitive_paths), 1);
+	assert_int_equal(vg_strv_length(c.isolation_exempt), 1);
+	assert_int_equal(c.n_volumes, 1);
+	assert_int_equal(c.volumes[0].n_members, 2);
+	vg_config_free(&c);
+	vg_config_free(&d);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +428,7 @@ int main(void)
 		cmocka_unit_test(line_too_long),
 		cmocka_unit_test(huge_line),
 		cmocka_unit_test(first_error_wins),
+		cmocka_unit_test(shipped_conf_is_true),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

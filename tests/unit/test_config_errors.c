@@ -93,7 +93,7 @@ static void volumes(void **state)
 	expect_error("[volume \"v\"]\nmembers = a:rx\n", "t.conf:2: [volume \"v\"] members: member 'a:rx': mode must be rw or ro");
 	expect_error("[volume \"v\"]\nmembers = a, -b\n", "member '-b' is not a valid container name");
 	expect_error("[volume \"v\"]\nmembers = a, b, a:ro\n", "member 'a' listed twice");
-	expect_error("[volume \"v\"]\nmembers = a\n[volume \"v\"]\nmembers = a\n", "t.conf:4: [volume \"v\"] members: member 'a' listed twice");
+	expect_error("[volume \"v\"]\nmembers = a\n[volume \"v\"]\nmembers = a\n", "t.conf:3: [volume \"v\"]: volume declared twice (first on line 1)");
 	expect_error("[paths]\n\n[volume \"v\"]\n", "t.conf:3: [volume \"v\"] members: missing");
 	expect_error("[volume \"v\"]\nmembers =\n", "[volume \"v\"] members: missing");
 }
@@ -123,7 +123,7 @@ static void good_config(void **state)
 						"[paths]\ndocker_root = /d\n"
 						"[ranges]\npool_start = 131072\npool_end = 262143\n"
 						"range_size = 65536\n"
-						"[policy]\nsensitive_paths = /a\nsensitive_paths = /b, /c\n"
+						"[policy]\nsensitive_paths = /a\n  /b, /c\n"
 						"drop_capabilities = CAP_CHOWN\n  cap_fowner\n"
 						"deny_privileged = No\nstrict_membership = ON\n"
 						"isolation_exempt = infra-*\n"

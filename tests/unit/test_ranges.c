@@ -15,7 +15,8 @@ static void first_fit_empty(void **state)
 
 	vg_intervals_add_reserved(&s);
 	vg_intervals_normalize(&s);
-	assert_int_equal(vg_intervals_first_fit(&s, 1073741824, 2147483647, 65536, 65536, &start), 0);
+	assert_int_equal(vg_intervals_first_fit(&s, 1073741824, 2147483647, 65536, 65536, &start),
+			 0);
 	assert_int_equal(start, 1073741824);
 	vg_intervals_free(&s);
 }
@@ -28,7 +29,8 @@ static void first_fit_skips_and_aligns(void **state)
 	vg_intervals_add(&s, 1073741824 + 5, 1073741824 + 5, "user");
 	vg_intervals_add(&s, 1073741824 + 65536, 1073741824 + 65536 + 65535, "range");
 	vg_intervals_normalize(&s);
-	assert_int_equal(vg_intervals_first_fit(&s, 1073741824, 2147483647, 65536, 65536, &start), 0);
+	assert_int_equal(vg_intervals_first_fit(&s, 1073741824, 2147483647, 65536, 65536, &start),
+			 0);
 	assert_int_equal(start, 1073741824 + 2 * 65536);
 	vg_intervals_free(&s);
 }
@@ -45,12 +47,11 @@ static void pool_end_exact_and_full(void **state)
 	/* Near 2^32: the last ID 4294967295 is reserved, so the top range cannot be used. */
 	vg_intervals_add_reserved(&s);
 	vg_intervals_normalize(&s);
-	assert_int_equal(vg_intervals_first_fit(&s, 4294901760ULL, 4294967295ULL, 65536, 65536,
-						&start),
-			 -ENOSPC);
-	assert_int_equal(vg_intervals_first_fit(&s, 4294836224ULL, 4294967294ULL, 65536, 65536,
-						&start),
-			 0);
+	assert_int_equal(
+	    vg_intervals_first_fit(&s, 4294901760ULL, 4294967295ULL, 65536, 65536, &start),
+	    -ENOSPC);
+	assert_int_equal(
+	    vg_intervals_first_fit(&s, 4294836224ULL, 4294967294ULL, 65536, 65536, &start), 0);
 	assert_int_equal(start, 4294836224ULL);
 	/* Overflow IDs 65534/65535 are never inside a range. */
 	assert_int_equal(vg_intervals_first_fit(&s, 0, 200000, 65536, 65536, &start), 0);

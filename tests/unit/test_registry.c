@@ -15,7 +15,7 @@
 
 /* A pool far from anything a concurrent test (useradd in the default pool) may touch. */
 #define POOL 3221225472ULL
-#define RS 65536ULL
+#define RS   65536ULL
 
 static int parse(struct vg_registry *r, const char *text, struct vg_error *e)
 {
@@ -120,8 +120,8 @@ static void parse_bad(void **state)
 	expect_error("a:1073741824:65536\nb:1073741825:1\n", "reg:2:", "line 1");
 	expect_error("a:1073741824:131072\n\nb:1073807360:65536\n", "reg:3:", "overlaps line 1");
 	expect_error("b:1073807360:65536\na:1073741824:131072\n", "reg:1:", "overlaps line 2");
-	expect_error("a:1073741824:65536\nb:1073807360:65536\na:1073872896:65536\n", "reg:3:",
-		     "line 1");
+	expect_error("a:1073741824:65536\nb:1073807360:65536\na:1073872896:65536\n",
+		     "reg:3:", "line 1");
 }
 
 static void parse_nul(void **state)

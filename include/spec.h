@@ -1,0 +1,54 @@
+/*
+ * The per-container rewrite of an OCI runtime spec (config.json), in one place: volguard-runc
+ * reads the spec, checks it can be rewritten (vg_spec_user), applies one isolation mode, and
+ * writes it back (vg_spec_write). A second mode (the container in its own user namespace with
+ * its root file system shifted) is one more vg_spec_apply_* function, not a second wrapper.
+ */
+#pragma once
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vg.h"
+
+/* The IDs the container's process asks for (process.user), before any rewrite. */
+struct vg_spec_user {
+	uint32_t uid, gid;
+	uint32_t *additional_gids;
+	size_t n_additional_gids;
+};
+
+/* Read process.user (missing fields: 0, none). Field errors name "process.user.uid" etc. */
+int vg_spec_user_read(json_t *spec, struct vg_spec_user *ret, struct vg_error *e);
+void vg_spec_user_free(struct vg_spec_user *u);
+/* VG_EREFUSED when an ID the process asks for does not fit in `count` IDs. */
+int vg_spec_user_check(const struct vg_spec_user *u, uint64_t count, struct vg_error *e);
+
+struct vg_spec_shift {
+	uint64_t start;     /* the container's host range: [start, start + count) */
+	uint64_t count;
+	uint64_t drop_caps; /* bit mask of CAP_* numbers removed from every capability set */
+};
+
+/*
+ * Mode "shift" (volguard-runc's default): the container keeps the host's user namespace and
+ * runs as host UID start + uid: process.user uid, gid and additionalGids are moved into the
+ * range, process.noNewPrivileges is set and drop_caps leave the bounding, effective,
+ * inheritable, permitted and ambient sets. Validates everything before it changes anything.
+ */
+int vg_spec_apply_shift(json_t *spec, const struct vg_spec_shift *p, struct vg_error *e);
+
+/* The same for one process object: the spec's, or the process.json of `runc exec --process`. */
+int vg_spec_apply_shift_process(json_t *process, const struct vg_spec_shift *p,
+				struct vg_error *e);
+
+/* Remove the capabilities in `mask` from every set of process.capabilities. */
+int vg_spec_drop_caps(json_t *spec, uint64_t mask, struct vg_error *e);
+
+/*
+ * Replace `name` in directory `dir_fd` with the spec, atomically: a temporary file in the same
+ * directory (the original's mode), fsync, rename over, fsync of the directory. `what` names
+ * the file in messages.
+ */
+int vg_spec_write(int dir_fd, const char *name, json_t *spec, const char *what,
+		  struct vg_error *e);

@@ -1,0 +1,40 @@
+#!/bin/bash
+# make lint: cppcheck, clang-format, mandoc -Tlint and shellcheck; exits non-zero on any finding.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+status=0
+step() { echo "== $*"; }
+failed() {
+	echo "lint: $1 found problems" >&2
+	status=1
+}
+
+step cppcheck
+cppcheck --quiet --std=c11 --enable=warning,performance,portability --error-exitcode=1 \
+	--inline-suppr -D_GNU_SOURCE -Iinclude src/ || failed cppcheck
+
+step clang-format
+mapfile -t csrc < <(find src include tests/unit -name '*.[ch]' | sort)
+clang-format --dry-run --Werror "${csrc[@]}" || failed clang-format
+
+step mandoc
+for m in man/*.[0-9]; do
+	[ -e "$m" ] || continue
+	# Warnings count as findings (style notes, such as long source lines, do not).
+	out=$(mandoc -Tlint -Wwarning "$m" 2>&1)
+	if [ -n "$out" ]; then
+		printf '%s\n' "$out"
+		failed "mandoc ($m)"
+	fi
+done
+
+step shellcheck
+mapfile -t sh < <({
+	find . -path ./build -prune -o -path './build-*' -prune -o -path ./.git -prune -o \
+		-type f \( -name '*.sh' -o -name '*.t' \) -print
+	echo .ci/run
+} | sort)
+shellcheck -x --source-path=SCRIPTDIR "${sh[@]}" || failed shellcheck
+
+[ "$status" -eq 0 ] && echo "lint: clean"
+exit "$status"

@@ -1,0 +1,108 @@
+/* The named volumes a container mounts, shared by volguard-runc and the prestart hook. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "prepare.h"
+#include "volume.h"
+
+char *vg_volume_of_source(const char *volumes_root, const char *source)
+{
+	size_t n = strlen(volumes_root);
+	const char *name, *end;
+	char *v;
+
+	while (n > 1 && volumes_root[n - 1] == '/')
+		n--;
+	if (!source || strncmp(source, volumes_root, n) != 0 || source[n] != '/')
+		return NULL;
+	name = source + n + 1;
+	end = strchr(name, '/');
+	if (!end || strcmp(end, "/_data") != 0)
+		return NULL;
+	v = strndup(name, (size_t)(end - name));
+	if (v && !vg_name_valid(v)) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+static struct vg_mounted_volume *find(const struct vg_mounted_volumes *vols, const char *name)
+{
+	for (size_t i = 0; i < vols->n; i++)
+		if (strcmp(vols->v[i].name, name) == 0)
+			return &vols->v[i];
+	return NULL;
+}
+
+bool vg_mounted_volumes_has(const struct vg_mounted_volumes *vols, const char *name)
+{
+	return find(vols, name) != NULL;
+}
+
+void vg_mounted_volumes_find(const struct vg_config *c, const struct vg_container *ct,
+			     struct vg_mounted_volumes *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	for (size_t i = 0; i < ct->n_mounts; i++) {
+		const struct vg_mount *m = &ct->mounts[i];
+		_cleanup_free_ char *name = NULL;
+		struct vg_mounted_volume *v;
+
+		if (m->kind != VG_MOUNT_BIND || !(name = vg_volume_of_source(c->volumes_root, m->source)))
+			continue;
+		v = find(ret, name);
+		if (v) {
+			v->ro = v->ro && m->readonly; /* rw anywhere makes it rw */
+			continue;
+		}
+		ret->v = vg_reallocarray(ret->v, ret->n + 1, sizeof(*ret->v));
+		ret->v[ret->n++] = (struct vg_mounted_volume){ .name = TAKE_PTR(name),
+								.ro = m->readonly };
+	}
+}
+
+int vg_mounted_volumes_check(const struct vg_config *c, struct vg_mounted_volumes *vols,
+			     const char *member, struct vg_error *e)
+{
+	for (size_t i = 0; i < vols->n; i++) {
+		const struct vg_volume_decl *d = vg_config_find_volume(c, vols->v[i].name);
+		bool is_member = false;
+
+		if (!d)
+			continue;
+		for (size_t k = 0; k < d->n_members; k++)
+			if (strcmp(d->members[k].name, member) == 0) {
+				is_member = true;
+				vols->v[i].ro = vols->v[i].ro || d->members[k].ro;
+			}
+		if (!is_member && c->strict_membership)
+			return vg_error_set(e, VG_EREFUSED,
+					    "container %s is not a member of volume '%s' (declared "
+					    "in %s:%u, strict_membership = yes)",
+					    member, vols->v[i].name, c->path ? c->path : "the config",
+					    d->line);
+	}
+	return 0;
+}
+
+int vg_mounted_volumes_prepare(const struct vg_config *c, const struct vg_mounted_volumes *vols,
+			       const char *member, uint32_t uid, uint32_t gid, struct vg_error *e)
+{
+	for (size_t i = 0; i < vols->n; i++) {
+		int r = vg_volume_prepare(c, vols->v[i].name, member, vols->v[i].ro, uid, gid, e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void vg_mounted_volumes_free(struct vg_mounted_volumes *vols)
+{
+	for (size_t i = 0; i < vols->n; i++)
+		free(vols->v[i].name);
+	free(vols->v);
+	memset(vols, 0, sizeof(*vols));
+}

@@ -1,0 +1,27 @@
+/* Test helper: swap two names in a directory with renameat2(RENAME_EXCHANGE) until killed
+ * (or N times): racer DIR NAME1 NAME2 [N]. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	long n = argc > 4 ? atol(argv[4]) : -1;
+	int dfd;
+
+	if (argc < 4)
+		return 2;
+	dfd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		perror(argv[1]);
+		return 1;
+	}
+	for (long i = 0; n < 0 || i < n; i++)
+		if (renameat2(dfd, argv[2], dfd, argv[3], RENAME_EXCHANGE) < 0) {
+			perror("renameat2");
+			return 1;
+		}
+	return 0;
+}

@@ -1,0 +1,364 @@
+/*
+ * The policy engine on a temp "host" tree: the parts the command line cannot reach (runtime
+ * sockets outside the default list, a synthetic mountinfo, Docker's per-container files with an
+ * OCI spec, the --volumes-from lookup callback) and a table of privilege facts.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "policy.h"
+
+#define ID "06f65102f22ef4c5f124af2a8f4dbe4c46ed896e0805739579d557a33fe8ce10"
+#define OTHER "3fbb139df093a41b1dd4417318ce4d571464fd1eb768416ce9c48c4fe1072ad6"
+
+static char *T;
+static struct vg_config C;
+
+static char *p(const char *rel)
+{
+	return vg_asprintf("%s/%s", T, rel);
+}
+
+static void make_socket(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_true(strlen(path) < sizeof(a.sun_path));
+	strcpy(a.sun_path, path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	close(fd);
+}
+
+static int setup(void **state)
+{
+	char tmpl[] = "/tmp/vgpol-policy.XXXXXX";
+	char *d = mkdtemp(tmpl), *cmd;
+	int r;
+
+	if (!d)
+		return -1;
+	T = realpath(d, NULL);
+	cmd = vg_asprintf("cd '%s' && mkdir -p etc srv/app srv/sub/a srv/run docker/volumes/v1/_data "
+			  "docker/volumes/bv/_data docker/containers/%s docker/containers/%s && "
+			  "touch docker/containers/%s/hosts docker/containers/%s/hosts "
+			  "docker/containers/%s/resolv.conf && "
+			  "printf '{\"MountType\":\"none\",\"MountOpts\":\"bind\",\"MountDevice\":\"%s/etc\"}'"
+			  " > docker/volumes/bv/opts.json",
+			  T, ID, OTHER, ID, OTHER, ID, T);
+	r = system(cmd);
+	free(cmd);
+	if (r != 0)
+		return -1;
+	vg_config_init(&C);
+	vg_strv_free(C.sensitive_paths);
+	C.sensitive_paths = NULL;
+	vg_strv_push(&C.sensitive_paths, "/");
+	char *etc = p("etc");
+	vg_strv_push(&C.sensitive_paths, etc);
+	free(etc);
+	free(C.docker_root);
+	C.docker_root = p("docker");
+	C.volumes_root = p("docker/volumes");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char *cmd = vg_asprintf("rm -rf '%s'", T);
+	int r = system(cmd);
+	free(cmd);
+	free(T);
+	vg_config_free(&C);
+	return r == 0 ? 0 : -1;
+}
+
+static struct vg_mount *add_bind(struct vg_container *ct, const char *src, bool ro)
+{
+	struct vg_mount *m = vg_container_add_mount(ct);
+	m->kind = VG_MOUNT_BIND;
+	m->source = src[0] == '/' ? vg_strdup(src) : p(src);
+	m->destination = vg_strdup("/x");
+	m->readonly = ro;
+	return m;
+}
+
+/* The verdict and rule of the first finding about mount 0 (or of facts when idx is SIZE_MAX). */
+static void judge(const struct vg_container *ct, const struct vg_policy_opts *o,
+		  enum vg_verdict want, const char *rule)
+{
+	struct vg_report rep;
+	struct vg_error e;
+
+	assert_int_equal(vg_policy_check_opts(&C, ct, NULL, NULL, o, &rep, &e), 0);
+	assert_true(rep.n > 0);
+	if (rep.v[0].verdict != want || strcmp(rep.v[0].rule, rule) != 0)
+		fail_msg("got %s/%s (%s), expected %s/%s", vg_verdict_name(rep.v[0].verdict),
+			 rep.v[0].rule, rep.v[0].message, vg_verdict_name(want), rule);
+	vg_report_free(&rep);
+}
+
+static void runtime_socket_dirs(void **state)
+{
+	char *sock = p("srv/run/engine.sock"), *hard = p("srv/app/renamed");
+	const char *socks[] = { sock, NULL };
+	struct vg_policy_opts o = { .runtime_sockets = socks };
+	struct vg_container ct = { 0 };
+
+	make_socket(sock);
+	assert_int_equal(link(sock, hard), 0);
+	add_bind(&ct, "srv/run", true); /* a directory holding a runtime socket, read-only */
+	judge(&ct, &o, VG_DENY, "runtime-socket");
+	vg_container_free(&ct);
+	add_bind(&ct, "srv", true); /* further up */
+	judge(&ct, &o, VG_DENY, "runtime-socket");
+	vg_container_free(&ct);
+	add_bind(&ct, "srv/app/renamed", true); /* the same socket under another name */
+	judge(&ct, &o, VG_DENY, "runtime-socket");
+	vg_container_free(&ct);
+	add_bind(&ct, "srv/run", true); /* without the knob: an ordinary directory */
+	judge(&ct, NULL, VG_ALLOW, "ok");
+	vg_container_free(&ct);
+	unlink(hard);
+	unlink(sock);
+	free(sock);
+	free(hard);
+}
+
+static void writable_submounts(void **state)
+{
+	char *mi = p("mountinfo"), *sub = p("srv/sub");
+	FILE *f = fopen(mi, "we");
+	struct vg_policy_opts o = { .mountinfo = mi };
+	struct vg_container ct = { 0 };
+	struct vg_mount *m;
+
+	assert_non_null(f);
+	fprintf(f, "1 0 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+		   "2 1 0:5 / %s/a rw,nosuid shared:2 - tmpfs tmpfs rw\n"
+		   "3 1 0:6 / %s/b ro,nosuid shared:3 - tmpfs tmpfs ro\n"
+		   "4 1 0:7 / %s-other rw shared:4 - tmpfs tmpfs rw\n",
+		sub, sub, sub);
+	fclose(f);
+	add_bind(&ct, "srv/sub", true);
+	judge(&ct, &o, VG_WARN, "writable-submount");
+	ct.mounts[0].recursive_ro = true; /* rro: submounts are read-only too */
+	judge(&ct, &o, VG_ALLOW, "ok");
+	ct.mounts[0].recursive_ro = false;
+	ct.mounts[0].nonrecursive = true; /* a plain bind: no submounts follow */
+	judge(&ct, &o, VG_ALLOW, "ok");
+	vg_container_free(&ct);
+	m = add_bind(&ct, "srv/sub/a", true); /* the submount itself has none below it */
+	(void)m;
+	judge(&ct, &o, VG_ALLOW, "ok");
+	vg_container_free(&ct);
+	unlink(mi);
+	free(mi);
+	free(sub);
+}
+
+static void docker_files_in_oci(void **state)
+{
+	struct vg_container ct = { 0 };
+
+	ct.oci = true;
+	ct.id = vg_strdup(ID);
+	add_bind(&ct, "docker/containers/" ID "/hosts", false);
+	judge(&ct, NULL, VG_ALLOW, "ok");
+	vg_container_free(&ct);
+
+	ct.oci = true;
+	ct.id = vg_strdup(ID);
+	add_bind(&ct, "docker/containers/" OTHER "/hosts", false); /* another container's */
+	judge(&ct, NULL, VG_DENY, "sensitive-writable");
+	vg_container_free(&ct);
+
+	ct.oci = true; /* ID unknown: no exception */
+	add_bind(&ct, "docker/containers/" ID "/resolv.conf", false);
+	judge(&ct, NULL, VG_DENY, "sensitive-writable");
+	vg_container_free(&ct);
+
+	ct.oci = true;
+	add_bind(&ct, "docker/volumes/v1/_data", false); /* a volume, as dockerd binds it */
+	judge(&ct, NULL, VG_ALLOW, "ok");
+	vg_container_free(&ct);
+
+	ct.oci = true;
+	add_bind(&ct, "docker/volumes/bv/_data", false); /* a volume bound to etc by its options */
+	judge(&ct, NULL, VG_DENY, "sensitive-writable");
+	vg_container_free(&ct);
+
+	ct.oci = true;
+	add_bind(&ct, "docker/volumes/v1", false); /* the volume's own directory (xattrs, opts) */
+	judge(&ct, NULL, VG_DENY, "sensitive-writable");
+	vg_container_free(&ct);
+
+	ct.oci = true;
+	ct.bundle = p("srv");
+	add_bind(&ct, "/", false);
+	free(ct.mounts[0].source);
+	ct.mounts[0].source = vg_strdup("../etc"); /* relative to the bundle */
+	judge(&ct, NULL, VG_DENY, "sensitive-writable");
+	vg_container_free(&ct);
+}
+
+static int lookup(const char *name, struct vg_container *ret, void *data, struct vg_error *e)
+{
+	(void)data;
+	if (strcmp(name, "db") != 0)
+		return vg_error_set(e, ENOENT, "no such container: %s", name);
+	memset(ret, 0, sizeof(*ret));
+	add_bind(ret, "etc", false);
+	return 0;
+}
+
+static void volumes_from(void **state)
+{
+	static const struct {
+		const char *from;
+		enum vg_verdict v;
+		const char *rule;
+	} cases[] = {
+		{ "db", VG_DENY, "sensitive-writable" },
+		{ "db:rw", VG_DENY, "sensitive-writable" },
+		{ "db:ro", VG_WARN, "sensitive-readonly" },
+		{ "db:bogus", VG_DENY, "volumes-from" },
+		{ "nosuch", VG_WARN, "volumes-from" },
+	};
+
+	for (size_t i = 0; i < VG_ARRAY_SIZE(cases); i++) {
+		struct vg_container ct = { 0 };
+		struct vg_report rep;
+		struct vg_error e;
+
+		vg_strv_push(&ct.volumes_from, cases[i].from);
+		assert_int_equal(vg_policy_check(&C, &ct, lookup, NULL, &rep, &e), 0);
+		assert_int_equal(rep.n, 1);
+		if (rep.v[0].verdict != cases[i].v || strcmp(rep.v[0].rule, cases[i].rule) != 0)
+			fail_msg("%s: got %s/%s", cases[i].from, vg_verdict_name(rep.v[0].verdict),
+				 rep.v[0].rule);
+		assert_int_equal(rep.v[0].mount_index, SIZE_MAX);
+		if (cases[i].v == VG_DENY)
+			assert_non_null(vg_report_first_deny(&rep));
+		else
+			assert_null(vg_report_first_deny(&rep));
+		vg_report_free(&rep);
+		vg_container_free(&ct);
+	}
+	/* Without a lookup: the mounts cannot be checked, a warning. */
+	struct vg_container ct = { 0 };
+	vg_strv_push(&ct.volumes_from, "db");
+	judge(&ct, NULL, VG_WARN, "volumes-from");
+	ct.volumes_from_resolved = true; /* Docker's files already hold those mounts */
+	struct vg_report rep;
+	struct vg_error e;
+	assert_int_equal(vg_policy_check(&C, &ct, lookup, NULL, &rep, &e), 0);
+	assert_int_equal(rep.n, 0);
+	vg_report_free(&rep);
+	vg_container_free(&ct);
+}
+
+static void facts(void **state)
+{
+	struct vg_container ct = { 0 };
+	struct vg_report rep;
+	struct vg_error e;
+
+	ct.privileged = true;
+	judge(&ct, NULL, VG_DENY, "privileged");
+	C.deny_privileged = false;
+	judge(&ct, NULL, VG_WARN, "privileged");
+	C.deny_privileged = true;
+	ct.host_pid = true;
+	vg_strv_push(&ct.cap_add, "SYS_ADMIN");
+	vg_strv_push(&ct.devices, "/dev/sda");
+	assert_int_equal(vg_policy_check(&C, &ct, NULL, NULL, &rep, &e), 0);
+	assert_int_equal(rep.n, 2); /* privileged implies the capability and the device */
+	assert_string_equal(rep.v[1].rule, "host-pid");
+	assert_int_equal(rep.v[1].verdict, VG_DENY);
+	assert_string_equal(vg_report_first_deny(&rep), rep.v[0].message);
+	vg_report_free(&rep);
+	vg_container_free(&ct);
+
+	static const struct {
+		const char *cap;
+		enum vg_verdict v;
+	} caps[] = {
+		{ "NET_ADMIN", VG_WARN },     { "CAP_NET_ADMIN", VG_WARN }, { "SYS_ADMIN", VG_DENY },
+		{ "cap_sys_admin", VG_DENY }, { "CAP_DAC_OVERRIDE", VG_DENY }, { "ALL", VG_DENY },
+		{ "all", VG_DENY },	      { "NOT_A_CAP", VG_WARN },
+	};
+	for (size_t i = 0; i < VG_ARRAY_SIZE(caps); i++) {
+		vg_strv_push(&ct.cap_add, caps[i].cap);
+		judge(&ct, NULL, caps[i].v, "cap-add");
+		vg_container_free(&ct);
+	}
+	uint64_t saved = C.drop_capabilities;
+	C.drop_capabilities = 0;
+	vg_strv_push(&ct.cap_add, "SYS_ADMIN");
+	judge(&ct, NULL, VG_WARN, "cap-add");
+	C.drop_capabilities = saved;
+	vg_container_free(&ct);
+
+	ct.host_net = true;
+	judge(&ct, NULL, VG_WARN, "host-net");
+	vg_container_free(&ct);
+	ct.host_cgroupns = true;
+	judge(&ct, NULL, VG_ALLOW, "host-cgroupns");
+	vg_container_free(&ct);
+}
+
+static void readonly_config(void **state)
+{
+	struct vg_container ct = { 0 };
+
+	add_bind(&ct, "etc", true);
+	judge(&ct, NULL, VG_WARN, "sensitive-readonly");
+	C.allow_readonly_sensitive = false;
+	judge(&ct, NULL, VG_DENY, "sensitive-readonly");
+	C.allow_readonly_sensitive = true;
+	vg_container_free(&ct);
+	add_bind(&ct, "srv/app", false);
+	judge(&ct, NULL, VG_ALLOW, "ok");
+	vg_container_free(&ct);
+	/* A volume with another driver cannot be checked. */
+	struct vg_mount *m = vg_container_add_mount(&ct);
+	m->kind = VG_MOUNT_VOLUME;
+	m->source = vg_strdup("nfsdata");
+	m->driver = vg_strdup("rexray");
+	judge(&ct, NULL, VG_WARN, "volume-driver");
+	vg_container_free(&ct);
+
+	/* A bare vg_config_init has no volumes_root: it is docker_root/volumes. */
+	char *saved = C.volumes_root;
+	C.volumes_root = NULL;
+	m = vg_container_add_mount(&ct);
+	m->kind = VG_MOUNT_VOLUME;
+	m->source = vg_strdup("bv");
+	judge(&ct, NULL, VG_DENY, "sensitive-writable"); /* bv's options bind etc */
+	C.volumes_root = saved;
+	vg_container_free(&ct);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(runtime_socket_dirs), cmocka_unit_test(writable_submounts),
+		cmocka_unit_test(docker_files_in_oci), cmocka_unit_test(volumes_from),
+		cmocka_unit_test(facts),	       cmocka_unit_test(readonly_config),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,169 @@
+/* The spec rewrite: shift, capability removal, refusal before any change, atomic write. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cleanup.h"
+#include "prepare.h"
+#include "spec.h"
+
+static json_t *spec_of(const char *text)
+{
+	json_error_t je;
+	json_t *j = json_loads(text, 0, &je);
+	assert_non_null(j);
+	return j;
+}
+
+static const char *const base =
+	"{\"process\": {\"user\": {\"uid\": 1000, \"gid\": 100, \"additionalGids\": [5, 6]},"
+	" \"capabilities\": {\"bounding\": [\"CAP_CHOWN\", \"CAP_KILL\", \"CAP_SYS_ADMIN\"],"
+	" \"effective\": [\"CAP_CHOWN\", \"CAP_KILL\"], \"permitted\": [\"cap_sys_admin\"],"
+	" \"inheritable\": [], \"ambient\": [\"CAP_SYS_ADMIN\", \"CAP_NOT_A_CAP\"]}},"
+	" \"root\": {\"path\": \"rootfs\"}}";
+
+#define MASK(c) (UINT64_C(1) << (c))
+
+static void shift_moves_ids(void **state)
+{
+	json_t *spec = spec_of(base);
+	struct vg_spec_shift p = { .start = 1073741824, .count = 65536,
+				   .drop_caps = MASK(0) | MASK(21) }; /* CHOWN, SYS_ADMIN */
+	struct vg_error e = { 0 };
+	json_t *user, *caps;
+
+	assert_int_equal(vg_spec_apply_shift(spec, &p, &e), 0);
+	user = json_object_get(json_object_get(spec, "process"), "user");
+	assert_int_equal(json_integer_value(json_object_get(user, "uid")), 1073741824 + 1000);
+	assert_int_equal(json_integer_value(json_object_get(user, "gid")), 1073741824 + 100);
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(user, "additionalGids"), 1)),
+			 1073741824 + 6);
+	assert_true(json_is_true(json_object_get(json_object_get(spec, "process"), "noNewPrivileges")));
+	caps = json_object_get(json_object_get(spec, "process"), "capabilities");
+	assert_int_equal(json_array_size(json_object_get(caps, "bounding")), 1);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(caps, "bounding"), 0)),
+			    "CAP_KILL");
+	assert_int_equal(json_array_size(json_object_get(caps, "permitted")), 0); /* any case */
+	/* An unknown name is runc's to refuse, not ours to drop. */
+	assert_int_equal(json_array_size(json_object_get(caps, "ambient")), 1);
+	json_decref(spec);
+}
+
+static void shift_refuses_without_change(void **state)
+{
+	json_t *spec = spec_of(base);
+	_cleanup_free_ char *before = json_dumps(spec, JSON_SORT_KEYS), *after = NULL;
+	struct vg_spec_shift p = { .start = 1073741824, .count = 1000, .drop_caps = MASK(0) };
+	struct vg_error e = { 0 };
+
+	assert_int_equal(vg_spec_apply_shift(spec, &p, &e), -VG_EREFUSED);
+	assert_non_null(strstr(e.msg, "1000"));
+	after = json_dumps(spec, JSON_SORT_KEYS);
+	assert_string_equal(before, after);
+	json_decref(spec);
+}
+
+static void shift_field_errors(void **state)
+{
+	static const char *const bad[] = {
+		"{\"process\": {\"user\": {\"uid\": -1}}}",
+		"{\"process\": {\"user\": {\"uid\": 4294967296}}}",
+		"{\"process\": {\"user\": {\"gid\": \"0\"}}}",
+		"{\"process\": {\"user\": {\"additionalGids\": [1, \"x\"]}}}",
+		"{\"process\": {\"user\": 3}}",
+		"{\"process\": {\"capabilities\": {\"bounding\": [1]}}}",
+		"{\"process\": {\"capabilities\": []}}",
+		"{\"process\": 1}",
+		"[]",
+	};
+	struct vg_spec_shift p = { .start = 1073741824, .count = 65536 };
+
+	for (size_t i = 0; i < VG_ARRAY_SIZE(bad); i++) {
+		json_t *spec = spec_of(bad[i]);
+		struct vg_error e = { 0 };
+		assert_true(vg_spec_apply_shift(spec, &p, &e) < 0);
+		assert_true(e.msg[0] != '\0');
+		json_decref(spec);
+	}
+}
+
+static void shift_defaults_to_root(void **state)
+{
+	json_t *spec = spec_of("{\"process\": {\"args\": [\"sh\"]}}");
+	struct vg_spec_shift p = { .start = 1073807360, .count = 65536 };
+	struct vg_error e = { 0 };
+
+	assert_int_equal(vg_spec_apply_shift(spec, &p, &e), 0);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_object_get(json_object_get(spec, "process"), "user"), "uid")),
+			 1073807360);
+	json_decref(spec);
+}
+
+static void write_is_atomic_and_keeps_mode(void **state)
+{
+	char dir[] = "/tmp/vg-spec-test.XXXXXX";
+	json_t *spec = spec_of(base), *back;
+	struct vg_error e = { 0 };
+	struct stat st;
+	int dfd, fd;
+	char path[64];
+
+	assert_non_null(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(dfd, "config.json", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "{}", 2), 2);
+	close(fd);
+	assert_int_equal(vg_spec_write(dfd, "config.json", spec, "config.json", &e), 0);
+	assert_int_equal(fstatat(dfd, "config.json", &st, 0), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	back = json_load_file(path, 0, NULL);
+	assert_true(json_equal(back, spec));
+	/* A symlink in its place is not followed. */
+	unlinkat(dfd, "config.json", 0);
+	assert_int_equal(symlinkat("/etc/passwd", dfd, "config.json"), 0);
+	assert_true(vg_spec_write(dfd, "config.json", spec, "config.json", &e) < 0);
+	unlinkat(dfd, "config.json", 0);
+	close(dfd);
+	rmdir(dir);
+	json_decref(back);
+	json_decref(spec);
+}
+
+static void volume_names_from_sources(void **state)
+{
+	char *v;
+
+	v = vg_volume_of_source("/var/lib/docker/volumes/", "/var/lib/docker/volumes/web/_data");
+	assert_string_equal(v, "web");
+	free(v);
+	assert_null(vg_volume_of_source("/var/lib/docker/volumes", "/var/lib/docker/volumes/web"));
+	assert_null(vg_volume_of_source("/var/lib/docker/volumes", "/var/lib/docker/volumes/a/b/_data"));
+	assert_null(vg_volume_of_source("/var/lib/docker/volumes", "/var/lib/docker/volumesx/a/_data"));
+	assert_null(vg_volume_of_source("/var/lib/docker/volumes", "/var/lib/docker/volumes/../_data"));
+	assert_null(vg_volume_of_source("/var/lib/docker/volumes", "/var/lib/docker/volumes/a/_data/x"));
+	assert_null(vg_volume_of_source("/var/lib/docker/volumes", NULL));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(shift_moves_ids),
+		cmocka_unit_test(shift_refuses_without_change),
+		cmocka_unit_test(shift_field_errors),
+		cmocka_unit_test(shift_defaults_to_root),
+		cmocka_unit_test(write_is_atomic_and_keeps_mode),
+		cmocka_unit_test(volume_names_from_sources),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
