@@ -68,6 +68,7 @@ const struct vg_audit_check vg_audit_catalogue[] = {
     {"VG-VOL-009", VG_SEV_MEDIUM, "volume not managed by volguard (no recorded members)"},
     {"VG-VOL-010", VG_SEV_HIGH, "membership record unreadable or corrupt"},
     {"VG-VOL-011", VG_SEV_MEDIUM, "member's recorded UID is outside its current range"},
+    {"VG-VOL-012", VG_SEV_MEDIUM, "--deep: entries volguard fix would change"},
 };
 const size_t vg_audit_catalogue_size = VG_ARRAY_SIZE(vg_audit_catalogue);
 

@@ -56,7 +56,7 @@ int audit_volumes_index(struct audit_ctx *x, struct vg_error *e)
 	while ((errno = 0, de = readdir(d))) {
 		_cleanup_close_ int vfd = -1;
 		_cleanup_free_ char *what = NULL;
-		struct vg_error me = {0};
+		struct vg_error me = { 0 };
 		struct audit_vol *v;
 		int r;
 
@@ -233,8 +233,9 @@ static void walk_tree(struct walk *w, int data_fd)
 		}
 		st[depth].pos = telldir(st[depth].d);
 		depth++;
-		st[depth] = (struct frame){
-		    .dev = sb.st_dev, .ino = sb.st_ino, .name = vg_strdup(de->d_name)};
+		st[depth] = (struct frame){ .dev = sb.st_dev,
+					    .ino = sb.st_ino,
+					    .name = vg_strdup(de->d_name) };
 		st[depth].d = fdopendir(cfd);
 		if (!st[depth].d) {
 			close(cfd);
@@ -293,7 +294,7 @@ static int check_access_acl(struct audit_ctx *x, const struct audit_vol *v,
 {
 	_cleanup_free_ char *missing = NULL, *extra = NULL;
 	_cleanup_acl_ acl_t acl = NULL;
-	bool found[VG_ACL_MAX_NAMED] = {false};
+	bool found[VG_ACL_MAX_NAMED] = { false };
 	unsigned want_mask = (p->root_mode >> 3) & 7, mask = 7;
 	struct vg_audit_finding *f;
 	acl_entry_t ent;
@@ -396,7 +397,7 @@ static void check_data(struct audit_ctx *x, const struct audit_vol *v, int data_
 	struct vg_tree_policy p;
 	bool shared;
 	struct vg_audit_finding *f;
-	struct vg_error e = {0};
+	struct vg_error e = { 0 };
 	struct stat sb;
 	int made = 0, differs;
 
@@ -492,8 +493,8 @@ static void member_ranges(struct audit_ctx *x, const struct audit_vol *v, struct
 static void check_tree(struct audit_ctx *x, const struct audit_vol *v, int data_fd,
 		       const char *path)
 {
-	struct id_set ok = {0};
-	struct walk w = {.ok = &ok, .limit = x->o->deep ? SIZE_MAX : VG_AUDIT_SAMPLE};
+	struct id_set ok = { 0 };
+	struct walk w = { .ok = &ok, .limit = x->o->deep ? SIZE_MAX : VG_AUDIT_SAMPLE };
 
 	member_ranges(x, v, &ok);
 	walk_tree(&w, data_fd);
@@ -520,6 +521,29 @@ static void check_tree(struct audit_ctx *x, const struct audit_vol *v, int data_
 		free(w.examples[i]);
 	vg_intervals_free(&ok.uids);
 	vg_intervals_free(&ok.gids);
+}
+
+/* --deep: what `volguard fix` would change below _data (its own dry run, ACLs included). */
+static void check_fixer(struct audit_ctx *x, const struct audit_vol *v)
+{
+	struct vg_volume_status st = { 0 };
+	struct vg_error e = { 0 };
+	struct vg_audit_finding *f;
+
+	if (vg_volume_status(x->c, v->name, &st, &e) < 0) {
+		f = audit_add(x, "VG-VOL-012", VG_SUBJ_VOLUME, v->name, NULL,
+			      "the tree could not be compared with the policy: %s", e.msg);
+		audit_remedy(f, "volguard fix --dry-run %s", v->name);
+	} else if (st.differ > 0 || st.errors > 0) {
+		f = audit_add(
+		    x, "VG-VOL-012", VG_SUBJ_VOLUME, v->name, NULL,
+		    "%llu entries below _data differ from the policy (owner, mode or ACL)%s",
+		    (unsigned long long)st.differ, st.errors ? ", some could not be read" : "");
+		audit_ev(f, "differ", "%llu", (unsigned long long)st.differ);
+		audit_ev(f, "errors", "%llu", (unsigned long long)st.errors);
+		audit_remedy(f, "volguard fix %s", v->name);
+	}
+	vg_volume_status_free(&st);
 }
 
 /* opts.json of the local driver: {"MountType":..., "MountOpts":"bind,...", "MountDevice":...}. */
@@ -621,6 +645,8 @@ static void audit_volume(struct audit_ctx *x, const struct audit_vol *v)
 	}
 	check_data(x, v, dfd, path);
 	check_tree(x, v, dfd, path);
+	if (x->o->deep)
+		check_fixer(x, v);
 }
 
 void audit_volumes(struct audit_ctx *x)
