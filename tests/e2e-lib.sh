@@ -158,7 +158,8 @@ EOF
 	return 1
 }
 
-dk() { "$DOCKER_CLI" -H "unix://$E2E_DOCKERD_DIR/sock" "$@"; }
+# A hung daemon call must fail the test, not hang the suite.
+dk() { timeout -k 5 "${E2E_DOCKER_TIMEOUT:-120}" "$DOCKER_CLI" -H "unix://$E2E_DOCKERD_DIR/sock" "$@"; }
 
 # Stop the daemon whatever state the test left it in: containers, dockerd, its containerd,
 # shims, mounts under $T.
