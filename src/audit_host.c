@@ -16,6 +16,7 @@
 
 #include "audit_int.h"
 #include "cleanup.h"
+#include "jsonutil.h"
 
 #define DAEMON_JSON_MAX (1024 * 1024)
 
@@ -118,6 +119,16 @@ static void load_remap(struct audit_ctx *x, const char *value)
 	}
 }
 
+/* dockerd reads daemon.json with Go's encoding/json: keys match case-insensitively. */
+static json_t *dget(json_t *obj, const char *key)
+{
+	json_t *v = NULL;
+
+	if (!json_is_object(obj) || vg_json_get(obj, key, &v, "daemon.json", NULL) < 0)
+		return NULL;
+	return v;
+}
+
 void audit_daemon(struct audit_ctx *x)
 {
 	const char *path = x->c->daemon_config, *def, *name;
@@ -149,16 +160,16 @@ void audit_daemon(struct audit_ctx *x)
 			return;
 		}
 	}
-	rt = json_object_get(j, "runtimes");
+	rt = dget(j, "runtimes");
 	json_object_foreach(rt, name, v)
 	{
-		const char *p = json_string_value(json_object_get(v, "path"));
+		const char *p = json_string_value(dget(v, "path"));
 		if (p && is_volguard_runc(p)) {
 			vg_strv_push(&x->vg_runtimes, name);
-			check_runtime_config(x, name, json_object_get(v, "runtimeArgs"));
+			check_runtime_config(x, name, dget(v, "runtimeArgs"));
 		}
 	}
-	def = json_string_value(json_object_get(j, "default-runtime"));
+	def = json_string_value(dget(j, "default-runtime"));
 	x->vg_policy = x->vg_runtimes != NULL;
 	x->vg_default = def && vg_strv_contains(x->vg_runtimes, def);
 	if (!x->vg_policy) {
@@ -183,7 +194,7 @@ void audit_daemon(struct audit_ctx *x)
 		audit_remedy(f, "set \"default-runtime\": \"%s\" in %s && systemctl restart docker",
 			     x->vg_runtimes[0], path);
 	}
-	v = json_object_get(j, "userns-remap");
+	v = dget(j, "userns-remap");
 	if (json_string_value(v) && *json_string_value(v)) {
 		x->userns_remap = vg_strdup(json_string_value(v));
 		load_remap(x, x->userns_remap);
@@ -207,7 +218,7 @@ void audit_files(struct audit_ctx *x)
 {
 	const struct vg_config *c = x->c;
 	_cleanup_close_ int dfd = -1;
-	static const char *const files[] = {"ranges", "ranges.lock"};
+	static const char *const files[] = { "ranges", "ranges.lock" };
 	struct vg_audit_finding *f;
 	struct stat st;
 
@@ -270,7 +281,7 @@ void audit_registry_load(struct audit_ctx *x)
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
 		struct vg_registry one;
-		struct vg_error e = {0};
+		struct vg_error e = { 0 };
 
 		lineno++;
 		vg_registry_init(&one);
@@ -378,7 +389,7 @@ static void check_against(struct audit_ctx *x, const struct vg_range *rg, const 
 
 static void load_subids(struct audit_ctx *x, const char *file, struct vg_intervals *s)
 {
-	struct vg_error e = {0};
+	struct vg_error e = { 0 };
 	struct vg_audit_finding *f;
 
 	if (vg_intervals_add_subid_file(s, file, &e) >= 0)
@@ -461,7 +472,7 @@ static void pool_usage(struct audit_ctx *x, const struct vg_intervals *subuid,
 	const struct vg_config *c = x->c;
 	uint64_t rs = c->range_size, first_blk = c->pool_start / rs;
 	uint64_t nblk = (c->pool_end - c->pool_start + 1) / rs, used = 0, next = 0;
-	struct vg_intervals s = {0};
+	struct vg_intervals s = { 0 };
 	struct vg_audit_finding *f;
 
 	for (size_t i = 0; i < x->reg.n; i++)
@@ -509,7 +520,7 @@ void audit_ranges(struct audit_ctx *x)
 	const struct vg_config *c = x->c;
 	_cleanup_free_ char *path = vg_asprintf("%s/ranges", c->state_dir);
 	_cleanup_free_ struct vg_range **v = NULL;
-	struct vg_intervals subuid = {0}, subgid = {0};
+	struct vg_intervals subuid = { 0 }, subgid = { 0 };
 	struct vg_audit_finding *f;
 
 	x->a->n_ranges = x->reg.n;
