@@ -20,7 +20,7 @@ S0=1073741824
 
 # gen N: a docker root with N containers and min(N, 1000) volumes in $B/N.
 gen() {
-	local n=$1 nv=$1 d="$B/$1" i start id
+	local n=$1 nv=$1 d="$B/$1" i start id ranges=""
 	[ "$nv" -gt 1000 ] && nv=1000
 	mkdir -p "$d/docker/containers" "$d/docker/volumes" "$d/state" "$d/etc"
 	: >"$d/subuid"
@@ -30,9 +30,26 @@ gen() {
 	printf '{"runtimes":{"volguard":{"path":"/usr/local/bin/volguard-runc","runtimeArgs":["--config","%s/etc/volguard.conf"]}},"default-runtime":"volguard"}\n' \
 		"$d" >"$d/daemon.json"
 	for ((i = 0; i < n; i++)); do
+		printf -v id '%064x' "$i"
+		ranges+="ct$i:$((S0 + i * 65536)):65536 # container=$id"$'\n'
+	done
+	printf '%s' "$ranges" >"$d/state/ranges"
+	# Volumes first, laid out (owner, mode, membership, stamp) by volguard itself while no
+	# container file exists yet, then filled: few processes per volume.
+	for ((i = 0; i < nv; i++)); do
+		"$VG" --config "$d/etc/volguard.conf" -q volume create "vol$i" --owner "ct$i" >/dev/null
+		mkdir "$d/docker/volumes/vol$i/_data/sub"
+	done
+	for ((i = 0; i < nv; i++)); do
+		printf "$d/docker/volumes/vol$i/_data/f%d\n" $(seq 1 899)
+		printf "$d/docker/volumes/vol$i/_data/sub/g%d\n" $(seq 1 100)
+	done | xargs -d '\n' touch
+	for ((i = 0; i < nv; i++)); do
 		start=$((S0 + i * 65536))
-		id=$(printf '%064x' "$i")
-		echo "ct$i:$start:65536 # container=$id" >>"$d/state/ranges"
+		chown -R "$start:$start" "$d/docker/volumes/vol$i/_data"
+	done
+	for ((i = 0; i < n; i++)); do
+		printf -v id '%064x' "$i"
 		mkdir "$d/docker/containers/$id"
 		if [ "$i" -lt "$nv" ]; then
 			printf '{"ID":"%s","Name":"/ct%d","Config":{"User":"","Labels":{},"Image":"busybox"},"MountPoints":{"/data":{"Type":"volume","Name":"vol%d","Destination":"/data","RW":true}}}\n' \
@@ -43,15 +60,6 @@ gen() {
 		fi
 		printf '{"Runtime":"volguard","UsernsMode":"","Privileged":false,"Binds":null}\n' \
 			>"$d/docker/containers/$id/hostconfig.json"
-	done
-	for ((i = 0; i < nv; i++)); do
-		start=$((S0 + i * 65536))
-		# Laid out (owner, mode, membership, stamp) by volguard itself, then filled.
-		"$VG" --config "$d/etc/volguard.conf" -q volume create "vol$i" --owner "ct$i" >/dev/null
-		mkdir "$d/docker/volumes/vol$i/_data/sub"
-		(cd "$d/docker/volumes/vol$i/_data" && seq -f 'f%g' 1 899 | xargs touch &&
-			cd sub && seq -f 'g%g' 1 100 | xargs touch)
-		chown -R "$start:$start" "$d/docker/volumes/vol$i/_data"
 	done
 }
 
