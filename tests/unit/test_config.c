@@ -397,7 +397,7 @@ static void shipped_conf_is_true(void **state)
 	}
 	fclose(in);
 	fclose(out);
-	assert_int_equal(keys, 17); /* 6 paths, 3 ranges, 7 policy, members */
+	assert_int_equal(keys, 18); /* 7 paths, 3 ranges, 7 policy, members */
 	assert_int_equal(parse(&c, text, &e), 0);
 	vg_config_init(&d);
 	assert_int_equal(vg_config_parse_string(&d, "", "defaults", &e), 0);
@@ -407,6 +407,7 @@ static void shipped_conf_is_true(void **state)
 	assert_string_equal(c.runtime, d.runtime);
 	assert_string_equal(c.subuid_file, d.subuid_file);
 	assert_string_equal(c.subgid_file, d.subgid_file);
+	assert_string_equal(c.daemon_config, d.daemon_config);
 	assert_int_equal(c.pool_start, d.pool_start);
 	assert_int_equal(c.pool_end, d.pool_end);
 	assert_int_equal(c.range_size, d.range_size);
