@@ -29,7 +29,9 @@ fi
 
 passed=$(grep -Ec '^ok [0-9]+' "$LOG")
 failed=$(grep -Ec '^not ok [0-9]+' "$LOG")
-bad_files=$(grep -Ec '^(Parse errors|Bad plan)' "$LOG")
+# A file that died before its plan (syntax error, crash) has no 'not ok': prove's summary
+# lists it, indented, as 'Parse errors'.
+bad_files=$(grep -Ec '^ *(Parse errors|Bad plan)' "$LOG")
 failed=$((failed + bad_files + fail_build))
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]
