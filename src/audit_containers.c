@@ -83,7 +83,7 @@ static void index_one(struct audit_ctx *x, int containers_fd, const char *dir)
 {
 	_cleanup_close_ int dfd = -1;
 	_cleanup_json_ json_t *cfg = NULL, *host = NULL;
-	struct vg_error e = {0};
+	struct vg_error e = { 0 };
 	struct audit_ct *ct;
 
 	x->cts = vg_reallocarray(x->cts, x->n_cts + 1, sizeof(*x->cts));

@@ -15,25 +15,25 @@
 static const struct {
 	const char *rule, *id;
 } rule_ids[] = {
-    {"sensitive-writable", "VG-MOUNT-001"},
-    {"runtime-socket", "VG-MOUNT-002"},
-    {"volumes-from", "VG-MOUNT-004"},
-    {"sensitive-readonly", "VG-MOUNT-005"},
-    {"shared-propagation", "VG-MOUNT-006"},
-    {"volume-bypass", "VG-MOUNT-007"},
-    {"foreign-root", "VG-MOUNT-008"},
-    {"writable-submount", "VG-MOUNT-009"},
-    {"unresolvable", "VG-MOUNT-010"},
-    {"volume-driver", "VG-MOUNT-011"},
-    {"privileged", "VG-PRIV-001"},
-    {"host-pid", "VG-PRIV-002"},
-    {"host-ipc", "VG-PRIV-002"},
-    {"host-net", "VG-PRIV-002"},
-    {"host-uts", "VG-PRIV-002"},
-    {"host-userns", "VG-PRIV-002"},
-    {"host-cgroupns", "VG-PRIV-002"},
-    {"cap-add", "VG-PRIV-003"},
-    {"device", "VG-PRIV-004"},
+	{ "sensitive-writable", "VG-MOUNT-001" },
+	{ "runtime-socket", "VG-MOUNT-002" },
+	{ "volumes-from", "VG-MOUNT-004" },
+	{ "sensitive-readonly", "VG-MOUNT-005" },
+	{ "shared-propagation", "VG-MOUNT-006" },
+	{ "volume-bypass", "VG-MOUNT-007" },
+	{ "foreign-root", "VG-MOUNT-008" },
+	{ "writable-submount", "VG-MOUNT-009" },
+	{ "unresolvable", "VG-MOUNT-010" },
+	{ "volume-driver", "VG-MOUNT-011" },
+	{ "privileged", "VG-PRIV-001" },
+	{ "host-pid", "VG-PRIV-002" },
+	{ "host-ipc", "VG-PRIV-002" },
+	{ "host-net", "VG-PRIV-002" },
+	{ "host-uts", "VG-PRIV-002" },
+	{ "host-userns", "VG-PRIV-002" },
+	{ "host-cgroupns", "VG-PRIV-002" },
+	{ "cap-add", "VG-PRIV-003" },
+	{ "device", "VG-PRIV-004" },
 };
 
 static enum vg_severity catalogue_severity(const char *id)
@@ -134,8 +134,8 @@ static void add_finding(struct audit_ctx *x, const struct audit_ct *ct, const st
 
 void audit_mounts(struct audit_ctx *x, const struct audit_ct *ct)
 {
-	struct vg_report rep = {0};
-	struct vg_error e = {0};
+	struct vg_report rep = { 0 };
+	struct vg_error e = { 0 };
 
 	/* Docker's files list --volumes-from mounts already: no lookup is needed. */
 	if (!x->policy)

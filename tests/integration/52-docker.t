@@ -91,6 +91,7 @@ drun --rm --name usr -u 70000 "$IMG" true
 check "rc != 0" "--user beyond the range size is refused"
 like "$out" 'volguard:.*70000' "naming the UID"
 dk run -d --network none --name rs "$IMG" sleep 60 >/dev/null
+# shellcheck disable=SC2034 # read by check's arithmetic
 u1=$(e2e_host_uid rs)
 dk restart -t 0 rs >/dev/null
 u2=$(e2e_host_uid rs)

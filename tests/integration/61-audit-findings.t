@@ -16,6 +16,7 @@ cp /etc/passwd "$T/passwd"
 cp /etc/group "$T/group"
 echo "vgaudit$$:x:$((S6 + 7)):$((S6 + 7))::/nonexistent:/usr/sbin/nologin" >>"$T/passwd"
 echo "vgaudit$$:x:$((S6 + 7)):" >>"$T/group"
+# shellcheck disable=SC2016,SC2317 # expanded by the inner sh
 vgns() {
 	unshare -m sh -c 'mount --bind "$1/passwd" /etc/passwd && mount --bind "$1/group" /etc/group &&
 		shift && exec "$@"' sh "$T" "$VG" --config "$CONF" "$@"

@@ -38,6 +38,7 @@ like "$(jq -r '.findings[] | select(.id=="VG-VOL-006") | .evidence.example, .evi
 is "$(jq -r '.findings[] | select(.id=="VG-VOL-006") | .message' <<<"$out" | grep -Eo '^[0-9]+ of [0-9]+')" \
 	"2 of 153" "every entry examined once"
 
+# shellcheck disable=SC2016 # expanded by the inner bash
 exits 1 "the deep walk keeps few descriptors open (ulimit -n 48)" \
 	bash -c 'ulimit -n 48 && exec "$0" --config "$1" audit --json --volume deep --deep' "$VG" "$CONF"
 like "$(jq -r '.findings[] | select(.id=="VG-VOL-006") | .message' <<<"$out")" '^2 of 153' \

@@ -2,7 +2,9 @@
 # Fixture Docker roots for the audit tests and bench/audit.sh: containers, volumes, registry and
 # daemon.json built with shell and jq, in $T (see tests/lib.sh vg_setup). Source after lib.sh.
 
+# shellcheck disable=SC2034 # used by the scripts that source this
 S1=1073741824 # first range of the default pool
+# shellcheck disable=SC2034
 S2=1073807360 # second
 
 # af_daemon JSON: write $T/daemon.json and point the config at it ($1 may be "" for none).
