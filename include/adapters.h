@@ -24,8 +24,7 @@ int vg_docker_load(const struct vg_config *c, const char *id_or_name, struct vg_
 int vg_docker_parse(json_t *config_v2, json_t *hostconfig, struct vg_container *ct,
 		    struct vg_error *e);
 /* A vg_container_lookup_fn for --volumes-from: `config` is the struct vg_config. */
-int vg_docker_lookup(const char *name, struct vg_container *ret, void *config,
-		     struct vg_error *e);
+int vg_docker_lookup(const char *name, struct vg_container *ret, void *config, struct vg_error *e);
 
 /* A `docker run` command line (the arguments after "run"), parsed as the docker CLI does. */
 int vg_dockerargs_parse(int argc, char *const *argv, struct vg_container *ct, struct vg_error *e);

@@ -9,57 +9,58 @@
 #include "vg.h"
 
 enum vg_mount_kind {
-	VG_MOUNT_BIND,   /* source is a host path */
-	VG_MOUNT_VOLUME, /* source is a Docker volume name (local driver, maybe a bind in opts.json) */
+	VG_MOUNT_BIND,	 /* source is a host path */
+	VG_MOUNT_VOLUME, /* source is a Docker volume name (local driver, maybe a bind in opts.json)
+			  */
 	VG_MOUNT_TMPFS,
-	VG_MOUNT_OTHER,  /* proc, sysfs, devpts, mqueue, ...: no host path */
+	VG_MOUNT_OTHER, /* proc, sysfs, devpts, mqueue, ...: no host path */
 };
 
 struct vg_mount {
 	enum vg_mount_kind kind;
-	char *source;      /* host path (bind), volume name (volume), or NULL */
+	char *source;	   /* host path (bind), volume name (volume), or NULL */
 	char *destination; /* path in the container */
-	char *fstype;      /* as given, or NULL */
-	char **options;    /* NULL-terminated, as given (may be NULL) */
-	bool readonly;     /* ro / rro / readonly / :ro */
+	char *fstype;	   /* as given, or NULL */
+	char **options;	   /* NULL-terminated, as given (may be NULL) */
+	bool readonly;	   /* ro / rro / readonly / :ro */
 	bool recursive_ro; /* rro: submounts read-only too */
 	char *propagation; /* "rshared", "shared", "rslave", ... or NULL */
-	char *origin;      /* where it came from, for messages: "-v /etc:/x", "mounts[3]" */
+	char *origin;	   /* where it came from, for messages: "-v /etc:/x", "mounts[3]" */
 	bool nonrecursive; /* a plain "bind" (OCI) or bind-nonrecursive: no submounts follow */
-	char *driver;      /* volume driver ("local" when NULL) */
+	char *driver;	   /* volume driver ("local" when NULL) */
 	/* Volume options given with the mount (--mount volume-opt=...): a volume created by
 	 * this run with type=none,o=bind,device=PATH is a bind of PATH. */
 	char *volume_type, *volume_o, *volume_device;
 };
 
 struct vg_container {
-	char *id;    /* Docker ID or OCI state id; may be NULL */
-	char *name;  /* container name without Docker's leading '/'; may be NULL */
+	char *id;   /* Docker ID or OCI state id; may be NULL */
+	char *name; /* container name without Docker's leading '/'; may be NULL */
 	char *image;
 	struct vg_mount *mounts;
 	size_t n_mounts;
 
 	bool privileged;
 	bool host_pid, host_ipc, host_net, host_uts, host_userns, host_cgroupns;
-	char **cap_add;      /* NULL-terminated capability names as given */
-	char **devices;      /* NULL-terminated host device paths */
+	char **cap_add;	     /* NULL-terminated capability names as given */
+	char **devices;	     /* NULL-terminated host device paths */
 	char **volumes_from; /* NULL-terminated "NAME[:ro|:rw]", unresolved */
 
-	char *user;          /* as given (--user, Config.User), or NULL */
-	bool has_uid;        /* numeric process UID known (OCI process.user) */
+	char *user;   /* as given (--user, Config.User), or NULL */
+	bool has_uid; /* numeric process UID known (OCI process.user) */
 	uint32_t uid, gid;
 	uint32_t *additional_gids;
 	size_t n_additional_gids;
 
-	char *runtime;       /* HostConfig.Runtime */
-	char **labels;       /* NULL-terminated "key=value" */
+	char *runtime; /* HostConfig.Runtime */
+	char **labels; /* NULL-terminated "key=value" */
 
-	bool has_uidmap;     /* linux.uidMappings / gidMappings: container ID 0 maps to host */
+	bool has_uidmap; /* linux.uidMappings / gidMappings: container ID 0 maps to host */
 	uint64_t uidmap_host, uidmap_size;
 	uint64_t gidmap_host, gidmap_size;
 
-	bool oci;            /* runtime-level mounts: Docker volumes appear as binds of _data */
-	char *bundle;        /* OCI bundle directory: relative bind sources resolve against it */
+	bool oci;     /* runtime-level mounts: Docker volumes appear as binds of _data */
+	char *bundle; /* OCI bundle directory: relative bind sources resolve against it */
 	bool volumes_from_resolved; /* mounts already include --volumes-from (Docker's files) */
 };
 

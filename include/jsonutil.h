@@ -18,8 +18,7 @@ int vg_json_get(json_t *obj, const char *key, json_t **ret, const char *what, st
 /* Typed getters: absent/null leaves *ret unchanged and returns 0; wrong type is -EINVAL. */
 int vg_json_get_string(json_t *obj, const char *key, const char **ret, const char *what,
 		       struct vg_error *e);
-int vg_json_get_bool(json_t *obj, const char *key, bool *ret, const char *what,
-		     struct vg_error *e);
+int vg_json_get_bool(json_t *obj, const char *key, bool *ret, const char *what, struct vg_error *e);
 int vg_json_get_u32(json_t *obj, const char *key, uint32_t *ret, bool *found, const char *what,
 		    struct vg_error *e);
 /* Typed containers: absent/null gives NULL. */

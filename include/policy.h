@@ -12,9 +12,9 @@ enum vg_verdict { VG_ALLOW = 0, VG_WARN = 1, VG_DENY = 2 };
 struct vg_finding {
 	enum vg_verdict verdict;
 	const char *rule;   /* stable rule id, e.g. "sensitive-writable", "runtime-socket" */
-	char *subject;      /* the mount ("/etc -> /x") or fact ("--privileged") */
-	char *resolved;     /* resolved host path, or NULL */
-	char *message;      /* one sentence a user understands, naming path and rule */
+	char *subject;	    /* the mount ("/etc -> /x") or fact ("--privileged") */
+	char *resolved;	    /* resolved host path, or NULL */
+	char *message;	    /* one sentence a user understands, naming path and rule */
 	size_t mount_index; /* index into ct->mounts, or SIZE_MAX for facts and inherited mounts */
 	const char *mode;   /* "rw" or "ro" for mounts, NULL for facts */
 };

@@ -8,12 +8,11 @@
 
 struct libmnt_table;
 
-
 struct vg_sensitive {
-	char *path;     /* as configured */
+	char *path; /* as configured */
 	char *resolved;
 	bool exists;
-	bool is_root;   /* "/" matches only itself: everything lies below it */
+	bool is_root; /* "/" matches only itself: everything lies below it */
 	dev_t dev;
 	ino_t ino;
 	struct vg_devino *anc; /* directories above it */
@@ -55,9 +54,9 @@ enum vg_rel { REL_NONE, REL_EQUAL, REL_BELOW, REL_ABOVE };
 /* The first sensitive entry r is, lies below or above; excused_below (Docker's own files)
  * excuses "below" for the entries at or above that directory. */
 const struct vg_sensitive *vg_policy_sens_match(struct vg_policy_ctx *x,
-						 const struct vg_resolved *r,
-						 const struct vg_docker_dir *excused_below,
-						 enum vg_rel *ret);
+						const struct vg_resolved *r,
+						const struct vg_docker_dir *excused_below,
+						enum vg_rel *ret);
 /* One finding for a sensitive bind (carried: the mount below it that is the reason). */
 void vg_policy_report_sensitive(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
 				const char *subject, const struct vg_resolved *r, const char *from,
@@ -74,8 +73,8 @@ bool vg_policy_carried_mounts(struct vg_policy_ctx *x, const struct vg_mount *m,
 			      const char *subject, const struct vg_resolved *r, const char *from);
 
 void vg_policy_add(struct vg_report *rep, enum vg_verdict v, const char *rule, size_t idx,
-		   const char *subject, const char *mode, const char *resolved, const char *fmt, ...)
-	__attribute__((format(printf, 8, 9)));
+		   const char *subject, const char *mode, const char *resolved, const char *fmt,
+		   ...) __attribute__((format(printf, 8, 9)));
 /* Judge host path `src` mounted as m (via: " via volume NAME" or NULL, for messages). */
 void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
 			  const char *subject, const char *src, const char *via);

@@ -16,13 +16,13 @@ struct vg_devino {
 };
 
 struct vg_resolved {
-	char *path;       /* resolved absolute path; a missing tail is appended lexically */
-	int fd;           /* O_PATH descriptor of the deepest existing component */
-	int parent_fd;    /* ... and of its directory when it is not one itself, else -1 */
-	dev_t dev;        /* ... its device and inode */
+	char *path;    /* resolved absolute path; a missing tail is appended lexically */
+	int fd;	       /* O_PATH descriptor of the deepest existing component */
+	int parent_fd; /* ... and of its directory when it is not one itself, else -1 */
+	dev_t dev;     /* ... its device and inode */
 	ino_t ino;
-	mode_t mode;      /* ... and its file type and mode */
-	bool exists;      /* the whole path exists (no missing tail) */
+	mode_t mode;	   /* ... and its file type and mode */
+	bool exists;	   /* the whole path exists (no missing tail) */
 	bool foreign_root; /* went through /proc/PID/root of a process with another root */
 	unsigned symlinks; /* symlinks followed */
 	/* The directories above the deepest existing component, "/" first: the physical chain

@@ -47,7 +47,10 @@ static void print_table(const struct vg_container *ct, const struct vg_report *r
 		deny += rep->v[i].verdict == VG_DENY;
 		warn += rep->v[i].verdict == VG_WARN;
 	}
-	printf("%s: %zu denied, %zu warning%s\n", ct->name ? ct->name : ct->id ? ct->id : "container",
+	printf("%s: %zu denied, %zu warning%s\n",
+	       ct->name ? ct->name
+	       : ct->id ? ct->id
+			: "container",
 	       deny, warn, warn == 1 ? "" : "s");
 }
 
@@ -62,12 +65,13 @@ static void print_json(const struct vg_container *ct, const struct vg_report *re
 		json_object_set_new(o, "mode", f->mode ? json_string(f->mode) : json_null());
 		json_object_set_new(o, "verdict", json_string(vg_verdict_name(f->verdict)));
 		json_object_set_new(o, "rule", json_string(f->rule));
-		json_object_set_new(o, "resolved", f->resolved ? json_string(f->resolved)
-							       : json_null());
+		json_object_set_new(o, "resolved",
+				    f->resolved ? json_string(f->resolved) : json_null());
 		json_object_set_new(o, "message", json_string(f->message));
-		json_object_set_new(o, "mount_index", f->mount_index == SIZE_MAX
-							      ? json_null()
-							      : json_integer((json_int_t)f->mount_index));
+		json_object_set_new(o, "mount_index",
+				    f->mount_index == SIZE_MAX
+					? json_null()
+					: json_integer((json_int_t)f->mount_index));
 		json_array_append_new(arr, o);
 	}
 	json_object_set_new(root, "container", ct->name ? json_string(ct->name) : json_null());
@@ -115,7 +119,8 @@ int cmd_check(int argc, char **argv, struct vg_config *c)
 	/* After "--": a docker command line, "run ..." (also "docker run", "container run"). */
 	if (optind < argc) {
 		if (optind == 0 || strcmp(argv[optind - 1], "--") != 0)
-			return vg_cmd_usage_error("check", "unexpected argument '%s'", argv[optind]);
+			return vg_cmd_usage_error("check", "unexpected argument '%s'",
+						  argv[optind]);
 		if (strcmp(argv[optind], "docker") == 0)
 			optind++;
 		if (optind < argc && strcmp(argv[optind], "container") == 0)
@@ -128,7 +133,8 @@ int cmd_check(int argc, char **argv, struct vg_config *c)
 	}
 	inputs = !!oci + !!container + run;
 	if (inputs != 1)
-		return vg_cmd_usage_error("check", "give exactly one of --oci, --container, -- run");
+		return vg_cmd_usage_error("check",
+					  "give exactly one of --oci, --container, -- run");
 
 	if (oci)
 		r = vg_oci_load(oci, &ct, NULL, &e);

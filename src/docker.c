@@ -84,12 +84,10 @@ static bool mode_is_host(json_t *hc, const char *key, struct vg_error *e, int *r
 	return v && strcmp(v, "host") == 0;
 }
 
-int vg_docker_parse(json_t *config, json_t *hostconfig, struct vg_container *ct,
-		    struct vg_error *e)
+int vg_docker_parse(json_t *config, json_t *hostconfig, struct vg_container *ct, struct vg_error *e)
 {
 	const char *id = NULL, *name = NULL, *user = NULL, *image = NULL, *runtime = NULL, *k;
-	json_t *cfg = NULL, *labels = NULL, *mps = NULL, *caps = NULL, *devs = NULL, *vf = NULL,
-	       *v;
+	json_t *cfg = NULL, *labels = NULL, *mps = NULL, *caps = NULL, *devs = NULL, *vf = NULL, *v;
 	size_t i;
 	int r = 0;
 
@@ -102,9 +100,10 @@ int vg_docker_parse(json_t *config, json_t *hostconfig, struct vg_container *ct,
 	    (r = vg_json_get_object(config, "Config", &cfg, "config.v2.json", e)) < 0 ||
 	    (r = vg_json_get_object(config, "MountPoints", &mps, "config.v2.json", e)) < 0)
 		return r;
-	if (cfg && ((r = vg_json_get_string(cfg, "User", &user, "config.v2.json: Config", e)) < 0 ||
-		    (r = vg_json_get_string(cfg, "Image", &image, "config.v2.json: Config", e)) < 0 ||
-		    (r = vg_json_get_object(cfg, "Labels", &labels, "config.v2.json: Config", e)) < 0))
+	if (cfg &&
+	    ((r = vg_json_get_string(cfg, "User", &user, "config.v2.json: Config", e)) < 0 ||
+	     (r = vg_json_get_string(cfg, "Image", &image, "config.v2.json: Config", e)) < 0 ||
+	     (r = vg_json_get_object(cfg, "Labels", &labels, "config.v2.json: Config", e)) < 0))
 		return r;
 	free(ct->id);
 	ct->id = id && *id ? vg_strdup(id) : NULL;
@@ -114,26 +113,28 @@ int vg_docker_parse(json_t *config, json_t *hostconfig, struct vg_container *ct,
 	ct->name = name && *name ? vg_strdup(name) : NULL;
 	ct->user = user && *user ? vg_strdup(user) : NULL;
 	ct->image = image && *image ? vg_strdup(image) : NULL;
-	json_object_foreach(labels, k, v) {
+	json_object_foreach(labels, k, v)
+	{
 		_cleanup_free_ char *kv = NULL;
 		if (!json_is_string(v))
-			return vg_error_set(e, EINVAL, "config.v2.json: Config.Labels.%s: not a string",
-					    k);
+			return vg_error_set(e, EINVAL,
+					    "config.v2.json: Config.Labels.%s: not a string", k);
 		kv = vg_asprintf("%s=%s", k, json_string_value(v));
 		vg_strv_push(&ct->labels, kv);
 	}
-	json_object_foreach(mps, k, v) {
+	json_object_foreach(mps, k, v)
+	{
 		if (!json_is_object(v))
-			return vg_error_set(e, EINVAL,
-					    "config.v2.json: MountPoints[\"%s\"]: not an object", k);
+			return vg_error_set(
+			    e, EINVAL, "config.v2.json: MountPoints[\"%s\"]: not an object", k);
 		if ((r = parse_mountpoint(k, v, ct, e)) < 0) {
 			vg_error_prefix(e, "config.v2.json: ");
 			return r;
 		}
 	}
 
-	if ((r = vg_json_get_bool(hostconfig, "Privileged", &ct->privileged, "hostconfig.json", e)) <
-	    0)
+	if ((r = vg_json_get_bool(hostconfig, "Privileged", &ct->privileged, "hostconfig.json",
+				  e)) < 0)
 		return r;
 	ct->host_pid = mode_is_host(hostconfig, "PidMode", e, &r);
 	ct->host_ipc = mode_is_host(hostconfig, "IpcMode", e, &r);
@@ -148,11 +149,12 @@ int vg_docker_parse(json_t *config, json_t *hostconfig, struct vg_container *ct,
 	    (r = vg_json_get_string(hostconfig, "Runtime", &runtime, "hostconfig.json", e)) < 0 ||
 	    (r = vg_json_string_array(caps, "hostconfig.json: CapAdd", &ct->cap_add, e)) < 0 ||
 	    (r = vg_json_string_array(vf, "hostconfig.json: VolumesFrom", &ct->volumes_from, e)) <
-		    0)
+		0)
 		return r;
 	ct->volumes_from_resolved = true; /* their mounts are in MountPoints already */
 	ct->runtime = runtime && *runtime ? vg_strdup(runtime) : NULL;
-	json_array_foreach(devs, i, v) {
+	json_array_foreach(devs, i, v)
+	{
 		_cleanup_free_ char *what = vg_asprintf("hostconfig.json: Devices[%zu]", i);
 		const char *p = NULL;
 		if ((r = vg_json_get_string(v, "PathOnHost", &p, what, e)) < 0)
@@ -167,8 +169,8 @@ int vg_docker_parse(json_t *config, json_t *hostconfig, struct vg_container *ct,
 static int load_file(int dirfd, const char *name, const char *what, json_t **ret,
 		     struct vg_error *e)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-							     O_NONBLOCK);
+	_cleanup_close_ int fd =
+	    openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return vg_error_errno(e, errno, "%s: cannot open", what);
 	return vg_json_load_fd(fd, VG_JSON_MAX_SIZE, what, ret, e);
@@ -271,8 +273,7 @@ int vg_docker_load(const struct vg_config *c, const char *id_or_name, struct vg_
 	return 0;
 }
 
-int vg_docker_lookup(const char *name, struct vg_container *ret, void *config,
-		     struct vg_error *e)
+int vg_docker_lookup(const char *name, struct vg_container *ret, void *config, struct vg_error *e)
 {
 	return vg_docker_load(config, name, ret, e);
 }

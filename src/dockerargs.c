@@ -272,8 +272,8 @@ static int parse_volume(const char *spec, struct vg_container *ct, struct vg_err
 	if (!valid_mode(mode, &ro, &prop))
 		return vg_error_set(e, EINVAL, "-v %s: invalid mode '%s'", spec, mode);
 	if (dst[0] != '/')
-		return vg_error_set(e, EINVAL, "-v %s: the destination '%s' is not an absolute path",
-				    spec, dst);
+		return vg_error_set(
+		    e, EINVAL, "-v %s: the destination '%s' is not an absolute path", spec, dst);
 	m = vg_container_add_mount(ct);
 	m->destination = vg_strdup(dst);
 	m->readonly = ro;
@@ -291,8 +291,8 @@ static int parse_volume(const char *spec, struct vg_container *ct, struct vg_err
 		m->source = cwd ? vg_asprintf("%s/%s", cwd, src) : vg_strdup(src);
 	} else {
 		if (!vg_name_valid(src))
-			return vg_error_set(e, EINVAL, "-v %s: '%s' is not a valid volume name", spec,
-					    src);
+			return vg_error_set(e, EINVAL, "-v %s: '%s' is not a valid volume name",
+					    spec, src);
 		m->kind = VG_MOUNT_VOLUME;
 		m->source = vg_strdup(src);
 	}
@@ -361,11 +361,12 @@ static int parse_mount(const char *spec, struct vg_container *ct, struct vg_erro
 			*eq = '\0';
 		for (char *p = f; *p; p++)
 			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-		if (val && (strcmp(f, "readonly") == 0 || strcmp(f, "ro") == 0 ||
-			    strcmp(f, "bind-nonrecursive") == 0 || strcmp(f, "volume-nocopy") == 0) &&
+		if (val &&
+		    (strcmp(f, "readonly") == 0 || strcmp(f, "ro") == 0 ||
+		     strcmp(f, "bind-nonrecursive") == 0 || strcmp(f, "volume-nocopy") == 0) &&
 		    go_parse_bool(val, &b) < 0)
-			return vg_error_set(e, EINVAL, "--mount %s: invalid value for %s: %s", spec, f,
-					    val);
+			return vg_error_set(e, EINVAL, "--mount %s: invalid value for %s: %s", spec,
+					    f, val);
 		if (strcmp(f, "readonly") == 0 || strcmp(f, "ro") == 0) {
 			ro = b;
 		} else if (strcmp(f, "bind-nonrecursive") == 0) {
@@ -374,9 +375,9 @@ static int parse_mount(const char *spec, struct vg_container *ct, struct vg_erro
 		} else if (strcmp(f, "volume-nocopy") == 0) {
 			vol_opts = true;
 		} else if (!val) {
-			return vg_error_set(e, EINVAL,
-					    "--mount %s: invalid field '%s' must be a key=value pair",
-					    spec, f);
+			return vg_error_set(
+			    e, EINVAL, "--mount %s: invalid field '%s' must be a key=value pair",
+			    spec, f);
 		} else if (strcmp(f, "type") == 0) {
 			free(type);
 			type = vg_strdup(val);
@@ -400,10 +401,10 @@ static int parse_mount(const char *spec, struct vg_container *ct, struct vg_erro
 		} else if (strcmp(f, "volume-opt") == 0) {
 			const char *v2 = strchr(val, '=');
 			size_t kl = v2 ? (size_t)(v2 - val) : strlen(val);
-			char **slot = kl == 4 && strncmp(val, "type", 4) == 0 ? &vtype
-				    : kl == 1 && val[0] == 'o'		       ? &vo
-				    : kl == 6 && strncmp(val, "device", 6) == 0 ? &vdev
-										: NULL;
+			char **slot = kl == 4 && strncmp(val, "type", 4) == 0	  ? &vtype
+				      : kl == 1 && val[0] == 'o'		  ? &vo
+				      : kl == 6 && strncmp(val, "device", 6) == 0 ? &vdev
+										  : NULL;
 			if (slot) {
 				free(*slot);
 				*slot = vg_strdup(v2 ? v2 + 1 : "");
@@ -426,8 +427,9 @@ static int parse_mount(const char *spec, struct vg_container *ct, struct vg_erro
 				    spec, dst);
 	if ((vol_opts && strcmp(type, "volume") != 0) || (bind_opts && strcmp(type, "bind") != 0) ||
 	    (tmpfs_opts && strcmp(type, "tmpfs") != 0))
-		return vg_error_set(e, EINVAL, "--mount %s: cannot mix options of another type with "
-					       "mount type '%s'",
+		return vg_error_set(e, EINVAL,
+				    "--mount %s: cannot mix options of another type with "
+				    "mount type '%s'",
 				    spec, type);
 	if (prop && !is_mode(prop, prop_modes))
 		return vg_error_set(e, EINVAL, "--mount %s: invalid bind-propagation '%s'", spec,
@@ -441,14 +443,14 @@ static int parse_mount(const char *spec, struct vg_container *ct, struct vg_erro
 	if (strcmp(type, "bind") == 0) {
 		m->kind = VG_MOUNT_BIND;
 		if (!src || src[0] != '/')
-			return vg_error_set(e, EINVAL,
-					    "--mount %s: a bind needs an absolute source path", spec);
+			return vg_error_set(
+			    e, EINVAL, "--mount %s: a bind needs an absolute source path", spec);
 		m->source = TAKE_PTR(src);
 	} else if (strcmp(type, "volume") == 0) {
 		m->kind = VG_MOUNT_VOLUME;
 		if (src && *src && !vg_name_valid(src))
-			return vg_error_set(e, EINVAL, "--mount %s: '%s' is not a valid volume name",
-					    spec, src);
+			return vg_error_set(
+			    e, EINVAL, "--mount %s: '%s' is not a valid volume name", spec, src);
 		m->source = src && *src ? TAKE_PTR(src) : NULL;
 		m->driver = TAKE_PTR(driver);
 		m->volume_type = TAKE_PTR(vtype);
@@ -459,7 +461,8 @@ static int parse_mount(const char *spec, struct vg_container *ct, struct vg_erro
 		if (src && *src)
 			return vg_error_set(e, EINVAL, "--mount %s: a tmpfs has no source", spec);
 	} else {
-		return vg_error_set(e, EINVAL, "--mount %s: unsupported mount type '%s'", spec, type);
+		return vg_error_set(e, EINVAL, "--mount %s: unsupported mount type '%s'", spec,
+				    type);
 	}
 	return 0;
 }
@@ -487,8 +490,8 @@ static int apply(const struct flag *f, const char *val, struct vg_container *ct,
 		return vg_strv_push(&ct->volumes_from, val), 0;
 	case A_PRIVILEGED:
 		return go_parse_bool(val, &ct->privileged) < 0
-			       ? vg_error_set(e, EINVAL, "--privileged=%s: not a boolean", val)
-			       : 0;
+			   ? vg_error_set(e, EINVAL, "--privileged=%s: not a boolean", val)
+			   : 0;
 	case A_PID:
 		ct->host_pid = strcmp(val, "host") == 0;
 		return 0;
@@ -523,12 +526,14 @@ static int apply(const struct flag *f, const char *val, struct vg_container *ct,
 		return 0;
 	case A_NAME:
 		if (!vg_name_valid(val[0] == '/' ? val + 1 : val))
-			return vg_error_set(e, EINVAL, "--name %s: not a valid container name", val);
+			return vg_error_set(e, EINVAL, "--name %s: not a valid container name",
+					    val);
 		free(ct->name);
 		ct->name = vg_strdup(val[0] == '/' ? val + 1 : val);
 		return 0;
 	case A_LABEL: {
-		_cleanup_free_ char *kv = strchr(val, '=') ? vg_strdup(val) : vg_asprintf("%s=", val);
+		_cleanup_free_ char *kv =
+		    strchr(val, '=') ? vg_strdup(val) : vg_asprintf("%s=", val);
 		return vg_strv_push(&ct->labels, kv), 0;
 	}
 	case A_RUNTIME:
@@ -575,7 +580,8 @@ int vg_dockerargs_parse(int argc, char *const *argv, struct vg_container *ct, st
 			const char *val;
 
 			if (!f)
-				return vg_error_set(e, EINVAL, "unknown flag: --%.*s", (int)n, name);
+				return vg_error_set(e, EINVAL, "unknown flag: --%.*s", (int)n,
+						    name);
 			if (!f->value) {
 				val = eq ? eq + 1 : "true";
 				bool b;
@@ -595,7 +601,8 @@ int vg_dockerargs_parse(int argc, char *const *argv, struct vg_container *ct, st
 			} else if (i + 1 < argc) {
 				val = argv[++i]; /* pflag takes the next argument, dash or not */
 			} else {
-				return vg_error_set(e, EINVAL, "flag needs an argument: --%s", f->name);
+				return vg_error_set(e, EINVAL, "flag needs an argument: --%s",
+						    f->name);
 			}
 			if ((r = apply(f, val, ct, &volume_driver, e)) < 0)
 				return r;
@@ -607,8 +614,8 @@ int vg_dockerargs_parse(int argc, char *const *argv, struct vg_container *ct, st
 			const char *val;
 
 			if (!f)
-				return vg_error_set(e, EINVAL, "unknown shorthand flag: '%c' in %s", *s,
-						    a);
+				return vg_error_set(e, EINVAL, "unknown shorthand flag: '%c' in %s",
+						    *s, a);
 			if (!f->value) {
 				bool b = true;
 				if (s[1] == '=') {
@@ -632,15 +639,16 @@ int vg_dockerargs_parse(int argc, char *const *argv, struct vg_container *ct, st
 			else if (i + 1 < argc)
 				val = argv[++i];
 			else
-				return vg_error_set(e, EINVAL, "flag needs an argument: '%c' in %s", *s,
-						    a);
+				return vg_error_set(e, EINVAL, "flag needs an argument: '%c' in %s",
+						    *s, a);
 			if ((r = apply(f, val, ct, &volume_driver, e)) < 0)
 				return r;
 			break;
 		}
 	}
 	if (i >= argc)
-		return vg_error_set(e, EINVAL, "\"docker run\" requires at least 1 argument: IMAGE");
+		return vg_error_set(e, EINVAL,
+				    "\"docker run\" requires at least 1 argument: IMAGE");
 	apply_volume_driver(volume_driver, ct);
 	free(ct->image);
 	ct->image = vg_strdup(argv[i]);

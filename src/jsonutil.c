@@ -39,7 +39,8 @@ int vg_json_get(json_t *obj, const char *key, json_t **ret, const char *what, st
 	*ret = NULL;
 	if (!json_is_object(obj))
 		return vg_error_set(e, EINVAL, "%s: not an object", *what ? what : "document");
-	json_object_foreach(obj, k, v) {
+	json_object_foreach(obj, k, v)
+	{
 		if (!key_folds_to(k, key))
 			continue;
 		if (found)
@@ -63,20 +64,21 @@ int vg_json_get_string(json_t *obj, const char *key, const char **ret, const cha
 	if (!json_is_string(v))
 		return vg_error_set(e, EINVAL, "%s%s%s: not a string", what, *what ? "." : "", key);
 	if (strlen(json_string_value(v)) != json_string_length(v))
-		return vg_error_set(e, EINVAL, "%s%s%s: contains a NUL byte", what, *what ? "." : "", key);
+		return vg_error_set(e, EINVAL, "%s%s%s: contains a NUL byte", what,
+				    *what ? "." : "", key);
 	*ret = json_string_value(v);
 	return 0;
 }
 
-int vg_json_get_bool(json_t *obj, const char *key, bool *ret, const char *what,
-		     struct vg_error *e)
+int vg_json_get_bool(json_t *obj, const char *key, bool *ret, const char *what, struct vg_error *e)
 {
 	json_t *v;
 	int r = vg_json_get(obj, key, &v, what, e);
 	if (r < 0 || !v)
 		return r;
 	if (!json_is_boolean(v))
-		return vg_error_set(e, EINVAL, "%s%s%s: not a boolean", what, *what ? "." : "", key);
+		return vg_error_set(e, EINVAL, "%s%s%s: not a boolean", what, *what ? "." : "",
+				    key);
 	*ret = json_is_true(v);
 	return 0;
 }
@@ -92,7 +94,8 @@ int vg_json_get_u32(json_t *obj, const char *key, uint32_t *ret, bool *found, co
 		return r;
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    json_integer_value(v) > (json_int_t)UINT32_MAX)
-		return vg_error_set(e, EINVAL, "%s%s%s: not an integer from 0 to 4294967295", what, *what ? "." : "", key);
+		return vg_error_set(e, EINVAL, "%s%s%s: not an integer from 0 to 4294967295", what,
+				    *what ? "." : "", key);
 	*ret = (uint32_t)json_integer_value(v);
 	if (found)
 		*found = true;
@@ -120,7 +123,8 @@ int vg_json_get_object(json_t *obj, const char *key, json_t **ret, const char *w
 		return r;
 	if (!json_is_object(*ret)) {
 		*ret = NULL;
-		return vg_error_set(e, EINVAL, "%s%s%s: not an object", what, *what ? "." : "", key);
+		return vg_error_set(e, EINVAL, "%s%s%s: not an object", what, *what ? "." : "",
+				    key);
 	}
 	return 0;
 }
@@ -176,7 +180,8 @@ int vg_json_string_array(json_t *a, const char *what, char ***out, struct vg_err
 		return 0;
 	if (!json_is_array(a))
 		return vg_error_set(e, EINVAL, "%s: not an array", what);
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
 			return vg_error_set(e, EINVAL, "%s[%zu]: not a string", what, i);
 		vg_strv_push(out, json_string_value(v));

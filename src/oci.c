@@ -14,10 +14,21 @@
 
 /* Docker's default capability set: anything beyond it in an OCI spec was added. */
 static const char *const docker_default_caps[] = {
-	"CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",		  "CAP_FOWNER",
-	"CAP_MKNOD",  "CAP_NET_RAW",	  "CAP_SETGID",		  "CAP_SETUID",
-	"CAP_SETFCAP", "CAP_SETPCAP",	  "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
-	"CAP_KILL",   "CAP_AUDIT_WRITE",  NULL,
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_FSETID",
+	"CAP_FOWNER",
+	"CAP_MKNOD",
+	"CAP_NET_RAW",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETFCAP",
+	"CAP_SETPCAP",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_SYS_CHROOT",
+	"CAP_KILL",
+	"CAP_AUDIT_WRITE",
+	NULL,
 };
 
 static bool strv_has(const char *const *v, const char *s)
@@ -28,9 +39,9 @@ static bool strv_has(const char *const *v, const char *s)
 	return false;
 }
 
-static const char *const propagations[] = { "shared",  "rshared",    "slave",	  "rslave",
-					    "private", "rprivate",   "unbindable", "runbindable",
-					    NULL };
+static const char *const propagations[] = { "shared",	  "rshared",	 "slave",
+					    "rslave",	  "private",	 "rprivate",
+					    "unbindable", "runbindable", NULL };
 
 static int parse_mount(json_t *jm, const char *what, struct vg_container *ct, struct vg_error *e)
 {
@@ -57,7 +68,8 @@ static int parse_mount(json_t *jm, const char *what, struct vg_container *ct, st
 	m->fstype = type ? vg_strdup(type) : NULL;
 	m->origin = vg_strdup(what);
 	m->nonrecursive = true;
-	json_array_foreach(opts, i, v) {
+	json_array_foreach(opts, i, v)
+	{
 		const char *o;
 		if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
 			return vg_error_set(e, EINVAL, "%s.options[%zu]: not a string", what, i);
@@ -103,15 +115,17 @@ static int parse_user(json_t *proc, struct vg_container *ct, struct vg_error *e)
 	    (r = vg_json_get_array(user, "additionalGids", &gids, "process.user", e)) < 0)
 		return r;
 	ct->has_uid = true;
-	json_array_foreach(gids, i, v) {
+	json_array_foreach(gids, i, v)
+	{
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 		    json_integer_value(v) > (json_int_t)UINT32_MAX)
-			return vg_error_set(e, EINVAL,
-					    "process.user.additionalGids[%zu]: not an integer from 0 "
-					    "to 4294967295",
-					    i);
-		ct->additional_gids = vg_reallocarray(ct->additional_gids, ct->n_additional_gids + 1,
-						      sizeof(uint32_t));
+			return vg_error_set(
+			    e, EINVAL,
+			    "process.user.additionalGids[%zu]: not an integer from 0 "
+			    "to 4294967295",
+			    i);
+		ct->additional_gids = vg_reallocarray(ct->additional_gids,
+						      ct->n_additional_gids + 1, sizeof(uint32_t));
 		ct->additional_gids[ct->n_additional_gids++] = (uint32_t)json_integer_value(v);
 	}
 	return 0;
@@ -133,7 +147,8 @@ static int parse_caps(json_t *proc, struct vg_container *ct, struct vg_error *e)
 
 		if ((r = vg_json_get_array(caps, sets[s], &a, "process.capabilities", e)) < 0)
 			return r;
-		json_array_foreach(a, i, v) {
+		json_array_foreach(a, i, v)
+		{
 			const char *c;
 			if (!json_is_string(v))
 				return vg_error_set(e, EINVAL, "%s[%zu]: not a string", what, i);
@@ -155,7 +170,8 @@ static int parse_idmap(json_t *lnx, const char *key, bool *has, uint64_t *host, 
 
 	if ((r = vg_json_get_array(lnx, key, &a, "linux", e)) < 0 || !a)
 		return r;
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		_cleanup_free_ char *w = vg_asprintf("%s[%zu]", what, i);
 		uint32_t cid = 0, hid = 0, sz = 0;
 		if ((r = vg_json_get_u32(v, "containerID", &cid, NULL, w, e)) < 0 ||
@@ -209,7 +225,8 @@ static int parse_linux(json_t *lnx, struct vg_container *ct, struct vg_error *e)
 		*(bool *)((char *)ct + nss[k].off) = true;
 	if ((r = vg_json_get_array(lnx, "namespaces", &ns, "linux", e)) < 0)
 		return r;
-	json_array_foreach(ns, i, v) {
+	json_array_foreach(ns, i, v)
+	{
 		_cleanup_free_ char *what = vg_asprintf("linux.namespaces[%zu]", i);
 		const char *type = NULL, *path = NULL;
 		if ((r = vg_json_get_string(v, "type", &type, what, e)) < 0 ||
@@ -219,7 +236,8 @@ static int parse_linux(json_t *lnx, struct vg_container *ct, struct vg_error *e)
 			return vg_error_set(e, EINVAL, "%s.type: missing", what);
 		for (size_t k = 0; k < VG_ARRAY_SIZE(nss); k++)
 			if (strcmp(type, nss[k].type) == 0)
-				*(bool *)((char *)ct + nss[k].off) = path && joins_host_ns(path, type);
+				*(bool *)((char *)ct + nss[k].off) =
+				    path && joins_host_ns(path, type);
 		if (strcmp(type, "user") == 0 && path && joins_host_ns(path, type))
 			ct->host_userns = true;
 	}
@@ -234,7 +252,8 @@ static int parse_linux(json_t *lnx, struct vg_container *ct, struct vg_error *e)
 	}
 	if ((r = vg_json_get_array(lnx, "devices", &devs, "linux", e)) < 0)
 		return r;
-	json_array_foreach(devs, i, v) {
+	json_array_foreach(devs, i, v)
+	{
 		_cleanup_free_ char *what = vg_asprintf("linux.devices[%zu]", i);
 		const char *path = NULL;
 		if ((r = vg_json_get_string(v, "path", &path, what, e)) < 0)
@@ -262,7 +281,8 @@ int vg_oci_parse(json_t *spec, const char *what, struct vg_container *ct, struct
 	    (r = vg_json_get_object(spec, "linux", &lnx, "", e)) < 0 ||
 	    (r = vg_json_get_object(spec, "annotations", &ann, "", e)) < 0)
 		goto err;
-	json_array_foreach(mounts, i, v) {
+	json_array_foreach(mounts, i, v)
+	{
 		_cleanup_free_ char *w = vg_asprintf("mounts[%zu]", i);
 		if ((r = parse_mount(v, w, ct, e)) < 0)
 			goto err;
@@ -272,8 +292,10 @@ int vg_oci_parse(json_t *spec, const char *what, struct vg_container *ct, struct
 	if (lnx && (r = parse_linux(lnx, ct, e)) < 0)
 		goto err;
 	if (!lnx) /* no lnx section: no namespaces at all */
-		ct->host_pid = ct->host_ipc = ct->host_net = ct->host_uts = ct->host_cgroupns = true;
-	json_object_foreach(ann, k, v) {
+		ct->host_pid = ct->host_ipc = ct->host_net = ct->host_uts = ct->host_cgroupns =
+		    true;
+	json_object_foreach(ann, k, v)
+	{
 		_cleanup_free_ char *kv = NULL;
 		if (!json_is_string(v)) {
 			r = vg_error_set(e, EINVAL, "annotations.%s: not a string", k);

@@ -46,7 +46,8 @@ const char *vg_verdict_name(enum vg_verdict v)
 }
 
 void vg_policy_add(struct vg_report *rep, enum vg_verdict v, const char *rule, size_t idx,
-		   const char *subject, const char *mode, const char *resolved, const char *fmt, ...)
+		   const char *subject, const char *mode, const char *resolved, const char *fmt,
+		   ...)
 {
 	struct vg_finding *f;
 	va_list ap;
@@ -175,20 +176,20 @@ static void ctx_init(struct vg_policy_ctx *x, const struct vg_config *c,
 	if (c->docker_root)
 		sens_add(x, c->docker_root);
 	/* vg_config_load fills volumes_root; a bare vg_config_init leaves it to docker_root. */
-	x->volumes_root = c->volumes_root ? vg_strdup(c->volumes_root)
+	x->volumes_root = c->volumes_root  ? vg_strdup(c->volumes_root)
 			  : c->docker_root ? vg_asprintf("%s/volumes", c->docker_root)
 					   : NULL;
 	docker_dir(x, x->volumes_root, &x->volumes);
 	if (x->volumes_root) /* it may lie outside docker_root: every volume is below it */
 		sens_add(x, x->volumes_root);
 	{
-		_cleanup_free_ char *d = c->docker_root ? vg_asprintf("%s/containers", c->docker_root)
-							: NULL;
+		_cleanup_free_ char *d =
+		    c->docker_root ? vg_asprintf("%s/containers", c->docker_root) : NULL;
 		docker_dir(x, d, &x->containers);
 	}
 	/* Known runtime sockets: a bind of one, or of a directory above one, is refused. */
-	const char *const *socks = opts && opts->runtime_sockets ? opts->runtime_sockets
-								 : default_runtime_sockets;
+	const char *const *socks =
+	    opts && opts->runtime_sockets ? opts->runtime_sockets : default_runtime_sockets;
 	for (size_t i = 0; socks[i]; i++) {
 		struct vg_resolved r;
 		struct vg_error e;
@@ -198,10 +199,12 @@ static void ctx_init(struct vg_policy_ctx *x, const struct vg_config *c,
 			continue;
 		bool dup = false;
 		for (size_t j = 0; j < x->n_socks; j++)
-			dup = dup || (x->socks[j].sock.dev == r.dev && x->socks[j].sock.ino == r.ino);
+			dup =
+			    dup || (x->socks[j].sock.dev == r.dev && x->socks[j].sock.ino == r.ino);
 		if (r.exists && !dup && fstat(r.fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
 			x->socks = vg_reallocarray(x->socks, x->n_socks + 1, sizeof(*x->socks));
-			x->sock_paths = vg_reallocarray(x->sock_paths, x->n_socks + 1, sizeof(char *));
+			x->sock_paths =
+			    vg_reallocarray(x->sock_paths, x->n_socks + 1, sizeof(char *));
 			x->sock_paths[x->n_socks] = vg_strdup(r.path);
 			x->socks[x->n_socks].sock = (struct vg_devino){ r.dev, r.ino };
 			x->socks[x->n_socks].anc = TAKE_PTR(r.anc);
@@ -250,7 +253,8 @@ static bool is_runtime_socket_name(const char *path)
 	while (b > path && b[-1] != '/')
 		b--;
 	for (size_t i = 0; i < VG_ARRAY_SIZE(names); i++)
-		if ((size_t)(path + n - b) == strlen(names[i]) && strncmp(b, names[i], strlen(names[i])) == 0)
+		if ((size_t)(path + n - b) == strlen(names[i]) &&
+		    strncmp(b, names[i], strlen(names[i])) == 0)
 			return true;
 	return false;
 }
@@ -285,7 +289,8 @@ static bool docker_exception(struct vg_policy_ctx *x, const struct vg_resolved *
 	if (x->containers.ok && x->ct->id && S_ISREG(r->mode) && vg_name_valid(x->ct->id) &&
 	    (strcmp(base, "hosts") == 0 || strcmp(base, "hostname") == 0 ||
 	     strcmp(base, "resolv.conf") == 0 || strcmp(base, "shm") == 0)) {
-		_cleanup_free_ char *d = vg_asprintf("%s/containers/%s", x->c->docker_root, x->ct->id);
+		_cleanup_free_ char *d =
+		    vg_asprintf("%s/containers/%s", x->c->docker_root, x->ct->id);
 		_cleanup_close_ int dfd = open(d, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		const char *rel = strcmp(base, "shm") == 0 ? "mounts/shm" : base;
 		if (dfd >= 0 && fstatat(dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -305,7 +310,7 @@ static bool sens_covers(const struct vg_sensitive *s, const struct vg_docker_dir
 }
 
 static enum vg_rel sens_relation(const struct vg_sensitive *s, const struct vg_resolved *r,
-			      const struct vg_devino *anc, size_t n_anc)
+				 const struct vg_devino *anc, size_t n_anc)
 {
 	if (s->exists) {
 		if (r->exists && r->dev == s->dev && r->ino == s->ino)
@@ -328,8 +333,10 @@ static enum vg_rel sens_relation(const struct vg_sensitive *s, const struct vg_r
 	return REL_NONE;
 }
 
-const struct vg_sensitive *vg_policy_sens_match(struct vg_policy_ctx *x, const struct vg_resolved *r,
-				      const struct vg_docker_dir *excused_below, enum vg_rel *ret)
+const struct vg_sensitive *vg_policy_sens_match(struct vg_policy_ctx *x,
+						const struct vg_resolved *r,
+						const struct vg_docker_dir *excused_below,
+						enum vg_rel *ret)
 {
 	for (size_t i = 0; i < x->n_sens; i++) {
 		const struct vg_sensitive *s = &x->sens[i];
@@ -347,8 +354,8 @@ const struct vg_sensitive *vg_policy_sens_match(struct vg_policy_ctx *x, const s
 }
 
 void vg_policy_report_sensitive(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
-		      const char *subject, const struct vg_resolved *r, const char *from,
-		      const char *carried, const struct vg_sensitive *s, enum vg_rel rel)
+				const char *subject, const struct vg_resolved *r, const char *from,
+				const char *carried, const struct vg_sensitive *s, enum vg_rel rel)
 {
 	const char *mode = m->readonly ? "ro" : "rw";
 	const char *what = m->readonly ? "read-only bind" : "writable bind";
@@ -360,9 +367,9 @@ void vg_policy_report_sensitive(struct vg_policy_ctx *x, const struct vg_mount *
 		v = x->c->allow_readonly_sensitive ? VG_WARN : VG_DENY;
 		rule = "sensitive-readonly";
 	}
-	how = rel == REL_EQUAL ? vg_strdup("is a sensitive host path")
-	    : rel == REL_BELOW ? vg_asprintf("is inside the sensitive host path %s", s->path)
-			       : vg_asprintf("exposes the sensitive host path %s", s->path);
+	how = rel == REL_EQUAL	 ? vg_strdup("is a sensitive host path")
+	      : rel == REL_BELOW ? vg_asprintf("is inside the sensitive host path %s", s->path)
+				 : vg_asprintf("exposes the sensitive host path %s", s->path);
 	if (carried)
 		vg_policy_add(x->rep, v, rule, idx, subject, mode, r->path,
 			      "%s of %s%s carries the mount %s, which %s", what, r->path, from,
@@ -389,7 +396,8 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 
 	if (vg_resolve_at(x->root, src, base, &r, &e) < 0) {
 		vg_policy_add(rep, VG_DENY, "unresolvable", idx, subject, mode, NULL,
-			      "%s of %s%s cannot be verified: %s", what, src, via ? via : "", e.msg);
+			      "%s of %s%s cannot be verified: %s", what, src, via ? via : "",
+			      e.msg);
 		return;
 	}
 	if (strcmp(r.path, src) != 0)
@@ -408,8 +416,8 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 	for (size_t i = 0; i < x->n_socks; i++) {
 		if (r.exists && r.dev == x->socks[i].sock.dev && r.ino == x->socks[i].sock.ino) {
 			vg_policy_add(rep, VG_DENY, "runtime-socket", idx, subject, mode, r.path,
-				      "bind of %s%s is the container runtime socket %s", r.path, from,
-				      x->sock_paths[i]);
+				      "bind of %s%s is the container runtime socket %s", r.path,
+				      from, x->sock_paths[i]);
 			goto out;
 		}
 		if (r.exists && di_in(x->socks[i].anc, x->socks[i].n_anc, r.dev, r.ino)) {
@@ -429,10 +437,12 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 	}
 	/* A bind mount of part of a file system: judge where that part really is. */
 	canon = vg_policy_canonical_path(x, &r);
-	if (canon && strcmp(canon, r.path) != 0 && vg_resolve_at(x->root, canon, NULL, &r2, &e) == 0) {
+	if (canon && strcmp(canon, r.path) != 0 &&
+	    vg_resolve_at(x->root, canon, NULL, &r2, &e) == 0) {
 		have_r2 = true;
 		if ((s = vg_policy_sens_match(x, &r2, exc, &rel))) {
-			_cleanup_free_ char *f2 = vg_asprintf("%s (a bind mount of %s)", from, r2.path);
+			_cleanup_free_ char *f2 =
+			    vg_asprintf("%s (a bind mount of %s)", from, r2.path);
 			vg_policy_report_sensitive(x, m, idx, subject, &r, f2, NULL, s, rel);
 			goto out;
 		}
@@ -444,9 +454,10 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 
 	if (r.foreign_root) {
 		/* Another container's root: not the host's, but not this container's either. */
-		vg_policy_add(rep, m->readonly ? VG_WARN : VG_DENY, "foreign-root", idx, subject, mode,
-			      r.path, "%s of %s%s reaches into another process's root file system",
-			      what, r.path, from);
+		vg_policy_add(rep, m->readonly ? VG_WARN : VG_DENY, "foreign-root", idx, subject,
+			      mode, r.path,
+			      "%s of %s%s reaches into another process's root file system", what,
+			      r.path, from);
 	} else if (volume && !x->ct->oci) {
 		vg_policy_add(rep, VG_WARN, "volume-bypass", idx, subject, mode, r.path,
 			      "bind of volume %s's data directory bypasses the volume; use "
@@ -461,13 +472,14 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 		size_t count;
 		const char *sub = vg_policy_writable_submount(x, r.path, &count);
 		if (sub)
-			vg_policy_add(rep, VG_WARN, "writable-submount", idx, subject, mode, r.path,
-				      "read-only bind of %s%s has %zu writable submount%s (%s): use "
-				      "rro to make them read-only too",
-				      r.path, from, count, count == 1 ? "" : "s", sub);
+			vg_policy_add(
+			    rep, VG_WARN, "writable-submount", idx, subject, mode, r.path,
+			    "read-only bind of %s%s has %zu writable submount%s (%s): use "
+			    "rro to make them read-only too",
+			    r.path, from, count, count == 1 ? "" : "s", sub);
 		else
-			vg_policy_add(rep, VG_ALLOW, "ok", idx, subject, mode, r.path,
-				      "%s of %s%s", what, r.path, from);
+			vg_policy_add(rep, VG_ALLOW, "ok", idx, subject, mode, r.path, "%s of %s%s",
+				      what, r.path, from);
 	} else {
 		vg_policy_add(rep, VG_ALLOW, "ok", idx, subject, mode, r.path, "%s of %s%s%s", what,
 			      r.path, from, r.exists ? "" : " (will be created)");

@@ -84,8 +84,8 @@ void vg_policy_judge_volume_opts(struct vg_policy_ctx *x, const struct vg_mount 
 	if (root >= 0)
 		vol = openat(root, volume, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (vol >= 0)
-		fd = openat(vol, "opts.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-						      O_NONBLOCK);
+		fd = openat(vol, "opts.json",
+			    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR) {
 			vg_policy_add(x->rep, VG_ALLOW, "ok", idx, subject, mode, NULL,
@@ -154,8 +154,8 @@ void vg_policy_judge_mount(struct vg_policy_ctx *x, const struct vg_mount *m, si
 			return;
 		}
 		if (m->volume_device && opts_bind(m->volume_type, m->volume_o)) {
-			_cleanup_free_ char *via = vg_asprintf(" (volume-opt device of volume %s)",
-							       m->source);
+			_cleanup_free_ char *via =
+			    vg_asprintf(" (volume-opt device of volume %s)", m->source);
 			vg_policy_judge_path(x, m, idx, subject, m->volume_device, via);
 		}
 		vg_policy_judge_volume_opts(x, m, idx, subject, m->source);
@@ -184,19 +184,22 @@ void vg_policy_volumes_from(struct vg_policy_ctx *x, vg_container_lookup_fn look
 			if (strcmp(colon + 1, "ro") == 0)
 				ro = true;
 			else if (strcmp(colon + 1, "rw") != 0) {
-				vg_policy_add(x->rep, VG_DENY, "volumes-from", SIZE_MAX, subject, NULL,
-					      NULL, "--volumes-from %s: mode must be ro or rw", vf[i]);
+				vg_policy_add(x->rep, VG_DENY, "volumes-from", SIZE_MAX, subject,
+					      NULL, NULL,
+					      "--volumes-from %s: mode must be ro or rw", vf[i]);
 				continue;
 			}
 		}
 		if (!lookup) {
-			vg_policy_add(x->rep, VG_WARN, "volumes-from", SIZE_MAX, subject, NULL, NULL,
-				      "the mounts of container %s cannot be checked here", name);
+			vg_policy_add(x->rep, VG_WARN, "volumes-from", SIZE_MAX, subject, NULL,
+				      NULL, "the mounts of container %s cannot be checked here",
+				      name);
 			continue;
 		}
 		if (lookup(name, &src, data, &e) < 0) {
-			vg_policy_add(x->rep, VG_WARN, "volumes-from", SIZE_MAX, subject, NULL, NULL,
-				      "the mounts of container %s cannot be checked: %s", name, e.msg);
+			vg_policy_add(x->rep, VG_WARN, "volumes-from", SIZE_MAX, subject, NULL,
+				      NULL, "the mounts of container %s cannot be checked: %s",
+				      name, e.msg);
 			vg_container_free(&src);
 			continue;
 		}
@@ -243,10 +246,11 @@ static void cap_findings(struct vg_policy_ctx *x)
 		int n = cap_number(caps[i]);
 
 		if (n == -2)
-			vg_policy_add(x->rep, drop ? VG_DENY : VG_WARN, "cap-add", SIZE_MAX, subject,
-				      NULL, NULL,
-				      "--cap-add ALL includes capabilities that cross the container "
-				      "isolation (drop_capabilities)");
+			vg_policy_add(
+			    x->rep, drop ? VG_DENY : VG_WARN, "cap-add", SIZE_MAX, subject, NULL,
+			    NULL,
+			    "--cap-add ALL includes capabilities that cross the container "
+			    "isolation (drop_capabilities)");
 		else if (n < 0)
 			vg_policy_add(x->rep, VG_WARN, "cap-add", SIZE_MAX, subject, NULL, NULL,
 				      "unknown capability %s", caps[i]);

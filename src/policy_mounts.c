@@ -147,10 +147,10 @@ bool vg_policy_carried_mounts(struct vg_policy_ctx *x, const struct vg_mount *m,
 			_cleanup_free_ char *canon = vg_policy_canonical_path(x, &sub);
 			if (canon && vg_resolve_at(x->root, canon, NULL, &real, &e) == 0) {
 				if ((s = vg_policy_sens_match(x, &real, NULL, &rel))) {
-					_cleanup_free_ char *c = vg_asprintf("%s (a bind mount of %s)",
-									     t, real.path);
-					vg_policy_report_sensitive(x, m, idx, subject, r, from, c, s,
-								   rel);
+					_cleanup_free_ char *c =
+					    vg_asprintf("%s (a bind mount of %s)", t, real.path);
+					vg_policy_report_sensitive(x, m, idx, subject, r, from, c,
+								   s, rel);
 					found = true;
 				}
 				vg_resolved_free(&real);

@@ -19,7 +19,7 @@
 #include "cleanup.h"
 #include "resolve.h"
 
-#define TODO_MAX (64 * 1024)
+#define TODO_MAX  (64 * 1024)
 #define MAX_DEPTH 4096
 
 struct buf {
@@ -45,16 +45,16 @@ static void buf_append(struct buf *b, const char *s, size_t n)
 
 struct walk {
 	int root, cur, parent;
-	bool own_root;   /* root was opened here (else it is the caller's) */
+	bool own_root; /* root was opened here (else it is the caller's) */
 	struct stat root_st;
 	struct stat cur_st; /* of cur, when cur_known */
 	bool cur_known;
-	struct buf res;  /* the resolved path so far ("" is "/") */
+	struct buf res;	 /* the resolved path so far ("" is "/") */
 	struct buf todo; /* what is left to resolve */
 	size_t pos;
 	struct vg_devino *stack; /* the directories walked, "/" first; top is `cur` */
 	size_t depth;
-	bool foreign;    /* inside another process's root: the stack is not the physical chain */
+	bool foreign; /* inside another process's root: the stack is not the physical chain */
 };
 
 static void res_push(struct walk *w, const char *name, size_t n)
@@ -248,7 +248,8 @@ int vg_resolve_at(int rootfd, const char *path, const char *base, struct vg_reso
 				continue; /* ".." of "/" is "/" */
 			fd = openat(w.cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
 			if (fd < 0) {
-				r = vg_error_errno(e, errno, "%s: cannot open '%s/..'", path, w.res.s);
+				r = vg_error_errno(e, errno, "%s: cannot open '%s/..'", path,
+						   w.res.s);
 				goto out;
 			}
 			set_cur(&w, fd, NULL);
@@ -271,7 +272,8 @@ int vg_resolve_at(int rootfd, const char *path, const char *base, struct vg_reso
 				res_push(&w, cname, n);
 				continue;
 			}
-			r = vg_error_errno(e, errno, "%s: cannot look up '%s/%s'", path, w.res.s, cname);
+			r = vg_error_errno(e, errno, "%s: cannot look up '%s/%s'", path, w.res.s,
+					   cname);
 			goto out;
 		}
 		if (fstat(fd, &st) < 0) {
@@ -295,8 +297,9 @@ int vg_resolve_at(int rootfd, const char *path, const char *base, struct vg_reso
 
 			close(fd);
 			if (++links > VG_RESOLVE_MAX_SYMLINKS) {
-				r = vg_error_set(e, ELOOP, "%s: more than %d symbolic links (a loop?)",
-						 path, VG_RESOLVE_MAX_SYMLINKS);
+				r = vg_error_set(e, ELOOP,
+						 "%s: more than %d symbolic links (a loop?)", path,
+						 VG_RESOLVE_MAX_SYMLINKS);
 				goto out;
 			}
 			if (strcmp(cname, "root") == 0 && fd_is_procfs(w.cur)) {
@@ -308,7 +311,8 @@ int vg_resolve_at(int rootfd, const char *path, const char *base, struct vg_reso
 			}
 			if (tl <= 0) {
 				r = vg_error_errno(e, tl < 0 ? err : ENOENT,
-						   "%s: cannot read link '%s/%s'", path, w.res.s, cname);
+						   "%s: cannot read link '%s/%s'", path, w.res.s,
+						   cname);
 				goto out;
 			}
 			if (todo_prepend(&w, target, (size_t)tl, more) < 0)
@@ -323,8 +327,8 @@ int vg_resolve_at(int rootfd, const char *path, const char *base, struct vg_reso
 		/* A file, socket, FIFO or device: it must be the last component. */
 		if (more) {
 			close(fd);
-			r = vg_error_set(e, ENOTDIR, "%s: '%s/%s' is not a directory", path, w.res.s,
-					 cname);
+			r = vg_error_set(e, ENOTDIR, "%s: '%s/%s' is not a directory", path,
+					 w.res.s, cname);
 			goto out;
 		}
 		/* The directory stays open as the parent; "/" is duplicated to be handed out. */

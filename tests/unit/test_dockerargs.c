@@ -11,7 +11,8 @@
 
 #include "adapters.h"
 
-#define ARGS(...) ((char *const[]){ __VA_ARGS__ }), (int)VG_ARRAY_SIZE(((char *const[]){ __VA_ARGS__ }))
+#define ARGS(...)                                                                                  \
+	((char *const[]){ __VA_ARGS__ }), (int)VG_ARRAY_SIZE(((char *const[]){ __VA_ARGS__ }))
 
 static int parse(char *const *argv, int argc, struct vg_container *ct, struct vg_error *e)
 {
@@ -20,22 +21,22 @@ static int parse(char *const *argv, int argc, struct vg_container *ct, struct vg
 	return vg_dockerargs_parse(argc, argv, ct, e);
 }
 
-#define OK(ct, ...)                                                   \
-	do {                                                          \
-		struct vg_error _e;                                   \
-		int _r = parse(ARGS(__VA_ARGS__), ct, &_e);           \
-		if (_r < 0)                                           \
-			fail_msg("parse failed: %s", _e.msg);         \
+#define OK(ct, ...)                                                                                \
+	do {                                                                                       \
+		struct vg_error _e;                                                                \
+		int _r = parse(ARGS(__VA_ARGS__), ct, &_e);                                        \
+		if (_r < 0)                                                                        \
+			fail_msg("parse failed: %s", _e.msg);                                      \
 	} while (0)
 
-#define BAD(substr, ...)                                                       \
-	do {                                                                   \
-		struct vg_container _c;                                        \
-		struct vg_error _e;                                            \
-		assert_int_equal(parse(ARGS(__VA_ARGS__), &_c, &_e), -EINVAL); \
-		if (!strstr(_e.msg, substr))                                   \
-			fail_msg("'%s' does not say '%s'", _e.msg, substr);    \
-		vg_container_free(&_c);                                        \
+#define BAD(substr, ...)                                                                           \
+	do {                                                                                       \
+		struct vg_container _c;                                                            \
+		struct vg_error _e;                                                                \
+		assert_int_equal(parse(ARGS(__VA_ARGS__), &_c, &_e), -EINVAL);                     \
+		if (!strstr(_e.msg, substr))                                                       \
+			fail_msg("'%s' does not say '%s'", _e.msg, substr);                        \
+		vg_container_free(&_c);                                                            \
 	} while (0)
 
 static void volume_forms(void **state)
@@ -97,8 +98,8 @@ static void mount_forms(void **state)
 	assert_false(ct.mounts[0].readonly);
 	vg_container_free(&ct);
 
-	static const char *const ro_true[] = { "readonly", "ro", "ro=true", "ro=1", "readonly=True",
-					       "RO=T", "readonly=TRUE" };
+	static const char *const ro_true[] = { "readonly",	"ro",	"ro=true",	"ro=1",
+					       "readonly=True", "RO=T", "readonly=TRUE" };
 	for (size_t i = 0; i < VG_ARRAY_SIZE(ro_true); i++) {
 		char spec[128];
 		snprintf(spec, sizeof(spec), "type=bind,source=/etc,target=/x,%s", ro_true[i]);
@@ -106,10 +107,12 @@ static void mount_forms(void **state)
 		assert_true(ct.mounts[0].readonly);
 		vg_container_free(&ct);
 	}
-	static const char *const ro_false[] = { "ro=false", "ro=0", "readonly=False", "readonly=f" };
+	static const char *const ro_false[] = { "ro=false", "ro=0", "readonly=False",
+						"readonly=f" };
 	for (size_t i = 0; i < VG_ARRAY_SIZE(ro_false); i++) {
 		char spec[128];
-		snprintf(spec, sizeof(spec), "type=bind,source=/etc,destination=/x,%s", ro_false[i]);
+		snprintf(spec, sizeof(spec), "type=bind,source=/etc,destination=/x,%s",
+			 ro_false[i]);
 		OK(&ct, "--mount", spec, "img");
 		assert_false(ct.mounts[0].readonly);
 		vg_container_free(&ct);
@@ -235,10 +238,10 @@ static void policy_flags(void **state)
 	struct vg_container ct;
 
 	OK(&ct, "--name", "/web", "--pid=host", "--ipc", "host", "--net", "host", "--network",
-	   "bridge", "--uts=host", "--userns", "host", "--cgroupns", "host", "--cap-add", "NET_ADMIN",
-	   "--cap-add=SYS_TIME", "--device", "/dev/sda:/dev/xvda:rwm", "--device=/dev/fuse",
-	   "--user", "1000:1000", "--runtime", "runc", "--volumes-from", "db:ro",
-	   "--volumes-from=cache", "img");
+	   "bridge", "--uts=host", "--userns", "host", "--cgroupns", "host", "--cap-add",
+	   "NET_ADMIN", "--cap-add=SYS_TIME", "--device", "/dev/sda:/dev/xvda:rwm",
+	   "--device=/dev/fuse", "--user", "1000:1000", "--runtime", "runc", "--volumes-from",
+	   "db:ro", "--volumes-from=cache", "img");
 	assert_string_equal(ct.name, "web");
 	assert_true(ct.host_pid && ct.host_ipc && ct.host_net && ct.host_uts && ct.host_userns &&
 		    ct.host_cgroupns);
@@ -272,33 +275,122 @@ static void policy_flags(void **state)
 static void every_docker_run_flag(void **state)
 {
 	static const char *const with_value[] = {
-		"add-host", "attach", "blkio-weight", "blkio-weight-device", "cap-add", "cap-drop",
-		"cgroup-parent", "cgroupns", "cidfile", "cpu-count", "cpu-percent", "cpu-period",
-		"cpu-quota", "cpu-rt-period", "cpu-rt-runtime", "cpu-shares", "cpus", "cpuset-cpus",
-		"cpuset-mems", "detach-keys", "device", "device-cgroup-rule", "device-read-bps",
-		"device-read-iops", "device-write-bps", "device-write-iops", "dns", "dns-opt",
-		"dns-option", "dns-search", "domainname", "entrypoint", "env", "env-file", "expose",
-		"gpus", "group-add", "health-cmd", "health-interval", "health-retries",
-		"health-start-period", "health-timeout", "hostname", "io-maxbandwidth", "io-maxiops",
-		"ip", "ip6", "ipc", "isolation", "kernel-memory", "label", "label-file", "link",
-		"link-local-ip", "log-driver", "log-opt", "mac-address", "memory",
-		"memory-reservation", "memory-swap", "memory-swappiness", "mount", "name", "net",
-		"net-alias", "network", "network-alias", "oom-score-adj", "pid", "pids-limit",
-		"platform", "publish", "pull", "restart", "runtime", "security-opt", "shm-size",
-		"stop-signal", "stop-timeout", "storage-opt", "sysctl", "tmpfs", "ulimit", "user",
-		"userns", "uts", "volume", "volume-driver", "volumes-from", "workdir",
+		"add-host",
+		"attach",
+		"blkio-weight",
+		"blkio-weight-device",
+		"cap-add",
+		"cap-drop",
+		"cgroup-parent",
+		"cgroupns",
+		"cidfile",
+		"cpu-count",
+		"cpu-percent",
+		"cpu-period",
+		"cpu-quota",
+		"cpu-rt-period",
+		"cpu-rt-runtime",
+		"cpu-shares",
+		"cpus",
+		"cpuset-cpus",
+		"cpuset-mems",
+		"detach-keys",
+		"device",
+		"device-cgroup-rule",
+		"device-read-bps",
+		"device-read-iops",
+		"device-write-bps",
+		"device-write-iops",
+		"dns",
+		"dns-opt",
+		"dns-option",
+		"dns-search",
+		"domainname",
+		"entrypoint",
+		"env",
+		"env-file",
+		"expose",
+		"gpus",
+		"group-add",
+		"health-cmd",
+		"health-interval",
+		"health-retries",
+		"health-start-period",
+		"health-timeout",
+		"hostname",
+		"io-maxbandwidth",
+		"io-maxiops",
+		"ip",
+		"ip6",
+		"ipc",
+		"isolation",
+		"kernel-memory",
+		"label",
+		"label-file",
+		"link",
+		"link-local-ip",
+		"log-driver",
+		"log-opt",
+		"mac-address",
+		"memory",
+		"memory-reservation",
+		"memory-swap",
+		"memory-swappiness",
+		"mount",
+		"name",
+		"net",
+		"net-alias",
+		"network",
+		"network-alias",
+		"oom-score-adj",
+		"pid",
+		"pids-limit",
+		"platform",
+		"publish",
+		"pull",
+		"restart",
+		"runtime",
+		"security-opt",
+		"shm-size",
+		"stop-signal",
+		"stop-timeout",
+		"storage-opt",
+		"sysctl",
+		"tmpfs",
+		"ulimit",
+		"user",
+		"userns",
+		"uts",
+		"volume",
+		"volume-driver",
+		"volumes-from",
+		"workdir",
 	};
 	static const char *const boolean[] = {
-		"detach", "disable-content-trust", "help", "init", "interactive", "no-healthcheck",
-		"oom-kill-disable", "privileged", "publish-all", "quiet", "read-only", "rm",
-		"sig-proxy", "tty",
+		"detach",
+		"disable-content-trust",
+		"help",
+		"init",
+		"interactive",
+		"no-healthcheck",
+		"oom-kill-disable",
+		"privileged",
+		"publish-all",
+		"quiet",
+		"read-only",
+		"rm",
+		"sig-proxy",
+		"tty",
 	};
 	/* Values every value flag above accepts without error. */
 	static const struct {
 		const char *flag, *value;
 	} special[] = {
-		{ "mount", "type=tmpfs,dst=/t" }, { "volume", "/anon" }, { "device", "/dev/null" },
-		{ "tmpfs", "/t" },		  { "name", "web" },
+		{ "mount", "type=tmpfs,dst=/t" },
+		{ "volume", "/anon" },
+		{ "device", "/dev/null" },
+		{ "tmpfs", "/t" },
+		{ "name", "web" },
 	};
 	struct vg_container ct;
 
@@ -341,10 +433,8 @@ static void every_docker_run_flag(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(volume_forms),
-		cmocka_unit_test(mount_forms),
-		cmocka_unit_test(short_and_long_forms),
-		cmocka_unit_test(policy_flags),
+		cmocka_unit_test(volume_forms),		 cmocka_unit_test(mount_forms),
+		cmocka_unit_test(short_and_long_forms),	 cmocka_unit_test(policy_flags),
 		cmocka_unit_test(every_docker_run_flag),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

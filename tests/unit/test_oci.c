@@ -16,8 +16,8 @@
 #include "jsonutil.h"
 
 #define RUNNER "06f65102f22ef4c5f124af2a8f4dbe4c46ed896e0805739579d557a33fe8ce10"
-#define SRC1 "848c7a40b0824d6f698c40a9cfc3cb9819976af89d2c52aa5827d254c9c81ed6"
-#define USER2 "3fbb139df093a41b1dd4417318ce4d571464fd1eb768416ce9c48c4fe1072ad6"
+#define SRC1   "848c7a40b0824d6f698c40a9cfc3cb9819976af89d2c52aa5827d254c9c81ed6"
+#define USER2  "3fbb139df093a41b1dd4417318ce4d571464fd1eb768416ce9c48c4fe1072ad6"
 
 static char *fixture(const char *rel)
 {
@@ -39,14 +39,14 @@ static int parse_text(const char *text, struct vg_container *ct, struct vg_error
 	return r;
 }
 
-#define OCI_BAD(text, want)                                                        \
-	do {                                                                      \
-		struct vg_container _c;                                           \
-		struct vg_error _e;                                               \
-		assert_true(parse_text(text, &_c, &_e) < 0);                      \
-		if (strcmp(_e.msg, want) != 0)                                    \
-			fail_msg("got '%s', expected '%s'", _e.msg, want);        \
-		vg_container_free(&_c);                                           \
+#define OCI_BAD(text, want)                                                                        \
+	do {                                                                                       \
+		struct vg_container _c;                                                            \
+		struct vg_error _e;                                                                \
+		assert_true(parse_text(text, &_c, &_e) < 0);                                       \
+		if (strcmp(_e.msg, want) != 0)                                                     \
+			fail_msg("got '%s', expected '%s'", _e.msg, want);                         \
+		vg_container_free(&_c);                                                            \
 	} while (0)
 
 static void oci_docker_fixture(void **state)
@@ -96,7 +96,8 @@ static void oci_bundle_dir_gives_id(void **state)
 	cfg = vg_asprintf("%s/config.json", b);
 	f = fopen(cfg, "we");
 	assert_non_null(f);
-	fputs("{\"mounts\":[{\"destination\":\"/x\",\"source\":\"rel\",\"options\":[\"bind\"]}]}", f);
+	fputs("{\"mounts\":[{\"destination\":\"/x\",\"source\":\"rel\",\"options\":[\"bind\"]}]}",
+	      f);
 	fclose(f);
 	if (vg_oci_load(b, &ct, NULL, &e) < 0)
 		fail_msg("%s", e.msg);
@@ -120,21 +121,22 @@ static void oci_fields(void **state)
 	struct vg_container ct;
 	struct vg_error e;
 
-	assert_int_equal(parse_text("{\"mounts\":[{\"destination\":\"/a\",\"type\":\"none\","
-				    "\"source\":\"/s\",\"options\":[\"rbind\",\"ro\",\"rw\"]},"
-				    "{\"destination\":\"/b\",\"type\":\"bind\",\"source\":\"/s\","
-				    "\"options\":[\"rro\",\"rshared\"]}],"
-				    "\"process\":{\"user\":{\"uid\":1000,\"gid\":100,"
-				    "\"additionalGids\":[5,6]},\"capabilities\":{\"bounding\":"
-				    "[\"CAP_CHOWN\",\"CAP_NET_ADMIN\"],\"effective\":[\"CAP_NET_ADMIN\"]}},"
-				    "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\","
-				    "\"path\":\"/proc/1/ns/net\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
-				    "{\"type\":\"cgroup\"},{\"type\":\"mount\"}],"
-				    "\"uidMappings\":[{\"containerID\":0,\"hostID\":1073741824,"
-				    "\"size\":65536}],\"devices\":[{\"path\":\"/dev/fuse\"}]},"
-				    "\"annotations\":{\"volguard.isolation\":\"off\"}}",
-				    &ct, &e),
-			 0);
+	assert_int_equal(
+	    parse_text("{\"mounts\":[{\"destination\":\"/a\",\"type\":\"none\","
+		       "\"source\":\"/s\",\"options\":[\"rbind\",\"ro\",\"rw\"]},"
+		       "{\"destination\":\"/b\",\"type\":\"bind\",\"source\":\"/s\","
+		       "\"options\":[\"rro\",\"rshared\"]}],"
+		       "\"process\":{\"user\":{\"uid\":1000,\"gid\":100,"
+		       "\"additionalGids\":[5,6]},\"capabilities\":{\"bounding\":"
+		       "[\"CAP_CHOWN\",\"CAP_NET_ADMIN\"],\"effective\":[\"CAP_NET_ADMIN\"]}},"
+		       "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\","
+		       "\"path\":\"/proc/1/ns/net\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
+		       "{\"type\":\"cgroup\"},{\"type\":\"mount\"}],"
+		       "\"uidMappings\":[{\"containerID\":0,\"hostID\":1073741824,"
+		       "\"size\":65536}],\"devices\":[{\"path\":\"/dev/fuse\"}]},"
+		       "\"annotations\":{\"volguard.isolation\":\"off\"}}",
+		       &ct, &e),
+	    0);
 	assert_int_equal(ct.mounts[0].kind, VG_MOUNT_BIND); /* options say bind */
 	assert_false(ct.mounts[0].readonly);		    /* the last of ro/rw wins */
 	assert_true(ct.mounts[1].readonly && ct.mounts[1].recursive_ro);
@@ -191,9 +193,11 @@ static void oci_field_errors(void **state)
 	OCI_BAD("[]", "config.json: not a JSON object");
 	OCI_BAD("{\"mounts\":{}}", "config.json: mounts: not an array");
 	OCI_BAD("{\"mounts\":[1]}", "config.json: mounts[0]: not an object");
-	OCI_BAD("{\"mounts\":[{\"destination\":\"/a\"},{\"destination\":\"/b\",\"options\":[\"ro\",3]}]}",
+	OCI_BAD("{\"mounts\":[{\"destination\":\"/a\"},{\"destination\":\"/"
+		"b\",\"options\":[\"ro\",3]}]}",
 		"config.json: mounts[1].options[1]: not a string");
-	OCI_BAD("{\"mounts\":[{\"source\":\"/a\"}]}", "config.json: mounts[0].destination: missing");
+	OCI_BAD("{\"mounts\":[{\"source\":\"/a\"}]}",
+		"config.json: mounts[0].destination: missing");
 	OCI_BAD("{\"mounts\":[{\"destination\":7}]}",
 		"config.json: mounts[0].destination: not a string");
 	OCI_BAD("{\"mounts\":[{\"destination\":\"/a\\u0000b\"}]}",
@@ -208,10 +212,12 @@ static void oci_field_errors(void **state)
 		"config.json: process.capabilities.bounding[0]: not a string");
 	OCI_BAD("{\"linux\":{\"namespaces\":[{}]}}",
 		"config.json: linux.namespaces[0].type: missing");
-	OCI_BAD("{\"linux\":{\"uidMappings\":[{\"containerID\":\"0\"}]}}",
-		"config.json: linux.uidMappings[0].containerID: not an integer from 0 to 4294967295");
+	OCI_BAD(
+	    "{\"linux\":{\"uidMappings\":[{\"containerID\":\"0\"}]}}",
+	    "config.json: linux.uidMappings[0].containerID: not an integer from 0 to 4294967295");
 	OCI_BAD("{\"annotations\":{\"a\":1}}", "config.json: annotations.a: not a string");
-	OCI_BAD("{\"mounts\":[], \"mounts\":[]}", "config.json: line 1, column 22: duplicate object key near '\"mounts\"'");
+	OCI_BAD("{\"mounts\":[], \"mounts\":[]}",
+		"config.json: line 1, column 22: duplicate object key near '\"mounts\"'");
 	OCI_BAD("{\"mounts\":[", "config.json: line 1, column 11: ']' expected near end of file");
 }
 
@@ -300,7 +306,8 @@ static void docker_field_errors(void **state)
 	};
 
 	for (size_t i = 0; i < VG_ARRAY_SIZE(cases); i++) {
-		json_t *a = json_loads(cases[i].cfg, 0, NULL), *b = json_loads(cases[i].hc, 0, NULL);
+		json_t *a = json_loads(cases[i].cfg, 0, NULL),
+		       *b = json_loads(cases[i].hc, 0, NULL);
 		struct vg_container ct = { 0 };
 		struct vg_error e = { 0 };
 		assert_true(vg_docker_parse(a, b, &ct, &e) < 0);
@@ -357,7 +364,10 @@ static void docker_lookup(void **state)
 	}
 	static const struct {
 		const char *key, *id;
-	} ok[] = { { SRC1, SRC1 }, { "src1", SRC1 }, { "/user2", USER2 }, { "06f6", RUNNER },
+	} ok[] = { { SRC1, SRC1 },
+		   { "src1", SRC1 },
+		   { "/user2", USER2 },
+		   { "06f6", RUNNER },
 		   { "runner", RUNNER } };
 	for (size_t i = 0; i < VG_ARRAY_SIZE(ok); i++) {
 		if (vg_docker_load(&c, ok[i].key, &ct, &e) < 0)

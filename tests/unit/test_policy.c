@@ -20,7 +20,7 @@
 
 #include "policy.h"
 
-#define ID "06f65102f22ef4c5f124af2a8f4dbe4c46ed896e0805739579d557a33fe8ce10"
+#define ID    "06f65102f22ef4c5f124af2a8f4dbe4c46ed896e0805739579d557a33fe8ce10"
 #define OTHER "3fbb139df093a41b1dd4417318ce4d571464fd1eb768416ce9c48c4fe1072ad6"
 
 static char *T;
@@ -52,13 +52,14 @@ static int setup(void **state)
 	if (!d)
 		return -1;
 	T = realpath(d, NULL);
-	cmd = vg_asprintf("cd '%s' && mkdir -p etc srv/app srv/sub/a srv/run docker/volumes/v1/_data "
-			  "docker/volumes/bv/_data docker/containers/%s docker/containers/%s && "
-			  "touch docker/containers/%s/hosts docker/containers/%s/hosts "
-			  "docker/containers/%s/resolv.conf && "
-			  "printf '{\"MountType\":\"none\",\"MountOpts\":\"bind\",\"MountDevice\":\"%s/etc\"}'"
-			  " > docker/volumes/bv/opts.json",
-			  T, ID, OTHER, ID, OTHER, ID, T);
+	cmd = vg_asprintf(
+	    "cd '%s' && mkdir -p etc srv/app srv/sub/a srv/run docker/volumes/v1/_data "
+	    "docker/volumes/bv/_data docker/containers/%s docker/containers/%s && "
+	    "touch docker/containers/%s/hosts docker/containers/%s/hosts "
+	    "docker/containers/%s/resolv.conf && "
+	    "printf '{\"MountType\":\"none\",\"MountOpts\":\"bind\",\"MountDevice\":\"%s/etc\"}'"
+	    " > docker/volumes/bv/opts.json",
+	    T, ID, OTHER, ID, OTHER, ID, T);
 	r = system(cmd);
 	free(cmd);
 	if (r != 0)
@@ -147,10 +148,11 @@ static void writable_submounts(void **state)
 	struct vg_mount *m;
 
 	assert_non_null(f);
-	fprintf(f, "1 0 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
-		   "2 1 0:5 / %s/a rw,nosuid shared:2 - tmpfs tmpfs rw\n"
-		   "3 1 0:6 / %s/b ro,nosuid shared:3 - tmpfs tmpfs ro\n"
-		   "4 1 0:7 / %s-other rw shared:4 - tmpfs tmpfs rw\n",
+	fprintf(f,
+		"1 0 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+		"2 1 0:5 / %s/a rw,nosuid shared:2 - tmpfs tmpfs rw\n"
+		"3 1 0:6 / %s/b ro,nosuid shared:3 - tmpfs tmpfs ro\n"
+		"4 1 0:7 / %s-other rw shared:4 - tmpfs tmpfs rw\n",
 		sub, sub, sub);
 	fclose(f);
 	add_bind(&ct, "srv/sub", true);
@@ -298,9 +300,14 @@ static void facts(void **state)
 		const char *cap;
 		enum vg_verdict v;
 	} caps[] = {
-		{ "NET_ADMIN", VG_WARN },     { "CAP_NET_ADMIN", VG_WARN }, { "SYS_ADMIN", VG_DENY },
-		{ "cap_sys_admin", VG_DENY }, { "CAP_DAC_OVERRIDE", VG_DENY }, { "ALL", VG_DENY },
-		{ "all", VG_DENY },	      { "NOT_A_CAP", VG_WARN },
+		{ "NET_ADMIN", VG_WARN },
+		{ "CAP_NET_ADMIN", VG_WARN },
+		{ "SYS_ADMIN", VG_DENY },
+		{ "cap_sys_admin", VG_DENY },
+		{ "CAP_DAC_OVERRIDE", VG_DENY },
+		{ "ALL", VG_DENY },
+		{ "all", VG_DENY },
+		{ "NOT_A_CAP", VG_WARN },
 	};
 	for (size_t i = 0; i < VG_ARRAY_SIZE(caps); i++) {
 		vg_strv_push(&ct.cap_add, caps[i].cap);
@@ -357,9 +364,12 @@ static void readonly_config(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(runtime_socket_dirs), cmocka_unit_test(writable_submounts),
-		cmocka_unit_test(docker_files_in_oci), cmocka_unit_test(volumes_from),
-		cmocka_unit_test(facts),	       cmocka_unit_test(readonly_config),
+		cmocka_unit_test(runtime_socket_dirs),
+		cmocka_unit_test(writable_submounts),
+		cmocka_unit_test(docker_files_in_oci),
+		cmocka_unit_test(volumes_from),
+		cmocka_unit_test(facts),
+		cmocka_unit_test(readonly_config),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -31,13 +31,13 @@ static int setup(void **state)
 		return -1;
 	T = realpath(d, NULL);
 	char *cmd = vg_asprintf(
-		"cd '%s' && mkdir -p etc/ssh srv/app && echo x > etc/passwd && ln -s ../etc srv/rel "
-		"&& ln -s '%s/etc' srv/abs && ln -s loop2 srv/loop1 && ln -s loop1 srv/loop2 && "
-		"ln -s passwd etc/pw && ln -s / srv/root && ln -s nowhere srv/dangling && "
-		"ln -s '' srv/empty 2>/dev/null; "
-		"i=0; while [ $i -lt 41 ]; do n=$((i+1)); ln -s c$n srv/c$i; i=$n; done; "
-		"mkdir srv/c41",
-		T, T);
+	    "cd '%s' && mkdir -p etc/ssh srv/app && echo x > etc/passwd && ln -s ../etc srv/rel "
+	    "&& ln -s '%s/etc' srv/abs && ln -s loop2 srv/loop1 && ln -s loop1 srv/loop2 && "
+	    "ln -s passwd etc/pw && ln -s / srv/root && ln -s nowhere srv/dangling && "
+	    "ln -s '' srv/empty 2>/dev/null; "
+	    "i=0; while [ $i -lt 41 ]; do n=$((i+1)); ln -s c$n srv/c$i; i=$n; done; "
+	    "mkdir srv/c41",
+	    T, T);
 	int r = system(cmd);
 	free(cmd);
 	return r == 0 ? 0 : -1;
@@ -112,8 +112,8 @@ static void symlinks(void **state)
 	char *through_root = vg_asprintf("srv/root%s/etc", T);
 	expect(through_root, "etc", true);
 	free(through_root);
-	expect("srv/c1", "srv/c41", true);   /* 40 links: the kernel's limit */
-	expect_err("srv/c0", ELOOP);         /* 41 */
+	expect("srv/c1", "srv/c41", true); /* 40 links: the kernel's limit */
+	expect_err("srv/c0", ELOOP);	   /* 41 */
 	expect_err("srv/loop1", ELOOP);
 	expect_err("srv/loop1/x", ELOOP);
 	expect("srv/dangling", "srv/nowhere", false); /* the link's target would be created */
@@ -203,9 +203,10 @@ static int count_fds(void)
 /* Every path, resolved or refused, with or without a shared root: no descriptor is left. */
 static void no_descriptor_leaks(void **state)
 {
-	static const char *const paths[] = { "etc", "etc/passwd", "srv/rel/ssh", "srv/abs/..",
-					     "srv/loop1", "etc/passwd/", "srv/new/x", "srv/root",
-					     "srv/c0", "srv/c1" };
+	static const char *const paths[] = { "etc",	   "etc/passwd", "srv/rel/ssh",
+					     "srv/abs/..", "srv/loop1",	 "etc/passwd/",
+					     "srv/new/x",  "srv/root",	 "srv/c0",
+					     "srv/c1" };
 	int before = count_fds(), root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
 	for (int k = 0; k < 2; k++) {
