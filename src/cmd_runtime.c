@@ -455,25 +455,25 @@ static int isolate(struct create_ctx *x, uint64_t *ret_start, struct vg_error *e
 	if (r >= 0)
 		r = vg_range_set_meta(&reg, rg, "container", x->a->id, e);
 	/* Committed before any volume names the range, so no volume can ever list a range the
-	 * registry does not hold. The lock is let go before the volumes are prepared: the volume
-	 * module takes it itself (for the ranges of declared members). */
+	 * registry does not hold; the lock is held until config.json is written, so that the
+	 * range cannot be released and handed to another name meanwhile (vg_volume_prepare
+	 * never takes it). */
 	if (r >= 0)
 		r = vg_registry_commit(&reg, e);
-	if (r >= 0)
+	if (r >= 0) {
 		shift = (struct vg_spec_shift){ .start = rg->start,
 						.count = rg->count,
 						.drop_caps = x->c.drop_capabilities };
-	vg_registry_close(&reg);
-	if (r < 0)
-		return r;
-	/* In memory first: a spec it cannot rewrite leaves the volumes alone. */
-	r = vg_spec_apply_shift(x->spec, &shift, e);
+		/* In memory first: a spec it cannot rewrite leaves the volumes alone. */
+		r = vg_spec_apply_shift(x->spec, &shift, e);
+	}
 	if (r >= 0)
 		r = vg_mounted_volumes_prepare(&x->c, &x->vols, x->name,
 					       (uint32_t)(shift.start + x->user.uid),
 					       (uint32_t)(shift.start + x->user.gid), e);
 	if (r >= 0)
 		r = vg_spec_write(x->bundle_fd, "config.json", x->spec, "config.json", e);
+	vg_registry_close(&reg);
 	*ret_start = shift.start;
 	return r;
 }

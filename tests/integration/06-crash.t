@@ -16,10 +16,10 @@ while :; do
 	"$VG" --config "$CONF" release "w$((i / 2))" >/dev/null 2>&1
 done'
 torn=0 listfail=0 kept=0 leftover=0
-pid=""
-# A writer left running (the test itself killed) would loop forever: kill its group on exit.
-# shellcheck disable=SC2016 # expanded at cleanup
-VG_CLEANUP_HOOKS+=('[ -n "$pid" ] && kill -KILL -- "-$pid" 2>/dev/null')
+pid=
+# A test killed from outside must not leave a writer looping forever.
+# shellcheck disable=SC2016 # evaluated by the cleanup
+VG_CLEANUP_HOOKS+=('[ -n "$pid" ] && kill -KILL -- "-$pid" "$pid" 2>/dev/null')
 for r in $(seq 1 "$ROUNDS"); do
 	VG=$VG CONF=$CONF setsid bash -c "$writer" &
 	pid=$!

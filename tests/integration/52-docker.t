@@ -95,7 +95,7 @@ dk run -d --network none --name rs "$IMG" sleep 60 >/dev/null
 u1=$(e2e_host_uid rs)
 dk restart -t 0 rs >/dev/null
 u2=$(e2e_host_uid rs)
-check "u1 >= $POOL_START && u1 == u2" "docker restart keeps the container in its range ($u2)"
+check "${u1:-0} >= $POOL_START && ${u1:-0} == ${u2:-1}" "docker restart keeps the container in its range ($u2)"
 dk rm -f rs >/dev/null 2>&1
 
 # --- a shared volume -----------------------------------------------------------------------
