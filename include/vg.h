@@ -38,11 +38,17 @@ int vg_parse_bool(const char *s, bool *ret);
 /* Docker's container and volume name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*, 1..255 bytes. */
 bool vg_name_valid(const char *name);
 /* strdup that aborts on OOM: a security tool that cannot allocate a few bytes stops. */
-char *vg_strdup(const char *s);
-void *vg_malloc0(size_t n);
-void *vg_reallocarray(void *p, size_t n, size_t size);
+char *vg_strdup(const char *s) __attribute__((returns_nonnull));
+void *vg_malloc0(size_t n) __attribute__((returns_nonnull));
+void *vg_reallocarray(void *p, size_t n, size_t size) __attribute__((returns_nonnull));
+/*
+ * Room for element `n` of an array of n elements that grows one at a time: the capacity is
+ * implied (the next power of two), so appending n elements costs O(n) copying, not O(n^2).
+ * Valid as long as the array was only ever grown by this function (shrinking n is fine).
+ */
+void *vg_array_grow(void *p, size_t n, size_t size) __attribute__((returns_nonnull));
 /* printf into a fresh string; aborts on OOM. */
-char *vg_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *vg_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2), returns_nonnull));
 /* A NULL-terminated string vector. */
 void vg_strv_free(char **v);
 size_t vg_strv_length(char *const *v);

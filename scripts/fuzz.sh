@@ -60,7 +60,8 @@ fi
 # shellcheck disable=SC2086,SC2046
 build_target() {
 	clang -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer $SAN -std=gnu11 -D_GNU_SOURCE \
-		-Wall -Wextra -Werror -Iinclude -Itests/fuzz $(pkg-config --cflags $PKGS) \
+		-Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter \
+		-Iinclude -Itests/fuzz $(pkg-config --cflags $PKGS) \
 		-o "$B/bin/fuzz_$1" "tests/fuzz/fuzz_$1.c" "$B/libvolguard.a" \
 		$(pkg-config --libs $PKGS) >"$B/log/$1.build" 2>&1
 }

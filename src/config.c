@@ -144,9 +144,12 @@ static int fail(struct parse_state *s, const char *section, const char *key, con
 
 static bool check_section_header(struct parse_state *s, char *line)
 {
-	char *p = line + strspn(line, " \t"), *end;
+	char *p, *end;
 	bool ok = true;
 
+	if (s->line == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
+		line += 3; /* inih skips a UTF-8 byte order mark */
+	p = line + strspn(line, " \t");
 	if (*p != '[')
 		return true;
 	end = strchr(p, ']');
@@ -357,10 +360,11 @@ static struct vg_volume_decl *volume_decl(struct parse_state *s, const char *sec
 		fail(s, sec, "", "'%s' is not a valid volume name", name);
 		return NULL;
 	}
-	for (size_t i = 0; i < c->n_volumes; i++)
+	/* Newest first: the keys of a section follow its header. */
+	for (size_t i = c->n_volumes; i-- > 0;)
 		if (strcmp(c->volumes[i].name, name) == 0)
 			return &c->volumes[i];
-	c->volumes = vg_reallocarray(c->volumes, c->n_volumes + 1, sizeof(*c->volumes));
+	c->volumes = vg_array_grow(c->volumes, c->n_volumes, sizeof(*c->volumes));
 	memset(&c->volumes[c->n_volumes], 0, sizeof(c->volumes[0]));
 	c->volumes[c->n_volumes].name = TAKE_PTR(name);
 	c->volumes[c->n_volumes].line = s->line;

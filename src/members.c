@@ -30,7 +30,7 @@ void vg_members_put(struct vg_members *m, const char *name, bool ro, uint32_t ui
 	struct vg_vmember *x = vg_members_find(m, name);
 
 	if (!x) {
-		m->v = vg_reallocarray(m->v, m->n + 1, sizeof(*m->v));
+		m->v = vg_array_grow(m->v, m->n, sizeof(*m->v));
 		x = &m->v[m->n++];
 		x->name = vg_strdup(name);
 	}

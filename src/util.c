@@ -130,6 +130,14 @@ void *vg_reallocarray(void *p, size_t n, size_t size)
 	return q;
 }
 
+void *vg_array_grow(void *p, size_t n, size_t size)
+{
+	/* Capacity is 1, 2, 4, 8...: grow exactly when n reaches a power of two (or is 0). */
+	if (n != 0 && (n & (n - 1)) != 0)
+		return p;
+	return vg_reallocarray(p, n ? 2 * n : 1, size);
+}
+
 char *vg_asprintf(const char *fmt, ...)
 {
 	va_list ap;

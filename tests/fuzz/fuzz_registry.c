@@ -83,8 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(vg_registry_release(&a, first, &e) == -ENOENT);
 		free(first);
 		for (size_t i = 0; i < a.n; i++)
-			FUZZ_CHECK(vg_range_set_meta(&a, &a.ranges[i], "container_id", "abc123", &e) ==
-				   0);
+			FUZZ_CHECK(
+			    vg_range_set_meta(&a, &a.ranges[i], "container_id", "abc123", &e) == 0);
 		free(text2);
 		text2 = vg_registry_format(&a);
 		vg_registry_close(&b);

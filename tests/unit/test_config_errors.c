@@ -22,7 +22,8 @@ static void expect_error(const char *text, const char *want)
 	r = vg_config_parse_string(&c, text, "t.conf", &e);
 	vg_config_free(&c);
 	if (r != -EINVAL || !strstr(e.msg, want))
-		fail_msg("config:\n%s\nexpected -EINVAL with '%s', got %d '%s'", text, want, r, e.msg);
+		fail_msg("config:\n%s\nexpected -EINVAL with '%s', got %d '%s'", text, want, r,
+			 e.msg);
 	assert_int_equal(e.code, EINVAL);
 }
 
@@ -33,7 +34,8 @@ static void unknown_keys_and_sections(void **state)
 	expect_error("\n\n[policy]\nsensitive = /\n", "t.conf:4: [policy] sensitive: unknown key");
 	expect_error("[pathz]\n", "t.conf:1: [pathz]: unknown section");
 	expect_error("[paths]\n[other]\nx = 1\n", "t.conf:2: [other]: unknown section");
-	expect_error("[volume \"v\"]\ncolour = red\n", "t.conf:2: [volume \"v\"] colour: unknown key");
+	expect_error("[volume \"v\"]\ncolour = red\n",
+		     "t.conf:2: [volume \"v\"] colour: unknown key");
 	expect_error("[volume v]\nmembers = a\n", "unknown section");
 	expect_error("[volume \"\"]\n", "unknown section");
 	expect_error("[volume \"../x\"]\nmembers = a\n", "'../x' is not a valid volume name");
@@ -51,7 +53,8 @@ static void syntax(void **state)
 
 static void numbers(void **state)
 {
-	expect_error("[ranges]\nrange_size = abc\n", "t.conf:2: [ranges] range_size: 'abc' is not a number");
+	expect_error("[ranges]\nrange_size = abc\n",
+		     "t.conf:2: [ranges] range_size: 'abc' is not a number");
 	expect_error("[ranges]\nrange_size = -1\n", "'-1' is not a number");
 	expect_error("[ranges]\nrange_size = 12x\n", "'12x' is not a number");
 	expect_error("[ranges]\npool_start = 4294967296\n", "'4294967296' is out of range");
@@ -60,21 +63,28 @@ static void numbers(void **state)
 	expect_error("[ranges]\npool_start = 1073741825\n", "is not aligned to range_size 65536");
 	expect_error("[ranges]\npool_start = 0\n", "overlaps the system IDs 0..65535");
 	expect_error("[ranges]\npool_end = 4294967295\n", "must be below 4294967295");
-	expect_error("[ranges]\npool_start = 131072\npool_end = 131071\n", "is smaller than one range");
-	expect_error("[ranges]\npool_start = 131072\npool_end = 196606\n", "is smaller than one range");
+	expect_error("[ranges]\npool_start = 131072\npool_end = 131071\n",
+		     "is smaller than one range");
+	expect_error("[ranges]\npool_start = 131072\npool_end = 196606\n",
+		     "is smaller than one range");
 }
 
 static void paths_and_lists(void **state)
 {
 	char *text, *p;
 
-	expect_error("[paths]\nstate_dir = var/lib\n", "t.conf:2: [paths] state_dir: 'var/lib' is not an absolute path");
+	expect_error("[paths]\nstate_dir = var/lib\n",
+		     "t.conf:2: [paths] state_dir: 'var/lib' is not an absolute path");
 	expect_error("[paths]\ndocker_root = \n", "docker_root: '' is not an absolute path");
-	expect_error("[policy]\nsensitive_paths = /etc, usr\n", "[policy] sensitive_paths: 'usr' is not an absolute path");
-	expect_error("[policy]\nextra_sensitive_paths = /a\n  b\n", "t.conf:3: [policy] extra_sensitive_paths: 'b'");
-	expect_error("[policy]\ndrop_capabilities = CAP_SYS_ADMIN, CAP_NOPE\n", "'CAP_NOPE' is not a capability name");
+	expect_error("[policy]\nsensitive_paths = /etc, usr\n",
+		     "[policy] sensitive_paths: 'usr' is not an absolute path");
+	expect_error("[policy]\nextra_sensitive_paths = /a\n  b\n",
+		     "t.conf:3: [policy] extra_sensitive_paths: 'b'");
+	expect_error("[policy]\ndrop_capabilities = CAP_SYS_ADMIN, CAP_NOPE\n",
+		     "'CAP_NOPE' is not a capability name");
 	expect_error("[policy]\ndrop_capabilities = 99\n", "'99' is not a capability name");
-	expect_error("[policy]\ndeny_privileged = maybe\n", "[policy] deny_privileged: 'maybe' is not a boolean");
+	expect_error("[policy]\ndeny_privileged = maybe\n",
+		     "[policy] deny_privileged: 'maybe' is not a boolean");
 	expect_error("[policy]\nstrict_membership = 2\n", "'2' is not a boolean");
 	expect_error("[policy]\nallow_readonly_sensitive =\n", "'' is not a boolean");
 	/* inih's line buffer (200 bytes in Debian's build) is the limit of a path, long before
@@ -90,10 +100,13 @@ static void paths_and_lists(void **state)
 
 static void volumes(void **state)
 {
-	expect_error("[volume \"v\"]\nmembers = a:rx\n", "t.conf:2: [volume \"v\"] members: member 'a:rx': mode must be rw or ro");
-	expect_error("[volume \"v\"]\nmembers = a, -b\n", "member '-b' is not a valid container name");
+	expect_error("[volume \"v\"]\nmembers = a:rx\n",
+		     "t.conf:2: [volume \"v\"] members: member 'a:rx': mode must be rw or ro");
+	expect_error("[volume \"v\"]\nmembers = a, -b\n",
+		     "member '-b' is not a valid container name");
 	expect_error("[volume \"v\"]\nmembers = a, b, a:ro\n", "member 'a' listed twice");
-	expect_error("[volume \"v\"]\nmembers = a\n[volume \"v\"]\nmembers = a\n", "t.conf:3: [volume \"v\"]: volume declared twice (first on line 1)");
+	expect_error("[volume \"v\"]\nmembers = a\n[volume \"v\"]\nmembers = a\n",
+		     "t.conf:3: [volume \"v\"]: volume declared twice (first on line 1)");
 	expect_error("[paths]\n\n[volume \"v\"]\n", "t.conf:3: [volume \"v\"] members: missing");
 	expect_error("[volume \"v\"]\nmembers =\n", "[volume \"v\"] members: missing");
 }

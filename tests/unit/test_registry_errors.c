@@ -151,10 +151,8 @@ static void many_lines(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(bad_lines),
-		cmocka_unit_test(inconsistent),
-		cmocka_unit_test(good_and_round_trip),
-		cmocka_unit_test(commit_needs_open_registry),
+		cmocka_unit_test(bad_lines),	       cmocka_unit_test(inconsistent),
+		cmocka_unit_test(good_and_round_trip), cmocka_unit_test(commit_needs_open_registry),
 		cmocka_unit_test(many_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
