@@ -109,7 +109,8 @@ int vg_volume_discover_members(const struct vg_config *c, const char *volume,
 				vg_members_put(m, name, ro, UINT32_MAX, UINT32_MAX);
 		}
 	}
-	qsort(m->v, m->n, sizeof(m->v[0]), cmp_member); /* readdir order is no order */
+	if (m->n > 1) /* qsort(NULL, 0, ...) is undefined */
+		qsort(m->v, m->n, sizeof(m->v[0]), cmp_member); /* readdir order is no order */
 	return 0;
 }
 
