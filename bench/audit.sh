@@ -20,7 +20,7 @@ S0=1073741824
 
 # gen N: a docker root with N containers and min(N, 1000) volumes in $B/N.
 gen() {
-	local n=$1 nv=$1 d="$B/$1" i start id
+	local n=$1 nv=$1 d="$B/$1" i start id ranges=""
 	[ "$nv" -gt 1000 ] && nv=1000
 	mkdir -p "$d/docker/containers" "$d/docker/volumes" "$d/state" "$d/etc"
 	: >"$d/subuid"
@@ -30,9 +30,26 @@ gen() {
 	printf '{"runtimes":{"volguard":{"path":"/usr/local/bin/volguard-runc","runtimeArgs":["--config","%s/etc/volguard.conf"]}},"default-runtime":"volguard"}\n' \
 		"$d" >"$d/daemon.json"
 	for ((i = 0; i < n; i++)); do
+		printf -v id '%064x' "$i"
+		ranges+="ct$i:$((S0 + i * 65536)):65536 # container=$id"$'\n'
+	done
+	printf '%s' "$ranges" >"$d/state/ranges"
+	# Volumes first, laid out (owner, mode, membership, stamp) by volguard itself while no
+	# container file exists yet, then filled: few processes per volume.
+	for ((i = 0; i < nv; i++)); do
+		"$VG" --config "$d/etc/volguard.conf" -q volume create "vol$i" --owner "ct$i" >/dev/null
+		mkdir "$d/docker/volumes/vol$i/_data/sub"
+	done
+	for ((i = 0; i < nv; i++)); do
+		printf "$d/docker/volumes/vol$i/_data/f%d\n" $(seq 1 899)
+		printf "$d/docker/volumes/vol$i/_data/sub/g%d\n" $(seq 1 100)
+	done | xargs -d '\n' touch
+	for ((i = 0; i < nv; i++)); do
 		start=$((S0 + i * 65536))
-		id=$(printf '%064x' "$i")
-		echo "ct$i:$start:65536 # container=$id" >>"$d/state/ranges"
+		chown -R "$start:$start" "$d/docker/volumes/vol$i/_data"
+	done
+	for ((i = 0; i < n; i++)); do
+		printf -v id '%064x' "$i"
 		mkdir "$d/docker/containers/$id"
 		if [ "$i" -lt "$nv" ]; then
 			printf '{"ID":"%s","Name":"/ct%d","Config":{"User":"","Labels":{},"Image":"busybox"},"MountPoints":{"/data":{"Type":"volume","Name":"vol%d","Destination":"/data","RW":true}}}\n' \
@@ -44,57 +61,54 @@ gen() {
 		printf '{"Runtime":"volguard","UsernsMode":"","Privileged":false,"Binds":null}\n' \
 			>"$d/docker/containers/$id/hostconfig.json"
 	done
-	for ((i = 0; i < nv; i++)); do
-		start=$((S0 + i * 65536))
-		# Laid out (owner, mode, membership, stamp) by volguard itself, then filled.
-		"$VG" --config "$d/etc/volguard.conf" -q volume create "vol$i" --owner "ct$i" >/dev/null
-		mkdir "$d/docker/volumes/vol$i/_data/sub"
-		(cd "$d/docker/volumes/vol$i/_data" && seq -f 'f%g' 1 899 | xargs touch &&
-			cd sub && seq -f 'g%g' 1 100 | xargs touch)
-		chown -R "$start:$start" "$d/docker/volumes/vol$i/_data"
-	done
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# run N [ARGS]: median wall time in seconds of RUNS audits (after one warm-up run).
+# run N [ARGS]: "WALL CPU", the medians in seconds of RUNS audits (after one warm-up run); CPU
+# is user + system time, which other work on the machine does not inflate as it does wall time.
 run() {
-	local n=$1 d="$B/$1" t0 t1 rc
+	local n=$1 d="$B/$1" walls=() cpus=() line
 	shift
 	"$VG" --config "$d/etc/volguard.conf" audit --json "$@" >"$d/out.json" || true
 	for ((r = 0; r < RUNS; r++)); do
-		t0=$(date +%s.%N)
-		rc=0
-		"$VG" --config "$d/etc/volguard.conf" audit --json "$@" >/dev/null || rc=$?
-		t1=$(date +%s.%N)
-		echo "$t1 - $t0" | bc -l
-	done | median
+		line=$({ TIMEFORMAT='%R %U %S'; time "$VG" --config "$d/etc/volguard.conf" audit --json "$@" \
+			>/dev/null 2>&1; } 2>&1 | tail -n 1)
+		read -r w u s <<<"$line"
+		walls+=("$w")
+		cpus+=("$(echo "$u + $s" | bc -l)")
+	done
+	echo "$(printf '%s\n' "${walls[@]}" | median) $(printf '%s\n' "${cpus[@]}" | median)"
 }
 
-echo "volguard audit --json, median of $RUNS warm runs"
-printf '%-11s %-8s %-10s %-10s %-12s %s\n' containers volumes findings "time (s)" "ms/container" "--deep (s)"
-declare -A T
+echo "volguard audit --json, median of $RUNS warm runs (wall; cpu = user + system)"
+printf '%-11s %-8s %-9s %-9s %-9s %-13s %-13s %s\n' containers volumes findings "wall (s)" "cpu (s)" \
+	"cpu ms/ctr" "--deep wall" "--deep cpu"
+declare -A T C
 for n in "${SIZES[@]}"; do
 	t_gen0=$(date +%s)
 	gen "$n"
-	t=$(run "$n")
+	read -r t c <<<"$(run "$n")"
 	findings=$(jq '.summary.total' "$B/$n/out.json")
 	bad=$(jq '[.findings[] | select(.severity != "info")] | length' "$B/$n/out.json")
 	[ "$bad" = 0 ] || echo "warning: $bad findings above info on the generated host" >&2
-	td=$(run "$n" --deep)
+	read -r td cd <<<"$(run "$n" --deep)"
 	T[$n]=$t
+	C[$n]=$c
 	nv=$n
 	[ "$nv" -gt 1000 ] && nv=1000
-	printf '%-11s %-8s %-10s %-10.3f %-12.3f %.3f   (generated in %ss)\n' "$n" "$nv" "$findings" \
-		"$t" "$(echo "$t * 1000 / $n" | bc -l)" "$td" "$(($(date +%s) - t_gen0))"
+	printf '%-11s %-8s %-9s %-9.3f %-9.3f %-13.3f %-13.3f %.3f   (generated in %ss, load %s)\n' \
+		"$n" "$nv" "$findings" "$t" "$c" "$(echo "$c * 1000 / $n" | bc -l)" "$td" "$cd" \
+		"$(($(date +%s) - t_gen0))" "$(cut -d' ' -f1 /proc/loadavg)"
 	rm -rf --one-file-system "${B:?}/$n"
 done
 if [ -n "${T[100]:-}" ] && [ -n "${T[1000]:-}" ]; then
-	printf 'ratio 1000/100 containers: %.1f (linear: 10)\n' "$(echo "${T[1000]} / ${T[100]}" | bc -l)"
+	printf 'ratio 1000/100 containers: wall %.1f, cpu %.1f (linear: 10)\n' \
+		"$(echo "${T[1000]} / ${T[100]}" | bc -l)" "$(echo "${C[1000]} / ${C[100]}" | bc -l)"
 fi
 if [ -n "${T[1000]:-}" ] && [ -n "${T[5000]:-}" ]; then
-	printf 'ratio 5000/1000 containers: %.1f (linear: 5; volumes stay at 1000)\n' \
-		"$(echo "${T[5000]} / ${T[1000]}" | bc -l)"
+	printf 'ratio 5000/1000 containers: wall %.1f, cpu %.1f (volumes stay at 1000)\n' \
+		"$(echo "${T[5000]} / ${T[1000]}" | bc -l)" "$(echo "${C[5000]} / ${C[1000]}" | bc -l)"
 fi
 if [ -n "${T[1000]:-}" ]; then
 	awk -v t="${T[1000]}" 'BEGIN { printf "target < 1 s for 1,000 containers: %s\n", (t < 1 ? "met" : "MISSED") }'

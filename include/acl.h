@@ -12,12 +12,12 @@
 
 #include "vg.h"
 
-#define VG_XATTR_ACL_ACCESS "system.posix_acl_access"
+#define VG_XATTR_ACL_ACCESS  "system.posix_acl_access"
 #define VG_XATTR_ACL_DEFAULT "system.posix_acl_default"
 /* Room for the base entries, the mask and this many named entries; a longer ACL on disk is
  * read as "not what the policy wants" and replaced. */
 #define VG_ACL_MAX_NAMED 60
-#define VG_ACL_MAX_SIZE (4 + 8 * (VG_ACL_MAX_NAMED + 4))
+#define VG_ACL_MAX_SIZE	 (4 + 8 * (VG_ACL_MAX_NAMED + 4))
 
 /* One named user entry the policy grants: rwx (rw member) or r-x (ro member), on files as
  * on directories (what files inherit from the default ACL); on a file that nobody may execute

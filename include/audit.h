@@ -41,24 +41,24 @@ struct vg_audit_finding {
 	const char *id; /* "VG-MOUNT-001": points into the catalogue */
 	enum vg_severity severity;
 	enum vg_subject_kind kind;
-	char *subject;    /* container name, volume name, range name, or "host" */
+	char *subject;	  /* container name, volume name, range name, or "host" */
 	char *subject_id; /* container ID, or NULL */
-	char *message;    /* one sentence naming the subject, the path and the rule */
+	char *message;	  /* one sentence naming the subject, the path and the rule */
 	char **evidence;  /* NULL-terminated "key=value": path, resolved, seen, expected, ... */
-	char *remedy;     /* the command to run */
+	char *remedy;	  /* the command to run */
 };
 
 struct vg_audit_opts {
 	const char *container; /* narrow to this container (name or ID) and its range, or NULL */
 	const char *volume;    /* narrow to this volume, or NULL */
-	bool deep;             /* walk every volume's whole tree, not a sample */
+	bool deep;	       /* walk every volume's whole tree, not a sample */
 };
 
 struct vg_audit {
 	struct vg_audit_finding *v;
 	size_t n;
 	size_t n_containers, n_volumes, n_ranges; /* examined */
-	uint64_t pool_ranges, pool_free;           /* ranges of range_size in the pool, left */
+	uint64_t pool_ranges, pool_free;	  /* ranges of range_size in the pool, left */
 };
 
 /* Examine the host. Returns 0 (findings in *a, even for unreadable inputs), or -errno on a

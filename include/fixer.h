@@ -11,15 +11,16 @@
 #include "volume.h"
 
 struct vg_tree_policy {
-	struct vg_acl_policy acl;   /* named users: the members of a shared volume; none if private */
-	struct vg_acl_blob dflt;    /* default ACL of every directory (minimal: none) */
-	struct vg_acl_blob root;    /* access ACL of _data */
+	struct vg_acl_policy acl; /* named users: the members of a shared volume; none if private */
+	struct vg_acl_blob dflt;  /* default ACL of every directory (minimal: none) */
+	struct vg_acl_blob root;  /* access ACL of _data */
 	uint32_t root_uid, root_gid;
-	mode_t root_mode;           /* 0700 private, 0770 shared (0750 when every member is ro) */
+	mode_t root_mode; /* 0700 private, 0770 shared (0750 when every member is ro) */
 
-	bool shift;                 /* --shift-from */
+	bool shift; /* --shift-from */
 	uint64_t shift_from, shift_to, shift_size;
-	const uint64_t (*ranges)[2]; /* [start, count) of every member: IDs "expected" in the tree */
+	const uint64_t (
+	    *ranges)[2]; /* [start, count) of every member: IDs "expected" in the tree */
 	size_t n_ranges;
 };
 
@@ -27,8 +28,7 @@ struct vg_tree_policy {
 void vg_tree_policy_init(struct vg_tree_policy *p, const struct vg_members *m);
 
 /* _data itself. Returns 1 when it changed (or would), 0 when it matched, -errno. */
-int vg_fix_data_root(int data_fd, const struct vg_tree_policy *p, bool dry_run,
-		     struct vg_error *e);
+int vg_fix_data_root(int data_fd, const struct vg_tree_policy *p, bool dry_run, struct vg_error *e);
 /* Everything below _data. Entry failures are counted in st->errors and reported through
  * o->event; the return value is < 0 only when the walk itself had to stop. */
 int vg_fix_tree(int data_fd, const char *volume, const struct vg_tree_policy *p,

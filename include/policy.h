@@ -59,3 +59,5 @@ void vg_policy_batch_free(struct vg_policy_batch *b);
 const char *vg_verdict_name(enum vg_verdict v);
 /* The first deny's message, for refusals ("writable bind of /etc ... is a sensitive host path"). */
 const char *vg_report_first_deny(const struct vg_report *rep);
+/* The same finding whole (rule, subject, resolved path), or NULL when nothing is denied. */
+const struct vg_finding *vg_report_first_denial(const struct vg_report *rep);

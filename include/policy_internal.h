@@ -50,6 +50,29 @@ struct vg_policy_ctx {
 	bool mnt_failed;
 };
 
+enum vg_rel { REL_NONE, REL_EQUAL, REL_BELOW, REL_ABOVE };
+
+/* The first sensitive entry r is, lies below or above; excused_below (Docker's own files)
+ * excuses "below" for the entries at or above that directory. */
+const struct vg_sensitive *vg_policy_sens_match(struct vg_policy_ctx *x,
+						 const struct vg_resolved *r,
+						 const struct vg_docker_dir *excused_below,
+						 enum vg_rel *ret);
+/* One finding for a sensitive bind (carried: the mount below it that is the reason). */
+void vg_policy_report_sensitive(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
+				const char *subject, const struct vg_resolved *r, const char *from,
+				const char *carried, const struct vg_sensitive *s, enum vg_rel rel);
+/* policy_mounts.c: the mount table (/proc/self/mountinfo, by libmount). */
+struct libmnt_table *vg_policy_mount_table(struct vg_policy_ctx *x);
+/* The first writable mount strictly below dir, and how many there are. */
+const char *vg_policy_writable_submount(struct vg_policy_ctx *x, const char *dir, size_t *count);
+/* Where r really is when it lies in a bind mount of part of a file system ("/srv/ssh" bound
+ * from "/etc/ssh" gives "/etc/ssh/..."); NULL when it is where it seems. */
+char *vg_policy_canonical_path(struct vg_policy_ctx *x, const struct vg_resolved *r);
+/* Judge the mounts below a recursive bind of r; true when one made a finding. */
+bool vg_policy_carried_mounts(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
+			      const char *subject, const struct vg_resolved *r, const char *from);
+
 void vg_policy_add(struct vg_report *rep, enum vg_verdict v, const char *rule, size_t idx,
 		   const char *subject, const char *mode, const char *resolved, const char *fmt, ...)
 	__attribute__((format(printf, 8, 9)));

@@ -13,6 +13,7 @@ struct vg_interval {
 struct vg_intervals {
 	struct vg_interval *v;
 	size_t n;
+	size_t n_alloc; /* allocated entries of v */
 };
 
 void vg_intervals_add(struct vg_intervals *s, uint64_t first, uint64_t last, const char *why);

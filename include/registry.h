@@ -34,6 +34,10 @@ struct vg_registry {
 	size_t n_alloc; /* allocated entries of ranges */
 	char *path;	/* for messages */
 	bool dirty;
+	/* vg_registry_open's text: the names and metadata of its ranges point into it, so those
+	 * ranges must not be moved to another registry (vg_registry_parse's may). */
+	char *arena;
+	size_t arena_len;
 };
 
 enum vg_registry_mode {

@@ -25,7 +25,7 @@ void vg_spec_user_free(struct vg_spec_user *u);
 int vg_spec_user_check(const struct vg_spec_user *u, uint64_t count, struct vg_error *e);
 
 struct vg_spec_shift {
-	uint64_t start;     /* the container's host range: [start, start + count) */
+	uint64_t start; /* the container's host range: [start, start + count) */
 	uint64_t count;
 	uint64_t drop_caps; /* bit mask of CAP_* numbers removed from every capability set */
 };
@@ -39,8 +39,7 @@ struct vg_spec_shift {
 int vg_spec_apply_shift(json_t *spec, const struct vg_spec_shift *p, struct vg_error *e);
 
 /* The same for one process object: the spec's, or the process.json of `runc exec --process`. */
-int vg_spec_apply_shift_process(json_t *process, const struct vg_spec_shift *p,
-				struct vg_error *e);
+int vg_spec_apply_shift_process(json_t *process, const struct vg_spec_shift *p, struct vg_error *e);
 
 /* Remove the capabilities in `mask` from every set of process.capabilities. */
 int vg_spec_drop_caps(json_t *spec, uint64_t mask, struct vg_error *e);
@@ -50,5 +49,4 @@ int vg_spec_drop_caps(json_t *spec, uint64_t mask, struct vg_error *e);
  * directory (the original's mode), fsync, rename over, fsync of the directory. `what` names
  * the file in messages.
  */
-int vg_spec_write(int dir_fd, const char *name, json_t *spec, const char *what,
-		  struct vg_error *e);
+int vg_spec_write(int dir_fd, const char *name, json_t *spec, const char *what, struct vg_error *e);

@@ -15,7 +15,8 @@
  * (principal uid/gid, ro or rw) in the volume's membership, then make the tree match the policy:
  * a full walk when the stamp does not match, else only _data itself (Docker's copy-up resets
  * it). Creates NAME/_data the way Docker's local driver does if it does not exist. A member not
- * declared for a [volume] with strict_membership is refused (VG_EREFUSED).
+ * declared for a [volume] with strict_membership is refused (VG_EREFUSED). It never opens the
+ * registry (its caller holds the lock): members not yet recorded are recorded as they start.
  */
 int vg_volume_prepare(const struct vg_config *c, const char *volume, const char *member, bool ro,
 		      uint32_t uid, uint32_t gid, struct vg_error *e);
@@ -36,10 +37,10 @@ struct vg_volume_status {
 	bool root_ok;		   /* _data owner, mode, ACL match the policy */
 	uint32_t data_uid, data_gid, data_mode;
 	enum vg_members_source source;
-	char *data_acl;    /* _data's access ACL as text, or NULL when it has none */
-	char *data_dflt;   /* _data's default ACL as text, or NULL */
-	uint64_t differ;   /* entries below _data that do not match (a dry-run walk) */
-	uint64_t errors;   /* entries the dry-run walk could not read */
+	char *data_acl;	 /* _data's access ACL as text, or NULL when it has none */
+	char *data_dflt; /* _data's default ACL as text, or NULL */
+	uint64_t differ; /* entries below _data that do not match (a dry-run walk) */
+	uint64_t errors; /* entries the dry-run walk could not read */
 };
 int vg_volume_status(const struct vg_config *c, const char *volume, struct vg_volume_status *st,
 		     struct vg_error *e);
@@ -51,7 +52,7 @@ void vg_volume_status_free(struct vg_volume_status *st);
 /* ---- the batch fixer (volguard fix) and the volume commands ---- */
 
 struct vg_fix_stats {
-	uint64_t seen;      /* entries below _data */
+	uint64_t seen;	    /* entries below _data */
 	uint64_t changed;   /* changed (or, with dry_run, that would be) */
 	uint64_t errors;    /* entries that failed (EPERM, ENOTSUP, changed during the walk) */
 	uint64_t symlinks;  /* left alone */
@@ -60,7 +61,7 @@ struct vg_fix_stats {
 	uint64_t devices;   /* device nodes: skipped */
 	uint64_t foreign;   /* owners outside every member's range (with --shift-from): kept */
 	bool root_changed;  /* _data itself */
-	bool stamped;       /* the complete pass wrote the stamp */
+	bool stamped;	    /* the complete pass wrote the stamp */
 };
 
 enum vg_fix_event_kind {
@@ -79,14 +80,14 @@ struct vg_fix_event {
 
 struct vg_fix_opts {
 	bool dry_run;
-	bool shift;          /* --shift-from */
+	bool shift;	     /* --shift-from */
 	uint64_t shift_from; /* BASE */
-	bool walk;           /* walk the whole tree even when the stamp matches */
+	bool walk;	     /* walk the whole tree even when the stamp matches */
+	unsigned jobs;	     /* threads for the subtrees of _data (0, 1: the caller's only) */
 	void (*event)(const struct vg_fix_event *ev, void *data);
 	void (*progress)(const char *volume, const struct vg_fix_stats *st, void *data);
 	void *data;
 };
-
 
 /*
  * The members of a volume in DESIGN.md's order. Principals of members not yet recorded come
@@ -128,5 +129,5 @@ int vg_volume_check_userns_remap(const char *docker_root, const char *daemon_jso
 				 struct vg_error *e);
 /* Add the containers whose <docker_root>/containers/ID/config.v2.json mounts `volume`
  * (MountPoints, Type "volume"), principals unknown (UINT32_MAX); ro unless one mounts it RW. */
-int vg_volume_discover_members(const struct vg_config *c, const char *volume,
-			       struct vg_members *m, struct vg_error *e);
+int vg_volume_discover_members(const struct vg_config *c, const char *volume, struct vg_members *m,
+			       struct vg_error *e);

@@ -18,25 +18,26 @@
 #include <sys/types.h>
 
 #include "vg.h"
+#include "xattrat.h"
 
-#define VG_WALK_MAX_FDS 16
+#define VG_WALK_MAX_FDS	 16
 #define VG_WALK_BUF_SIZE (32 * 1024)
 
 enum vg_walk_skip {
 	VG_WALK_VISIT = 0,
 	VG_WALK_SYMLINK, /* left alone */
-	VG_WALK_MOUNT,   /* another mount (st_dev or mount ID differs): not entered, not touched */
-	VG_WALK_DEVICE,  /* character or block device: never opened, never changed */
-	VG_WALK_RACED,   /* the directory opened is not the one statx saw */
-	VG_WALK_ERROR,   /* statx or open failed: `err` */
+	VG_WALK_MOUNT,	 /* another mount (st_dev or mount ID differs): not entered, not touched */
+	VG_WALK_DEVICE,	 /* character or block device: never opened, never changed */
+	VG_WALK_RACED,	 /* the directory opened is not the one statx saw */
+	VG_WALK_ERROR,	 /* statx or open failed: `err` */
 };
 
 struct vg_walk_entry {
-	int dirfd;        /* the directory holding the entry */
+	int dirfd;	  /* the directory holding the entry */
 	const char *name; /* its name in dirfd */
 	const char *path; /* relative to the root, for messages */
 	struct statx stx; /* from statx(dirfd, name, AT_SYMLINK_NOFOLLOW) */
-	int fd;           /* directories: O_RDONLY|O_DIRECTORY fd, checked against stx; else -1 */
+	int fd;		  /* directories: O_RDONLY|O_DIRECTORY fd, checked against stx; else -1 */
 	enum vg_walk_skip skip;
 	int err; /* positive errno with VG_WALK_ERROR */
 	size_t depth;
@@ -54,15 +55,7 @@ int vg_walk(int root_fd, vg_walk_fn fn, void *data, struct vg_error *e);
 /* The O_PATH fd of a non-directory entry, re-checked (same st_dev, st_ino, type and mount as
  * the statx, still one link) before the caller changes it; -ESTALE when it changed since.
  * *ret_now gets its current state. */
-int vg_walk_open_entry(const struct vg_walk_entry *ent, struct statx *ret_now,
-		       struct vg_error *e);
+int vg_walk_open_entry(const struct vg_walk_entry *ent, struct statx *ret_now, struct vg_error *e);
 
-/*
- * getxattrat(dirfd, name, AT_SYMLINK_NOFOLLOW, xname) (Linux 6.13+, syscall 464), falling back
- * to lgetxattr("/proc/self/fd/DIRFD/NAME") on ENOSYS. Returns the length, or -errno.
- */
-ssize_t vg_getxattrat(int dirfd, const char *name, const char *xname, void *buf, size_t size);
-/* Tests: force the fallback (crun-style), to test it on kernels that have the syscall. */
-void vg_xattr_force_fallback(bool on);
 /* The mount ID of an fd, for comparisons with entries' stx_mnt_id. */
 int vg_fd_mnt_id(int fd, uint64_t *ret, struct stat *ret_st);

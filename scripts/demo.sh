@@ -78,5 +78,7 @@ step_done() {
 		"delegations or existing users. See README.md and 'man -l man/volguard.8'."
 }
 
-STEPS=(step_setup step_alloc step_again step_list step_release step_done)
+# shellcheck disable=SC1091
+. scripts/demo-containers.sh
+STEPS=(step_setup step_alloc step_again step_list step_release step_containers step_done)
 for s in "${STEPS[@]}"; do "$s"; done

@@ -9,16 +9,17 @@
 
 #include "acl.h"
 #include "cleanup.h"
+#include "xattrat.h"
 
 /* <linux/posix_acl_xattr.h> and <linux/posix_acl.h>: a stable kernel ABI. */
 #define XATTR_VERSION 2
-#define TAG_USER_OBJ 0x01
-#define TAG_USER 0x02
+#define TAG_USER_OBJ  0x01
+#define TAG_USER      0x02
 #define TAG_GROUP_OBJ 0x04
-#define TAG_GROUP 0x08
-#define TAG_MASK 0x10
-#define TAG_OTHER 0x20
-#define UNDEFINED_ID 0xffffffffu
+#define TAG_GROUP     0x08
+#define TAG_MASK      0x10
+#define TAG_OTHER     0x20
+#define UNDEFINED_ID  0xffffffffu
 
 struct xentry {
 	uint16_t tag, perm;
@@ -156,45 +157,42 @@ bool vg_acl_equal(const void *cur, size_t cur_len, const struct vg_acl_blob *wan
 	return cur_len == want->len && memcmp(cur, want->data, cur_len) == 0;
 }
 
-static void fd_path(char *buf, size_t size, int fd)
-{
-	snprintf(buf, size, "/proc/self/fd/%d", fd);
-}
-
 int vg_acl_write(int fd, bool is_path_fd, const char *xname, const struct vg_acl_blob *want,
 		 struct vg_error *e)
 {
 	bool remove = want->minimal && strcmp(xname, VG_XATTR_ACL_DEFAULT) == 0;
-	char path[64];
 	int r;
 
-	fd_path(path, sizeof(path), fd);
+	/* An O_PATH fd cannot f*xattr(); the *xattrat calls take it with AT_EMPTY_PATH (or go
+	 * through /proc/self/fd/N on older kernels). */
 	if (remove)
-		r = is_path_fd ? removexattr(path, xname) : fremovexattr(fd, xname);
+		r = is_path_fd ? vg_removexattrat(fd, "", xname)
+			       : (fremovexattr(fd, xname) < 0 ? -errno : 0);
 	else
-		r = is_path_fd ? setxattr(path, xname, want->data, want->len, 0)
-			       : fsetxattr(fd, xname, want->data, want->len, 0);
-	if (r < 0 && remove && errno == ENODATA)
+		r = is_path_fd ? vg_setxattrat(fd, "", xname, want->data, want->len)
+			       : (fsetxattr(fd, xname, want->data, want->len, 0) < 0 ? -errno : 0);
+	if (r == -ENODATA && remove)
 		return 0;
-	if (r < 0) {
-		int err = errno == EOPNOTSUPP ? ENOTSUP : errno;
-		return vg_error_errno(e, err, "cannot %s %s", remove ? "remove" : "write", xname);
-	}
+	if (r < 0)
+		return vg_error_errno(e, r == -EOPNOTSUPP ? ENOTSUP : -r, "cannot %s %s",
+				      remove ? "remove" : "write", xname);
 	return 0;
 }
 
 ssize_t vg_acl_read(int fd, bool is_path_fd, const char *xname, void *buf, size_t size)
 {
-	char path[64];
 	ssize_t n;
 
-	fd_path(path, sizeof(path), fd);
-	n = is_path_fd ? getxattr(path, xname, buf, size) : fgetxattr(fd, xname, buf, size);
-	if (n >= 0)
-		return n;
-	if (errno == ENODATA || errno == ENOTSUP || errno == EOPNOTSUPP)
+	if (is_path_fd)
+		n = vg_getxattrat(fd, "", xname, buf, size);
+	else {
+		n = fgetxattr(fd, xname, buf, size);
+		if (n < 0)
+			n = -errno;
+	}
+	if (n == -ENODATA || n == -ENOTSUP || n == -EOPNOTSUPP)
 		return 0;
-	return -errno;
+	return n;
 }
 
 char *vg_acl_to_text(const void *blob, size_t len)
@@ -211,9 +209,9 @@ char *vg_acl_to_text(const void *blob, size_t len)
 		static const struct {
 			uint16_t tag;
 			acl_tag_t lib;
-		} tags[] = { { TAG_USER_OBJ, ACL_USER_OBJ }, { TAG_USER, ACL_USER },
+		} tags[] = { { TAG_USER_OBJ, ACL_USER_OBJ },   { TAG_USER, ACL_USER },
 			     { TAG_GROUP_OBJ, ACL_GROUP_OBJ }, { TAG_GROUP, ACL_GROUP },
-			     { TAG_MASK, ACL_MASK }, { TAG_OTHER, ACL_OTHER } };
+			     { TAG_MASK, ACL_MASK },	       { TAG_OTHER, ACL_OTHER } };
 		acl_tag_t lib = ACL_UNDEFINED_TAG;
 
 		for (size_t k = 0; k < VG_ARRAY_SIZE(tags); k++)

@@ -19,59 +19,60 @@
 
 /* The stable IDs. Never renumber: scripts and CI jobs match on them. Documented in volguard(8). */
 const struct vg_audit_check vg_audit_catalogue[] = {
-	{ "VG-HOST-001", VG_SEV_HIGH, "volguard-runc is not registered as a Docker runtime" },
-	{ "VG-HOST-002", VG_SEV_HIGH, "volguard is not dockerd's default runtime" },
-	{ "VG-HOST-003", VG_SEV_MEDIUM, "userns-remap maps every container into one shared range" },
-	{ "VG-HOST-004", VG_SEV_HIGH, "volguard config file missing, or unsafe owner or mode" },
-	{ "VG-HOST-005", VG_SEV_HIGH, "state dir or registry with unsafe owner or mode" },
-	{ "VG-HOST-006", VG_SEV_MEDIUM, "daemon.json cannot be read or parsed" },
-	{ "VG-HOST-007", VG_SEV_MEDIUM, "subuid/subgid file unreadable or malformed" },
-	{ "VG-RANGE-001", VG_SEV_CRITICAL, "two registry ranges overlap" },
-	{ "VG-RANGE-002", VG_SEV_HIGH, "range overlaps a subuid/subgid delegation" },
-	{ "VG-RANGE-003", VG_SEV_HIGH, "range contains the ID of an existing user or group" },
-	{ "VG-RANGE-004", VG_SEV_HIGH, "range overlaps Docker's userns-remap range" },
-	{ "VG-RANGE-005", VG_SEV_LOW, "stale allocation: no container and no volume uses it" },
-	{ "VG-RANGE-006", VG_SEV_INFO, "pool usage (medium under 5% left, high when full)" },
-	{ "VG-RANGE-007", VG_SEV_HIGH, "registry line malformed, or a name listed twice" },
-	{ "VG-RANGE-008", VG_SEV_HIGH, "registry cannot be read" },
-	{ "VG-RANGE-009", VG_SEV_MEDIUM, "range outside the pool or not aligned to range_size" },
-	{ "VG-CONT-001", VG_SEV_HIGH, "container files unreadable or corrupt" },
-	{ "VG-ISO-001", VG_SEV_HIGH, "container runs as host root" },
-	{ "VG-ISO-002", VG_SEV_HIGH, "containers share a principal host UID" },
-	{ "VG-ISO-003", VG_SEV_HIGH, "container bypasses volguard (another runtime)" },
-	{ "VG-ISO-004", VG_SEV_INFO, "container exempt from isolation" },
-	{ "VG-ISO-005", VG_SEV_MEDIUM, "containers share one userns-remap range" },
-	{ "VG-MOUNT-001", VG_SEV_CRITICAL, "writable mount of a sensitive host path" },
-	{ "VG-MOUNT-002", VG_SEV_CRITICAL, "container-runtime socket mounted" },
-	{ "VG-MOUNT-003", VG_SEV_CRITICAL, "bind volume (opts.json) of a sensitive host path" },
-	{ "VG-MOUNT-004", VG_SEV_HIGH, "--volumes-from: inherited or uncheckable mount" },
-	{ "VG-MOUNT-005", VG_SEV_MEDIUM, "read-only mount of a sensitive host path" },
-	{ "VG-MOUNT-006", VG_SEV_MEDIUM, "shared mount propagation" },
-	{ "VG-MOUNT-007", VG_SEV_MEDIUM, "bind of a volume's _data bypasses the volume" },
-	{ "VG-MOUNT-008", VG_SEV_HIGH, "mount reaches into another process's root" },
-	{ "VG-MOUNT-009", VG_SEV_MEDIUM, "read-only bind with writable submounts" },
-	{ "VG-MOUNT-010", VG_SEV_HIGH, "mount source cannot be resolved safely" },
-	{ "VG-MOUNT-011", VG_SEV_MEDIUM, "volume driver whose target cannot be checked" },
-	{ "VG-MOUNT-099", VG_SEV_MEDIUM, "other mount-check rule (named in the evidence)" },
-	{ "VG-PRIV-001", VG_SEV_CRITICAL, "privileged container" },
-	{ "VG-PRIV-002", VG_SEV_HIGH, "host namespace shared" },
-	{ "VG-PRIV-003", VG_SEV_HIGH, "capability added that crosses the isolation" },
-	{ "VG-PRIV-004", VG_SEV_HIGH, "host device passed in" },
-	{ "VG-VOL-001", VG_SEV_HIGH, "_data owner or mode differs from the policy" },
-	{ "VG-VOL-002", VG_SEV_HIGH, "others can access _data" },
-	{ "VG-VOL-003", VG_SEV_MEDIUM, "ACL entries differ from the members" },
-	{ "VG-VOL-004", VG_SEV_MEDIUM, "ACL mask narrower than a member's access" },
-	{ "VG-VOL-005", VG_SEV_LOW, "stamp missing or out of date" },
-	{ "VG-VOL-006", VG_SEV_MEDIUM, "files owned by IDs outside every member's range" },
-	{ "VG-VOL-007", VG_SEV_LOW, "volume no container uses" },
-	{ "VG-VOL-008", VG_SEV_MEDIUM, "bind volume: a host path volguard does not manage" },
-	{ "VG-VOL-009", VG_SEV_MEDIUM, "volume not managed by volguard (no recorded members)" },
-	{ "VG-VOL-010", VG_SEV_HIGH, "membership record unreadable or corrupt" },
-	{ "VG-VOL-011", VG_SEV_MEDIUM, "member's recorded UID is outside its current range" },
+    {"VG-HOST-001", VG_SEV_HIGH, "volguard-runc is not registered as a Docker runtime"},
+    {"VG-HOST-002", VG_SEV_HIGH, "volguard is not dockerd's default runtime"},
+    {"VG-HOST-003", VG_SEV_MEDIUM, "userns-remap maps every container into one shared range"},
+    {"VG-HOST-004", VG_SEV_HIGH, "volguard config file missing, or unsafe owner or mode"},
+    {"VG-HOST-005", VG_SEV_HIGH, "state dir or registry with unsafe owner or mode"},
+    {"VG-HOST-006", VG_SEV_MEDIUM, "daemon.json cannot be read or parsed"},
+    {"VG-HOST-007", VG_SEV_MEDIUM, "subuid/subgid file unreadable or malformed"},
+    {"VG-RANGE-001", VG_SEV_CRITICAL, "two registry ranges overlap"},
+    {"VG-RANGE-002", VG_SEV_HIGH, "range overlaps a subuid/subgid delegation"},
+    {"VG-RANGE-003", VG_SEV_HIGH, "range contains the ID of an existing user or group"},
+    {"VG-RANGE-004", VG_SEV_HIGH, "range overlaps Docker's userns-remap range"},
+    {"VG-RANGE-005", VG_SEV_LOW, "stale allocation: no container and no volume uses it"},
+    {"VG-RANGE-006", VG_SEV_INFO, "pool usage (medium under 5% left, high when full)"},
+    {"VG-RANGE-007", VG_SEV_HIGH, "registry line malformed, or a name listed twice"},
+    {"VG-RANGE-008", VG_SEV_HIGH, "registry cannot be read"},
+    {"VG-RANGE-009", VG_SEV_MEDIUM, "range outside the pool or not aligned to range_size"},
+    {"VG-CONT-001", VG_SEV_HIGH, "container files unreadable or corrupt"},
+    {"VG-ISO-001", VG_SEV_HIGH, "container runs as host root"},
+    {"VG-ISO-002", VG_SEV_HIGH, "containers share a principal host UID"},
+    {"VG-ISO-003", VG_SEV_HIGH, "container bypasses volguard (another runtime)"},
+    {"VG-ISO-004", VG_SEV_INFO, "container exempt from isolation"},
+    {"VG-ISO-005", VG_SEV_MEDIUM, "containers share one userns-remap range"},
+    {"VG-MOUNT-001", VG_SEV_CRITICAL, "writable mount of a sensitive host path"},
+    {"VG-MOUNT-002", VG_SEV_CRITICAL, "container-runtime socket mounted"},
+    {"VG-MOUNT-003", VG_SEV_CRITICAL, "bind volume (opts.json) of a sensitive host path"},
+    {"VG-MOUNT-004", VG_SEV_HIGH, "--volumes-from: inherited or uncheckable mount"},
+    {"VG-MOUNT-005", VG_SEV_MEDIUM, "read-only mount of a sensitive host path"},
+    {"VG-MOUNT-006", VG_SEV_MEDIUM, "shared mount propagation"},
+    {"VG-MOUNT-007", VG_SEV_MEDIUM, "bind of a volume's _data bypasses the volume"},
+    {"VG-MOUNT-008", VG_SEV_HIGH, "mount reaches into another process's root"},
+    {"VG-MOUNT-009", VG_SEV_MEDIUM, "read-only bind with writable submounts"},
+    {"VG-MOUNT-010", VG_SEV_HIGH, "mount source cannot be resolved safely"},
+    {"VG-MOUNT-011", VG_SEV_MEDIUM, "volume driver whose target cannot be checked"},
+    {"VG-MOUNT-099", VG_SEV_MEDIUM, "other mount-check rule (named in the evidence)"},
+    {"VG-PRIV-001", VG_SEV_CRITICAL, "privileged container"},
+    {"VG-PRIV-002", VG_SEV_HIGH, "host namespace shared"},
+    {"VG-PRIV-003", VG_SEV_HIGH, "capability added that crosses the isolation"},
+    {"VG-PRIV-004", VG_SEV_HIGH, "host device passed in"},
+    {"VG-VOL-001", VG_SEV_HIGH, "_data owner or mode differs from the policy"},
+    {"VG-VOL-002", VG_SEV_HIGH, "others can access _data"},
+    {"VG-VOL-003", VG_SEV_MEDIUM, "ACL entries differ from the members"},
+    {"VG-VOL-004", VG_SEV_MEDIUM, "ACL mask narrower than a member's access"},
+    {"VG-VOL-005", VG_SEV_LOW, "stamp missing or out of date"},
+    {"VG-VOL-006", VG_SEV_MEDIUM, "files owned by IDs outside every member's range"},
+    {"VG-VOL-007", VG_SEV_LOW, "volume no container uses"},
+    {"VG-VOL-008", VG_SEV_MEDIUM, "bind volume: a host path volguard does not manage"},
+    {"VG-VOL-009", VG_SEV_MEDIUM, "volume not managed by volguard (no recorded members)"},
+    {"VG-VOL-010", VG_SEV_HIGH, "membership record unreadable or corrupt"},
+    {"VG-VOL-011", VG_SEV_MEDIUM, "member's recorded UID is outside its current range"},
+    {"VG-VOL-012", VG_SEV_MEDIUM, "--deep: entries volguard fix would change"},
 };
 const size_t vg_audit_catalogue_size = VG_ARRAY_SIZE(vg_audit_catalogue);
 
-static const char *const severity_names[] = { "info", "low", "medium", "high", "critical", "none" };
+static const char *const severity_names[] = {"info", "low", "medium", "high", "critical", "none"};
 
 const char *vg_severity_name(enum vg_severity s)
 {
@@ -358,7 +359,7 @@ static void narrow(struct audit_ctx *x)
 int vg_audit_run(const struct vg_config *c, const struct vg_audit_opts *o, struct vg_audit *a,
 		 struct vg_error *e)
 {
-	struct audit_ctx x = { .c = c, .o = o, .a = a };
+	struct audit_ctx x = {.c = c, .o = o, .a = a};
 	int r;
 
 	memset(a, 0, sizeof(*a));
@@ -371,7 +372,8 @@ int vg_audit_run(const struct vg_config *c, const struct vg_audit_opts *o, struc
 		r = audit_volumes_index(&x, e);
 	if (r >= 0 && o->container && !audit_find_ct(&x, o->container) &&
 	    !vg_registry_find(&x.reg, o->container))
-		r = vg_error_set(e, ENOENT, "no container '%s' in %s/containers and no range of that name",
+		r = vg_error_set(e, ENOENT,
+				 "no container '%s' in %s/containers and no range of that name",
 				 o->container, c->docker_root);
 	if (r >= 0) {
 		audit_ranges(&x);
@@ -412,7 +414,7 @@ enum vg_severity vg_audit_worst(const struct vg_audit *a)
 	return w;
 }
 
-static const char *const kind_names[] = { "host", "range", "container", "volume" };
+static const char *const kind_names[] = {"host", "range", "container", "volume"};
 
 static json_t *json_str_or_null(const char *s)
 {
@@ -435,23 +437,24 @@ json_t *vg_audit_to_json(const struct vg_config *c, const struct vg_audit_opts *
 	for (int s = VG_SEV_CRITICAL; s >= VG_SEV_INFO; s--)
 		json_object_set_new(sum, vg_severity_name(s), json_integer((json_int_t)counts[s]));
 	json_object_set_new(sum, "total", json_integer((json_int_t)a->n));
-	json_object_set_new(sum, "worst", a->n ? json_string(vg_severity_name(vg_audit_worst(a)))
-					       : json_null());
+	json_object_set_new(sum, "worst",
+			    a->n ? json_string(vg_severity_name(vg_audit_worst(a))) : json_null());
 	arr = json_array();
 	for (size_t i = 0; i < a->n; i++) {
 		const struct vg_audit_finding *f = &a->v[i];
 		json_t *ev = json_object();
 		for (size_t j = 0; f->evidence && f->evidence[j]; j++) {
 			const char *eq = strchr(f->evidence[j], '=');
-			_cleanup_free_ char *k = strndup(f->evidence[j], (size_t)(eq - f->evidence[j]));
+			_cleanup_free_ char *k =
+			    strndup(f->evidence[j], (size_t)(eq - f->evidence[j]));
 			json_object_set_new(ev, k, json_string(eq + 1));
 		}
 		json_array_append_new(
-			arr, json_pack("{s:s, s:s, s:{s:s, s:s, s:o}, s:s, s:o, s:o}", "id", f->id,
-				       "severity", vg_severity_name(f->severity), "subject", "kind",
-				       kind_names[f->kind], "name", f->subject, "id",
-				       json_str_or_null(f->subject_id), "message", f->message,
-				       "evidence", ev, "remedy", json_str_or_null(f->remedy)));
+		    arr, json_pack("{s:s, s:s, s:{s:s, s:s, s:o}, s:s, s:o, s:o}", "id", f->id,
+				   "severity", vg_severity_name(f->severity), "subject", "kind",
+				   kind_names[f->kind], "name", f->subject, "id",
+				   json_str_or_null(f->subject_id), "message", f->message,
+				   "evidence", ev, "remedy", json_str_or_null(f->remedy)));
 	}
 	root = json_pack("{s:i, s:s, s:s}", "schema_version", VG_AUDIT_SCHEMA_VERSION, "version",
 			 VG_VERSION, "generated", now);
@@ -461,25 +464,27 @@ json_t *vg_audit_to_json(const struct vg_config *c, const struct vg_audit_opts *
 				      "daemon_config", c->daemon_config, "config",
 				      json_str_or_null(c->path)));
 	json_object_set_new(root, "scope",
-			    json_pack("{s:o, s:o, s:b}", "container", json_str_or_null(o->container),
-				      "volume", json_str_or_null(o->volume), "deep", o->deep));
+			    json_pack("{s:o, s:o, s:b}", "container",
+				      json_str_or_null(o->container), "volume",
+				      json_str_or_null(o->volume), "deep", o->deep));
 	json_object_set_new(root, "examined",
 			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "containers",
-				      (json_int_t)a->n_containers, "volumes", (json_int_t)a->n_volumes,
-				      "ranges", (json_int_t)a->n_ranges, "pool_ranges",
-				      (json_int_t)a->pool_ranges, "pool_free", (json_int_t)a->pool_free));
+				      (json_int_t)a->n_containers, "volumes",
+				      (json_int_t)a->n_volumes, "ranges", (json_int_t)a->n_ranges,
+				      "pool_ranges", (json_int_t)a->pool_ranges, "pool_free",
+				      (json_int_t)a->pool_free));
 	json_object_set_new(root, "summary", sum);
 	json_object_set_new(root, "findings", arr);
 	return root;
 }
 
 #define C_RESET "\033[0m"
-#define C_BOLD "\033[1m"
+#define C_BOLD	"\033[1m"
 
 static const char *sev_colour(enum vg_severity s)
 {
-	static const char *const col[] = { "\033[36m", "\033[34m", "\033[33m", "\033[31m",
-					   "\033[1;31m" };
+	static const char *const col[] = {"\033[36m", "\033[34m", "\033[33m", "\033[31m",
+					  "\033[1;31m"};
 	return (unsigned)s < VG_ARRAY_SIZE(col) ? col[s] : "";
 }
 
@@ -521,8 +526,9 @@ char *vg_audit_to_text(const struct vg_audit *a, bool colour)
 			fprintf(f, "      remedy: %s\n", x->remedy);
 	}
 	vg_audit_count(a, counts);
-	fprintf(f, "%s%zu finding%s: %zu critical, %zu high, %zu medium, %zu low, %zu info "
-		   "(%zu containers, %zu volumes, %zu ranges examined; %llu of %llu ranges free)\n",
+	fprintf(f,
+		"%s%zu finding%s: %zu critical, %zu high, %zu medium, %zu low, %zu info "
+		"(%zu containers, %zu volumes, %zu ranges examined; %llu of %llu ranges free)\n",
 		a->n ? "\n" : "", a->n, a->n == 1 ? "" : "s", counts[VG_SEV_CRITICAL],
 		counts[VG_SEV_HIGH], counts[VG_SEV_MEDIUM], counts[VG_SEV_LOW], counts[VG_SEV_INFO],
 		a->n_containers, a->n_volumes, a->n_ranges, (unsigned long long)a->pool_free,

@@ -46,13 +46,13 @@ static void unusable(struct audit_ctx *x, const struct audit_ct *ct, const char 
 	f = audit_add(x, "VG-CONT-001", VG_SUBJ_CONTAINER, ct_label(ct), ct->ct.id,
 		      "%s; the container was not audited", why);
 	audit_ev(f, "path", "%s", path);
-	audit_remedy(f, "docker rm -f %s (Docker cannot use it either), or restore %s from a backup",
+	audit_remedy(f,
+		     "docker rm -f %s (Docker cannot use it either), or restore %s from a backup",
 		     ct_label(ct), path);
 }
 
 /* Read and parse one of the container's files; a finding and NULL when it is unusable. */
-static json_t *load_json(struct audit_ctx *x, int dfd, const struct audit_ct *ct,
-			 const char *file)
+static json_t *load_json(struct audit_ctx *x, int dfd, const struct audit_ct *ct, const char *file)
 {
 	_cleanup_free_ char *buf = NULL, *path = NULL;
 	json_error_t je;
@@ -83,7 +83,7 @@ static void index_one(struct audit_ctx *x, int containers_fd, const char *dir)
 {
 	_cleanup_close_ int dfd = -1;
 	_cleanup_json_ json_t *cfg = NULL, *host = NULL;
-	struct vg_error e = { 0 };
+	struct vg_error e = {0};
 	struct audit_ct *ct;
 
 	x->cts = vg_reallocarray(x->cts, x->n_cts + 1, sizeof(*x->cts));
@@ -138,7 +138,8 @@ int audit_containers_index(struct audit_ctx *x, struct vg_error *e)
 
 	root = open(x->c->docker_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
-		return vg_error_errno(e, errno, "docker_root %s: cannot open (set [paths] docker_root)",
+		return vg_error_errno(e, errno,
+				      "docker_root %s: cannot open (set [paths] docker_root)",
 				      x->c->docker_root);
 	fd = openat(root, "containers", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
@@ -184,8 +185,8 @@ static void judge_isolation(struct audit_ctx *x, struct audit_ct *ct)
 	bool uid_known = user_uid(ct->ct.user, &uid);
 	bool userns = x->remap.n && !ct->ct.host_userns;
 
-	ct->exempt = off && strcmp(off, "off") == 0 && ct->ct.name &&
-		     vg_config_is_exempt(x->c, ct->ct.name);
+	ct->exempt =
+	    off && strcmp(off, "off") == 0 && ct->ct.name && vg_config_is_exempt(x->c, ct->ct.name);
 	/* Docker records the runtime it resolved at create; an empty one is the default. */
 	ct->through_volguard = runtime ? vg_strv_contains(x->vg_runtimes, runtime) : x->vg_default;
 	if (!ct->exempt && x->vg_policy && !ct->through_volguard) {
@@ -195,13 +196,14 @@ static void judge_isolation(struct audit_ctx *x, struct audit_ct *ct)
 			      runtime ? runtime : "(daemon default)");
 		audit_ev(f, "seen", "HostConfig.Runtime=%s", runtime ? runtime : "");
 		audit_ev(f, "expected", "HostConfig.Runtime=%s", x->vg_runtimes[0]);
-		audit_remedy(f, "docker rm -f %s && docker run --runtime=%s ... (the same arguments "
-				"without --runtime=%s)",
+		audit_remedy(f,
+			     "docker rm -f %s && docker run --runtime=%s ... (the same arguments "
+			     "without --runtime=%s)",
 			     name, x->vg_runtimes[0], runtime ? runtime : "runc");
 	}
 	if (uid_known && ct->through_volguard && !ct->exempt) {
 		const struct vg_range *rg =
-			ct->ct.name ? vg_registry_find(&x->reg, ct->ct.name) : NULL;
+		    ct->ct.name ? vg_registry_find(&x->reg, ct->ct.name) : NULL;
 		if (rg && uid < rg->count) {
 			ct->principal = rg->start + uid;
 			ct->principal_how = "volguard range";
@@ -220,10 +222,11 @@ static void judge_isolation(struct audit_ctx *x, struct audit_ct *ct)
 	}
 	if (ct->exempt) {
 		/* The admin allowed it (isolation_exempt): say what it means, do not fail on it. */
-		f = audit_add(x, "VG-ISO-004", VG_SUBJ_CONTAINER, name, ct->ct.id,
-			      "container opts out of isolation (label volguard.isolation=off, allowed "
-			      "by isolation_exempt)%s",
-			      ct->has_principal && ct->principal == 0 ? ": it runs as host root" : "");
+		f = audit_add(
+		    x, "VG-ISO-004", VG_SUBJ_CONTAINER, name, ct->ct.id,
+		    "container opts out of isolation (label volguard.isolation=off, allowed "
+		    "by isolation_exempt)%s",
+		    ct->has_principal && ct->principal == 0 ? ": it runs as host root" : "");
 		audit_ev(f, "label", "volguard.isolation=off");
 		if (ct->has_principal)
 			audit_ev(f, "host_uid", "%llu", (unsigned long long)ct->principal);
@@ -249,7 +252,8 @@ static int cmp_principal(const void *pa, const void *pb)
 /* Containers with the same host UID (other than root, which VG-ISO-001 reports). */
 static void judge_sharing(struct audit_ctx *x)
 {
-	_cleanup_free_ struct audit_ct **v = vg_reallocarray(NULL, x->n_cts + 1, sizeof(struct audit_ct *));
+	_cleanup_free_ struct audit_ct **v =
+	    vg_reallocarray(NULL, x->n_cts + 1, sizeof(struct audit_ct *));
 	size_t n = 0, n_remap = 0;
 
 	for (size_t i = 0; i < x->n_cts; i++)
@@ -273,7 +277,8 @@ static void judge_sharing(struct audit_ctx *x)
 				      "container(s)",
 				      n_remap - 1);
 			audit_ev(f, "principal", "%llu", (unsigned long long)ct->principal);
-			audit_remedy(f, "docker rm -f %s && docker run --runtime=%s --userns=host ...",
+			audit_remedy(f,
+				     "docker rm -f %s && docker run --runtime=%s --userns=host ...",
 				     name, x->vg_runtimes ? x->vg_runtimes[0] : "volguard");
 			continue;
 		}
@@ -310,7 +315,8 @@ void audit_containers(struct audit_ctx *x)
 	for (size_t i = 0; i < x->n_cts; i++)
 		if (x->cts[i].ok) {
 			judge_isolation(x, &x->cts[i]);
-			if (audit_in_scope(x, VG_SUBJ_CONTAINER, x->cts[i].ct.name, x->cts[i].ct.id))
+			if (audit_in_scope(x, VG_SUBJ_CONTAINER, x->cts[i].ct.name,
+					   x->cts[i].ct.id))
 				audit_mounts(x, &x->cts[i]);
 		}
 	judge_sharing(x);

@@ -16,6 +16,7 @@
 
 #include "audit_int.h"
 #include "cleanup.h"
+#include "jsonutil.h"
 
 #define DAEMON_JSON_MAX (1024 * 1024)
 
@@ -47,12 +48,12 @@ static void check_owner_mode(struct audit_ctx *x, const char *id, const char *wh
 static void check_runtime_config(struct audit_ctx *x, const char *name, json_t *args)
 {
 	const char *path = NULL;
-	struct vg_audit_finding *f;
 	struct stat st;
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(args, i, v) {
+	json_array_foreach(args, i, v)
+	{
 		const char *s = json_string_value(v);
 		if (!s)
 			continue;
@@ -69,11 +70,11 @@ static void check_runtime_config(struct audit_ctx *x, const char *name, json_t *
 		return;
 	}
 	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
-		f = audit_add(x, "VG-HOST-004", VG_SUBJ_HOST, "host", NULL,
-			      "runtime '%s' is given the config file %s, which %s: every container "
-			      "create will fail",
-			      name, path,
-			      errno == ENOENT ? "does not exist" : "is not a regular file");
+		struct vg_audit_finding *f = audit_add(
+		    x, "VG-HOST-004", VG_SUBJ_HOST, "host", NULL,
+		    "runtime '%s' is given the config file %s, which %s: every container "
+		    "create will fail",
+		    name, path, errno == ENOENT ? "does not exist" : "is not a regular file");
 		audit_ev(f, "path", "%s", path);
 		audit_remedy(f, "install -m 0644 -o root -g root conf/volguard.conf %s", path);
 		return;
@@ -118,6 +119,16 @@ static void load_remap(struct audit_ctx *x, const char *value)
 	}
 }
 
+/* dockerd reads daemon.json with Go's encoding/json: keys match case-insensitively. */
+static json_t *dget(json_t *obj, const char *key)
+{
+	json_t *v = NULL;
+
+	if (!json_is_object(obj) || vg_json_get(obj, key, &v, "daemon.json", NULL) < 0)
+		return NULL;
+	return v;
+}
+
 void audit_daemon(struct audit_ctx *x)
 {
 	const char *path = x->c->daemon_config, *def, *name;
@@ -133,8 +144,8 @@ void audit_daemon(struct audit_ctx *x)
 		j = json_object(); /* dockerd's defaults: runc, no remap */
 	else if (r < 0) {
 		f = audit_add(x, "VG-HOST-006", VG_SUBJ_HOST, "host", NULL,
-			      "cannot read %s: %s; volguard's runtime registration is unknown", path,
-			      r == -EINVAL ? "not a regular file" : strerror(-r));
+			      "cannot read %s: %s; volguard's runtime registration is unknown",
+			      path, r == -EINVAL ? "not a regular file" : strerror(-r));
 		audit_ev(f, "path", "%s", path);
 		audit_remedy(f, "ls -l %s", path);
 		return;
@@ -149,15 +160,16 @@ void audit_daemon(struct audit_ctx *x)
 			return;
 		}
 	}
-	rt = json_object_get(j, "runtimes");
-	json_object_foreach(rt, name, v) {
-		const char *p = json_string_value(json_object_get(v, "path"));
+	rt = dget(j, "runtimes");
+	json_object_foreach(rt, name, v)
+	{
+		const char *p = json_string_value(dget(v, "path"));
 		if (p && is_volguard_runc(p)) {
 			vg_strv_push(&x->vg_runtimes, name);
-			check_runtime_config(x, name, json_object_get(v, "runtimeArgs"));
+			check_runtime_config(x, name, dget(v, "runtimeArgs"));
 		}
 	}
-	def = json_string_value(json_object_get(j, "default-runtime"));
+	def = json_string_value(dget(j, "default-runtime"));
 	x->vg_policy = x->vg_runtimes != NULL;
 	x->vg_default = def && vg_strv_contains(x->vg_runtimes, def);
 	if (!x->vg_policy) {
@@ -167,7 +179,8 @@ void audit_daemon(struct audit_ctx *x)
 			      path);
 		audit_ev(f, "path", "%s", path);
 		audit_remedy(f,
-			     "add {\"runtimes\": {\"volguard\": {\"path\": \"/usr/local/bin/volguard-runc\"}}, "
+			     "add {\"runtimes\": {\"volguard\": {\"path\": "
+			     "\"/usr/local/bin/volguard-runc\"}}, "
 			     "\"default-runtime\": \"volguard\"} to %s && systemctl restart docker",
 			     path);
 	} else if (!x->vg_default) {
@@ -181,20 +194,22 @@ void audit_daemon(struct audit_ctx *x)
 		audit_remedy(f, "set \"default-runtime\": \"%s\" in %s && systemctl restart docker",
 			     x->vg_runtimes[0], path);
 	}
-	v = json_object_get(j, "userns-remap");
+	v = dget(j, "userns-remap");
 	if (json_string_value(v) && *json_string_value(v)) {
 		x->userns_remap = vg_strdup(json_string_value(v));
 		load_remap(x, x->userns_remap);
-		f = audit_add(x, "VG-HOST-003", VG_SUBJ_HOST, "host", NULL,
-			      "userns-remap '%s' maps every container into the same range: they are "
-			      "not isolated from each other",
-			      x->userns_remap);
+		f = audit_add(
+		    x, "VG-HOST-003", VG_SUBJ_HOST, "host", NULL,
+		    "userns-remap '%s' maps every container into the same range: they are "
+		    "not isolated from each other",
+		    x->userns_remap);
 		audit_ev(f, "path", "%s", path);
 		for (size_t i = 0; i < x->remap.n; i++)
 			audit_ev(f, "range", "%llu-%llu", (unsigned long long)x->remap.v[i].first,
 				 (unsigned long long)x->remap.v[i].last);
-		audit_remedy(f, "remove \"userns-remap\" from %s, set volguard as default-runtime, "
-				"systemctl restart docker",
+		audit_remedy(f,
+			     "remove \"userns-remap\" from %s, set volguard as default-runtime, "
+			     "systemctl restart docker",
 			     path);
 	}
 }
@@ -211,10 +226,11 @@ void audit_files(struct audit_ctx *x)
 	if (dfd < 0) {
 		if (errno == ENOENT)
 			return; /* nothing allocated yet */
-		f = audit_add(x, "VG-HOST-005", VG_SUBJ_HOST, "host", NULL,
-			      "state dir %s cannot be opened (%s): volguard refuses to use it", c->state_dir,
-			      errno == ELOOP || errno == ENOTDIR ? "a symbolic link or not a directory"
-								 : strerror(errno));
+		f = audit_add(
+		    x, "VG-HOST-005", VG_SUBJ_HOST, "host", NULL,
+		    "state dir %s cannot be opened (%s): volguard refuses to use it", c->state_dir,
+		    errno == ELOOP || errno == ENOTDIR ? "a symbolic link or not a directory"
+						       : strerror(errno));
 		audit_ev(f, "path", "%s", c->state_dir);
 		audit_remedy(f, "ls -ld %s", c->state_dir);
 		return;
@@ -272,14 +288,16 @@ void audit_registry_load(struct audit_ctx *x)
 		if (vg_registry_parse(&one, buf + pos, n, "", &e) < 0) {
 			/* The message is ":1: why". */
 			const char *why = strncmp(e.msg, ":1: ", 4) == 0 ? e.msg + 4 : e.msg;
-			f = audit_add(x, "VG-RANGE-007", VG_SUBJ_HOST, "host", NULL,
-				      "%s:%u: %s: volguard refuses every allocation until it is fixed",
-				      path, lineno, why);
+			f = audit_add(
+			    x, "VG-RANGE-007", VG_SUBJ_HOST, "host", NULL,
+			    "%s:%u: %s: volguard refuses every allocation until it is fixed", path,
+			    lineno, why);
 			audit_ev(f, "path", "%s", path);
 			audit_ev(f, "line", "%u", lineno);
 			audit_remedy(f, "edit line %u of %s by hand", lineno, path);
 		} else if (one.n == 1) {
-			x->reg.ranges = vg_reallocarray(x->reg.ranges, x->reg.n + 1, sizeof(*x->reg.ranges));
+			x->reg.ranges =
+			    vg_reallocarray(x->reg.ranges, x->reg.n + 1, sizeof(*x->reg.ranges));
 			x->reg.ranges[x->reg.n] = one.ranges[0];
 			x->reg.ranges[x->reg.n++].line = lineno;
 			one.n = 0;
@@ -317,17 +335,20 @@ static void check_overlaps(struct audit_ctx *x, struct vg_range **v, size_t n, c
 	qsort(v, n, sizeof(struct vg_range *), cmp_start);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n && v[j]->start <= rg_last(v[i]); j++) {
-			f = audit_add(x, "VG-RANGE-001", VG_SUBJ_RANGE, v[j]->name, NULL,
-				      "range of '%s' (line %u) overlaps that of '%s' (line %u): both "
-				      "containers share host IDs",
-				      v[j]->name, v[j]->line, v[i]->name, v[i]->line);
+			f = audit_add(
+			    x, "VG-RANGE-001", VG_SUBJ_RANGE, v[j]->name, NULL,
+			    "range of '%s' (line %u) overlaps that of '%s' (line %u): both "
+			    "containers share host IDs",
+			    v[j]->name, v[j]->line, v[i]->name, v[i]->line);
 			audit_ev(f, "path", "%s", path);
 			audit_ev(f, "range", "%llu-%llu", (unsigned long long)v[j]->start,
 				 (unsigned long long)rg_last(v[j]));
 			audit_ev(f, "other", "%s %llu-%llu", v[i]->name,
-				 (unsigned long long)v[i]->start, (unsigned long long)rg_last(v[i]));
-			audit_remedy(f, "docker rm -f %s; remove line %u from %s by hand; then "
-					"volguard alloc %s",
+				 (unsigned long long)v[i]->start,
+				 (unsigned long long)rg_last(v[i]));
+			audit_remedy(f,
+				     "docker rm -f %s; remove line %u from %s by hand; then "
+				     "volguard alloc %s",
 				     v[j]->name, v[j]->line, path, v[j]->name);
 		}
 	qsort(v, n, sizeof(struct vg_range *), cmp_name);
@@ -358,8 +379,9 @@ static void check_against(struct audit_ctx *x, const struct vg_range *rg, const 
 		audit_ev(f, "range", "%llu-%llu", (unsigned long long)rg->start,
 			 (unsigned long long)rg_last(rg));
 		audit_ev(f, "path", "%s", file);
-		audit_remedy(f, "docker rm -f %s && volguard release %s && volguard alloc %s, or "
-				"move the delegation in %s",
+		audit_remedy(f,
+			     "docker rm -f %s && volguard release %s && volguard alloc %s, or "
+			     "move the delegation in %s",
 			     rg->name, rg->name, rg->name, file);
 		return;
 	}
@@ -389,8 +411,8 @@ static void check_nss(struct audit_ctx *x)
 	while ((pw = getpwent())) {
 		struct vg_range *rg = vg_registry_find_id(&x->reg, pw->pw_uid);
 		if (rg) {
-			_cleanup_free_ char *h = vg_asprintf("user %s (%u)", pw->pw_name,
-							     (unsigned)pw->pw_uid);
+			_cleanup_free_ char *h =
+			    vg_asprintf("user %s (%u)", pw->pw_name, (unsigned)pw->pw_uid);
 			vg_strv_push(&hits[rg - x->reg.ranges], h);
 		}
 	}
@@ -399,8 +421,8 @@ static void check_nss(struct audit_ctx *x)
 	while ((gr = getgrent())) {
 		struct vg_range *rg = vg_registry_find_id(&x->reg, gr->gr_gid);
 		if (rg) {
-			_cleanup_free_ char *h = vg_asprintf("group %s (%u)", gr->gr_name,
-							     (unsigned)gr->gr_gid);
+			_cleanup_free_ char *h =
+			    vg_asprintf("group %s (%u)", gr->gr_name, (unsigned)gr->gr_gid);
 			vg_strv_push(&hits[rg - x->reg.ranges], h);
 		}
 	}
@@ -476,11 +498,12 @@ static void pool_usage(struct audit_ctx *x, const struct vg_intervals *subuid,
 	vg_intervals_free(&s);
 	x->a->pool_ranges = nblk;
 	x->a->pool_free = nblk - used;
-	f = audit_add(x, "VG-RANGE-006", VG_SUBJ_HOST, "host", NULL,
-		      "pool %llu-%llu: %llu of %llu ranges of %llu IDs in use or blocked, %llu left",
-		      (unsigned long long)c->pool_start, (unsigned long long)c->pool_end,
-		      (unsigned long long)used, (unsigned long long)nblk, (unsigned long long)rs,
-		      (unsigned long long)(nblk - used));
+	f = audit_add(
+	    x, "VG-RANGE-006", VG_SUBJ_HOST, "host", NULL,
+	    "pool %llu-%llu: %llu of %llu ranges of %llu IDs in use or blocked, %llu left",
+	    (unsigned long long)c->pool_start, (unsigned long long)c->pool_end,
+	    (unsigned long long)used, (unsigned long long)nblk, (unsigned long long)rs,
+	    (unsigned long long)(nblk - used));
 	audit_ev(f, "allocated", "%zu", x->reg.n);
 	audit_ev(f, "free", "%llu", (unsigned long long)(nblk - used));
 	if (nblk - used == 0)
@@ -510,24 +533,28 @@ void audit_ranges(struct audit_ctx *x)
 	for (size_t i = 0; i < x->reg.n; i++) {
 		const struct vg_range *rg = &x->reg.ranges[i];
 
-		check_against(x, rg, "VG-RANGE-002", &subuid, "the subuid delegation", c->subuid_file);
-		check_against(x, rg, "VG-RANGE-002", &subgid, "the subgid delegation", c->subgid_file);
+		check_against(x, rg, "VG-RANGE-002", &subuid, "the subuid delegation",
+			      c->subuid_file);
+		check_against(x, rg, "VG-RANGE-002", &subgid, "the subgid delegation",
+			      c->subgid_file);
 		check_against(x, rg, "VG-RANGE-004", &x->remap, "Docker's userns-remap range",
 			      c->subuid_file);
 		if (rg->start < c->pool_start || rg_last(rg) > c->pool_end ||
 		    rg->start % c->range_size != 0 || rg->count % c->range_size != 0) {
 			bool outside = rg->start < c->pool_start || rg_last(rg) > c->pool_end;
-			f = audit_add(x, "VG-RANGE-009", VG_SUBJ_RANGE, rg->name, NULL,
-				      "range of '%s' (%llu-%llu) is %s: host IDs no longer name their "
-				      "container",
-				      rg->name, (unsigned long long)rg->start,
-				      (unsigned long long)rg_last(rg),
-				      outside ? "outside the pool" : "not aligned to range_size");
+			f = audit_add(
+			    x, "VG-RANGE-009", VG_SUBJ_RANGE, rg->name, NULL,
+			    "range of '%s' (%llu-%llu) is %s: host IDs no longer name their "
+			    "container",
+			    rg->name, (unsigned long long)rg->start,
+			    (unsigned long long)rg_last(rg),
+			    outside ? "outside the pool" : "not aligned to range_size");
 			audit_ev(f, "pool", "%llu-%llu", (unsigned long long)c->pool_start,
 				 (unsigned long long)c->pool_end);
 			audit_ev(f, "range_size", "%llu", (unsigned long long)c->range_size);
 			audit_ev(f, "line", "%u", rg->line);
-			audit_remedy(f, "docker rm -f %s && volguard release %s && volguard alloc %s",
+			audit_remedy(f,
+				     "docker rm -f %s && volguard release %s && volguard alloc %s",
 				     rg->name, rg->name, rg->name);
 		}
 		if (!has_container(x, rg->name) && !used_by_volume(x, rg->name)) {
@@ -541,7 +568,8 @@ void audit_ranges(struct audit_ctx *x)
 				audit_ev(f, "container", "%s", cid);
 			if (vg_range_get_meta(rg, "created"))
 				audit_ev(f, "created", "%s", vg_range_get_meta(rg, "created"));
-			audit_remedy(f, "volguard release %s (or volguard gc for all of them)", rg->name);
+			audit_remedy(f, "volguard release %s (or volguard gc for all of them)",
+				     rg->name);
 		}
 	}
 	check_nss(x);

@@ -14,12 +14,12 @@
 
 /* A container as audit indexes it: Docker's files through the adapter (docker.c). */
 struct audit_ct {
-	char *dir;             /* directory name under <docker_root>/containers */
+	char *dir;		/* directory name under <docker_root>/containers */
 	struct vg_container ct; /* id (the directory when unknown), name (NULL when unusable) */
-	char **volumes;        /* names of the named volumes it mounts */
-	bool ok;               /* both files parsed */
+	char **volumes;		/* names of the named volumes it mounts */
+	bool ok;		/* both files parsed */
 	bool through_volguard, exempt;
-	bool has_principal;    /* host UID of its process known */
+	bool has_principal; /* host UID of its process known */
 	uint64_t principal;
 	const char *principal_how; /* "volguard range", "userns-remap", "no user namespace" */
 };
@@ -28,9 +28,9 @@ struct audit_ct {
 struct audit_vol {
 	char *name;
 	struct vg_members members;
-	bool recorded;       /* trusted.volguard.members present and valid */
+	bool recorded;	     /* trusted.volguard.members present and valid */
 	bool members_broken; /* present but unreadable or corrupt (finding made) */
-	bool used;           /* some container mounts it */
+	bool used;	     /* some container mounts it */
 };
 
 struct audit_ctx {
@@ -39,14 +39,14 @@ struct audit_ctx {
 	struct vg_audit *a;
 
 	/* daemon.json */
-	char **vg_runtimes;   /* runtime names whose path is volguard-runc */
-	bool vg_default;      /* the default runtime is one of them */
-	bool vg_policy;       /* volguard is the host's policy: registered and default */
-	char *userns_remap;   /* "user[:group]" or NULL */
+	char **vg_runtimes;	   /* runtime names whose path is volguard-runc */
+	bool vg_default;	   /* the default runtime is one of them */
+	bool vg_policy;		   /* volguard is the host's policy: registered and default */
+	char *userns_remap;	   /* "user[:group]" or NULL */
 	struct vg_intervals remap; /* its subuid delegation(s) */
 
 	struct vg_registry reg; /* read leniently: every line that parses */
-	bool reg_ok;            /* the registry could be read */
+	bool reg_ok;		/* the registry could be read */
 
 	struct audit_ct *cts;
 	size_t n_cts;
@@ -60,9 +60,9 @@ struct vg_audit_finding *audit_add(struct audit_ctx *x, const char *id, enum vg_
 				   const char *subject, const char *subject_id, const char *fmt,
 				   ...) __attribute__((format(printf, 6, 7)));
 void audit_ev(struct vg_audit_finding *f, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void audit_remedy(struct vg_audit_finding *f, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * Read a small regular file `name` under dirfd (AT_FDCWD for a path) without following a final

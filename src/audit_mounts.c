@@ -15,16 +15,25 @@
 static const struct {
 	const char *rule, *id;
 } rule_ids[] = {
-	{ "sensitive-writable", "VG-MOUNT-001" }, { "runtime-socket", "VG-MOUNT-002" },
-	{ "volumes-from", "VG-MOUNT-004" },	  { "sensitive-readonly", "VG-MOUNT-005" },
-	{ "shared-propagation", "VG-MOUNT-006" }, { "volume-bypass", "VG-MOUNT-007" },
-	{ "foreign-root", "VG-MOUNT-008" },	  { "writable-submount", "VG-MOUNT-009" },
-	{ "unresolvable", "VG-MOUNT-010" },	  { "volume-driver", "VG-MOUNT-011" },
-	{ "privileged", "VG-PRIV-001" },	  { "host-pid", "VG-PRIV-002" },
-	{ "host-ipc", "VG-PRIV-002" },		  { "host-net", "VG-PRIV-002" },
-	{ "host-uts", "VG-PRIV-002" },		  { "host-userns", "VG-PRIV-002" },
-	{ "host-cgroupns", "VG-PRIV-002" },	  { "cap-add", "VG-PRIV-003" },
-	{ "device", "VG-PRIV-004" },
+    {"sensitive-writable", "VG-MOUNT-001"},
+    {"runtime-socket", "VG-MOUNT-002"},
+    {"volumes-from", "VG-MOUNT-004"},
+    {"sensitive-readonly", "VG-MOUNT-005"},
+    {"shared-propagation", "VG-MOUNT-006"},
+    {"volume-bypass", "VG-MOUNT-007"},
+    {"foreign-root", "VG-MOUNT-008"},
+    {"writable-submount", "VG-MOUNT-009"},
+    {"unresolvable", "VG-MOUNT-010"},
+    {"volume-driver", "VG-MOUNT-011"},
+    {"privileged", "VG-PRIV-001"},
+    {"host-pid", "VG-PRIV-002"},
+    {"host-ipc", "VG-PRIV-002"},
+    {"host-net", "VG-PRIV-002"},
+    {"host-uts", "VG-PRIV-002"},
+    {"host-userns", "VG-PRIV-002"},
+    {"host-cgroupns", "VG-PRIV-002"},
+    {"cap-add", "VG-PRIV-003"},
+    {"device", "VG-PRIV-004"},
 };
 
 static enum vg_severity catalogue_severity(const char *id)
@@ -63,8 +72,8 @@ static const struct audit_ct *inherited_from(const struct audit_ctx *x, const st
 static void add_finding(struct audit_ctx *x, const struct audit_ct *ct, const struct vg_finding *pf)
 {
 	const char *name = ct->ct.name ? ct->ct.name : ct->dir, *id = "VG-MOUNT-099";
-	const struct vg_mount *m = pf->mount_index < ct->ct.n_mounts ? &ct->ct.mounts[pf->mount_index]
-								      : NULL;
+	const struct vg_mount *m =
+	    pf->mount_index < ct->ct.n_mounts ? &ct->ct.mounts[pf->mount_index] : NULL;
 	const struct audit_ct *from = NULL;
 	bool path_rule = strcmp(pf->rule, "sensitive-writable") == 0 ||
 			 strcmp(pf->rule, "sensitive-readonly") == 0 ||
@@ -100,17 +109,20 @@ static void add_finding(struct audit_ctx *x, const struct audit_ct *ct, const st
 		audit_ev(f, "from", "%s", from->ct.name ? from->ct.name : from->dir);
 
 	if (strcmp(id, "VG-MOUNT-003") == 0)
-		audit_remedy(f, "docker rm -f %s && docker volume rm %s (a bind volume of a "
-				"sensitive host path), then a plain volume",
+		audit_remedy(f,
+			     "docker rm -f %s && docker volume rm %s (a bind volume of a "
+			     "sensitive host path), then a plain volume",
 			     name, m->source);
 	else if (from)
-		audit_remedy(f, "docker rm -f %s && docker run ... without --volumes-from %s, and "
-				"fix %s itself",
+		audit_remedy(f,
+			     "docker rm -f %s && docker run ... without --volumes-from %s, and "
+			     "fix %s itself",
 			     name, from->ct.name ? from->ct.name : from->dir,
 			     from->ct.name ? from->ct.name : from->dir);
 	else if (strcmp(pf->rule, "sensitive-writable") == 0)
-		audit_remedy(f, "docker rm -f %s && docker run ... without -v %s (or with :ro if the "
-				"container only reads it)",
+		audit_remedy(f,
+			     "docker rm -f %s && docker run ... without -v %s (or with :ro if the "
+			     "container only reads it)",
 			     name, pf->subject ? pf->subject : "the mount");
 	else if (strcmp(pf->rule, "shared-propagation") == 0)
 		audit_remedy(f, "docker rm -f %s && docker run ... with %s and private propagation",
@@ -122,8 +134,8 @@ static void add_finding(struct audit_ctx *x, const struct audit_ct *ct, const st
 
 void audit_mounts(struct audit_ctx *x, const struct audit_ct *ct)
 {
-	struct vg_report rep = { 0 };
-	struct vg_error e = { 0 };
+	struct vg_report rep = {0};
+	struct vg_error e = {0};
 
 	/* Docker's files list --volumes-from mounts already: no lookup is needed. */
 	if (!x->policy)
@@ -131,8 +143,8 @@ void audit_mounts(struct audit_ctx *x, const struct audit_ct *ct)
 	if (vg_policy_batch_check(x->policy, &ct->ct, vg_docker_lookup, (void *)x->c, &rep, &e) <
 	    0) {
 		struct vg_audit_finding *f = audit_add(
-			x, "VG-CONT-001", VG_SUBJ_CONTAINER, ct->ct.name ? ct->ct.name : ct->dir,
-			ct->ct.id, "the mounts could not be checked: %s", e.msg);
+		    x, "VG-CONT-001", VG_SUBJ_CONTAINER, ct->ct.name ? ct->ct.name : ct->dir,
+		    ct->ct.id, "the mounts could not be checked: %s", e.msg);
 		audit_remedy(f, "volguard check --container %s", ct->ct.id);
 		vg_report_free(&rep);
 		return;

@@ -72,12 +72,13 @@ int audit_volumes_index(struct audit_ctx *x, struct vg_error *e)
 		what = vg_asprintf("%s/%s", x->c->volumes_root, de->d_name);
 		r = vg_members_read(vfd, what, &v->members, &me);
 		if (r < 0) {
-			struct vg_audit_finding *f = audit_add(
-				x, "VG-VOL-010", VG_SUBJ_VOLUME, v->name, NULL,
-				"%s; the volume's members are unknown", me.msg);
+			struct vg_audit_finding *f =
+			    audit_add(x, "VG-VOL-010", VG_SUBJ_VOLUME, v->name, NULL,
+				      "%s; the volume's members are unknown", me.msg);
 			audit_ev(f, "path", "%s", what);
-			audit_remedy(f, "volguard fix %s (it rewrites the record from the members "
-					"that mount it)",
+			audit_remedy(f,
+				     "volguard fix %s (it rewrites the record from the members "
+				     "that mount it)",
 				     v->name);
 			vg_members_free(&v->members);
 			v->members_broken = true;
@@ -124,20 +125,21 @@ struct frame {
 static void note_bad(struct walk *w, struct frame *st, size_t depth, const char *name,
 		     const struct stat *sb)
 {
-	size_t len = 0, tail;
-	char *p, *q;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f;
 
 	if (w->bad++ >= WALK_EXAMPLES)
 		return;
+	f = open_memstream(&buf, &size);
+	if (!f)
+		abort();
 	for (size_t i = 1; i <= depth; i++)
-		len += strlen(st[i].name) + 1;
-	tail = strlen(name) + 64;
-	p = q = vg_malloc0(len + tail);
-	/* stpcpy, not strcat: linear in the path even 10,000 directories deep. */
-	for (size_t i = 1; i <= depth; i++)
-		q = stpcpy(stpcpy(q, st[i].name), "/");
-	snprintf(q, tail, "%s (uid %u gid %u)", name, (unsigned)sb->st_uid, (unsigned)sb->st_gid);
-	w->examples[w->bad - 1] = p;
+		fprintf(f, "%s/", st[i].name);
+	fprintf(f, "%s (uid %u gid %u)", name, (unsigned)sb->st_uid, (unsigned)sb->st_gid);
+	if (fclose(f) != 0)
+		abort();
+	w->examples[w->bad - 1] = buf;
 }
 
 /* Reopen frame[i] (closed) from frame[i+1] through "..", checking it is the same directory. */
@@ -217,7 +219,8 @@ static void walk_tree(struct walk *w, int data_fd)
 		}
 		{
 			struct stat cb;
-			if (fstat(cfd, &cb) < 0 || cb.st_dev != sb.st_dev || cb.st_ino != sb.st_ino) {
+			if (fstat(cfd, &cb) < 0 || cb.st_dev != sb.st_dev ||
+			    cb.st_ino != sb.st_ino) {
 				close(cfd);
 				w->incomplete = true; /* swapped between fstatat and open */
 				continue;
@@ -230,7 +233,8 @@ static void walk_tree(struct walk *w, int data_fd)
 		}
 		st[depth].pos = telldir(st[depth].d);
 		depth++;
-		st[depth] = (struct frame){ .dev = sb.st_dev, .ino = sb.st_ino,
+		st[depth] = (struct frame){ .dev = sb.st_dev,
+					    .ino = sb.st_ino,
 					    .name = vg_strdup(de->d_name) };
 		st[depth].d = fdopendir(cfd);
 		if (!st[depth].d) {
@@ -324,12 +328,14 @@ static int check_access_acl(struct audit_ctx *x, const struct audit_vol *v,
 					ok = strcmp(buf, p->acl.v[i].ro ? "r-x" : "rwx") == 0;
 				}
 			if (!ok)
-				append(&extra, "%s:%u:%s", tag == ACL_USER ? "user" : "group", qid, buf);
+				append(&extra, "%s:%u:%s", tag == ACL_USER ? "user" : "group", qid,
+				       buf);
 		}
 	}
 	for (size_t i = 0; i < p->acl.n; i++)
 		if (!found[i])
-			append(&missing, "user:%u:%s", p->acl.v[i].uid, p->acl.v[i].ro ? "r-x" : "rwx");
+			append(&missing, "user:%u:%s", p->acl.v[i].uid,
+			       p->acl.v[i].ro ? "r-x" : "rwx");
 	if (missing || extra) {
 		f = audit_add(x, "VG-VOL-003", VG_SUBJ_VOLUME, v->name, NULL,
 			      "access ACL of %s does not match the members:%s%s%s%s", path,
@@ -344,10 +350,11 @@ static int check_access_acl(struct audit_ctx *x, const struct audit_vol *v,
 		made++;
 	}
 	if (p->acl.n && (mask & want_mask) != want_mask) {
-		f = audit_add(x, "VG-VOL-004", VG_SUBJ_VOLUME, v->name, NULL,
-			      "ACL mask of %s is %c%c%c: members get less than their entries say (a "
-			      "chmod narrowed it)",
-			      path, mask & 4 ? 'r' : '-', mask & 2 ? 'w' : '-', mask & 1 ? 'x' : '-');
+		f = audit_add(
+		    x, "VG-VOL-004", VG_SUBJ_VOLUME, v->name, NULL,
+		    "ACL mask of %s is %c%c%c: members get less than their entries say (a "
+		    "chmod narrowed it)",
+		    path, mask & 4 ? 'r' : '-', mask & 2 ? 'w' : '-', mask & 1 ? 'x' : '-');
 		audit_ev(f, "path", "%s", path);
 		audit_ev(f, "seen", "mask::%c%c%c", mask & 4 ? 'r' : '-', mask & 2 ? 'w' : '-',
 			 mask & 1 ? 'x' : '-');
@@ -402,11 +409,12 @@ static void check_data(struct audit_ctx *x, const struct audit_vol *v, int data_
 	/* With an ACL the group bits show the mask, which VG-VOL-004 judges. */
 	if (sb.st_uid != p.root_uid || sb.st_gid != p.root_gid ||
 	    (sb.st_mode & (shared ? 07707 : 07777)) != (p.root_mode & (shared ? 07707 : 07777))) {
-		f = audit_add(x, "VG-VOL-001", VG_SUBJ_VOLUME, v->name, NULL,
-			      "%s is %u:%u mode %04o, the policy for a %s volume is %u:%u mode %04o",
-			      path, (unsigned)sb.st_uid, (unsigned)sb.st_gid,
-			      (unsigned)(sb.st_mode & 07777), shared ? "shared" : "private",
-			      (unsigned)p.root_uid, (unsigned)p.root_gid, (unsigned)p.root_mode);
+		f = audit_add(
+		    x, "VG-VOL-001", VG_SUBJ_VOLUME, v->name, NULL,
+		    "%s is %u:%u mode %04o, the policy for a %s volume is %u:%u mode %04o", path,
+		    (unsigned)sb.st_uid, (unsigned)sb.st_gid, (unsigned)(sb.st_mode & 07777),
+		    shared ? "shared" : "private", (unsigned)p.root_uid, (unsigned)p.root_gid,
+		    (unsigned)p.root_mode);
 		audit_ev(f, "path", "%s", path);
 		audit_ev(f, "seen", "%u:%u %04o", (unsigned)sb.st_uid, (unsigned)sb.st_gid,
 			 (unsigned)(sb.st_mode & 07777));
@@ -417,8 +425,9 @@ static void check_data(struct audit_ctx *x, const struct audit_vol *v, int data_
 	}
 	if (sb.st_mode & 07) {
 		f = audit_add(x, "VG-VOL-002", VG_SUBJ_VOLUME, v->name, NULL,
-			      "%s is mode %04o: every host user and every container can %s it", path,
-			      (unsigned)(sb.st_mode & 07777), (sb.st_mode & 02) ? "write" : "read");
+			      "%s is mode %04o: every host user and every container can %s it",
+			      path, (unsigned)(sb.st_mode & 07777),
+			      (sb.st_mode & 02) ? "write" : "read");
 		audit_ev(f, "path", "%s", path);
 		audit_ev(f, "seen", "other::%c%c%c", (sb.st_mode & 04) ? 'r' : '-',
 			 (sb.st_mode & 02) ? 'w' : '-', (sb.st_mode & 01) ? 'x' : '-');
@@ -433,8 +442,8 @@ static void check_data(struct audit_ctx *x, const struct audit_vol *v, int data_
 		uint8_t buf[VG_ACL_MAX_SIZE];
 		ssize_t n = vg_acl_read(data_fd, false, VG_XATTR_ACL_ACCESS, buf, sizeof(buf));
 		_cleanup_free_ char *seen = n > 0 ? vg_acl_to_text(buf, (size_t)n) : NULL;
-		_cleanup_free_ char *want = p.root.minimal ? NULL
-							   : vg_acl_to_text(p.root.data, p.root.len);
+		_cleanup_free_ char *want =
+		    p.root.minimal ? NULL : vg_acl_to_text(p.root.data, p.root.len);
 		f = audit_add(x, "VG-VOL-001", VG_SUBJ_VOLUME, v->name, NULL,
 			      "%s differs from the policy%s%s", path, differs < 0 ? ": " : "",
 			      differs < 0 ? e.msg : "");
@@ -466,10 +475,10 @@ static void member_ranges(struct audit_ctx *x, const struct audit_vol *v, struct
 		vg_intervals_add(&ok->gids, m->gid, m->gid, "principal");
 		if (x->reg_ok && (!rg || m->uid < rg->start || m->uid - rg->start >= rg->count)) {
 			struct vg_audit_finding *f = audit_add(
-				x, "VG-VOL-011", VG_SUBJ_VOLUME, v->name, NULL,
-				"member '%s' is recorded with UID %u, %s", m->name, m->uid,
-				rg ? "outside its range: the range was released and allocated again"
-				   : "but has no range any more");
+			    x, "VG-VOL-011", VG_SUBJ_VOLUME, v->name, NULL,
+			    "member '%s' is recorded with UID %u, %s", m->name, m->uid,
+			    rg ? "outside its range: the range was released and allocated again"
+			       : "but has no range any more");
 			audit_ev(f, "member", "%s", m->name);
 			audit_ev(f, "recorded_uid", "%u", m->uid);
 			if (rg)
@@ -491,22 +500,50 @@ static void check_tree(struct audit_ctx *x, const struct audit_vol *v, int data_
 	walk_tree(&w, data_fd);
 	if (w.bad) {
 		struct vg_audit_finding *f = audit_add(
-			x, "VG-VOL-006", VG_SUBJ_VOLUME, v->name, NULL,
-			"%zu of %zu %sentries below %s are owned by IDs outside every member's range",
-			w.bad, w.seen, x->o->deep ? "" : "sampled ", path);
+		    x, "VG-VOL-006", VG_SUBJ_VOLUME, v->name, NULL,
+		    "%zu of %zu %sentries below %s are owned by IDs outside every member's range",
+		    w.bad, w.seen, x->o->deep ? "" : "sampled ", path);
 		for (size_t i = 0; i < WALK_EXAMPLES && w.examples[i]; i++)
-			audit_ev(f, i == 0 ? "example" : i == 1 ? "example2" : "example3", "%s",
-				 w.examples[i]);
-		audit_ev(f, "examined", "%zu%s", w.seen, x->o->deep ? "" : " (sample; --deep for all)");
+			audit_ev(f,
+				 i == 0	  ? "example"
+				 : i == 1 ? "example2"
+					  : "example3",
+				 "%s", w.examples[i]);
+		audit_ev(f, "examined", "%zu%s", w.seen,
+			 x->o->deep ? "" : " (sample; --deep for all)");
 		if (w.incomplete)
-			audit_ev(f, "incomplete", "some entries could not be read or changed during "
-						  "the walk");
+			audit_ev(f, "incomplete",
+				 "some entries could not be read or changed during "
+				 "the walk");
 		audit_remedy(f, "volguard fix %s", v->name);
 	}
 	for (size_t i = 0; i < WALK_EXAMPLES; i++)
 		free(w.examples[i]);
 	vg_intervals_free(&ok.uids);
 	vg_intervals_free(&ok.gids);
+}
+
+/* --deep: what `volguard fix` would change below _data (its own dry run, ACLs included). */
+static void check_fixer(struct audit_ctx *x, const struct audit_vol *v)
+{
+	struct vg_volume_status st = { 0 };
+	struct vg_error e = { 0 };
+	struct vg_audit_finding *f;
+
+	if (vg_volume_status(x->c, v->name, &st, &e) < 0) {
+		f = audit_add(x, "VG-VOL-012", VG_SUBJ_VOLUME, v->name, NULL,
+			      "the tree could not be compared with the policy: %s", e.msg);
+		audit_remedy(f, "volguard fix --dry-run %s", v->name);
+	} else if (st.differ > 0 || st.errors > 0) {
+		f = audit_add(
+		    x, "VG-VOL-012", VG_SUBJ_VOLUME, v->name, NULL,
+		    "%llu entries below _data differ from the policy (owner, mode or ACL)%s",
+		    (unsigned long long)st.differ, st.errors ? ", some could not be read" : "");
+		audit_ev(f, "differ", "%llu", (unsigned long long)st.differ);
+		audit_ev(f, "errors", "%llu", (unsigned long long)st.errors);
+		audit_remedy(f, "volguard fix %s", v->name);
+	}
+	vg_volume_status_free(&st);
 }
 
 /* opts.json of the local driver: {"MountType":..., "MountOpts":"bind,...", "MountDevice":...}. */
@@ -532,9 +569,11 @@ static bool check_bind(struct audit_ctx *x, const struct audit_vol *v, int vfd)
 				      dev);
 			audit_ev(f, "device", "%s", dev);
 			audit_ev(f, "options", "%s", o);
-			audit_remedy(f, "docker volume rm %s && docker volume create %s (a plain local "
-					"volume), or check %s by hand",
-				     v->name, v->name, dev);
+			audit_remedy(
+			    f,
+			    "docker volume rm %s && docker volume create %s (a plain local "
+			    "volume), or check %s by hand",
+			    v->name, v->name, dev);
 			return true;
 		}
 	return false;
@@ -546,7 +585,6 @@ static void audit_volume(struct audit_ctx *x, const struct audit_vol *v)
 	_cleanup_close_ int vfd = -1, dfd = -1;
 	const struct vg_volume_decl *decl = vg_config_find_volume(x->c, v->name);
 	struct vg_audit_finding *f;
-	char stamp[256];
 
 	vfd = openat(AT_FDCWD, x->c->volumes_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (vfd >= 0) {
@@ -566,12 +604,14 @@ static void audit_volume(struct audit_ctx *x, const struct audit_vol *v)
 		return;
 	if (!v->recorded) {
 		if (v->used || decl) {
-			f = audit_add(x, "VG-VOL-009", VG_SUBJ_VOLUME, v->name, NULL,
-				      "volguard has no record of this volume's members%s: _data keeps "
-				      "Docker's root-owned layout",
-				      decl ? " although the config declares it" : "");
+			f = audit_add(
+			    x, "VG-VOL-009", VG_SUBJ_VOLUME, v->name, NULL,
+			    "volguard has no record of this volume's members%s: _data keeps "
+			    "Docker's root-owned layout",
+			    decl ? " although the config declares it" : "");
 			audit_ev(f, "path", "%s/%s", x->c->volumes_root, v->name);
-			audit_remedy(f, "volguard fix %s (or restart its containers through volguard)",
+			audit_remedy(f,
+				     "volguard fix %s (or restart its containers through volguard)",
 				     v->name);
 		}
 		return;
@@ -579,10 +619,11 @@ static void audit_volume(struct audit_ctx *x, const struct audit_vol *v)
 	if (v->members.n == 0)
 		return;
 	if (!vg_volume_stamp_matches(vfd, &v->members)) {
-		char proc[64];
+		char proc[64], stamp[256];
 		bool present;
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", vfd);
-		present = getxattr(proc, VG_XATTR_STAMP, stamp, sizeof(stamp)) >= 0 || errno == ERANGE;
+		present =
+		    getxattr(proc, VG_XATTR_STAMP, stamp, sizeof(stamp)) >= 0 || errno == ERANGE;
 		f = audit_add(x, "VG-VOL-005", VG_SUBJ_VOLUME, v->name, NULL, "%s",
 			      present ? "stamp out of date: the members changed since the last "
 					"complete pass over the tree"
@@ -595,14 +636,17 @@ static void audit_volume(struct audit_ctx *x, const struct audit_vol *v)
 	if (dfd < 0) {
 		f = audit_add(x, "VG-VOL-001", VG_SUBJ_VOLUME, v->name, NULL,
 			      "%s cannot be opened (%s)", path,
-			      errno == ELOOP || errno == ENOTDIR ? "a symbolic link or not a directory"
-								 : strerror(errno));
+			      errno == ELOOP || errno == ENOTDIR
+				  ? "a symbolic link or not a directory"
+				  : strerror(errno));
 		audit_ev(f, "path", "%s", path);
 		audit_remedy(f, "volguard fix %s", v->name);
 		return;
 	}
 	check_data(x, v, dfd, path);
 	check_tree(x, v, dfd, path);
+	if (x->o->deep)
+		check_fixer(x, v);
 }
 
 void audit_volumes(struct audit_ctx *x)

@@ -23,7 +23,8 @@ static void help(void)
 	     "                      high, medium, low (default), info, or none (always exit 0)\n"
 	     "  --container NAME    only this container (name or ID), its range and its volumes\n"
 	     "  --volume NAME       only this volume\n"
-	     "  --deep              examine every file of every volume, not a sample\n\n"
+	     "  --deep              examine every file of every volume, not a sample\n"
+	     "  --checks            list the checks (ID, usual severity, title) and exit\n\n"
 	     "Exit status: 0 no finding at or above --fail-on, 1 findings, 2 error.\n"
 	     "Colour only on a terminal and never when NO_COLOR is set.");
 }
@@ -31,9 +32,13 @@ static void help(void)
 int cmd_audit(int argc, char **argv, struct vg_config *c)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },	       { "fail-on", required_argument, NULL, 'f' },
-		{ "container", required_argument, NULL, 'C' }, { "volume", required_argument, NULL, 'V' },
-		{ "deep", no_argument, NULL, 'd' },	       { "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "fail-on", required_argument, NULL, 'f' },
+		{ "container", required_argument, NULL, 'C' },
+		{ "volume", required_argument, NULL, 'V' },
+		{ "deep", no_argument, NULL, 'd' },
+		{ "checks", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct vg_audit_opts ao = { 0 };
@@ -60,13 +65,19 @@ int cmd_audit(int argc, char **argv, struct vg_config *c)
 			break;
 		case 'V':
 			if (!vg_name_valid(optarg))
-				return vg_cmd_usage_error("audit", "--volume: '%s' is not a volume name",
-							  optarg);
+				return vg_cmd_usage_error(
+				    "audit", "--volume: '%s' is not a volume name", optarg);
 			ao.volume = optarg;
 			break;
 		case 'd':
 			ao.deep = true;
 			break;
+		case 'k':
+			for (size_t i = 0; i < vg_audit_catalogue_size; i++)
+				printf("%-13s %-9s %s\n", vg_audit_catalogue[i].id,
+				       vg_severity_name(vg_audit_catalogue[i].severity),
+				       vg_audit_catalogue[i].title);
+			return fflush(stdout) == 0 ? VG_EXIT_OK : VG_EXIT_ERROR;
 		case 'h':
 			help();
 			return 0;
@@ -107,7 +118,6 @@ int cmd_audit(int argc, char **argv, struct vg_config *c)
 		vg_log_error("audit: cannot write the report");
 		return VG_EXIT_ERROR;
 	}
-	return worst != VG_SEV_NONE && fail_on != VG_SEV_NONE && worst >= fail_on
-		       ? VG_EXIT_REFUSED
-		       : VG_EXIT_OK;
+	return worst != VG_SEV_NONE && fail_on != VG_SEV_NONE && worst >= fail_on ? VG_EXIT_REFUSED
+										  : VG_EXIT_OK;
 }

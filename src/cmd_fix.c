@@ -26,15 +26,17 @@ static void help(void)
 	     "                        range (shared volume: the first member's); setuid and\n"
 	     "                        setgid bits of moved files are cleared\n"
 	     "  -j, --json            print a JSON report on stdout\n"
-	     "  -a, --all             every volume under volumes_root\n\n"
+	     "  -a, --all             every volume under volumes_root\n"
+	     "      --jobs N          threads for the subdirectories of _data (default: the\n"
+	     "                        number of CPUs, at most 8)\n\n"
 	     "Exit status: 0 done, 1 some entry failed (no stamp written), 2 error.");
 }
 
 struct ctx {
 	bool json, tty, dry_run;
 	size_t listed[4];
-	json_t *jvol; /* the current volume's report */
-	struct timespec last;
+	json_t *jvol;		     /* the current volume's report */
+	struct timespec last, start; /* last progress line; start of the current volume */
 	bool progress_shown;
 };
 
@@ -57,9 +59,9 @@ static void on_event(const struct vg_fix_event *ev, void *data)
 			arr = json_array();
 			json_object_set_new(x->jvol, kind_name(ev->kind), arr);
 		}
-		json_array_append_new(arr, ev->path ? json_pack("{s:s,s:s}", "path", path, "what",
-								ev->msg)
-						    : json_string(ev->msg));
+		json_array_append_new(
+		    arr, ev->path ? json_pack("{s:s,s:s}", "path", path, "what", ev->msg)
+				  : json_string(ev->msg));
 		return;
 	}
 	if (x->progress_shown) {
@@ -89,22 +91,17 @@ static void on_progress(const char *volume, const struct vg_fix_stats *st, void 
 {
 	struct ctx *x = data;
 	struct timespec now;
-	static struct timespec start;
-	static const char *cur;
 	double el;
 
 	if (!x->tty)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (cur != volume) {
-		cur = volume;
-		start = now;
-	}
 	if ((now.tv_sec - x->last.tv_sec) * 1000000000L + (now.tv_nsec - x->last.tv_nsec) <
 	    500000000L)
 		return;
 	x->last = now;
-	el = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+	el =
+	    (double)(now.tv_sec - x->start.tv_sec) + (double)(now.tv_nsec - x->start.tv_nsec) / 1e9;
 	fprintf(stderr, "\r\033[K%s: %llu entries, %.0f/s", volume, (unsigned long long)st->seen,
 		el > 0 ? (double)st->seen / el : 0.0);
 	x->progress_shown = true;
@@ -139,19 +136,25 @@ static void print_summary(const char *what, const struct vg_fix_stats *s, bool d
 	printf("%s: %llu entries, %llu %s, %llu errors; left alone: %llu symlinks, %llu "
 	       "hard links, %llu devices, %llu mounts, %llu foreign owners%s\n",
 	       what, (unsigned long long)s->seen, (unsigned long long)s->changed,
-		    dry_run ? "to change" : "changed", (unsigned long long)s->errors,
-		    (unsigned long long)s->symlinks, (unsigned long long)s->hardlinks,
-		    (unsigned long long)s->devices, (unsigned long long)s->mounts,
+	       dry_run ? "to change" : "changed", (unsigned long long)s->errors,
+	       (unsigned long long)s->symlinks, (unsigned long long)s->hardlinks,
+	       (unsigned long long)s->devices, (unsigned long long)s->mounts,
 	       (unsigned long long)s->foreign, tail);
 }
 
 int cmd_fix(int argc, char **argv, struct vg_config *c)
 {
 	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' }, { "shift-from", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },    { "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },    { 0 },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "shift-from", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "jobs", required_argument, NULL, 'J' },
+		{ 0 },
 	};
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t jobs = ncpu > 0 ? (uint64_t)ncpu : 1;
 	struct vg_fix_opts fo = { 0 };
 	struct vg_fix_stats total = { 0 };
 	struct ctx x = { 0 };
@@ -167,8 +170,9 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 			break;
 		case 's':
 			if (vg_parse_u64(optarg, UINT32_MAX - 1, &fo.shift_from) < 0)
-				return vg_cmd_usage_error("fix", "--shift-from: '%.100s' is not a "
-								 "host ID",
+				return vg_cmd_usage_error("fix",
+							  "--shift-from: '%.100s' is not a "
+							  "host ID",
 							  optarg);
 			fo.shift = true;
 			break;
@@ -177,6 +181,11 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 			break;
 		case 'a':
 			all = true;
+			break;
+		case 'J':
+			if (vg_parse_u64(optarg, 8, &jobs) < 0 || jobs == 0)
+				return vg_cmd_usage_error("fix", "--jobs: '%.100s' is not 1 to 8",
+							  optarg);
 			break;
 		case 'h':
 			help();
@@ -199,6 +208,7 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 		for (int i = optind; i < argc; i++)
 			vg_strv_push(&names, argv[i]);
 
+	fo.jobs = (unsigned)jobs;
 	x.dry_run = fo.dry_run;
 	x.tty = !x.json && isatty(STDERR_FILENO);
 	fo.event = on_event;
@@ -212,6 +222,7 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 
 		memset(x.listed, 0, sizeof(x.listed));
 		x.jvol = json_pack("{s:s}", "name", names[i]);
+		clock_gettime(CLOCK_MONOTONIC, &x.start);
 		r = vg_volume_fix(c, names[i], &fo, &st, &err);
 		if (x.progress_shown) {
 			fputs("\r\033[K", stderr);
@@ -231,8 +242,9 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 				failed = true;
 			if (!x.json)
 				print_summary(names[i], &st, fo.dry_run,
-					      fo.dry_run ? "" : st.stamped ? "; stamped"
-									    : "; not stamped");
+					      fo.dry_run   ? ""
+					      : st.stamped ? "; stamped"
+							   : "; not stamped");
 		}
 		add_stats(&total, &st);
 		json_object_set_new(x.jvol, "stats", stats_json(&st));

@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,20 +21,13 @@
 #include "adapters.h"
 #include "cleanup.h"
 #include "cmd.h"
+#include "hookstate.h"
 #include "kmounts.h"
 #include "log.h"
 #include "policy.h"
 #include "prepare.h"
 #include "registry.h"
 #include "spec.h"
-
-#define STATE_MAX_SIZE (1024 * 1024)
-
-struct hook_state {
-	char *id;
-	pid_t pid;
-	char *bundle;
-};
 
 static void help(void)
 {
@@ -49,53 +41,22 @@ static void help(void)
 
 static int read_stdin(char **ret, size_t *ret_len, struct vg_error *e)
 {
-	_cleanup_free_ char *buf = vg_malloc0(STATE_MAX_SIZE + 1);
+	_cleanup_free_ char *buf = vg_malloc0(VG_HOOK_STATE_MAX_SIZE + 1);
 	size_t len = 0;
 	ssize_t n;
 
-	while ((n = read(STDIN_FILENO, buf + len, STATE_MAX_SIZE + 1 - len)) != 0) {
+	while ((n = read(STDIN_FILENO, buf + len, VG_HOOK_STATE_MAX_SIZE + 1 - len)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return vg_error_errno(e, errno, "state: cannot read stdin");
 		len += (size_t)n;
-		if (len > STATE_MAX_SIZE)
+		if (len > VG_HOOK_STATE_MAX_SIZE)
 			return vg_error_set(e, EFBIG, "state: more than %d bytes on stdin",
-					    STATE_MAX_SIZE);
+					    VG_HOOK_STATE_MAX_SIZE);
 	}
 	*ret = TAKE_PTR(buf);
 	*ret_len = len;
-	return 0;
-}
-
-static int parse_state(const char *buf, size_t len, struct hook_state *st, struct vg_error *e)
-{
-	_cleanup_json_ json_t *j = NULL;
-	json_error_t je;
-	json_t *v;
-
-	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-	if (!j)
-		return vg_error_set(e, EINVAL, "state: line %d: %s", je.line, je.text);
-	if (!json_is_object(j))
-		return vg_error_set(e, EINVAL, "state: not a JSON object");
-	v = json_object_get(j, "id");
-	if (!json_is_string(v) || !*json_string_value(v))
-		return vg_error_set(e, EINVAL, "state: field 'id': missing or not a string");
-	st->id = vg_strdup(json_string_value(v));
-	v = json_object_get(j, "bundle");
-	if (!json_is_string(v) || json_string_value(v)[0] != '/')
-		return vg_error_set(e, EINVAL, "state: field 'bundle': missing or not an absolute path");
-	st->bundle = vg_strdup(json_string_value(v));
-	v = json_object_get(j, "pid");
-	if (!json_is_integer(v) || json_integer_value(v) <= 0 || json_integer_value(v) > INT_MAX)
-		return vg_error_set(e, EINVAL,
-				    "state: field 'pid': missing or not a process ID (the hook runs "
-				    "at the createRuntime or prestart stage)");
-	st->pid = (pid_t)json_integer_value(v);
-	v = json_object_get(j, "annotations");
-	if (v && !json_is_object(v) && !json_is_null(v))
-		return vg_error_set(e, EINVAL, "state: field 'annotations': not an object");
 	return 0;
 }
 
@@ -157,12 +118,12 @@ static int find_name(const struct vg_config *c, const struct vg_container *ct, c
 		if (rg->start == lo && rg->count >= ct->uidmap_size && !own)
 			own = rg;
 		else
-			r = vg_error_set(e, VG_EREFUSED,
-					 "container %s: its range %llu+%llu overlaps the range of '%s' "
-					 "(%llu+%llu)",
-					 ct->id, (unsigned long long)lo,
-					 (unsigned long long)ct->uidmap_size, rg->name,
-					 (unsigned long long)rg->start, (unsigned long long)rg->count);
+			r = vg_error_set(
+			    e, VG_EREFUSED,
+			    "container %s: its range %llu+%llu overlaps the range of '%s' "
+			    "(%llu+%llu)",
+			    ct->id, (unsigned long long)lo, (unsigned long long)ct->uidmap_size,
+			    rg->name, (unsigned long long)rg->start, (unsigned long long)rg->count);
 	}
 	if (r >= 0 && own)
 		*ret = vg_strdup(own->name);
@@ -170,7 +131,8 @@ static int find_name(const struct vg_config *c, const struct vg_container *ct, c
 		r = vg_error_set(e, VG_EREFUSED,
 				 "container %s: its range %llu+%llu lies in volguard's pool but is "
 				 "not allocated; use 'volguard alloc NAME' and map that range",
-				 ct->id, (unsigned long long)lo, (unsigned long long)ct->uidmap_size);
+				 ct->id, (unsigned long long)lo,
+				 (unsigned long long)ct->uidmap_size);
 	else if (r >= 0)
 		*ret = vg_strdup(ct->id);
 	vg_registry_close(&reg);
@@ -181,7 +143,7 @@ static int prestart(const struct vg_config *c, struct vg_error *e)
 {
 	_cleanup_free_ char *buf = NULL, *rootfs = NULL, *name = NULL;
 	_cleanup_json_ json_t *spec = NULL;
-	struct hook_state st = { 0 };
+	struct vg_hook_state st = { 0 };
 	struct vg_container ct = { 0 }, kct = { 0 };
 	struct vg_mounted_volumes vols = { 0 };
 	struct vg_spec_user user = { 0 };
@@ -190,7 +152,7 @@ static int prestart(const struct vg_config *c, struct vg_error *e)
 
 	r = read_stdin(&buf, &len, e);
 	if (r >= 0)
-		r = parse_state(buf, len, &st, e);
+		r = vg_hook_state_parse(buf, len, &st, e);
 	if (r >= 0)
 		r = vg_oci_load(st.bundle, &ct, &spec, e);
 	if (r >= 0 && !ct.id)
@@ -227,8 +189,7 @@ static int prestart(const struct vg_config *c, struct vg_error *e)
 	vg_spec_user_free(&user);
 	vg_container_free(&ct);
 	vg_container_free(&kct);
-	free(st.id);
-	free(st.bundle);
+	vg_hook_state_free(&st);
 	return r;
 }
 
@@ -246,7 +207,8 @@ int cmd_prestart(int argc, char **argv, struct vg_config *c)
 		return vg_cmd_usage_error("prestart", "unknown option");
 	}
 	if (optind != argc)
-		return vg_cmd_usage_error("prestart", "no arguments expected (state JSON on stdin)");
+		return vg_cmd_usage_error("prestart",
+					  "no arguments expected (state JSON on stdin)");
 	if (prestart(c, &err) >= 0)
 		return 0;
 	openlog("volguard", LOG_PID, LOG_AUTHPRIV);

@@ -10,6 +10,7 @@
  *  - `create` checks everything first (arguments, spec, Docker's files, mounts, opt-out label,
  *    IDs, volume membership) and only then acts (range, volumes, config.json), so a refused
  *    create allocates nothing and changes no volume;
+ *  - `run` (create and start in one) is checked like `create`;
  *  - `exec` is the one other command that starts a process in the container: its process.json
  *    gets the same shift as the container's own process (found from the container's bundle),
  *    or `docker exec` would be a way back to host root;
@@ -37,27 +38,17 @@
 #include "policy.h"
 #include "prepare.h"
 #include "registry.h"
+#include "runcargs.h"
 #include "spec.h"
 
 #define ISOLATION_LABEL "volguard.isolation"
-
-struct runc_args {
-	const char *config;  /* our --config (or $VOLGUARD_CONFIG), NULL for the default */
-	char **argv;         /* runc's arguments: ours removed, NULL-terminated */
-	int argc;
-	const char *log;     /* runc's --log */
-	const char *log_format;
-	int cmd;             /* index of the command in argv, -1 if none was found */
-	const char *bundle;  /* create --bundle, NULL for the current directory */
-	const char *id;      /* create's container ID */
-};
 
 /* ---- reporting ----------------------------------------------------------------------------- */
 
 static void json_log_line(FILE *f, const char *level, const char *msg, const char *when)
 {
-	_cleanup_json_ json_t *o = json_pack("{s:s, s:s, s:s}", "level", level, "msg", msg, "time",
-					     when);
+	_cleanup_json_ json_t *o =
+	    json_pack("{s:s, s:s, s:s}", "level", level, "msg", msg, "time", when);
 	_cleanup_free_ char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
 	if (s)
@@ -81,7 +72,7 @@ static void text_log_line(FILE *f, const char *level, const char *msg, const cha
 
 /* Say `msg` ("volguard: ..." added) in runc's log, on stderr and in syslog at `prio`. */
 static void report(const struct runc_args *a, int prio, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void report(const struct runc_args *a, int prio, const char *fmt, ...)
 {
 	const char *level = prio <= LOG_ERR ? "error" : prio == LOG_WARNING ? "warning" : "info";
@@ -108,8 +99,9 @@ static void report(const struct runc_args *a, int prio, const char *fmt, ...)
 		return; /* success is for syslog only: runc's output stays runc's */
 	fprintf(stderr, "%s\n", msg);
 	if (a->log) {
-		int fd = open(a->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
-			      0644);
+		int fd =
+		    open(a->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
+			 0644);
 		_cleanup_fclose_ FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
 
 		if (!f && fd >= 0)
@@ -130,161 +122,6 @@ static int error_prefix(struct vg_error *e, int r, const char *prefix)
 	return vg_error_set(e, r, "%s: %s", prefix, old);
 }
 
-/* ---- arguments ----------------------------------------------------------------------------- */
-
-/* Is `arg` the flag `name` (-name, --name or either with =value)? Sets *value for "=" forms. */
-static bool is_flag(const char *arg, const char *name, const char **value)
-{
-	size_t n = strlen(name);
-
-	*value = NULL;
-	if (arg[0] != '-')
-		return false;
-	arg += arg[1] == '-' ? 2 : 1;
-	if (strncmp(arg, name, n) != 0)
-		return false;
-	if (arg[n] == '=') {
-		*value = arg + n + 1;
-		return true;
-	}
-	return arg[n] == '\0';
-}
-
-/* runc's global options (runc 1.1), as urfave/cli takes them. */
-static const char *const global_with_value[] = { "root", "log", "log-format", "criu", "rootless" };
-static const char *const global_bool[] = { "debug", "systemd-cgroup", "help", "h", "version", "v" };
-/* runc create's options. */
-static const char *const create_with_value[] = { "bundle", "b", "console-socket", "pid-file",
-						 "preserve-fds" };
-static const char *const create_bool[] = { "no-pivot", "no-new-keyring" };
-/* runc exec's options. */
-static const char *const exec_with_value[] = { "process", "p", "console-socket", "cwd", "env", "e",
-					       "user", "u", "additional-gids", "g", "pid-file",
-					       "process-label", "apparmor", "cap", "c",
-					       "preserve-fds", "cgroup" };
-static const char *const exec_bool[] = { "tty", "t", "detach", "d", "no-new-privs",
-					 "ignore-paused" };
-
-/* Index in `names` of the flag `arg` is, or -1; *value as is_flag. */
-static int match_flag(const char *arg, const char *const *names, size_t n, const char **value)
-{
-	for (size_t i = 0; i < n; i++)
-		if (is_flag(arg, names[i], value))
-			return (int)i;
-	return -1;
-}
-
-/* Split our options from runc's and find runc's command. Never fails: what it cannot
- * understand is runc's to judge (create is parsed strictly, later). */
-static void parse_args(int argc, char **argv, struct runc_args *a)
-{
-	const char *v;
-	int i = 1;
-
-	memset(a, 0, sizeof(*a));
-	a->cmd = -1;
-	a->config = getenv("VOLGUARD_CONFIG");
-	while (i < argc && is_flag(argv[i], "config", &v) && argv[i][1] == '-') {
-		if (v)
-			a->config = v, i++;
-		else if (i + 1 < argc)
-			a->config = argv[i + 1], i += 2;
-		else
-			break;
-	}
-	if (a->config && !*a->config)
-		a->config = NULL;
-	a->argv = argv + i;
-	a->argc = argc - i;
-
-	for (i = 0; i < a->argc; i++) {
-		const char *arg = a->argv[i];
-		int k;
-
-		if (arg[0] != '-') {
-			a->cmd = i;
-			return;
-		}
-		k = match_flag(arg, global_with_value, VG_ARRAY_SIZE(global_with_value), &v);
-		if (k >= 0) {
-			if (!v && i + 1 < a->argc)
-				v = a->argv[++i];
-			if (k == 1)
-				a->log = v;
-			else if (k == 2)
-				a->log_format = v;
-			continue;
-		}
-		if (match_flag(arg, global_bool, VG_ARRAY_SIZE(global_bool), &v) < 0)
-			return; /* unknown: runc will say so */
-	}
-}
-
-/* create [--bundle B] [--pid-file P] ... ID */
-static int parse_create(struct runc_args *a, struct vg_error *e)
-{
-	for (int i = a->cmd + 1; i < a->argc; i++) {
-		const char *arg = a->argv[i], *v;
-		int k;
-
-		if (arg[0] != '-' || strcmp(arg, "-") == 0) {
-			if (a->id)
-				return vg_error_set(e, EINVAL, "create: unexpected argument '%s'", arg);
-			a->id = arg;
-			continue;
-		}
-		if (strcmp(arg, "--") == 0 && i + 1 < a->argc && !a->id) {
-			a->id = a->argv[++i];
-			continue;
-		}
-		k = match_flag(arg, create_with_value, VG_ARRAY_SIZE(create_with_value), &v);
-		if (k >= 0) {
-			if (!v && i + 1 >= a->argc)
-				return vg_error_set(e, EINVAL, "create: %s needs a value", arg);
-			if (!v)
-				v = a->argv[++i];
-			if (k <= 1)
-				a->bundle = v;
-			continue;
-		}
-		if (match_flag(arg, create_bool, VG_ARRAY_SIZE(create_bool), &v) >= 0)
-			continue;
-		return vg_error_set(e, EINVAL, "create: unknown option '%s'", arg);
-	}
-	if (!a->id || !*a->id)
-		return vg_error_set(e, EINVAL, "create: no container ID");
-	return 0;
-}
-
-/* exec [OPTIONS] ID [COMMAND...]: the ID and --process FILE. */
-static int parse_exec(struct runc_args *a, const char **ret_process, struct vg_error *e)
-{
-	*ret_process = NULL;
-	for (int i = a->cmd + 1; i < a->argc; i++) {
-		const char *arg = a->argv[i], *v;
-		int k;
-
-		if (arg[0] != '-') {
-			a->id = arg;
-			return 0;
-		}
-		k = match_flag(arg, exec_with_value, VG_ARRAY_SIZE(exec_with_value), &v);
-		if (k >= 0) {
-			if (!v && i + 1 >= a->argc)
-				return vg_error_set(e, EINVAL, "exec: %s needs a value", arg);
-			if (!v)
-				v = a->argv[++i];
-			if (k <= 1)
-				*ret_process = v;
-			continue;
-		}
-		if (match_flag(arg, exec_bool, VG_ARRAY_SIZE(exec_bool), &v) >= 0)
-			continue;
-		return vg_error_set(e, EINVAL, "exec: unknown option '%s'", arg);
-	}
-	return vg_error_set(e, EINVAL, "exec: no container ID");
-}
-
 /* ---- handing over to runc ------------------------------------------------------------------ */
 
 /* Refuse a `runtime` that is this very binary: it would exec itself forever. */
@@ -292,8 +129,8 @@ static int check_not_self(const char *path, struct vg_error *e)
 {
 	struct stat self, st;
 
-	if (stat("/proc/self/exe", &self) == 0 && stat(path, &st) == 0 && self.st_dev == st.st_dev &&
-	    self.st_ino == st.st_ino)
+	if (stat("/proc/self/exe", &self) == 0 && stat(path, &st) == 0 &&
+	    self.st_dev == st.st_dev && self.st_ino == st.st_ino)
 		return vg_error_set(e, ELOOP, "config key runtime = %s is volguard itself", path);
 	return 0;
 }
@@ -324,12 +161,12 @@ static int pass_through(const struct runc_args *a)
 
 	vg_config_init(&c);
 	if (vg_config_load(&c, a->config, &e) < 0) {
-		openlog("volguard", LOG_PID, LOG_AUTHPRIV);
-		syslog(LOG_AUTHPRIV | LOG_WARNING, "volguard-runc: %s; using the runtime %s", e.msg,
-		       "/usr/sbin/runc");
-		closelog();
 		vg_config_free(&c);
 		vg_config_init(&c);
+		openlog("volguard", LOG_PID, LOG_AUTHPRIV);
+		syslog(LOG_AUTHPRIV | LOG_WARNING, "volguard-runc: %s; using the runtime %s", e.msg,
+		       c.runtime);
+		closelog();
 	}
 	runtime = TAKE_PTR(c.runtime);
 	vg_config_free(&c);
@@ -412,7 +249,8 @@ static int container_shift(const struct vg_config *c, const char *runtime,
 	if (r >= 0) {
 		rg = vg_registry_find_id(&reg, u.uid);
 		if (rg) {
-			*ret = (struct vg_spec_shift){ .start = rg->start, .count = rg->count,
+			*ret = (struct vg_spec_shift){ .start = rg->start,
+						       .count = rg->count,
 						       .drop_caps = c->drop_capabilities };
 			r = 1;
 		}
@@ -447,7 +285,7 @@ static int do_exec(struct runc_args *a)
 {
 	struct vg_config c;
 	struct vg_error e = { 0 };
-	struct vg_spec_shift shift;
+	struct vg_spec_shift shift = { 0 };
 	const char *process = NULL;
 	_cleanup_free_ char *runtime = NULL;
 	int r;
@@ -455,13 +293,14 @@ static int do_exec(struct runc_args *a)
 	vg_config_init(&c);
 	r = vg_config_load(&c, a->config, &e);
 	if (r >= 0)
-		r = parse_exec(a, &process, &e);
+		r = vg_runc_args_exec(a, &process, &e);
 	if (r >= 0)
 		r = container_shift(&c, c.runtime, a, &shift, &e);
 	if (r > 0 && !process)
 		r = vg_error_set(&e, VG_EREFUSED,
 				 "container %s: exec without --process is not supported in an "
-				 "isolated container", a->id);
+				 "isolated container",
+				 a->id);
 	if (r > 0)
 		r = shift_process_file(process, &shift, &e);
 	if (r < 0) {
@@ -503,8 +342,7 @@ static void create_ctx_free(struct create_ctx *x)
 	vg_config_free(&x->c);
 }
 
-static int lookup_docker(const char *name, struct vg_container *ret, void *data,
-			 struct vg_error *e)
+static int lookup_docker(const char *name, struct vg_container *ret, void *data, struct vg_error *e)
 {
 	return vg_docker_load(data, name, ret, e);
 }
@@ -564,12 +402,14 @@ static int find_volumes(struct create_ctx *x, struct vg_error *e)
 	for (size_t i = 0; i < x->docker.n_mounts; i++) {
 		const struct vg_mount *d = &x->docker.mounts[i];
 
-		if (d->kind == VG_MOUNT_VOLUME && !(d->source && vg_mounted_volumes_has(&x->vols, d->source)))
-			return vg_error_set(e, VG_EREFUSED,
-					    "container %s: volume '%s' (%s) is not a local volume under "
-					    "%s; volguard cannot isolate it",
-					    x->name, d->source ? d->source : "?",
-					    d->destination ? d->destination : "?", x->c.volumes_root);
+		if (d->kind == VG_MOUNT_VOLUME &&
+		    !(d->source && vg_mounted_volumes_has(&x->vols, d->source)))
+			return vg_error_set(
+			    e, VG_EREFUSED,
+			    "container %s: volume '%s' (%s) is not a local volume under "
+			    "%s; volguard cannot isolate it",
+			    x->name, d->source ? d->source : "?",
+			    d->destination ? d->destination : "?", x->c.volumes_root);
 	}
 	return vg_mounted_volumes_check(&x->c, &x->vols, x->name, e);
 }
@@ -587,10 +427,11 @@ static int check_opt_out(struct create_ctx *x, struct vg_error *e)
 		return vg_error_set(e, VG_EREFUSED, "container %s: label %s=%s: expected on or off",
 				    x->name, ISOLATION_LABEL, v);
 	if (!vg_config_is_exempt(&x->c, x->name))
-		return vg_error_set(e, VG_EREFUSED,
-				    "container %s: label %s=off is only allowed for names listed in "
-				    "isolation_exempt",
-				    x->name, ISOLATION_LABEL);
+		return vg_error_set(
+		    e, VG_EREFUSED,
+		    "container %s: label %s=off is only allowed for names listed in "
+		    "isolation_exempt",
+		    x->name, ISOLATION_LABEL);
 	return 1;
 }
 
@@ -599,7 +440,7 @@ static int isolate(struct create_ctx *x, uint64_t *ret_start, struct vg_error *e
 {
 	struct vg_registry reg;
 	struct vg_range *rg;
-	struct vg_spec_shift shift;
+	struct vg_spec_shift shift = { 0 };
 	bool is_new;
 	int r;
 
@@ -614,23 +455,23 @@ static int isolate(struct create_ctx *x, uint64_t *ret_start, struct vg_error *e
 	if (r >= 0)
 		r = vg_range_set_meta(&reg, rg, "container", x->a->id, e);
 	/* Committed before any volume names the range, so no volume can ever list a range the
-	 * registry does not hold. */
+	 * registry does not hold. The lock is let go before the volumes are prepared: the volume
+	 * module takes it itself (for the ranges of declared members). */
 	if (r >= 0)
 		r = vg_registry_commit(&reg, e);
-	if (r < 0) {
-		vg_registry_close(&reg);
-		return r;
-	}
-	shift = (struct vg_spec_shift){ .start = rg->start, .count = rg->count,
-					.drop_caps = x->c.drop_capabilities };
-	/* Release the lock before the volumes: preparing one opens the registry for writing
-	 * (members' principals), and a second flock of it in this process would wait forever. */
-	vg_registry_close(&reg);
-	r = vg_mounted_volumes_prepare(&x->c, &x->vols, x->name,
-				       (uint32_t)(shift.start + x->user.uid),
-				       (uint32_t)(shift.start + x->user.gid), e);
 	if (r >= 0)
-		r = vg_spec_apply_shift(x->spec, &shift, e);
+		shift = (struct vg_spec_shift){ .start = rg->start,
+						.count = rg->count,
+						.drop_caps = x->c.drop_capabilities };
+	vg_registry_close(&reg);
+	if (r < 0)
+		return r;
+	/* In memory first: a spec it cannot rewrite leaves the volumes alone. */
+	r = vg_spec_apply_shift(x->spec, &shift, e);
+	if (r >= 0)
+		r = vg_mounted_volumes_prepare(&x->c, &x->vols, x->name,
+					       (uint32_t)(shift.start + x->user.uid),
+					       (uint32_t)(shift.start + x->user.gid), e);
 	if (r >= 0)
 		r = vg_spec_write(x->bundle_fd, "config.json", x->spec, "config.json", e);
 	*ret_start = shift.start;
@@ -645,7 +486,7 @@ static int do_create(struct runc_args *a)
 	int r, exempt = 0;
 
 	vg_config_init(&x.c);
-	r = parse_create(a, &e);
+	r = vg_runc_args_create(a, &e);
 	if (r >= 0)
 		r = vg_config_load(&x.c, a->config, &e);
 	if (r >= 0 && !x.c.volumes_root)
@@ -679,7 +520,7 @@ static int do_create(struct runc_args *a)
 		       x.name, a->id, ISOLATION_LABEL);
 	else
 		report(a, LOG_INFO, "container %s (%s) runs as host UID %llu", x.name, a->id,
-		       (unsigned long long)(start + x.user.uid));
+		       (unsigned long long)start + x.user.uid);
 	{
 		_cleanup_free_ char *runtime = TAKE_PTR(x.c.runtime);
 		create_ctx_free(&x);
@@ -693,8 +534,10 @@ int cmd_runtime(int argc, char **argv)
 {
 	struct runc_args a;
 
-	parse_args(argc, argv, &a);
-	if (a.cmd >= 0 && strcmp(a.argv[a.cmd], "create") == 0)
+	vg_runc_args_parse(argc, argv, &a);
+	/* run is create and start in one: it gets create's checks (dockerd never uses it). */
+	if (a.cmd >= 0 &&
+	    (strcmp(a.argv[a.cmd], "create") == 0 || strcmp(a.argv[a.cmd], "run") == 0))
 		return do_create(&a);
 	if (a.cmd >= 0 && strcmp(a.argv[a.cmd], "exec") == 0)
 		return do_exec(&a);

@@ -84,15 +84,16 @@ static int do_share(int argc, char **argv, struct vg_config *c)
 	for (int i = 2; i < argc; i++) {
 		p = strchr(argv[i], ':');
 		if (p && strcmp(p, ":ro") != 0 && strcmp(p, ":rw") != 0)
-			return vg_cmd_usage_error("volume", "'%.300s': expected CONTAINER, "
-							    "CONTAINER:ro or CONTAINER:rw",
+			return vg_cmd_usage_error("volume",
+						  "'%.300s': expected CONTAINER, "
+						  "CONTAINER:ro or CONTAINER:rw",
 						  argv[i]);
 		add[n].ro = p && strcmp(p, ":ro") == 0;
 		if (p)
 			*p = '\0';
 		if (!vg_name_valid(argv[i]))
-			return vg_cmd_usage_error("volume", "'%.300s' is not a valid container name",
-						  argv[i]);
+			return vg_cmd_usage_error(
+			    "volume", "'%.300s' is not a valid container name", argv[i]);
 		add[n++].name = argv[i];
 	}
 	if (vg_volume_share(c, argv[1], add, n, &st, &err) < 0)
@@ -143,27 +144,25 @@ static int do_show(int argc, char **argv, struct vg_config *c)
 	matches = s.root_ok && s.differ == 0 && s.errors == 0;
 	if (json) {
 		_cleanup_json_ json_t *j = json_pack(
-			"{s:s,s:s,s:s,s:[],s:{s:i,s:i,s:s,s:s?,s:s?},s:b,s:b,s:I,s:b}", "name", name,
-			"policy", policy_name(&s), "members_source",
-			vg_members_source_name(s.source), "members", "data", "uid", (int)s.data_uid,
-			"gid", (int)s.data_gid, "mode", "", "acl", s.data_acl, "default_acl",
-			s.data_dflt, "stamp_ok", s.stamp_ok, "root_ok", s.root_ok, "entries_differ",
-			(json_int_t)s.differ, "matches", matches);
+		    "{s:s,s:s,s:s,s:[],s:{s:I,s:I,s:s,s:s?,s:s?},s:b,s:b,s:I,s:b}", "name", name,
+		    "policy", policy_name(&s), "members_source", vg_members_source_name(s.source),
+		    "members", "data", "uid", (json_int_t)s.data_uid, "gid", (json_int_t)s.data_gid,
+		    "mode", "", "acl", s.data_acl, "default_acl", s.data_dflt, "stamp_ok",
+		    s.stamp_ok, "root_ok", s.root_ok, "entries_differ", (json_int_t)s.differ,
+		    "matches", matches);
 		char mode[8];
 		snprintf(mode, sizeof(mode), "%04o", s.data_mode);
 		json_object_set_new(json_object_get(j, "data"), "mode", json_string(mode));
 		for (size_t i = 0; i < s.members.n; i++)
 			json_array_append_new(
-				json_object_get(j, "members"),
-				s.members.v[i].uid == UINT32_MAX
-					? json_pack("{s:s,s:s,s:n}", "name", s.members.v[i].name,
-						    "mode", s.members.v[i].ro ? "ro" : "rw",
-						    "principal")
-					: json_pack("{s:s,s:s,s:{s:i,s:i}}", "name",
-						    s.members.v[i].name, "mode",
-						    s.members.v[i].ro ? "ro" : "rw", "principal",
-						    "uid", (json_int_t)s.members.v[i].uid, "gid",
-						    (json_int_t)s.members.v[i].gid));
+			    json_object_get(j, "members"),
+			    s.members.v[i].uid == UINT32_MAX
+				? json_pack("{s:s,s:s,s:n}", "name", s.members.v[i].name, "mode",
+					    s.members.v[i].ro ? "ro" : "rw", "principal")
+				: json_pack("{s:s,s:s,s:{s:I,s:I}}", "name", s.members.v[i].name,
+					    "mode", s.members.v[i].ro ? "ro" : "rw", "principal",
+					    "uid", (json_int_t)s.members.v[i].uid, "gid",
+					    (json_int_t)s.members.v[i].gid));
 		json_dumpf(j, stdout, JSON_INDENT(2));
 		putchar('\n');
 	} else {
@@ -186,7 +185,8 @@ static int do_show(int argc, char **argv, struct vg_config *c)
 		if (matches)
 			printf("tree:    matches the policy\n");
 		else
-			printf("tree:    %llu entries differ from the policy%s; run 'volguard fix %s'\n",
+			printf("tree:    %llu entries differ from the policy%s; run 'volguard fix "
+			       "%s'\n",
 			       (unsigned long long)s.differ, s.errors ? " (some unreadable)" : "",
 			       name);
 	}

@@ -144,9 +144,12 @@ static int fail(struct parse_state *s, const char *section, const char *key, con
 
 static bool check_section_header(struct parse_state *s, char *line)
 {
-	char *p = line + strspn(line, " \t"), *end;
+	char *p, *end;
 	bool ok = true;
 
+	if (s->line == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
+		line += 3; /* inih skips a UTF-8 byte order mark */
+	p = line + strspn(line, " \t");
 	if (*p != '[')
 		return true;
 	end = strchr(p, ']');

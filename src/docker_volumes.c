@@ -34,7 +34,8 @@ int vg_volume_check_userns_remap(const char *docker_root, const char *daemon_jso
 	if (daemon_json) {
 		json_error_t je;
 		_cleanup_json_ json_t *j = json_load_file(daemon_json, 0, &je);
-		const char *remap = j ? json_string_value(json_object_get(j, "userns-remap")) : NULL;
+		const char *remap =
+		    j ? json_string_value(json_object_get(j, "userns-remap")) : NULL;
 		if (remap && *remap)
 			return vg_error_set(e, EINVAL,
 					    "%s sets \"userns-remap\": \"%s\": dockerd keeps its "
@@ -44,11 +45,12 @@ int vg_volume_check_userns_remap(const char *docker_root, const char *daemon_jso
 	}
 	while (d && (de = readdir(d)))
 		if (is_uid_gid_dir(de->d_name))
-			return vg_error_set(e, EINVAL,
-					    "%s/%s exists: dockerd runs (or ran) with userns-remap and "
-					    "keeps volumes in %s/%s/volumes; set volumes_root in [paths] "
-					    "to the directory it uses",
-					    docker_root, de->d_name, docker_root, de->d_name);
+			return vg_error_set(
+			    e, EINVAL,
+			    "%s/%s exists: dockerd runs (or ran) with userns-remap and "
+			    "keeps volumes in %s/%s/volumes; set volumes_root in [paths] "
+			    "to the directory it uses",
+			    docker_root, de->d_name, docker_root, de->d_name);
 	return 0;
 }
 
@@ -58,8 +60,8 @@ static int cmp_member(const void *a, const void *b)
 	return strcmp(((const struct vg_vmember *)a)->name, ((const struct vg_vmember *)b)->name);
 }
 
-int vg_volume_discover_members(const struct vg_config *c, const char *volume,
-				struct vg_members *m, struct vg_error *e)
+int vg_volume_discover_members(const struct vg_config *c, const char *volume, struct vg_members *m,
+			       struct vg_error *e)
 {
 	_cleanup_free_ char *dir = vg_asprintf("%s/containers", c->docker_root);
 	_cleanup_closedir_ DIR *d = opendir(dir);
@@ -93,7 +95,8 @@ int vg_volume_discover_members(const struct vg_config *c, const char *volume,
 			name++;
 		if (!vg_name_valid(name))
 			continue;
-		json_object_foreach(mp, key, val) {
+		json_object_foreach(mp, key, val)
+		{
 			const char *type = json_string_value(json_object_get(val, "Type"));
 			const char *vname = json_string_value(json_object_get(val, "Name"));
 			struct vg_vmember *x;
@@ -109,8 +112,7 @@ int vg_volume_discover_members(const struct vg_config *c, const char *volume,
 				vg_members_put(m, name, ro, UINT32_MAX, UINT32_MAX);
 		}
 	}
-	if (m->n > 1) /* qsort(NULL, 0, ...) is undefined */
+	if (m->n > 1)
 		qsort(m->v, m->n, sizeof(m->v[0]), cmp_member); /* readdir order is no order */
 	return 0;
 }
-

@@ -31,6 +31,7 @@ enum act {
 	A_NAME,
 	A_LABEL,
 	A_RUNTIME,
+	A_VOLUME_DRIVER,
 };
 
 static void strv_freep(char ***v)
@@ -148,7 +149,7 @@ static const struct flag flags[] = {
 	{ "userns", 0, true, A_USERNS },
 	{ "uts", 0, true, A_UTS },
 	{ "volume", 'v', true, A_VOLUME },
-	{ "volume-driver", 0, true, A_SKIP },
+	{ "volume-driver", 0, true, A_VOLUME_DRIVER },
 	{ "volumes-from", 0, true, A_VOLUMES_FROM },
 	{ "workdir", 'w', true, A_SKIP },
 };
@@ -464,7 +465,7 @@ static int parse_mount(const char *spec, struct vg_container *ct, struct vg_erro
 }
 
 static int apply(const struct flag *f, const char *val, struct vg_container *ct,
-		 struct vg_error *e)
+		 const char **volume_driver, struct vg_error *e)
 {
 	switch (f->act) {
 	case A_SKIP:
@@ -534,12 +535,28 @@ static int apply(const struct flag *f, const char *val, struct vg_container *ct,
 		free(ct->runtime);
 		ct->runtime = vg_strdup(val);
 		return 0;
+	case A_VOLUME_DRIVER:
+		*volume_driver = val; /* applied to the -v volumes once all are known */
+		return 0;
 	}
 	return 0;
 }
 
+/* --volume-driver applies to the named volumes of -v, wherever it stands (HostConfig). */
+static void apply_volume_driver(const char *driver, struct vg_container *ct)
+{
+	if (!driver || !*driver)
+		return;
+	for (size_t k = 0; k < ct->n_mounts; k++) {
+		struct vg_mount *m = &ct->mounts[k];
+		if (m->kind == VG_MOUNT_VOLUME && !m->driver && strncmp(m->origin, "-v ", 3) == 0)
+			m->driver = vg_strdup(driver);
+	}
+}
+
 int vg_dockerargs_parse(int argc, char *const *argv, struct vg_container *ct, struct vg_error *e)
 {
+	const char *volume_driver = NULL;
 	int i, r;
 
 	for (i = 0; i < argc; i++) {
@@ -569,7 +586,7 @@ int vg_dockerargs_parse(int argc, char *const *argv, struct vg_container *ct, st
 							    val, f->name);
 				if (!b && f->act == A_PRIVILEGED)
 					ct->privileged = false;
-				if (b && (r = apply(f, val, ct, e)) < 0)
+				if (b && (r = apply(f, val, ct, &volume_driver, e)) < 0)
 					return r;
 				continue;
 			}
@@ -580,7 +597,7 @@ int vg_dockerargs_parse(int argc, char *const *argv, struct vg_container *ct, st
 			} else {
 				return vg_error_set(e, EINVAL, "flag needs an argument: --%s", f->name);
 			}
-			if ((r = apply(f, val, ct, e)) < 0)
+			if ((r = apply(f, val, ct, &volume_driver, e)) < 0)
 				return r;
 			continue;
 		}
@@ -600,11 +617,11 @@ int vg_dockerargs_parse(int argc, char *const *argv, struct vg_container *ct, st
 								    "invalid argument \"%s\" for "
 								    "\"-%c\": not a boolean",
 								    s + 2, *s);
-					if (b && (r = apply(f, "true", ct, e)) < 0)
+					if (b && (r = apply(f, "true", ct, &volume_driver, e)) < 0)
 						return r;
 					break;
 				}
-				if ((r = apply(f, "true", ct, e)) < 0)
+				if ((r = apply(f, "true", ct, &volume_driver, e)) < 0)
 					return r;
 				continue;
 			}
@@ -617,13 +634,14 @@ int vg_dockerargs_parse(int argc, char *const *argv, struct vg_container *ct, st
 			else
 				return vg_error_set(e, EINVAL, "flag needs an argument: '%c' in %s", *s,
 						    a);
-			if ((r = apply(f, val, ct, e)) < 0)
+			if ((r = apply(f, val, ct, &volume_driver, e)) < 0)
 				return r;
 			break;
 		}
 	}
 	if (i >= argc)
 		return vg_error_set(e, EINVAL, "\"docker run\" requires at least 1 argument: IMAGE");
+	apply_volume_driver(volume_driver, ct);
 	free(ct->image);
 	ct->image = vg_strdup(argv[i]);
 	return 0;

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,12 +40,44 @@ void vg_tree_policy_init(struct vg_tree_policy *p, const struct vg_members *m)
 	p->root_mode = 0700 | (mode_t)(mask << 3);
 }
 
+struct pool;
+
 struct fixer {
 	const char *volume;
 	const struct vg_tree_policy *p;
 	const struct vg_fix_opts *o;
 	struct vg_fix_stats *st;
 	struct vg_error *e;
+	struct pool *pool;  /* NULL: one thread */
+	const char *prefix; /* a worker's subtree, for paths in events */
+};
+
+/*
+ * With o->jobs > 1 the top-level directories of _data are handed to worker threads, one
+ * subtree each, through a bounded queue: each worker runs its own walk (its own bounded set
+ * of descriptors), the walk of _data itself stays in the caller. Events and progress are
+ * serialized; counts are merged at the end.
+ */
+#define QUEUE_SIZE 8
+#define MAX_JOBS   8
+
+struct job {
+	int fd;
+	char *name;
+};
+
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	struct job q[QUEUE_SIZE];
+	size_t head, n;
+	bool done;
+	uint64_t seen; /* every thread's, for progress */
+	int fatal;     /* the first walk that had to stop */
+	struct vg_error fatal_e;
+	struct fixer workers[MAX_JOBS];
+	struct vg_fix_stats stats[MAX_JOBS];
+	struct vg_error errors[MAX_JOBS];
 };
 
 static void event(struct fixer *f, enum vg_fix_event_kind kind, const char *path, const char *fmt,
@@ -55,6 +88,8 @@ static void event(struct fixer *f, enum vg_fix_event_kind kind, const char *path
 	char msg[512];
 	va_list ap;
 
+	char *full = NULL;
+
 	if (kind == VG_FIX_ERROR)
 		f->st->errors++;
 	if (!f->o->event)
@@ -62,7 +97,29 @@ static void event(struct fixer *f, enum vg_fix_event_kind kind, const char *path
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (f->prefix && path)
+		path = full = vg_asprintf("%s/%s", f->prefix, path);
+	if (f->pool)
+		pthread_mutex_lock(&f->pool->mu);
 	f->o->event(&(struct vg_fix_event){ kind, f->volume, path, msg }, f->o->data);
+	if (f->pool)
+		pthread_mutex_unlock(&f->pool->mu);
+	free(full);
+}
+
+static void progress(struct fixer *f)
+{
+	struct vg_fix_stats total;
+
+	if (!f->pool) {
+		f->o->progress(f->volume, f->st, f->o->data);
+		return;
+	}
+	pthread_mutex_lock(&f->pool->mu);
+	f->pool->seen += PROGRESS_EVERY;
+	total = (struct vg_fix_stats){ .seen = f->pool->seen };
+	f->o->progress(f->volume, &total, f->o->data);
+	pthread_mutex_unlock(&f->pool->mu);
 }
 
 static uint32_t shift_id(const struct vg_tree_policy *p, uint32_t id)
@@ -165,7 +222,7 @@ static int visit(const struct vg_walk_entry *ent, void *data)
 	int r;
 
 	if (++st->seen % PROGRESS_EVERY == 0 && f->o->progress)
-		f->o->progress(f->volume, st, f->o->data);
+		progress(f);
 	switch (ent->skip) {
 	case VG_WALK_VISIT:
 		break;
@@ -192,8 +249,14 @@ static int visit(const struct vg_walk_entry *ent, void *data)
 		acc_len = read_acl(ent->fd, false, VG_XATTR_ACL_ACCESS, acc, &acc_bad);
 		if (acc_len >= 0)
 			dfl_len = read_acl(ent->fd, false, VG_XATTR_ACL_DEFAULT, dfl, &dfl_bad);
+	} else if (!f->o->dry_run && ent->stx.stx_nlink == 1 &&
+		   (shift_id(p, ent->stx.stx_uid) != ent->stx.stx_uid ||
+		    shift_id(p, ent->stx.stx_gid) != ent->stx.stx_gid)) {
+		/* It changes anyway: its ACL is read once, through the descriptor, below. */
+		acc_len = 0;
 	} else {
-		acc_len = vg_getxattrat(ent->dirfd, ent->name, VG_XATTR_ACL_ACCESS, acc, sizeof(acc));
+		acc_len =
+		    vg_getxattrat(ent->dirfd, ent->name, VG_XATTR_ACL_ACCESS, acc, sizeof(acc));
 		if (acc_len == -ENODATA || acc_len == -ENOTSUP || acc_len == -EOPNOTSUPP)
 			acc_len = 0;
 		acc_bad = acc_len == -ERANGE;
@@ -246,6 +309,7 @@ static int visit(const struct vg_walk_entry *ent, void *data)
 		}
 		if (!plan_entry(p, &now, acc, acc_len, acc_bad, NULL, 0, false, &pl))
 			return 0;
+		describe(&pl, what, sizeof(what));
 		r = apply(f, fd, true, &now, &pl, ent->path);
 	}
 	if (r < 0) {
@@ -257,21 +321,145 @@ static int visit(const struct vg_walk_entry *ent, void *data)
 	return 0;
 }
 
+static void *worker(void *arg)
+{
+	struct fixer *f = arg;
+	struct pool *pool = f->pool;
+
+	for (;;) {
+		struct vg_error e = { 0 };
+		struct job j;
+		int r;
+
+		pthread_mutex_lock(&pool->mu);
+		while (pool->n == 0 && !pool->done)
+			pthread_cond_wait(&pool->cond, &pool->mu);
+		if (pool->n == 0) {
+			pthread_mutex_unlock(&pool->mu);
+			return NULL;
+		}
+		j = pool->q[pool->head];
+		pool->head = (pool->head + 1) % QUEUE_SIZE;
+		pool->n--;
+		pthread_cond_broadcast(&pool->cond);
+		pthread_mutex_unlock(&pool->mu);
+
+		f->prefix = j.name;
+		r = vg_walk(j.fd, visit, f, &e);
+		close(j.fd);
+		if (r < 0) {
+			pthread_mutex_lock(&pool->mu);
+			if (!pool->fatal) {
+				pool->fatal = r;
+				vg_error_set(&pool->fatal_e, r, "%s/%s", j.name, e.msg);
+			}
+			pthread_mutex_unlock(&pool->mu);
+		}
+		free(j.name);
+	}
+}
+
+/* The walk of _data in the caller: entries as usual, then each top-level directory to a
+ * worker instead of entering it. */
+static int dispatch(const struct vg_walk_entry *ent, void *data)
+{
+	struct fixer *f = data;
+	struct pool *pool = f->pool;
+	int r = visit(ent, f), fd;
+
+	if (r != 0 || ent->fd < 0 || ent->depth != 1)
+		return r;
+	fd = fcntl(ent->fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0) {
+		event(f, VG_FIX_ERROR, ent->path, "dup: %s", strerror(errno));
+		return 1;
+	}
+	pthread_mutex_lock(&pool->mu);
+	while (pool->n == QUEUE_SIZE)
+		pthread_cond_wait(&pool->cond, &pool->mu);
+	pool->q[(pool->head + pool->n) % QUEUE_SIZE] = (struct job){ fd, vg_strdup(ent->name) };
+	pool->n++;
+	pthread_cond_broadcast(&pool->cond);
+	pthread_mutex_unlock(&pool->mu);
+	return 1; /* a worker walks it */
+}
+
+static void add_stats(struct vg_fix_stats *t, const struct vg_fix_stats *s)
+{
+	t->seen += s->seen;
+	t->changed += s->changed;
+	t->errors += s->errors;
+	t->symlinks += s->symlinks;
+	t->mounts += s->mounts;
+	t->hardlinks += s->hardlinks;
+	t->devices += s->devices;
+	t->foreign += s->foreign;
+}
+
+static int fix_parallel(int data_fd, struct fixer *f, unsigned jobs, struct vg_error *e)
+{
+	_cleanup_free_ struct pool *pool = vg_malloc0(sizeof(*pool));
+	pthread_t tid[MAX_JOBS];
+	unsigned started = 0;
+	int r;
+
+	pthread_mutex_init(&pool->mu, NULL);
+	pthread_cond_init(&pool->cond, NULL);
+	f->pool = pool;
+	for (unsigned i = 0; i < jobs; i++) {
+		pool->workers[i] = *f;
+		pool->workers[i].st = &pool->stats[i];
+		pool->workers[i].e = &pool->errors[i];
+		if (pthread_create(&tid[i], NULL, worker, &pool->workers[i]) != 0)
+			break;
+		started++;
+	}
+	if (started == 0) {
+		f->pool = NULL;
+		return vg_walk(data_fd, visit, f, e);
+	}
+	r = vg_walk(data_fd, dispatch, f, e);
+	pthread_mutex_lock(&pool->mu);
+	pool->done = true;
+	pthread_cond_broadcast(&pool->cond);
+	pthread_mutex_unlock(&pool->mu);
+	for (unsigned i = 0; i < started; i++) {
+		pthread_join(tid[i], NULL);
+		add_stats(f->st, &pool->stats[i]);
+	}
+	/* Left in the queue only if the caller's walk stopped early and no worker ran. */
+	for (; pool->n > 0; pool->n--, pool->head = (pool->head + 1) % QUEUE_SIZE) {
+		close(pool->q[pool->head].fd);
+		free(pool->q[pool->head].name);
+	}
+	pthread_cond_destroy(&pool->cond);
+	pthread_mutex_destroy(&pool->mu);
+	f->pool = NULL;
+	if (r == 0 && pool->fatal) {
+		*e = pool->fatal_e;
+		r = pool->fatal;
+	}
+	return r;
+}
+
 int vg_fix_tree(int data_fd, const char *volume, const struct vg_tree_policy *p,
 		const struct vg_fix_opts *o, struct vg_fix_stats *st, struct vg_error *e)
 {
 	struct vg_error inner = { 0 };
-	struct fixer f = { volume, p, o, st, &inner };
+	struct fixer f = { volume, p, o, st, &inner, NULL, NULL };
+	unsigned jobs = o->jobs > MAX_JOBS ? MAX_JOBS : o->jobs;
 	int r;
 
-	r = vg_walk(data_fd, visit, &f, e);
+	if (jobs > 1)
+		r = fix_parallel(data_fd, &f, jobs, e);
+	else
+		r = vg_walk(data_fd, visit, &f, e);
 	if (o->progress)
 		o->progress(volume, st, o->data);
 	return r;
 }
 
-int vg_fix_data_root(int data_fd, const struct vg_tree_policy *p, bool dry_run,
-		     struct vg_error *e)
+int vg_fix_data_root(int data_fd, const struct vg_tree_policy *p, bool dry_run, struct vg_error *e)
 {
 	uint8_t acc[VG_ACL_MAX_SIZE], dfl[VG_ACL_MAX_SIZE];
 	bool acc_bad, dfl_bad, owner, access, dflt, mode;

@@ -15,14 +15,15 @@ static void tablep(struct libmnt_table **t)
 	if (*t)
 		mnt_unref_table(*t);
 }
-#define _cleanup_table_ _cleanup_(tablep)
+#define cleanup_table _cleanup_(tablep)
 
 /* Pseudo file systems are judged by their type in the spec, not as host paths. */
-static const char *const pseudo_fs[] = { "proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue",
-					  "securityfs", "debugfs", "tracefs", "fusectl", "bpf" };
+static const char *const pseudo_fs[] = { "proc",    "sysfs",   "cgroup",     "cgroup2",
+					 "devpts",  "mqueue",  "securityfs", "debugfs",
+					 "tracefs", "fusectl", "bpf" };
 /* runc's default devices (bind-mounted from the host in a user namespace). */
-static const char *const default_devices[] = { "/dev/null", "/dev/zero", "/dev/full", "/dev/tty",
-					       "/dev/random", "/dev/urandom" };
+static const char *const default_devices[] = { "/dev/null", "/dev/zero",   "/dev/full",
+					       "/dev/tty",  "/dev/random", "/dev/urandom" };
 
 static bool in_list(const char *s, const char *const *list, size_t n)
 {
@@ -88,7 +89,7 @@ static bool mount_readonly(struct libmnt_fs *fs)
 int vg_kmounts_read(pid_t pid, const char *rootfs, const char *host_mountinfo,
 		    struct vg_container *ret, struct vg_error *e)
 {
-	_cleanup_table_ struct libmnt_table *ct = mnt_new_table(), *host = mnt_new_table();
+	cleanup_table struct libmnt_table *ct = mnt_new_table(), *host = mnt_new_table();
 	_cleanup_free_ char *path = vg_asprintf("/proc/%d/mountinfo", (int)pid);
 	struct libmnt_iter *it;
 	struct libmnt_fs *fs;

@@ -171,6 +171,23 @@ static int parse_idmap(json_t *lnx, const char *key, bool *has, uint64_t *host, 
 	return 0;
 }
 
+/*
+ * Does joining the namespace at `path` join the host's? By name (PID 1's), or by identity: the
+ * same nsfs inode as the namespace volguard itself runs in (a bind-mounted /run/netns/host).
+ */
+static bool joins_host_ns(const char *path, const char *type)
+{
+	const char *t = strcmp(type, "network") == 0 ? "net" : type;
+	_cleanup_free_ char *pid1 = vg_asprintf("/proc/1/ns/%s", t),
+			    *self = vg_asprintf("/proc/self/ns/%s", t);
+	struct stat a, b;
+
+	if (strcmp(path, pid1) == 0)
+		return true;
+	return path[0] == '/' && stat(path, &a) == 0 && stat(self, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static int parse_linux(json_t *lnx, struct vg_container *ct, struct vg_error *e)
 {
 	static const struct {
@@ -200,16 +217,10 @@ static int parse_linux(json_t *lnx, struct vg_container *ct, struct vg_error *e)
 			return r;
 		if (!type)
 			return vg_error_set(e, EINVAL, "%s.type: missing", what);
-		for (size_t k = 0; k < VG_ARRAY_SIZE(nss); k++) {
-			if (strcmp(type, nss[k].type) != 0)
-				continue;
-			/* Joining PID 1's namespace by path is joining the host's. */
-			_cleanup_free_ char *host = vg_asprintf("/proc/1/ns/%s",
-								strcmp(type, "network") == 0 ? "net"
-											     : type);
-			*(bool *)((char *)ct + nss[k].off) = path && strcmp(path, host) == 0;
-		}
-		if (strcmp(type, "user") == 0 && path && strcmp(path, "/proc/1/ns/user") == 0)
+		for (size_t k = 0; k < VG_ARRAY_SIZE(nss); k++)
+			if (strcmp(type, nss[k].type) == 0)
+				*(bool *)((char *)ct + nss[k].off) = path && joins_host_ns(path, type);
+		if (strcmp(type, "user") == 0 && path && joins_host_ns(path, type))
 			ct->host_userns = true;
 	}
 	if ((r = parse_idmap(lnx, "uidMappings", &ct->has_uidmap, &ct->uidmap_host,

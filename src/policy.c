@@ -80,12 +80,18 @@ void vg_report_free(struct vg_report *rep)
 	memset(rep, 0, sizeof(*rep));
 }
 
-const char *vg_report_first_deny(const struct vg_report *rep)
+const struct vg_finding *vg_report_first_denial(const struct vg_report *rep)
 {
 	for (size_t i = 0; i < rep->n; i++)
 		if (rep->v[i].verdict == VG_DENY)
-			return rep->v[i].message;
+			return &rep->v[i];
 	return NULL;
+}
+
+const char *vg_report_first_deny(const struct vg_report *rep)
+{
+	const struct vg_finding *f = vg_report_first_denial(rep);
+	return f ? f->message : NULL;
 }
 
 /* ---- device/inode sets ---- */
@@ -298,9 +304,7 @@ static bool sens_covers(const struct vg_sensitive *s, const struct vg_docker_dir
 	       di_in(d->anc, d->n_anc, s->dev, s->ino);
 }
 
-enum rel { REL_NONE, REL_EQUAL, REL_BELOW, REL_ABOVE };
-
-static enum rel sens_relation(const struct vg_sensitive *s, const struct vg_resolved *r,
+static enum vg_rel sens_relation(const struct vg_sensitive *s, const struct vg_resolved *r,
 			      const struct vg_devino *anc, size_t n_anc)
 {
 	if (s->exists) {
@@ -324,38 +328,48 @@ static enum rel sens_relation(const struct vg_sensitive *s, const struct vg_reso
 	return REL_NONE;
 }
 
-static struct libmnt_table *mount_table(struct vg_policy_ctx *x)
+const struct vg_sensitive *vg_policy_sens_match(struct vg_policy_ctx *x, const struct vg_resolved *r,
+				      const struct vg_docker_dir *excused_below, enum vg_rel *ret)
 {
-	if (!x->mnt_table && !x->mnt_failed) {
-		x->mnt_table = mnt_new_table_from_file(x->mountinfo);
-		x->mnt_failed = !x->mnt_table;
+	for (size_t i = 0; i < x->n_sens; i++) {
+		const struct vg_sensitive *s = &x->sens[i];
+		enum vg_rel rel = sens_relation(s, r, r->anc, r->n_anc);
+
+		if (rel == REL_NONE)
+			continue;
+		/* An exception excuses only entries at or above Docker's directories. */
+		if (rel == REL_BELOW && excused_below && sens_covers(s, excused_below))
+			continue;
+		*ret = rel;
+		return s;
 	}
-	return x->mnt_table;
+	return NULL;
 }
 
-/* The first writable mount strictly below `dir`, and how many there are. */
-static const char *writable_submount(struct vg_policy_ctx *x, const char *dir, size_t *count)
+void vg_policy_report_sensitive(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
+		      const char *subject, const struct vg_resolved *r, const char *from,
+		      const char *carried, const struct vg_sensitive *s, enum vg_rel rel)
 {
-	struct libmnt_table *tb = mount_table(x);
-	struct libmnt_iter *it;
-	struct libmnt_fs *fs;
-	const char *first = NULL;
+	const char *mode = m->readonly ? "ro" : "rw";
+	const char *what = m->readonly ? "read-only bind" : "writable bind";
+	_cleanup_free_ char *how = NULL;
+	enum vg_verdict v = VG_DENY;
+	const char *rule = "sensitive-writable";
 
-	*count = 0;
-	if (!tb || !(it = mnt_new_iter(MNT_ITER_FORWARD)))
-		return NULL;
-	while (mnt_table_next_fs(tb, it, &fs) == 0) {
-		const char *t = mnt_fs_get_target(fs), *o = mnt_fs_get_vfs_options(fs);
-		if (!t || !path_below(t, dir))
-			continue;
-		if (o && mnt_optstr_get_option(o, "ro", NULL, NULL) == 0)
-			continue;
-		if (!first)
-			first = t;
-		(*count)++;
+	if (m->readonly) {
+		v = x->c->allow_readonly_sensitive ? VG_WARN : VG_DENY;
+		rule = "sensitive-readonly";
 	}
-	mnt_free_iter(it);
-	return first;
+	how = rel == REL_EQUAL ? vg_strdup("is a sensitive host path")
+	    : rel == REL_BELOW ? vg_asprintf("is inside the sensitive host path %s", s->path)
+			       : vg_asprintf("exposes the sensitive host path %s", s->path);
+	if (carried)
+		vg_policy_add(x->rep, v, rule, idx, subject, mode, r->path,
+			      "%s of %s%s carries the mount %s, which %s", what, r->path, from,
+			      carried, how);
+	else
+		vg_policy_add(x->rep, v, rule, idx, subject, mode, r->path, "%s of %s%s %s", what,
+			      r->path, from, how);
 }
 
 void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
@@ -364,10 +378,13 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 	struct vg_report *rep = x->rep;
 	const char *mode = m->readonly ? "ro" : "rw";
 	const char *what = m->readonly ? "read-only bind" : "writable bind";
-	_cleanup_free_ char *from = NULL, *volume = NULL;
-	struct vg_resolved r;
+	_cleanup_free_ char *from = NULL, *volume = NULL, *canon = NULL;
+	struct vg_resolved r, r2 = { .fd = -1, .parent_fd = -1 };
 	struct vg_error e = { 0 };
-	bool exception;
+	const struct vg_sensitive *s;
+	const struct vg_docker_dir *exc;
+	enum vg_rel rel;
+	bool exception, have_r2 = false;
 	const char *base = x->ct->bundle;
 
 	if (vg_resolve_at(x->root, src, base, &r, &e) < 0) {
@@ -405,37 +422,25 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 	}
 
 	exception = docker_exception(x, &r, &volume);
-	for (size_t i = 0; i < x->n_sens; i++) {
-		const struct vg_sensitive *s = &x->sens[i];
-		enum rel rel = sens_relation(s, &r, r.anc, r.n_anc);
-		enum vg_verdict v;
-		const char *rule;
-
-		if (rel == REL_NONE)
-			continue;
-		if (rel == REL_BELOW && exception &&
-		    sens_covers(s, volume ? &x->volumes : &x->containers))
-			continue; /* excused only for entries at or above Docker's directories */
-		if (m->readonly) {
-			v = x->c->allow_readonly_sensitive ? VG_WARN : VG_DENY;
-			rule = "sensitive-readonly";
-		} else {
-			v = VG_DENY;
-			rule = "sensitive-writable";
-		}
-		if (rel == REL_EQUAL)
-			vg_policy_add(rep, v, rule, idx, subject, mode, r.path,
-				      "%s of %s%s is a sensitive host path", what, r.path, from);
-		else if (rel == REL_BELOW)
-			vg_policy_add(rep, v, rule, idx, subject, mode, r.path,
-				      "%s of %s%s is inside the sensitive host path %s", what, r.path,
-				      from, s->path);
-		else
-			vg_policy_add(rep, v, rule, idx, subject, mode, r.path,
-				      "%s of %s%s exposes the sensitive host path %s", what, r.path,
-				      from, s->path);
+	exc = exception ? (volume ? &x->volumes : &x->containers) : NULL;
+	if ((s = vg_policy_sens_match(x, &r, exc, &rel))) {
+		vg_policy_report_sensitive(x, m, idx, subject, &r, from, NULL, s, rel);
 		goto out;
 	}
+	/* A bind mount of part of a file system: judge where that part really is. */
+	canon = vg_policy_canonical_path(x, &r);
+	if (canon && strcmp(canon, r.path) != 0 && vg_resolve_at(x->root, canon, NULL, &r2, &e) == 0) {
+		have_r2 = true;
+		if ((s = vg_policy_sens_match(x, &r2, exc, &rel))) {
+			_cleanup_free_ char *f2 = vg_asprintf("%s (a bind mount of %s)", from, r2.path);
+			vg_policy_report_sensitive(x, m, idx, subject, &r, f2, NULL, s, rel);
+			goto out;
+		}
+	}
+	/* A recursive bind carries the mounts below it. */
+	if (!m->nonrecursive && r.exists && S_ISDIR(r.mode) && !r.foreign_root &&
+	    vg_policy_carried_mounts(x, m, idx, subject, &r, from))
+		goto out;
 
 	if (r.foreign_root) {
 		/* Another container's root: not the host's, but not this container's either. */
@@ -454,7 +459,7 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 	} else if (m->readonly && !m->recursive_ro && !m->nonrecursive && r.exists &&
 		   S_ISDIR(r.mode)) {
 		size_t count;
-		const char *sub = writable_submount(x, r.path, &count);
+		const char *sub = vg_policy_writable_submount(x, r.path, &count);
 		if (sub)
 			vg_policy_add(rep, VG_WARN, "writable-submount", idx, subject, mode, r.path,
 				      "read-only bind of %s%s has %zu writable submount%s (%s): use "
@@ -468,6 +473,8 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 			      r.path, from, r.exists ? "" : " (will be created)");
 	}
 out:
+	if (have_r2)
+		vg_resolved_free(&r2);
 	vg_resolved_free(&r);
 }
 

@@ -1,9 +1,11 @@
 /* The named volumes a container mounts, shared by volguard-runc and the prestart hook. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
+#include "members.h"
 #include "prepare.h"
 #include "volume.h"
 
@@ -51,7 +53,8 @@ void vg_mounted_volumes_find(const struct vg_config *c, const struct vg_containe
 		_cleanup_free_ char *name = NULL;
 		struct vg_mounted_volume *v;
 
-		if (m->kind != VG_MOUNT_BIND || !(name = vg_volume_of_source(c->volumes_root, m->source)))
+		if (m->kind != VG_MOUNT_BIND ||
+		    !(name = vg_volume_of_source(c->volumes_root, m->source)))
 			continue;
 		v = find(ret, name);
 		if (v) {
@@ -59,9 +62,34 @@ void vg_mounted_volumes_find(const struct vg_config *c, const struct vg_containe
 			continue;
 		}
 		ret->v = vg_reallocarray(ret->v, ret->n + 1, sizeof(*ret->v));
-		ret->v[ret->n++] = (struct vg_mounted_volume){ .name = TAKE_PTR(name),
-								.ro = m->readonly };
+		ret->v[ret->n++] =
+		    (struct vg_mounted_volume){ .name = TAKE_PTR(name), .ro = m->readonly };
 	}
+}
+
+/* strict_membership on an undeclared volume: only its recorded members may use it (the volume
+ * module's rule, checked here from the xattr alone so that nothing is allocated first). */
+static int check_recorded(const struct vg_config *c, const char *volume, const char *member,
+			  struct vg_error *e)
+{
+	_cleanup_close_ int root = open(c->volumes_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = -1;
+	struct vg_members m = { 0 };
+	int r;
+
+	if (root < 0)
+		return 0; /* no volumes yet: the volume module reports what is wrong */
+	fd = openat(root, volume, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	r = vg_members_read(fd, volume, &m, e);
+	if (r > 0 && m.n > 0 && !vg_members_find(&m, member))
+		r = vg_error_set(e, VG_EREFUSED,
+				 "volume '%s' belongs to '%s'; sharing it with '%s' needs a "
+				 "[volume \"%s\"] declaration while strict_membership is on",
+				 volume, m.v[0].name, member, volume);
+	vg_members_free(&m);
+	return r < 0 ? r : 0;
 }
 
 int vg_mounted_volumes_check(const struct vg_config *c, struct vg_mounted_volumes *vols,
@@ -71,6 +99,11 @@ int vg_mounted_volumes_check(const struct vg_config *c, struct vg_mounted_volume
 		const struct vg_volume_decl *d = vg_config_find_volume(c, vols->v[i].name);
 		bool is_member = false;
 
+		if (!d && c->strict_membership) {
+			int r = check_recorded(c, vols->v[i].name, member, e);
+			if (r < 0)
+				return r;
+		}
 		if (!d)
 			continue;
 		for (size_t k = 0; k < d->n_members; k++)
@@ -82,8 +115,8 @@ int vg_mounted_volumes_check(const struct vg_config *c, struct vg_mounted_volume
 			return vg_error_set(e, VG_EREFUSED,
 					    "container %s is not a member of volume '%s' (declared "
 					    "in %s:%u, strict_membership = yes)",
-					    member, vols->v[i].name, c->path ? c->path : "the config",
-					    d->line);
+					    member, vols->v[i].name,
+					    c->path ? c->path : "the config", d->line);
 	}
 	return 0;
 }

@@ -13,7 +13,10 @@
 
 void vg_intervals_add(struct vg_intervals *s, uint64_t first, uint64_t last, const char *why)
 {
-	s->v = vg_array_grow(s->v, s->n, sizeof(*s->v));
+	if (s->n == s->n_alloc) { /* geometric: a registry of 100,000 lines adds as many */
+		s->n_alloc = s->n_alloc ? 2 * s->n_alloc : 64;
+		s->v = vg_reallocarray(s->v, s->n_alloc, sizeof(*s->v));
+	}
 	s->v[s->n++] = (struct vg_interval){ .first = first, .last = last, .why = why };
 }
 
@@ -22,6 +25,7 @@ void vg_intervals_free(struct vg_intervals *s)
 	free(s->v);
 	s->v = NULL;
 	s->n = 0;
+	s->n_alloc = 0;
 }
 
 static int cmp_interval(const void *a, const void *b)

@@ -34,12 +34,24 @@ void vg_registry_init(struct vg_registry *r)
 	r->lock_fd = -1;
 }
 
-static void range_free(struct vg_range *rg)
+/* Strings of parsed lines live in the registry's arena; only the others are freed one by one. */
+static bool in_arena(const struct vg_registry *r, const char *p)
 {
-	free(rg->name);
+	return r->arena && p >= r->arena && p < r->arena + r->arena_len;
+}
+
+static void arena_free(const struct vg_registry *r, char *p)
+{
+	if (!in_arena(r, p))
+		free(p);
+}
+
+static void range_free(const struct vg_registry *r, struct vg_range *rg)
+{
+	arena_free(r, rg->name);
 	for (size_t i = 0; i < rg->n_meta; i++) {
-		free(rg->meta[i].key);
-		free(rg->meta[i].value);
+		arena_free(r, rg->meta[i].key);
+		arena_free(r, rg->meta[i].value);
 	}
 	free(rg->meta);
 }
@@ -47,8 +59,9 @@ static void range_free(struct vg_range *rg)
 void vg_registry_close(struct vg_registry *r)
 {
 	for (size_t i = 0; i < r->n; i++)
-		range_free(&r->ranges[i]);
+		range_free(r, &r->ranges[i]);
 	free(r->ranges);
+	free(r->arena);
 	free(r->path);
 	if (r->lock_fd >= 0)
 		close(r->lock_fd); /* releases the flock */
@@ -77,17 +90,19 @@ static bool meta_value_valid(const char *v)
 	return true;
 }
 
-static void meta_put(struct vg_range *rg, const char *k, const char *v)
+/* Set k=v; with `borrow`, k and v are arena strings kept as they are, else copied. */
+static void meta_put(const struct vg_registry *r, struct vg_range *rg, char *k, char *v,
+		     bool borrow)
 {
 	for (size_t i = 0; i < rg->n_meta; i++)
 		if (strcmp(rg->meta[i].key, k) == 0) {
-			free(rg->meta[i].value);
-			rg->meta[i].value = vg_strdup(v);
+			arena_free(r, rg->meta[i].value);
+			rg->meta[i].value = borrow ? v : vg_strdup(v);
 			return;
 		}
 	rg->meta = vg_reallocarray(rg->meta, rg->n_meta + 1, sizeof(*rg->meta));
-	rg->meta[rg->n_meta].key = vg_strdup(k);
-	rg->meta[rg->n_meta].value = vg_strdup(v);
+	rg->meta[rg->n_meta].key = borrow ? k : vg_strdup(k);
+	rg->meta[rg->n_meta].value = borrow ? v : vg_strdup(v);
 	rg->n_meta++;
 }
 
@@ -108,7 +123,7 @@ int vg_range_set_meta(struct vg_registry *r, struct vg_range *rg, const char *ke
 		return vg_error_set(e, EINVAL, "invalid registry metadata %s=%s", key, value);
 	if (old && strcmp(old, value) == 0)
 		return 0;
-	meta_put(rg, key, value);
+	meta_put(r, rg, (char *)key, (char *)value, false);
 	r->dirty = true;
 	return 0;
 }
@@ -123,8 +138,12 @@ static struct vg_range *push_range(struct vg_registry *r)
 	return &r->ranges[r->n++];
 }
 
-/* Parse one line (NUL-terminated, no newline) into rg; returns a static reason or NULL. */
-static const char *parse_line(char *line, struct vg_range *rg)
+/*
+ * Parse one line (NUL-terminated, no newline) into rg; returns a static reason or NULL. With
+ * `borrow`, the line lives in the registry's arena and rg points into it.
+ */
+static const char *parse_line(const struct vg_registry *r, char *line, struct vg_range *rg,
+			      bool borrow)
 {
 	char *hash = strchr(line, '#');
 	char *f1, *f2, *f3, *save = NULL;
@@ -139,7 +158,7 @@ static const char *parse_line(char *line, struct vg_range *rg)
 			*eq = '\0';
 			if (!meta_key_valid(t) || !meta_value_valid(eq + 1))
 				return "invalid metadata key or value";
-			meta_put(rg, t, eq + 1);
+			meta_put(r, rg, t, eq + 1, borrow);
 		}
 	}
 	/* Trailing blanks before the comment. */
@@ -165,7 +184,7 @@ static const char *parse_line(char *line, struct vg_range *rg)
 		return "range wraps past 4294967294";
 	if (rg->start < 65536)
 		return "range overlaps the system IDs 0..65535";
-	rg->name = vg_strdup(f1);
+	rg->name = borrow ? f1 : vg_strdup(f1);
 	return NULL;
 }
 
@@ -177,16 +196,21 @@ static int cmp_by_start(const void *a, const void *b)
 	return 0;
 }
 
-static int cmp_by_name(const void *a, const void *b)
+/* FNV-1a: a table of names to find duplicates in linear time on large registries. */
+static uint64_t name_hash(const char *s)
 {
-	const struct vg_range *const *x = a, *const *y = b;
-	return strcmp((*x)->name, (*y)->name);
+	uint64_t h = UINT64_C(14695981039346656037);
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+	return h;
 }
 
 /* Two lines that overlap, or name the same container: fail closed. */
 static int check_consistency(const struct vg_registry *r, const char *path, struct vg_error *e)
 {
 	_cleanup_free_ struct vg_range **v = NULL;
+	_cleanup_free_ struct vg_range **table = NULL;
+	size_t size = 16;
 
 	if (r->n < 2)
 		return 0;
@@ -201,35 +225,50 @@ static int check_consistency(const struct vg_registry *r, const char *path, stru
 					    "fix the registry by hand",
 					    path, v[i]->line, v[i]->name, v[i - 1]->line,
 					    v[i - 1]->name);
-	qsort(v, r->n, sizeof(struct vg_range *), cmp_by_name);
-	for (size_t i = 1; i < r->n; i++)
-		if (strcmp(v[i]->name, v[i - 1]->name) == 0)
-			return vg_error_set(
-			    e, EINVAL, "%s:%u: '%s' already has a range on line %u", path,
-			    v[i]->line > v[i - 1]->line ? v[i]->line : v[i - 1]->line, v[i]->name,
-			    v[i]->line > v[i - 1]->line ? v[i - 1]->line : v[i]->line);
+	while (size < 2 * r->n)
+		size *= 2;
+	table = vg_malloc0(size * sizeof(struct vg_range *));
+	for (size_t i = 0; i < r->n; i++) { /* in file order: the later line is reported */
+		const struct vg_range *rg = &r->ranges[i];
+		size_t k = (size_t)name_hash(rg->name) & (size - 1);
+		for (; table[k]; k = (k + 1) & (size - 1))
+			if (strcmp(table[k]->name, rg->name) == 0)
+				return vg_error_set(e, EINVAL,
+						    "%s:%u: '%s' already has a range on line %u",
+						    path, rg->line, rg->name, table[k]->line);
+		table[k] = (struct vg_range *)rg;
+	}
 	return 0;
 }
 
-int vg_registry_parse(struct vg_registry *r, const char *buf, size_t len, const char *path,
+/* Parse `copy` (len bytes and a writable copy[len]), cutting it into lines in place. */
+static int parse_text(struct vg_registry *r, char *copy, size_t len, bool borrow, const char *path,
 		      struct vg_error *e)
 {
 	unsigned lineno = 0;
-	size_t pos = 0;
+	size_t pos = 0, lines = 1;
 
+	/* Size the array once: a registry of 10,000 lines is read on every container start. */
+	for (const char *p = copy, *end = copy + len, *nl; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			break;
+		lines++;
+	}
+	if (r->n + lines > r->n_alloc) {
+		r->n_alloc = r->n + lines;
+		r->ranges = vg_reallocarray(r->ranges, r->n_alloc, sizeof(*r->ranges));
+	}
 	while (pos < len) {
-		const char *nl = memchr(buf + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
-		_cleanup_free_ char *line = NULL;
+		char *line = copy + pos, *nl = memchr(line, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - line) : len - pos;
 		const char *p, *why;
 		struct vg_range *rg;
 
 		lineno++;
-		if (memchr(buf + pos, '\0', n))
+		if (memchr(line, '\0', n))
 			return vg_error_set(e, EINVAL, "%s:%u: NUL byte in registry", path, lineno);
-		line = strndup(buf + pos, n);
-		if (!line)
-			return vg_error_set(e, ENOMEM, "out of memory");
+		line[n] = '\0';
 		pos += n + (nl ? 1 : 0);
 		p = line + strspn(line, " \t");
 		if (*p == '\0' || *p == '#')
@@ -238,9 +277,9 @@ int vg_registry_parse(struct vg_registry *r, const char *buf, size_t len, const 
 			return vg_error_set(e, EINVAL, "%s:%u: leading white space", path, lineno);
 		rg = push_range(r);
 		rg->line = lineno;
-		why = parse_line(line, rg);
+		why = parse_line(r, line, rg, borrow);
 		if (why) {
-			range_free(rg);
+			range_free(r, rg);
 			r->n--;
 			return vg_error_set(e, EINVAL, "%s:%u: %s", path, lineno, why);
 		}
@@ -248,31 +287,93 @@ int vg_registry_parse(struct vg_registry *r, const char *buf, size_t len, const 
 	return check_consistency(r, path, e);
 }
 
+/*
+ * Parse `copy` and take it: with use_arena it becomes the registry's arena (names and metadata
+ * point into it and are not allocated one by one: 10,000 lines are read on every container
+ * start); otherwise it is freed.
+ */
+static int parse_owned(struct vg_registry *r, char *copy, size_t len, bool use_arena,
+		       const char *path, struct vg_error *e)
+{
+	bool borrow = use_arena && !r->arena;
+	int rc;
+
+	if (borrow) {
+		r->arena = copy;
+		r->arena_len = len + 1;
+	}
+	rc = parse_text(r, copy, len, borrow, path, e);
+	if (!borrow)
+		free(copy);
+	return rc;
+}
+
+int vg_registry_parse(struct vg_registry *r, const char *buf, size_t len, const char *path,
+		      struct vg_error *e)
+{
+	char *copy = vg_malloc0(len + 1);
+
+	/* Ranges parsed here own their strings: callers may move them to another registry. */
+	memcpy(copy, buf, len);
+	return parse_owned(r, copy, len, false, path, e);
+}
+
+/* A growing text buffer: formatting 10,000 lines with stdio costs more than the parse. */
+struct text {
+	char *buf;
+	size_t len, size;
+};
+
+static void text_put(struct text *t, const char *s, size_t n)
+{
+	if (t->len + n + 1 > t->size) {
+		while (t->len + n + 1 > t->size)
+			t->size = t->size ? 2 * t->size : 4096;
+		t->buf = vg_reallocarray(t->buf, t->size, 1);
+	}
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+	t->buf[t->len] = '\0';
+}
+
+static void text_puts(struct text *t, const char *s)
+{
+	text_put(t, s, strlen(s));
+}
+
+static void text_putu(struct text *t, uint64_t v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	text_put(t, d + i, sizeof(d) - i);
+}
+
 char *vg_registry_format(const struct vg_registry *r)
 {
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&buf, &size);
+	struct text t = { 0 };
 
-	if (!f)
-		return NULL;
-	fputs("# volguard registry: name:start:count # metadata. Written by volguard; see "
-	      "volguard(8).\n",
-	      f);
+	text_puts(&t, "# volguard registry: name:start:count # metadata. Written by volguard; "
+		      "see volguard(8).\n");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct vg_range *rg = &r->ranges[i];
-		fprintf(f, "%s:%llu:%llu", rg->name, (unsigned long long)rg->start,
-			(unsigned long long)rg->count);
-		for (size_t j = 0; j < rg->n_meta; j++)
-			fprintf(f, "%s%s=%s", j == 0 ? " # " : " ", rg->meta[j].key,
-				rg->meta[j].value);
-		fputc('\n', f);
+		text_puts(&t, rg->name);
+		text_put(&t, ":", 1);
+		text_putu(&t, rg->start);
+		text_put(&t, ":", 1);
+		text_putu(&t, rg->count);
+		for (size_t j = 0; j < rg->n_meta; j++) {
+			text_puts(&t, j == 0 ? " # " : " ");
+			text_puts(&t, rg->meta[j].key);
+			text_put(&t, "=", 1);
+			text_puts(&t, rg->meta[j].value);
+		}
+		text_put(&t, "\n", 1);
 	}
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return t.buf;
 }
 
 /* Refuse a state file or dir that root does not own or others can write. */
@@ -397,7 +498,7 @@ static int read_all(int fd, const char *path, char **ret, size_t *ret_len, struc
 	if ((uint64_t)st.st_size > VG_REGISTRY_MAX_SIZE)
 		return vg_error_set(e, EFBIG, "%s: registry larger than %u bytes", path,
 				    VG_REGISTRY_MAX_SIZE);
-	cap = (size_t)st.st_size + 1;
+	cap = (size_t)st.st_size + 2; /* room for the read that sees EOF: no regrowth */
 	buf = vg_malloc0(cap);
 	for (;;) {
 		ssize_t n;
@@ -474,7 +575,7 @@ int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_r
 	rc = read_all(fd, r->path, &buf, &len, e);
 	if (rc < 0)
 		return rc;
-	return vg_registry_parse(r, buf, len, r->path, e);
+	return parse_owned(r, TAKE_PTR(buf), len, true, r->path, e);
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -604,7 +705,7 @@ int vg_registry_alloc(struct vg_registry *r, const struct vg_config *c, const ch
 	rg->count = size;
 	gmtime_r(&now, &tm);
 	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	meta_put(rg, "created", created);
+	meta_put(r, rg, (char *)"created", created, false);
 	r->dirty = true;
 	*ret = rg;
 	if (ret_new)
@@ -616,7 +717,7 @@ int vg_registry_release(struct vg_registry *r, const char *name, struct vg_error
 {
 	for (size_t i = 0; i < r->n; i++)
 		if (strcmp(r->ranges[i].name, name) == 0) {
-			range_free(&r->ranges[i]);
+			range_free(r, &r->ranges[i]);
 			memmove(&r->ranges[i], &r->ranges[i + 1],
 				(r->n - i - 1) * sizeof(r->ranges[0]));
 			r->n--;

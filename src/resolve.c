@@ -45,7 +45,10 @@ static void buf_append(struct buf *b, const char *s, size_t n)
 
 struct walk {
 	int root, cur, parent;
+	bool own_root;   /* root was opened here (else it is the caller's) */
 	struct stat root_st;
+	struct stat cur_st; /* of cur, when cur_known */
+	bool cur_known;
 	struct buf res;  /* the resolved path so far ("" is "/") */
 	struct buf todo; /* what is left to resolve */
 	size_t pos;
@@ -79,14 +82,20 @@ static int stack_push(struct walk *w, const struct stat *st)
 	return 0;
 }
 
-static int reset_to_root(struct walk *w)
+/* Make fd the current directory; "/" itself is shared, never closed here. */
+static void set_cur(struct walk *w, int fd, const struct stat *st)
 {
-	int fd = fcntl(w->root, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0)
-		return -errno;
-	if (w->cur >= 0)
+	if (w->cur >= 0 && w->cur != w->root)
 		close(w->cur);
 	w->cur = fd;
+	w->cur_known = st != NULL;
+	if (st)
+		w->cur_st = *st;
+}
+
+static int reset_to_root(struct walk *w)
+{
+	set_cur(w, w->root, &w->root_st);
 	w->res.len = 0;
 	w->res.s[0] = '\0';
 	w->depth = 0;
@@ -165,8 +174,7 @@ static int proc_root(struct walk *w, const char *name, size_t n, bool more)
 		close(fd); /* and keep stack_push's -ENAMETOOLONG, not a bare -EIO */
 		return r;
 	}
-	close(w->cur);
-	w->cur = fd;
+	set_cur(w, fd, &t);
 	res_push(w, name, n);
 	w->foreign = true;
 	(void)more;
@@ -192,15 +200,15 @@ int vg_resolve_at(int rootfd, const char *path, const char *base, struct vg_reso
 	if (path[0] != '/' && (!base || base[0] != '/'))
 		return vg_error_set(e, EINVAL, "'%s' is not an absolute path", path);
 
-	w.root = rootfd >= 0 ? fcntl(rootfd, F_DUPFD_CLOEXEC, 3)
-			     : open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	w.own_root = rootfd < 0;
+	w.root = rootfd >= 0 ? rootfd : open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (w.root < 0 || fstat(w.root, &w.root_st) < 0) {
 		r = vg_error_errno(e, errno, "cannot open /");
 		goto out;
 	}
 	buf_reserve(&w.res, 64);
 	if ((r = reset_to_root(&w)) < 0) {
-		r = vg_error_errno(e, -r, "dup");
+		r = vg_error_set(e, -r, "%s: too deep", path);
 		goto out;
 	}
 	if (path[0] != '/') {
@@ -243,8 +251,7 @@ int vg_resolve_at(int rootfd, const char *path, const char *base, struct vg_reso
 				r = vg_error_errno(e, errno, "%s: cannot open '%s/..'", path, w.res.s);
 				goto out;
 			}
-			close(w.cur);
-			w.cur = fd;
+			set_cur(&w, fd, NULL);
 			res_pop(&w);
 			if (w.depth > 1)
 				w.depth--;
@@ -273,8 +280,7 @@ int vg_resolve_at(int rootfd, const char *path, const char *base, struct vg_reso
 			goto out;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			close(w.cur);
-			w.cur = fd;
+			set_cur(&w, fd, &st);
 			res_push(&w, cname, n);
 			if ((r = stack_push(&w, &st)) < 0) {
 				r = vg_error_set(e, -r, "%s: too deep", path);
@@ -309,7 +315,7 @@ int vg_resolve_at(int rootfd, const char *path, const char *base, struct vg_reso
 				goto toolong;
 			/* Absolute links resolve against the mounter's root: ours. */
 			if (target[0] == '/' && (r = reset_to_root(&w)) < 0) {
-				r = vg_error_errno(e, -r, "dup");
+				r = vg_error_set(e, -r, "%s: too deep", path);
 				goto out;
 			}
 			continue;
@@ -321,15 +327,28 @@ int vg_resolve_at(int rootfd, const char *path, const char *base, struct vg_reso
 					 cname);
 			goto out;
 		}
-		w.parent = w.cur;
+		/* The directory stays open as the parent; "/" is duplicated to be handed out. */
+		w.parent = w.cur == w.root ? fcntl(w.root, F_DUPFD_CLOEXEC, 3) : w.cur;
 		w.cur = fd;
+		w.cur_st = st;
+		w.cur_known = true;
 		res_push(&w, cname, n);
 		final_nondir = true;
 	}
 
-	if (fstat(w.cur, &st) < 0) {
+	if (w.cur_known)
+		st = w.cur_st;
+	else if (fstat(w.cur, &st) < 0) {
 		r = vg_error_errno(e, errno, "fstat");
 		goto out;
+	}
+	if (w.cur == w.root) {
+		/* The result is "/" itself: hand out a descriptor of our own. */
+		w.cur = fcntl(w.root, F_DUPFD_CLOEXEC, 3);
+		if (w.cur < 0) {
+			r = vg_error_errno(e, errno, "dup");
+			goto out;
+		}
 	}
 	ret->path = w.res.len ? TAKE_PTR(w.res.s) : vg_strdup("/");
 	ret->dev = st.st_dev;
@@ -357,11 +376,11 @@ int vg_resolve_at(int rootfd, const char *path, const char *base, struct vg_reso
 toolong:
 	r = vg_error_set(e, ENAMETOOLONG, "%s: path too long after following links", path);
 out:
-	if (w.cur >= 0)
+	if (w.cur >= 0 && w.cur != w.root)
 		close(w.cur);
 	if (w.parent >= 0)
 		close(w.parent);
-	if (w.root >= 0)
+	if (w.root >= 0 && w.own_root)
 		close(w.root);
 	free(w.res.s);
 	free(w.todo.s);

@@ -54,9 +54,11 @@ int vg_spec_user_read(json_t *spec, struct vg_spec_user *ret, struct vg_error *e
 		return 0;
 	if (!json_is_object(user))
 		return vg_error_set(e, EINVAL, "process.user: not an object");
-	if ((v = json_object_get(user, "uid")) && (r = get_id(v, "process.user.uid", &ret->uid, e)) < 0)
+	if ((v = json_object_get(user, "uid")) &&
+	    (r = get_id(v, "process.user.uid", &ret->uid, e)) < 0)
 		return r;
-	if ((v = json_object_get(user, "gid")) && (r = get_id(v, "process.user.gid", &ret->gid, e)) < 0)
+	if ((v = json_object_get(user, "gid")) &&
+	    (r = get_id(v, "process.user.gid", &ret->gid, e)) < 0)
 		return r;
 	gids = json_object_get(user, "additionalGids");
 	if (!gids || json_is_null(gids))
@@ -86,19 +88,22 @@ void vg_spec_user_free(struct vg_spec_user *u)
 int vg_spec_user_check(const struct vg_spec_user *u, uint64_t count, struct vg_error *e)
 {
 	if (u->uid >= count)
-		return vg_error_set(e, VG_EREFUSED,
-				    "process UID %u does not fit in the container's range of %llu IDs",
-				    u->uid, (unsigned long long)count);
+		return vg_error_set(
+		    e, VG_EREFUSED,
+		    "process UID %u does not fit in the container's range of %llu IDs", u->uid,
+		    (unsigned long long)count);
 	if (u->gid >= count)
-		return vg_error_set(e, VG_EREFUSED,
-				    "process GID %u does not fit in the container's range of %llu IDs",
-				    u->gid, (unsigned long long)count);
+		return vg_error_set(
+		    e, VG_EREFUSED,
+		    "process GID %u does not fit in the container's range of %llu IDs", u->gid,
+		    (unsigned long long)count);
 	for (size_t i = 0; i < u->n_additional_gids; i++)
 		if (u->additional_gids[i] >= count)
-			return vg_error_set(e, VG_EREFUSED,
-					    "additional GID %u does not fit in the container's range "
-					    "of %llu IDs",
-					    u->additional_gids[i], (unsigned long long)count);
+			return vg_error_set(
+			    e, VG_EREFUSED,
+			    "additional GID %u does not fit in the container's range "
+			    "of %llu IDs",
+			    u->additional_gids[i], (unsigned long long)count);
 	return 0;
 }
 
@@ -173,8 +178,7 @@ int vg_spec_drop_caps(json_t *spec, uint64_t mask, struct vg_error *e)
 	return 0;
 }
 
-int vg_spec_apply_shift_process(json_t *process, const struct vg_spec_shift *p,
-				struct vg_error *e)
+int vg_spec_apply_shift_process(json_t *process, const struct vg_spec_shift *p, struct vg_error *e)
 {
 	_cleanup_json_ json_t *wrap = json_pack("{s:O}", "process", process);
 	struct vg_spec_user u;
@@ -203,13 +207,13 @@ int vg_spec_apply_shift_process(json_t *process, const struct vg_spec_shift *p,
 		user = json_object();
 		json_object_set_new(process, "user", user);
 	}
-	json_object_set_new(user, "uid", json_integer((json_int_t)(p->start + u.uid)));
-	json_object_set_new(user, "gid", json_integer((json_int_t)(p->start + u.gid)));
+	json_object_set_new(user, "uid", json_integer((json_int_t)p->start + u.uid));
+	json_object_set_new(user, "gid", json_integer((json_int_t)p->start + u.gid));
 	if (u.n_additional_gids > 0) {
 		gids = json_array();
 		for (size_t i = 0; i < u.n_additional_gids; i++)
-			json_array_append_new(gids,
-					      json_integer((json_int_t)(p->start + u.additional_gids[i])));
+			json_array_append_new(
+			    gids, json_integer((json_int_t)p->start + u.additional_gids[i]));
 		json_object_set_new(user, "additionalGids", gids);
 	}
 	json_object_set_new(process, "noNewPrivileges", json_true());
@@ -239,8 +243,7 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-int vg_spec_write(int dir_fd, const char *name, json_t *spec, const char *what,
-		  struct vg_error *e)
+int vg_spec_write(int dir_fd, const char *name, json_t *spec, const char *what, struct vg_error *e)
 {
 	_cleanup_free_ char *text = NULL;
 	_cleanup_close_ int fd = -1;
@@ -261,9 +264,10 @@ int vg_spec_write(int dir_fd, const char *name, json_t *spec, const char *what,
 	for (int tries = 0; fd < 0; tries++) {
 		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 			rnd ^= (uint64_t)getpid() << 20 ^ (uint64_t)tries;
-		snprintf(tmp, sizeof(tmp), ".%.24s.volguard-%016llx", name, (unsigned long long)rnd);
-		fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
-			    0600);
+		snprintf(tmp, sizeof(tmp), ".%.24s.volguard-%016llx", name,
+			 (unsigned long long)rnd);
+		fd = openat(dir_fd, tmp,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
 		if (fd < 0 && (errno != EEXIST || tries > 16))
 			return vg_error_errno(e, errno, "%s: cannot create a temporary file", what);
 	}

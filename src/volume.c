@@ -57,11 +57,11 @@ static int open_volumes_root(const struct vg_config *c, bool create, struct vg_e
 	int r;
 
 	if (strcmp(dflt, c->volumes_root) == 0) {
-		r = vg_volume_check_userns_remap(
-			c->docker_root,
-			strcmp(c->docker_root, "/var/lib/docker") == 0 ? "/etc/docker/daemon.json"
-								       : NULL,
-			e);
+		r = vg_volume_check_userns_remap(c->docker_root,
+						 strcmp(c->docker_root, "/var/lib/docker") == 0
+						     ? "/etc/docker/daemon.json"
+						     : NULL,
+						 e);
 		if (r < 0)
 			return r;
 	}
@@ -196,9 +196,8 @@ static int fill_principals(const struct vg_config *c, struct vg_members *m, bool
 	return r;
 }
 
-static int load_members(const struct vg_config *c, const char *volume, int name_fd,
-			bool allocate, struct vg_members *m, enum vg_members_source *src,
-			struct vg_error *e)
+static int load_members(const struct vg_config *c, const char *volume, int name_fd, bool allocate,
+			struct vg_members *m, enum vg_members_source *src, struct vg_error *e)
 {
 	const struct vg_volume_decl *decl = vg_config_find_volume(c, volume);
 	_cleanup_free_ char *what = vg_asprintf("%s/%s", c->volumes_root, volume);
@@ -253,8 +252,8 @@ static void stamp_of(const struct vg_tree_policy *p, char buf[STAMP_MAX])
 	uint64_t h = 0xcbf29ce484222325ULL;
 	int n;
 
-	n = snprintf(text, sizeof(text), "volguard-policy-1 root=%u:%u:%04o",
-		     (unsigned)p->root_uid, (unsigned)p->root_gid, (unsigned)p->root_mode);
+	n = snprintf(text, sizeof(text), "volguard-policy-1 root=%u:%u:%04o", (unsigned)p->root_uid,
+		     (unsigned)p->root_gid, (unsigned)p->root_mode);
 	for (size_t i = 0; i < p->acl.n && n > 0 && (size_t)n < sizeof(text); i++)
 		n += snprintf(text + n, sizeof(text) - (size_t)n, " u:%u:%s", p->acl.v[i].uid,
 			      p->acl.v[i].ro ? "ro" : "rw");
@@ -344,13 +343,13 @@ static int setup_shift(const struct vg_config *c, const char *volume, const stru
 	p->ranges = (const uint64_t(*)[2])ranges;
 	p->n_ranges = n;
 	{
-		_cleanup_free_ char *msg = vg_asprintf(
-			"IDs %llu-%llu move into the range of '%s' (%llu-%llu)%s",
-			(unsigned long long)o->shift_from,
-			(unsigned long long)(o->shift_from + c->range_size - 1), m->v[0].name,
-			(unsigned long long)ranges[0][0],
-			(unsigned long long)(ranges[0][0] + c->range_size - 1),
-			m->n > 1 ? ", its first member" : "");
+		_cleanup_free_ char *msg =
+		    vg_asprintf("IDs %llu-%llu move into the range of '%s' (%llu-%llu)%s",
+				(unsigned long long)o->shift_from,
+				(unsigned long long)(o->shift_from + c->range_size - 1),
+				m->v[0].name, (unsigned long long)ranges[0][0],
+				(unsigned long long)(ranges[0][0] + c->range_size - 1),
+				m->n > 1 ? ", its first member" : "");
 		note(o, volume, msg);
 	}
 	return 0;
@@ -371,8 +370,7 @@ static int apply_policy(const struct vg_config *c, const char *volume, struct vo
 					    m->v[i].name);
 	vg_tree_policy_init(&p, m);
 	if (m->n > VG_ACL_MAX_NAMED)
-		return vg_error_set(e, E2BIG, "%s: more than %d members", volume,
-				    VG_ACL_MAX_NAMED);
+		return vg_error_set(e, E2BIG, "%s: more than %d members", volume, VG_ACL_MAX_NAMED);
 	if (o->shift && m->n > 0) {
 		r = setup_shift(c, volume, m, o, &p, &ranges, e);
 		if (r < 0)
@@ -417,32 +415,25 @@ static int record(struct vol *v, const struct vg_members *m, struct vg_error *e)
 	return r < 0 ? r : vg_members_write(v->name_fd, v->what, m, e);
 }
 
-/* strict_membership: declared volumes take only their declared members; an undeclared volume
- * is not shared at all (a second member is refused). */
-static int check_member(const struct vg_config *c, const char *volume, const struct vg_members *m,
-			const char *member, bool *ro, struct vg_error *e)
+/* A declared volume: the declaration says ro or rw, and with strict_membership only its members
+ * may join. */
+static int check_member(const struct vg_config *c, const char *volume, const char *member, bool *ro,
+			struct vg_error *e)
 {
 	const struct vg_volume_decl *decl = vg_config_find_volume(c, volume);
 
-	if (decl) {
-		for (size_t i = 0; i < decl->n_members; i++)
-			if (strcmp(decl->members[i].name, member) == 0) {
-				*ro = decl->members[i].ro; /* the declaration wins */
-				return 0;
-			}
-		if (c->strict_membership)
-			return vg_error_set(e, VG_EREFUSED,
-					    "container '%s' is not a member of volume '%s' (declared "
-					    "in %s line %u) and strict_membership is on",
-					    member, volume, c->path ? c->path : "the config",
-					    decl->line);
+	if (!decl)
 		return 0;
-	}
-	if (c->strict_membership && m->n > 0 && !vg_members_find(m, member))
+	for (size_t i = 0; i < decl->n_members; i++)
+		if (strcmp(decl->members[i].name, member) == 0) {
+			*ro = decl->members[i].ro; /* the declaration wins */
+			return 0;
+		}
+	if (c->strict_membership)
 		return vg_error_set(e, VG_EREFUSED,
-				    "volume '%s' belongs to '%s'; sharing it with '%s' needs a "
-				    "[volume \"%s\"] declaration while strict_membership is on",
-				    volume, m->v[0].name, member, volume);
+				    "container '%s' is not a member of volume '%s' (declared in %s "
+				    "line %u) and strict_membership is on",
+				    member, volume, c->path ? c->path : "the config", decl->line);
 	return 0;
 }
 
@@ -482,10 +473,14 @@ int vg_volume_prepare(const struct vg_config *c, const char *volume, const char 
 	r = open_volume(c, volume, true, &v, e);
 	if (r < 0)
 		goto out;
-	r = load_members(c, volume, v.name_fd, true, &m, &src, e);
+	/* Only what is recorded: the caller (the runtime, the hook) holds the registry lock, so
+	 * declared or discovered members without a record cannot get principals here; each is
+	 * recorded by its own start. */
+	r = vg_members_read(v.name_fd, v.what, &m, e);
 	if (r < 0)
 		goto out;
-	r = check_member(c, volume, &m, member, &ro, e);
+	src = r > 0 ? VG_MEMBERS_RECORDED : VG_MEMBERS_NONE;
+	r = check_member(c, volume, member, &ro, e);
 	if (r < 0)
 		goto out;
 	x = vg_members_find(&m, member);
@@ -528,12 +523,9 @@ int vg_volume_fix(const struct vg_config *c, const char *volume, const struct vg
 		goto out;
 	}
 	if (src != VG_MEMBERS_RECORDED) {
-		_cleanup_free_ char *msg = vg_asprintf("members %s in %s",
-						       src == VG_MEMBERS_DECLARED ? "declared"
-										  : "discovered",
-						       src == VG_MEMBERS_DECLARED
-							       ? "the config"
-							       : "Docker's container files");
+		_cleanup_free_ char *msg = vg_asprintf(
+		    "members %s in %s", src == VG_MEMBERS_DECLARED ? "declared" : "discovered",
+		    src == VG_MEMBERS_DECLARED ? "the config" : "Docker's container files");
 		note(o, volume, msg);
 		if (!o->dry_run) {
 			r = record(&v, &m, e);
@@ -560,6 +552,9 @@ int vg_volume_create(const struct vg_config *c, const char *volume, const char *
 	struct vol v;
 	int r;
 
+	r = check_member(c, volume, owner, &ro, e); /* refuse before anything is created */
+	if (r < 0)
+		return r;
 	r = open_volume(c, volume, true, &v, e);
 	if (r < 0)
 		goto out;
@@ -574,9 +569,6 @@ int vg_volume_create(const struct vg_config *c, const char *volume, const char *
 					 v.what, rec.v[i].name);
 			goto out;
 		}
-	r = check_member(c, volume, &m, owner, &ro, e);
-	if (r < 0)
-		goto out;
 	x = vg_members_find(&rec, owner);
 	if (x)
 		uid = x->uid;
@@ -619,6 +611,12 @@ int vg_volume_share(const struct vg_config *c, const char *volume, const struct 
 	struct vol v;
 	int r;
 
+	for (size_t i = 0; i < n; i++) { /* refuse before anything is created */
+		bool ro;
+		r = check_member(c, volume, add[i].name, &ro, e);
+		if (r < 0)
+			return r;
+	}
 	r = open_volume(c, volume, true, &v, e);
 	if (r < 0)
 		goto out;
@@ -629,7 +627,7 @@ int vg_volume_share(const struct vg_config *c, const char *volume, const struct 
 		struct vg_vmember *x;
 		bool ro = add[i].ro;
 
-		r = check_member(c, volume, &m, add[i].name, &ro, e);
+		r = check_member(c, volume, add[i].name, &ro, e);
 		if (r < 0)
 			goto out;
 		x = vg_members_find(&m, add[i].name);

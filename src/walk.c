@@ -14,45 +14,6 @@
 #include "cleanup.h"
 #include "walk.h"
 
-#ifndef SYS_getxattrat
-#define SYS_getxattrat 464
-#endif
-
-struct xattr_args {
-	uint64_t value;
-	uint32_t size;
-	uint32_t flags;
-};
-
-static bool use_fallback;
-
-void vg_xattr_force_fallback(bool on)
-{
-	use_fallback = on;
-}
-
-ssize_t vg_getxattrat(int dirfd, const char *name, const char *xname, void *buf, size_t size)
-{
-	char path[PATH_MAX];
-	ssize_t n;
-
-	if (!use_fallback) {
-		struct xattr_args a = { .value = (uintptr_t)buf, .size = (uint32_t)size };
-		long r = syscall(SYS_getxattrat, dirfd, name, AT_SYMLINK_NOFOLLOW, xname, &a,
-				 sizeof(a));
-		if (r >= 0)
-			return r;
-		if (errno != ENOSYS)
-			return -errno;
-		use_fallback = true; /* an older kernel: stays so */
-	}
-	/* The fd is a directory we hold; only NAME is looked up, and not followed. */
-	if ((size_t)snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, name) >= sizeof(path))
-		return -ENAMETOOLONG;
-	n = lgetxattr(path, xname, buf, size);
-	return n < 0 ? -errno : n;
-}
-
 int vg_fd_mnt_id(int fd, uint64_t *ret, struct stat *ret_st)
 {
 	struct statx stx;
@@ -77,8 +38,7 @@ static bool same_file(const struct stat *st, const struct statx *stx)
 	       (st->st_mode & S_IFMT) == (stx->stx_mode & S_IFMT);
 }
 
-int vg_walk_open_entry(const struct vg_walk_entry *ent, struct statx *ret_now,
-		       struct vg_error *e)
+int vg_walk_open_entry(const struct vg_walk_entry *ent, struct statx *ret_now, struct vg_error *e)
 {
 	_cleanup_close_ int fd = -1;
 	struct statx now;
@@ -103,7 +63,7 @@ int vg_walk_open_entry(const struct vg_walk_entry *ent, struct statx *ret_now,
 struct level {
 	uint64_t ino;
 	dev_t dev;
-	int fd;          /* -1 when evicted */
+	int fd;		 /* -1 when evicted */
 	uint64_t cookie; /* d_off after the last entry consumed: where to seek back to */
 	size_t bpos, blen;
 	bool eof;
@@ -167,8 +127,8 @@ static int pop(struct walker *w, struct vg_error *e)
 	struct level *p = w->depth >= 2 ? &w->lv[w->depth - 2] : NULL;
 
 	if (p && p->fd < 0) {
-		_cleanup_close_ int fd = openat(top->fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-								  O_CLOEXEC);
+		_cleanup_close_ int fd =
+		    openat(top->fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		struct stat st;
 
 		w->path[p->path_len] = '\0';

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2016 # jq filters are single-quoted on purpose
 # Real containers for the end-to-end tests (tests/integration/5N-*.t). Source after tests/lib.sh
 # and vg_setup. Everything is private to the test's $T: runc's state root, dockerd's socket,
 # data root and exec root. The busybox root file system is built once into build/e2e/ and
@@ -17,10 +18,11 @@
 #  - the docker.io CLI (/usr/bin/docker, 20.10) talks to it; /usr/local/bin/docker (28.x) also
 #    works but negotiates down, so the CLI of the same version is preferred.
 #  - start takes ~0.2-0.5 s (measured in e2e_dockerd_start, printed as a TAP comment).
-#  - containerd's shim (runc v2) keeps runc's state in /run/containerd/runc/moby/ID whatever
-#    the exec root; IDs are random, so parallel daemons do not collide. The empty
-#    /run/containerd/s directory the shims create is left in place (another daemon may be
-#    using it).
+#  - runc's state goes to <exec-root>/runtime-runc/moby (the --root dockerd passes), bundles to
+#    <exec-root>/containerd/daemon/io.containerd.runtime.v2.task/moby/ID; a runtime registered
+#    with runtimeArgs is called through a generated script, <data-root>/runtimes/NAME.
+#  - the shims' sockets are hashed under /run/containerd/s; that directory is left in place
+#    (another daemon may be using it).
 
 E2E_CACHE=$TOP/build/e2e
 E2E_IMAGE=vgbusybox
@@ -105,7 +107,7 @@ E2E_RUNC_IDS=()
 # e2e_runc_run BUNDLE ID: runc run in the foreground with a private state root; sets $out, $rc.
 e2e_runc_run() {
 	E2E_RUNC_IDS+=("$2")
-	run "$RUNC" --root "$T/runc" run --bundle "$1" "$2"
+	run timeout -k 5 "${E2E_TIMEOUT:-60}" "$RUNC" --root "$T/runc" run --bundle "$1" "$2"
 	"$RUNC" --root "$T/runc" delete -f "$2" >/dev/null 2>&1
 }
 e2e_runc_cleanup() {
@@ -124,7 +126,7 @@ VG_CLEANUP_HOOKS+=("e2e_runc_cleanup")
 # "plainrunc"; the busybox image imported as $E2E_IMAGE. Sets $E2E_DOCKERD_MS. Returns non-zero
 # (with the daemon's log in $out) when it cannot start.
 e2e_dockerd_start() {
-	local d=$T/d t0 t1 i
+	local d=$T/d t0 t1
 	mkdir -p "$d"
 	cat >"$d/daemon.json" <<EOF
 {
@@ -136,34 +138,40 @@ e2e_dockerd_start() {
 }
 EOF
 	E2E_DOCKERD_DIR=$d
+	# The exec root (runc's state, the bundles) is tmpfs (/run) on a real host; the tests keep
+	# it in $T, the benchmark may put it on tmpfs (E2E_EXEC_ROOT).
+	E2E_EXEC_ROOT=${E2E_EXEC_ROOT:-$d/exec}
 	VG_CLEANUP_HOOKS+=("e2e_dockerd_stop")
 	t0=$(date +%s%N)
 	dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
-		--data-root "$T/docker" --exec-root "$d/exec" --pidfile "$d/pid" \
+		--data-root "$T/docker" --exec-root "$E2E_EXEC_ROOT" --pidfile "$d/pid" \
 		-H "unix://$d/sock" --config-file "$d/daemon.json" >"$d/log" 2>&1 </dev/null &
 	E2E_DOCKERD_PID=$!
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		if [ -S "$d/sock" ] && dk version >/dev/null 2>&1; then
 			t1=$(date +%s%N)
 			E2E_DOCKERD_MS=$(((t1 - t0) / 1000000))
 			diag "dockerd ready in ${E2E_DOCKERD_MS} ms"
 			run dk import - "$E2E_IMAGE" < <(tar -C "$E2E_ROOTFS" -c .)
+			# shellcheck disable=SC2154 # set by run
 			[ "$rc" -eq 0 ] && return 0
 			return 1
 		fi
 		kill -0 "$E2E_DOCKERD_PID" 2>/dev/null || break
 		sleep 0.1
 	done
+	# shellcheck disable=SC2034 # for the caller
 	out=$(tail -n 20 "$d/log")
 	return 1
 }
 
-dk() { "$DOCKER_CLI" -H "unix://$E2E_DOCKERD_DIR/sock" "$@"; }
+# Every docker command has a deadline, so that a hung runtime fails the test instead of the suite.
+dk() { timeout -k 5 "${E2E_TIMEOUT:-60}" "$DOCKER_CLI" -H "unix://$E2E_DOCKERD_DIR/sock" "$@"; }
 
 # Stop the daemon whatever state the test left it in: containers, dockerd, its containerd,
 # shims, mounts under $T.
 e2e_dockerd_stop() {
-	local d=$E2E_DOCKERD_DIR pid cpid i p ids
+	local d=${E2E_DOCKERD_DIR:-} pid cpid p ids
 	[ -n "${E2E_DOCKERD_PID:-}" ] || return 0
 	if kill -0 "$E2E_DOCKERD_PID" 2>/dev/null; then
 		ids=$(timeout 20 "$DOCKER_CLI" -H "unix://$d/sock" ps -aq 2>/dev/null)
@@ -171,9 +179,9 @@ e2e_dockerd_stop() {
 		[ -n "$ids" ] && timeout 30 "$DOCKER_CLI" -H "unix://$d/sock" rm -f $ids >/dev/null 2>&1
 	fi
 	pid=$E2E_DOCKERD_PID
-	cpid=$(cat "$d/exec/containerd/containerd.pid" 2>/dev/null)
+	cpid=$(cat "$E2E_EXEC_ROOT/containerd/containerd.pid" 2>/dev/null)
 	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 150); do
+	for _ in $(seq 150); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -181,10 +189,11 @@ e2e_dockerd_stop() {
 	wait "$pid" 2>/dev/null
 	# containerd exits with dockerd; shims outlive a killed daemon. Both found by their own
 	# command line naming our exec root, and ended by process id.
-	for p in ${cpid:-} $(e2e_pids_mentioning "$d/exec"); do
+	for p in ${cpid:-} $(e2e_pids_mentioning "$E2E_EXEC_ROOT"); do
 		kill -KILL "$p" 2>/dev/null
 	done
 	e2e_umount_under "$T"
+	e2e_umount_under "$E2E_EXEC_ROOT"
 	E2E_DOCKERD_PID=
 }
 

@@ -4,6 +4,7 @@
 vg_setup
 V=$T/docker/volumes
 
+# shellcheck disable=SC2317 # called through run and denied
 as() { # as UID CMD...: run as that UID/GID with no supplementary groups
 	local u=$1
 	shift
@@ -48,7 +49,7 @@ exits 0 "member A (web) creates a file" as "$WEB" sh -c "echo a > $D/a.txt && mk
 exits 0 "member B (db) reads A's new file" as "$DB" cat "$D/a.txt"
 exits 0 "member B appends to A's new file" as "$DB" sh -c "echo b >> $D/a.txt"
 exits 0 "member B writes in A's new directory" as "$DB" sh -c "echo b > $D/sub/b.txt"
-is "$(cat "$D/a.txt" | tr '\n' ' ')" "a b " "both writes landed"
+is "$(tr '\n' ' ' <"$D/a.txt")" "a b " "both writes landed"
 exits 0 "read-only member reads" as "$WORKER" cat "$D/sub/b.txt"
 denied "read-only member cannot write a file" "$WORKER" sh -c "echo x >> $D/a.txt"
 denied "read-only member cannot create" "$WORKER" sh -c "echo x > $D/new.txt"
@@ -112,8 +113,10 @@ vg_write_conf "[policy]
 strict_membership = yes
 [volume \"decl\"]
 members = app:rw, reader:ro"
-exits 1 "strict: an undeclared member is refused" vg volume share shared1 stranger
+exits 1 "strict: a member the declaration does not list is refused" vg volume share decl stranger
 like "$out" "strict_membership" "... names the rule"
+ok "$([ ! -e "$V/decl" ]; echo $?)" "... before anything is created"
+exits 0 "strict: undeclared volumes are not restricted" vg volume share shared1 stranger
 mkdir -p "$V/decl/_data" && chmod 0701 "$V/decl"
 echo x >"$V/decl/_data/f"
 exits 0 "fix a declared volume" vg fix decl
@@ -146,6 +149,22 @@ mkdir "$T/docker/100000.100000"
 exits 2 "userns-remap data root is detected" vg volume show shared1
 like "$out" "userns-remap" "... and named"
 rmdir "$T/docker/100000.100000"
+
+# adopting a volume Docker made before volguard: create sets _data, fix does the content
+mkdir -p "$V/old/_data/dir" && chmod 0701 "$V/old" && chmod 0755 "$V/old/_data"
+echo x >"$V/old/_data/dir/f"
+exits 0 "volume create adopts an existing volume" vg volume create old --owner web
+is "$(stat -c '%u:%g %a' "$V/old/_data")" "$WEB:$WEB 700" "_data: owner's principal, 0700"
+is "$(stat -c '%u' "$V/old/_data/dir/f")" "0" "the content is left to fix"
+like "$out" "content left to fix" "... and it says so"
+run getfattr -n trusted.volguard.stamp "$V/old"
+ok $((rc == 0)) "no stamp yet"
+exits 0 "fix --shift-from 0 old" vg fix --shift-from 0 old
+is "$(stat -c '%u:%g' "$V/old/_data/dir" "$V/old/_data/dir/f" | tr '\n' ' ')" "$WEB:$WEB $WEB:$WEB " \
+	"root's files moved into web's range"
+exits 0 "web writes its adopted data" as "$WEB" sh -c "echo y >> $V/old/_data/dir/f"
+exits 2 "volume create on a volume with another member" vg volume create shared1 --owner other
+like "$out" "already has member" "... says to use share"
 
 # usage errors
 exits 2 "fix without volumes" vg fix

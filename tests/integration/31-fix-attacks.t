@@ -117,6 +117,28 @@ is "$(stat -c '%u' "$D/far")" "3000000000" "shift: a foreign owner is kept"
 like "$out" "far: owner 3000000000:0 is outside every member's range" "shift: and reported"
 canary_ok "shift"
 
+# 8b. an entry that cannot be changed (immutable): reported, the run goes on, exit 1, no stamp
+reset
+touch "$D/stuck" "$D/zfine"
+setfacl -b "$D/stuck" "$D/zfine" # not what the policy wants
+chattr +i "$D/stuck"
+VG_CLEANUP_HOOKS+=("chattr -i '$D/stuck' 2>/dev/null")
+exits 1 "an entry that fails: exit 1" vg fix v
+like "$out" "stuck: .*Operation not permitted" "the failed entry is named"
+like "$out" "1 errors" "counted"
+like "$(getfacl -cp "$D/zfine" 2>/dev/null)" "user:$B:rwx" "the run went on"
+run getfattr -n trusted.volguard.stamp "$V/v"
+ok $((rc == 0)) "no stamp after a failed entry"
+exits 1 "fix --json" vg fix --json v
+json=$(printf '%s' "$out" | sed -n '/^{/,$p')
+is "$(printf '%s' "$json" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); v=d["volumes"][0]; print(v["name"], v["stats"]["errors"], v["errors"][0]["path"], v["stamped"])')" \
+	"v 1 stuck False" "JSON report: volume, errors, the failed path, not stamped"
+chattr -i "$D/stuck"
+exits 0 "once it can be changed, fix completes" vg fix v
+run getfattr -n trusted.volguard.stamp "$V/v"
+is "$rc" 0 "and stamps"
+canary_ok "failed entry"
+
 # 9. a racer swapping a directory and a symlink to the canary dir, many rounds
 reset
 cc -O2 -o "$T/racer" "$TOP/tests/helpers/racer.c" || fail "build the racer"
@@ -127,7 +149,7 @@ ln -s "$T/outside/canary" "$D/sw/fl"
 RACER=$!
 VG_CLEANUP_HOOKS+=("kill $RACER 2>/dev/null")
 errs=0
-for round in $(seq 1 25); do
+for _ in $(seq 1 25); do
 	"$VG" --config "$CONF" -q fix --shift-from 0 v >/dev/null 2>&1
 	[ $? -le 1 ] || errs=$((errs + 1))
 	# Make every round do the work again; setfacl itself races (it follows a directory
@@ -144,7 +166,7 @@ echo y >"$D/file"
 ln -s "$T/outside/canary" "$D/flink"
 "$T/racer" "$D" file flink &
 RACER=$!
-for round in $(seq 1 25); do
+for _ in $(seq 1 25); do
 	"$VG" --config "$CONF" -q fix v >/dev/null 2>&1
 	setfattr -h -x system.posix_acl_access "$D/file" 2>/dev/null; setfattr -h -x system.posix_acl_access "$D/flink" 2>/dev/null
 done

@@ -8,7 +8,6 @@ D=$V/s/_data
 cc -O2 -o "$T/gentree" "$TOP/bench/gentree.c" || fail "build gentree"
 vg -q volume create s --owner a
 vg -q volume share s b
-A=$(vg alloc a --start)
 B=$(vg alloc b --start)
 
 "$T/gentree" deep "$D" 1500
@@ -22,6 +21,9 @@ before=$(find "$D" -printf '%C@\n' | md5sum)
 exits 0 "second pass" vg fix s
 like "$out" "0 changed" "nothing to change"
 is "$(find "$D" -printf '%C@\n' | md5sum)" "$before" "no ctime changed"
+unlike "$out" "entries, [0-9]+/s" "no progress line when stderr is not a terminal"
+run script -qec "$VG --config $CONF fix --dry-run s" /dev/null
+like "$out" "s: [0-9]+ entries, [0-9]+/s" "a progress line on a terminal"
 # An fd limit far below the depth: the walk must not need one descriptor per level.
 exits 0 "fix under ulimit -n 32" bash -c "ulimit -n 32 && exec \"$VG\" --config \"$CONF\" fix --dry-run s"
 done_testing

@@ -36,6 +36,17 @@ if mount -t tmpfs -o size=64k vgpol "$H/srv/withsub/sub" 2>/dev/null; then
 	mount -t tmpfs -o size=64k,ro vgpol "$H/srv/rosub/sub" &&
 		VG_CLEANUP_HOOKS+=("umount '$H/srv/rosub/sub' 2>/dev/null")
 fi
+# Bind mounts that hide a sensitive path: a part of etc mounted elsewhere, etc below a directory.
+BIND=0
+mkdir -p "$H/srv/ssh" "$H/srv/carrier/etc" "$H/srv/deep/a/b"
+if mount --bind "$H/etc/ssh" "$H/srv/ssh" 2>/dev/null; then
+	BIND=1
+	VG_CLEANUP_HOOKS+=("umount '$H/srv/ssh' 2>/dev/null")
+	mount --bind "$H/etc" "$H/srv/carrier/etc" &&
+		VG_CLEANUP_HOOKS+=("umount '$H/srv/carrier/etc' 2>/dev/null")
+	mount --bind "$H/etc/ssh" "$H/srv/deep/a/b" &&
+		VG_CLEANUP_HOOKS+=("umount '$H/srv/deep/a/b' 2>/dev/null")
+fi
 # umount before rm: hooks run first in vg_cleanup.
 
 # One path per continuation line (the config's lines are bounded).
@@ -152,6 +163,8 @@ check 0 allow:ok -v v1:/x img
 check 0 allow:ok -v newvol:/x img
 check 0 allow:ok -v /anon img
 check 0 allow:ok -v tmpvol:/x img
+check 0 warn:volume-driver --volume-driver rexray -v data:/x img
+check 0 warn:volume-driver --mount type=volume,src=data,dst=/x,volume-driver=nfsplugin img
 check 1 deny:sensitive-writable -v etcvol:/x img
 check 0 warn:sensitive-readonly -v etcvol:/x:ro img
 check 1 deny:sensitive-writable --mount "type=volume,src=etcvol,dst=/x" img
@@ -236,6 +249,20 @@ if [ $SUB = 1 ]; then
 	check 0 warn:writable-submount -v "$H/srv/withsub:/x:ro" img
 	check 0 - --mount "type=bind,src=$H/srv/withsub,dst=/x,readonly,bind-nonrecursive" img
 	check 0 - -v "$H/srv/rosub:/x:ro" img
+fi
+
+# --- bind mounts on the host: judged where they come from, and carried by recursive binds ---
+if [ $BIND = 1 ]; then
+	write_conf "$base_conf"
+	check 1 deny:sensitive-writable -v "$H/srv/ssh:/x" img
+	check 0 warn:sensitive-readonly -v "$H/srv/ssh:/x:ro" img
+	check 1 deny:sensitive-writable -v "$H/srv/carrier:/x" img
+	check 1 deny:sensitive-writable -v "$H/srv/deep:/x" img
+	check 0 warn:sensitive-readonly -v "$H/srv/deep:/x:ro" img
+	check 0 - --mount "type=bind,src=$H/srv/carrier,dst=/x,bind-nonrecursive" img
+	run vg check -- run -v "$H/srv/deep:/x" img
+	like "$out" "carries the mount $H/srv/deep/a/b \\(a bind mount of $H/etc/ssh\\), which is inside the sensitive host path $H/etc" \
+		"the message names the carried mount and where it comes from"
 fi
 
 # --- output ---

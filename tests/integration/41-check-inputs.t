@@ -89,6 +89,23 @@ printf '{"mounts":[{"destination":"/x","source":"rel","options":["bind"]}]}' >"$
 ln -s "$T/sens/etc" "$T/bundles/rel"
 exits 1 "--oci: a relative source resolves against the bundle" vg check --oci "$T/bundles/c.json"
 
+# --- a docker_root that is a bind mount of another directory (dockerd's own data-root) ---
+mkdir -p "$T/dreal/volumes/v9/_data" "$T/droot"
+if mount --bind "$T/dreal" "$T/droot" 2>/dev/null; then
+	VG_CLEANUP_HOOKS+=("umount '$T/droot' 2>/dev/null")
+	cp "$CONF" "$T/conf.bak"
+	sed -i "s|^docker_root = .*|docker_root = $T/droot|" "$CONF"
+	printf '{"mounts":[{"destination":"/v","source":"%s/droot/volumes/v9/_data","options":["rbind"]}]}' \
+		"$T" >"$T/v9.json"
+	exits 0 "--oci: a volume under a bind-mounted docker_root is the container's own" \
+		vg check --oci "$T/v9.json"
+	printf '{"mounts":[{"destination":"/v","source":"%s/dreal/volumes","options":["rbind"]}]}' \
+		"$T" >"$T/v9b.json"
+	exits 1 "--oci: the volumes directory through the bind's origin is still sensitive" \
+		vg check --oci "$T/v9b.json"
+	cp "$T/conf.bak" "$CONF"
+fi
+
 # --- output formats ---
 exits 1 "--json" vg check --json --container src1
 printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["verdict"]=="deny" and d["container"]=="src1" and d["findings"]' 2>/dev/null

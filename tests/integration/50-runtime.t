@@ -67,7 +67,7 @@ is "$(stat -c %a "$B/config.json")" "600" "config.json keeps its mode"
 is "$(jq -c 'del(.process.user, .process.noNewPrivileges, .process.capabilities)' "$B/config.json")" \
 	"$(jq -c 'del(.process.user, .process.noNewPrivileges, .process.capabilities)' "$T/orig.json")" \
 	"nothing else in config.json changed"
-is "$(ls -a "$B" | grep -c volguard)" "0" "no temporary file is left in the bundle"
+is "$(find "$B" -name '*volguard*' | wc -l)" "0" "no temporary file is left in the bundle"
 run vg list
 like "$out" "^ctr-one:$start:65536 # .*container=ctr-one" "the registry records the container ID"
 
@@ -94,6 +94,9 @@ like "$out" "volguard: .*$T/host/etc" "naming the path"
 like "$(cat "$T/log3")" '^time="[^"]+" level=error msg="volguard: ' "--log-format text gets logrus's text format"
 run vg list
 unlike "$out" '^ctr-etc:' "nothing was allocated"
+
+run "$VGRUNC" --config "$CONF" run --detach --bundle "$B" ctr-etc-run
+is "$rc" 1 "runc run (create and start in one) gets the same check"
 
 # Opt-out label (an OCI annotation here; Docker's labels in the docker suite).
 e2e_bundle "$B" 'true'

@@ -38,6 +38,7 @@ unlike "$out" 'started' "its process never ran"
 
 # What only the kernel shows: an earlier hook binds the sensitive dir into the container.
 bundle sneaky 'echo started'
+# shellcheck disable=SC2016 # a jq filter
 e2e_jq "$B" --arg cmd "nsenter -t \$(jq .pid) -m mount --bind $H/etc $E2E_ROOTFS/home" \
 	'.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", $cmd]}] + .hooks.createRuntime'
 e2e_runc_run "$B" vg-sneaky-$$

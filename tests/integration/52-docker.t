@@ -58,10 +58,10 @@ run dk run -d --network none --name iso-b -v volb:/data "$IMG" \
 ok "$rc" "iso-b starts"
 ua=$(e2e_host_uid iso-a)
 ub=$(e2e_host_uid iso-b)
-check "ua >= POOL_START" "iso-a runs as a pool UID on the host ($ua)"
-check "ub >= POOL_START && ub != ua" "iso-b runs as another pool UID ($ub)"
+check "ua >= $POOL_START" "iso-a runs as a pool UID on the host ($ua)"
+check "ub >= $POOL_START && ub != ua" "iso-b runs as another pool UID ($ub)"
 check "ua % 65536 == 0" "the UID is its range's start (container UID 0)"
-for i in $(seq 50); do [ -s "$V/vola/_data/f" ] && [ -s "$V/volb/_data/f" ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ -s "$V/vola/_data/f" ] && [ -s "$V/volb/_data/f" ] && break; sleep 0.1; done
 is "$(stat -c '%u %a' "$V/vola/_data")" "$ua 700" "iso-a's volume: its principal, 0700"
 is "$(stat -c '%u' "$V/vola/_data/f")" "$ua" "the file iso-a wrote is iso-a's on the host"
 is "$(cat "$V/vola/_data/f")" "secret-a" "iso-a wrote its private volume"
@@ -80,6 +80,22 @@ like "$out" "CapEff:[[:space:]]*0+" "without capabilities"
 run dk exec -u 70000 iso-a true
 check "rc != 0" "docker exec -u with a UID outside the range is refused"
 dk rm -f iso-a iso-b >/dev/null 2>&1
+
+# --- --user, restart --------------------------------------------------------------------
+drun --rm --name usr -u 1000:1000 -v usrdata:/d "$IMG" sh -c 'id -u; id -g; touch /d/f'
+us=$(vg alloc usr --start)
+is "$out" "$((us + 1000))
+$((us + 1000))" "--user 1000:1000 runs as the range start + 1000"
+is "$(stat -c %u "$V/usrdata/_data")" "$((us + 1000))" "its volume belongs to that principal"
+drun --rm --name usr -u 70000 "$IMG" true
+check "rc != 0" "--user beyond the range size is refused"
+like "$out" 'volguard:.*70000' "naming the UID"
+dk run -d --network none --name rs "$IMG" sleep 60 >/dev/null
+u1=$(e2e_host_uid rs)
+dk restart -t 0 rs >/dev/null
+u2=$(e2e_host_uid rs)
+check "u1 >= $POOL_START && u1 == u2" "docker restart keeps the container in its range ($u2)"
+dk rm -f rs >/dev/null 2>&1
 
 # --- a shared volume -----------------------------------------------------------------------
 drun --rm --name web -v shared:/s "$IMG" sh -c 'echo from-web > /s/web.txt'

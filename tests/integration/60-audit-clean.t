@@ -46,6 +46,14 @@ exits 0 "--fail-on none passes" vg audit --fail-on none
 exits 2 "--fail-on bogus is a usage error" vg audit --fail-on bogus
 like "$out" "not one of critical" "the error lists the severities"
 exits 2 "an unexpected argument is a usage error" vg audit extra
+exits 0 "--checks" vg audit --checks
+checks=$out
+is "$(awk '{print $1}' <<<"$checks" | sort | uniq -d)" "" "check IDs are unique"
+undocumented=$(awk '{print $1, $2}' <<<"$checks" | while read -r id sev; do
+	grep -q "^\.It Li $id Ta $sev Ta " "$TOP/man/volguard.8" || echo "$id $sev"; done)
+is "$undocumented" "" "every check is in volguard(8)'s table, with its severity"
+is "$(grep -c '^\.It Li VG-' "$TOP/man/volguard.8")" "$(wc -l <<<"$checks")" \
+	"and the table lists no check that does not exist"
 exits 0 "--help" vg audit --help
 like "$out" "--fail-on SEVERITY" "--help documents --fail-on"
 

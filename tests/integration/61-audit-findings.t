@@ -192,6 +192,9 @@ af_daemon '{"runtimes": {"volguard": {"path": "/usr/local/bin/volguard-runc",
 exits 1 "volguard registered, not default" vg audit --json
 has_finding "$out" VG-HOST-002 host "VG-HOST-002 volguard not the default runtime"
 has_finding "$out" VG-HOST-004 host "VG-HOST-004 the runtime's config file is missing"
+af_daemon '{"Runtimes": {"volguard": {"PATH": "/usr/local/bin/volguard-runc"}}, "Default-Runtime": "volguard"}'
+exits 1 "daemon.json keys in another case" vg audit --json
+unlike "$(af_ids "$out")" 'VG-HOST-00[12]' "keys match case-insensitively, as dockerd reads them"
 af_daemon '{"runtimes": '
 exits 1 "corrupt daemon.json" vg audit --json
 has_finding "$out" VG-HOST-006 host "VG-HOST-006 daemon.json does not parse"

@@ -61,4 +61,18 @@ like "$(jq -r '.findings[] | select(.id=="VG-VOL-006") | .evidence.example' <<<"
 	'^evil\\x1b\[31mred\\xff ' "control bytes and invalid UTF-8 are escaped as \\xNN"
 exits 1 "hostile file name, text" vg audit --volume names
 unlike "$out" $'\033' "no raw escape sequence reaches the terminal"
+# --deep also asks the fixer (a dry run): a file of a shared volume without its ACL entries.
+af_registry "web:$S1:65536" "db:$S2:65536"
+af_container c2 db "$(af_vol_mount team /t)"
+af_volume team web db:ro
+touch "$T/docker/volumes/team/_data/plain"
+chown "$S1:$S1" "$T/docker/volumes/team/_data/plain"
+setfacl -b "$T/docker/volumes/team/_data/plain"
+exits 0 "a file without ACL entries: the sample sees nothing wrong" vg audit --json --volume team
+exits 1 "--deep: the fixer's dry run sees it" vg audit --json --volume team --deep
+has_finding "$out" VG-VOL-012 team "VG-VOL-012 for team"
+is "$(jq -r '.findings[] | select(.id=="VG-VOL-012") | .evidence.differ' <<<"$out")" 1 \
+	"one entry differs"
+getfacl -cp "$T/docker/volumes/team/_data/plain" >"$T/acl.after"
+is "$(grep -c "^user:$S1:" "$T/acl.after")" 0 "audit changed nothing (still no ACL entry)"
 done_testing

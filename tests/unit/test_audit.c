@@ -46,7 +46,7 @@ static void catalogue(void **state)
 
 static struct vg_audit_finding finding(const char *id, enum vg_severity s, const char *subject)
 {
-	struct vg_audit_finding f = { .id = id, .severity = s, .kind = VG_SUBJ_VOLUME };
+	struct vg_audit_finding f = {.id = id, .severity = s, .kind = VG_SUBJ_VOLUME};
 	f.subject = strdup(subject);
 	f.message = strdup("a message");
 	vg_strv_push(&f.evidence, "path=/x");
@@ -56,8 +56,8 @@ static struct vg_audit_finding finding(const char *id, enum vg_severity s, const
 
 static void reports(void **state)
 {
-	struct vg_audit a = { 0 };
-	struct vg_audit_opts o = { 0 };
+	struct vg_audit a = {0};
+	struct vg_audit_opts o = {0};
 	struct vg_config c;
 	size_t counts[VG_SEV_NONE];
 	json_t *j;
@@ -81,13 +81,13 @@ static void reports(void **state)
 	assert_int_equal(json_integer_value(json_object_get(j, "schema_version")),
 			 VG_AUDIT_SCHEMA_VERSION);
 	assert_int_equal(json_array_size(json_object_get(j, "findings")), 2);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "summary"), "worst")),
-			    "high");
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(json_array_get(json_object_get(j, "findings"), 0),
-						    "evidence"),
-				    "path")),
-			    "/x");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(j, "summary"), "worst")), "high");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_object_get(json_array_get(json_object_get(j, "findings"), 0), "evidence"),
+		"path")),
+	    "/x");
 	json_decref(j);
 
 	text = vg_audit_to_text(&a, false);
@@ -110,9 +110,9 @@ static void reports(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(severity_parse),
-		cmocka_unit_test(catalogue),
-		cmocka_unit_test(reports),
+	    cmocka_unit_test(severity_parse),
+	    cmocka_unit_test(catalogue),
+	    cmocka_unit_test(reports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

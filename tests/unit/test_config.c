@@ -198,6 +198,22 @@ static void long_volume_name(void **state)
 	vg_config_free(&c);
 }
 
+static void byte_order_mark(void **state)
+{
+	struct vg_config c;
+	struct vg_error e;
+
+	assert_int_equal(parse(&c,
+			       "\xEF\xBB\xBF[volume \"0123456789abcdef0123456789abcdef0123456789abc"
+			       "def\"]\nmembers = web\n",
+			       &e),
+			 0);
+	assert_non_null(
+	    vg_config_find_volume(&c, "0123456789abcdef0123456789abcdef0123456789abcdef"));
+	vg_config_free(&c);
+	expect_error("\xEF\xBB\xBF[nope]\n", "t.conf:1:", "nope", NULL);
+}
+
 static void bools(void **state)
 {
 	static const char *const yes[] = { "yes", "Yes", "true", "on", "1" };
@@ -381,7 +397,7 @@ static void shipped_conf_is_true(void **state)
 	}
 	fclose(in);
 	fclose(out);
-	assert_int_equal(keys, 17); /* 6 paths, 3 ranges, 7 policy, members */
+	assert_int_equal(keys, 18); /* 7 paths, 3 ranges, 7 policy, members */
 	assert_int_equal(parse(&c, text, &e), 0);
 	vg_config_init(&d);
 	assert_int_equal(vg_config_parse_string(&d, "", "defaults", &e), 0);
@@ -391,6 +407,7 @@ static void shipped_conf_is_true(void **state)
 	assert_string_equal(c.runtime, d.runtime);
 	assert_string_equal(c.subuid_file, d.subuid_file);
 	assert_string_equal(c.subgid_file, d.subgid_file);
+	assert_string_equal(c.daemon_config, d.daemon_config);
 	assert_int_equal(c.pool_start, d.pool_start);
 	assert_int_equal(c.pool_end, d.pool_end);
 	assert_int_equal(c.range_size, d.range_size);
@@ -420,6 +437,7 @@ int main(void)
 		cmocka_unit_test(multiline_lists),
 		cmocka_unit_test(empty_drop_capabilities),
 		cmocka_unit_test(long_volume_name),
+		cmocka_unit_test(byte_order_mark),
 		cmocka_unit_test(bools),
 		cmocka_unit_test(errors),
 		cmocka_unit_test(range_errors),

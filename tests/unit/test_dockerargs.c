@@ -252,6 +252,15 @@ static void policy_flags(void **state)
 	assert_string_equal(ct.volumes_from[1], "cache");
 	vg_container_free(&ct);
 
+	/* --volume-driver applies to every -v volume, before or after it; not to binds. */
+	OK(&ct, "-v", "a:/a", "--volume-driver", "rexray", "-v", "b:/b", "-v", "/h:/h", "--mount",
+	   "src=c,dst=/c", "-e", "--volume-driver=x", "img");
+	assert_string_equal(ct.mounts[0].driver, "rexray");
+	assert_string_equal(ct.mounts[1].driver, "rexray");
+	assert_null(ct.mounts[2].driver);
+	assert_null(ct.mounts[3].driver);
+	vg_container_free(&ct);
+
 	OK(&ct, "--pid", "container:other", "--net", "none", "img");
 	assert_false(ct.host_pid);
 	assert_false(ct.host_net);

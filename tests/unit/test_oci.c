@@ -167,6 +167,16 @@ static void oci_fields(void **state)
 	vg_container_free(&ct);
 	OCI_BAD("{\"mounts\":[],\"Mounts\":[{\"destination\":\"/a\"}]}",
 		"config.json: \"mounts\" and \"Mounts\" both given");
+	/* A namespace joined by a path to our own (the host's) namespace is the host's. */
+	assert_int_equal(parse_text("{\"linux\":{\"namespaces\":[{\"type\":\"pid\","
+				    "\"path\":\"/proc/self/ns/pid\"},{\"type\":\"ipc\","
+				    "\"path\":\"/nonexistent\"},{\"type\":\"network\"},"
+				    "{\"type\":\"uts\"},{\"type\":\"cgroup\"}]}}",
+				    &ct, &e),
+			 0);
+	assert_true(ct.host_pid);
+	assert_false(ct.host_ipc || ct.host_net);
+	vg_container_free(&ct);
 	/* No linux section: every namespace is the host's. */
 	assert_int_equal(parse_text("{}", &ct, &e), 0);
 	assert_true(ct.host_pid && ct.host_net);

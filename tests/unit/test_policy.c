@@ -290,6 +290,7 @@ static void facts(void **state)
 	assert_string_equal(rep.v[1].rule, "host-pid");
 	assert_int_equal(rep.v[1].verdict, VG_DENY);
 	assert_string_equal(vg_report_first_deny(&rep), rep.v[0].message);
+	assert_string_equal(vg_report_first_denial(&rep)->rule, "privileged");
 	vg_report_free(&rep);
 	vg_container_free(&ct);
 

@@ -29,9 +29,9 @@ static const char *worst_rule(const struct vg_report *rep)
 static void same_as_single(void **state)
 {
 	struct vg_config c;
-	struct vg_container a = { 0 }, b = { 0 }, d = { 0 };
+	struct vg_container a = {0}, b = {0}, d = {0};
 	struct vg_report r1, r2;
-	struct vg_error e = { 0 };
+	struct vg_error e = {0};
 	struct vg_policy_batch *batch;
 
 	vg_config_init(&c);
@@ -71,7 +71,7 @@ static void same_as_single(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(same_as_single),
+	    cmocka_unit_test(same_as_single),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

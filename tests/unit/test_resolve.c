@@ -192,12 +192,48 @@ static void proc_magic_links(void **state)
 	free(thread);
 }
 
+static int count_fds(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
+/* Every path, resolved or refused, with or without a shared root: no descriptor is left. */
+static void no_descriptor_leaks(void **state)
+{
+	static const char *const paths[] = { "etc", "etc/passwd", "srv/rel/ssh", "srv/abs/..",
+					     "srv/loop1", "etc/passwd/", "srv/new/x", "srv/root",
+					     "srv/c0", "srv/c1" };
+	int before = count_fds(), root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; i < VG_ARRAY_SIZE(paths); i++) {
+			char *full = p(paths[i]);
+			struct vg_resolved r;
+			struct vg_error e;
+			if (vg_resolve_at(k ? root : -1, full, NULL, &r, &e) == 0)
+				vg_resolved_free(&r);
+			free(full);
+		}
+		struct vg_resolved r;
+		struct vg_error e;
+		assert_int_equal(vg_resolve_at(k ? root : -1, "/", NULL, &r, &e), 0);
+		assert_true(r.fd >= 0 && r.fd != root);
+		vg_resolved_free(&r);
+	}
+	assert_true(fcntl(root, F_GETFD) >= 0); /* the caller's root stays open */
+	close(root);
+	assert_int_equal(count_fds(), before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(plain_forms),	    cmocka_unit_test(symlinks),
 		cmocka_unit_test(missing_tails),    cmocka_unit_test(files_and_errors),
-		cmocka_unit_test(proc_magic_links),
+		cmocka_unit_test(proc_magic_links), cmocka_unit_test(no_descriptor_leaks),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

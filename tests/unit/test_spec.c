@@ -24,18 +24,19 @@ static json_t *spec_of(const char *text)
 }
 
 static const char *const base =
-	"{\"process\": {\"user\": {\"uid\": 1000, \"gid\": 100, \"additionalGids\": [5, 6]},"
-	" \"capabilities\": {\"bounding\": [\"CAP_CHOWN\", \"CAP_KILL\", \"CAP_SYS_ADMIN\"],"
-	" \"effective\": [\"CAP_CHOWN\", \"CAP_KILL\"], \"permitted\": [\"cap_sys_admin\"],"
-	" \"inheritable\": [], \"ambient\": [\"CAP_SYS_ADMIN\", \"CAP_NOT_A_CAP\"]}},"
-	" \"root\": {\"path\": \"rootfs\"}}";
+    "{\"process\": {\"user\": {\"uid\": 1000, \"gid\": 100, \"additionalGids\": [5, 6]},"
+    " \"capabilities\": {\"bounding\": [\"CAP_CHOWN\", \"CAP_KILL\", \"CAP_SYS_ADMIN\"],"
+    " \"effective\": [\"CAP_CHOWN\", \"CAP_KILL\"], \"permitted\": [\"cap_sys_admin\"],"
+    " \"inheritable\": [], \"ambient\": [\"CAP_SYS_ADMIN\", \"CAP_NOT_A_CAP\"]}},"
+    " \"root\": {\"path\": \"rootfs\"}}";
 
 #define MASK(c) (UINT64_C(1) << (c))
 
 static void shift_moves_ids(void **state)
 {
 	json_t *spec = spec_of(base);
-	struct vg_spec_shift p = { .start = 1073741824, .count = 65536,
+	struct vg_spec_shift p = { .start = 1073741824,
+				   .count = 65536,
 				   .drop_caps = MASK(0) | MASK(21) }; /* CHOWN, SYS_ADMIN */
 	struct vg_error e = { 0 };
 	json_t *user, *caps;
@@ -44,9 +45,11 @@ static void shift_moves_ids(void **state)
 	user = json_object_get(json_object_get(spec, "process"), "user");
 	assert_int_equal(json_integer_value(json_object_get(user, "uid")), 1073741824 + 1000);
 	assert_int_equal(json_integer_value(json_object_get(user, "gid")), 1073741824 + 100);
-	assert_int_equal(json_integer_value(json_array_get(json_object_get(user, "additionalGids"), 1)),
-			 1073741824 + 6);
-	assert_true(json_is_true(json_object_get(json_object_get(spec, "process"), "noNewPrivileges")));
+	assert_int_equal(
+	    json_integer_value(json_array_get(json_object_get(user, "additionalGids"), 1)),
+	    1073741824 + 6);
+	assert_true(
+	    json_is_true(json_object_get(json_object_get(spec, "process"), "noNewPrivileges")));
 	caps = json_object_get(json_object_get(spec, "process"), "capabilities");
 	assert_int_equal(json_array_size(json_object_get(caps, "bounding")), 1);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(caps, "bounding"), 0)),
@@ -103,7 +106,7 @@ static void shift_defaults_to_root(void **state)
 
 	assert_int_equal(vg_spec_apply_shift(spec, &p, &e), 0);
 	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(json_object_get(spec, "process"), "user"), "uid")),
+			     json_object_get(json_object_get(spec, "process"), "user"), "uid")),
 			 1073807360);
 	json_decref(spec);
 }
@@ -148,10 +151,14 @@ static void volume_names_from_sources(void **state)
 	assert_string_equal(v, "web");
 	free(v);
 	assert_null(vg_volume_of_source("/var/lib/docker/volumes", "/var/lib/docker/volumes/web"));
-	assert_null(vg_volume_of_source("/var/lib/docker/volumes", "/var/lib/docker/volumes/a/b/_data"));
-	assert_null(vg_volume_of_source("/var/lib/docker/volumes", "/var/lib/docker/volumesx/a/_data"));
-	assert_null(vg_volume_of_source("/var/lib/docker/volumes", "/var/lib/docker/volumes/../_data"));
-	assert_null(vg_volume_of_source("/var/lib/docker/volumes", "/var/lib/docker/volumes/a/_data/x"));
+	assert_null(
+	    vg_volume_of_source("/var/lib/docker/volumes", "/var/lib/docker/volumes/a/b/_data"));
+	assert_null(
+	    vg_volume_of_source("/var/lib/docker/volumes", "/var/lib/docker/volumesx/a/_data"));
+	assert_null(
+	    vg_volume_of_source("/var/lib/docker/volumes", "/var/lib/docker/volumes/../_data"));
+	assert_null(
+	    vg_volume_of_source("/var/lib/docker/volumes", "/var/lib/docker/volumes/a/_data/x"));
 	assert_null(vg_volume_of_source("/var/lib/docker/volumes", NULL));
 }
 

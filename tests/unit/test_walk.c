@@ -257,8 +257,9 @@ static void discover_members(void **state)
 	free(c.docker_root);
 	snprintf(p, sizeof(p), "%s/dk", tmp);
 	c.docker_root = strdup(p);
-	snprintf(p, sizeof(p), "mkdir -p %s/dk/containers/c1 %s/dk/containers/c2 %s/dk/containers/c3",
-		 tmp, tmp, tmp);
+	snprintf(p, sizeof(p),
+		 "mkdir -p %s/dk/containers/c1 %s/dk/containers/c2 %s/dk/containers/c3", tmp, tmp,
+		 tmp);
 	assert_int_equal(system(p), 0);
 	snprintf(p, sizeof(p), "%s/dk/containers/c1/config.v2.json", tmp);
 	f = fopen(p, "w");
@@ -268,7 +269,8 @@ static void discover_members(void **state)
 	fclose(f);
 	snprintf(p, sizeof(p), "%s/dk/containers/c2/config.v2.json", tmp);
 	f = fopen(p, "w");
-	fputs("{\"Name\":\"/api\",\"MountPoints\":{\"/a\":{\"Type\":\"volume\",\"Name\":\"v\"}}}", f);
+	fputs("{\"Name\":\"/api\",\"MountPoints\":{\"/a\":{\"Type\":\"volume\",\"Name\":\"v\"}}}",
+	      f);
 	fclose(f);
 	snprintf(p, sizeof(p), "%s/dk/containers/c3/config.v2.json", tmp);
 	f = fopen(p, "w");
@@ -287,9 +289,9 @@ static void discover_members(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(deep_tree_bounded),    cmocka_unit_test(kinds),
+		cmocka_unit_test(deep_tree_bounded),	cmocka_unit_test(kinds),
 		cmocka_unit_test(recheck_notices_swap), cmocka_unit_test(getxattrat_syscall),
-		cmocka_unit_test(getxattrat_fallback),  cmocka_unit_test(userns_remap_detected),
+		cmocka_unit_test(getxattrat_fallback),	cmocka_unit_test(userns_remap_detected),
 		cmocka_unit_test(discover_members),
 	};
 	if (geteuid() != 0) {
