@@ -1,6 +1,6 @@
 #!/bin/bash
-# make lint: cppcheck, clang-format, clang-tidy (scripts/lint-tidy.sh), mandoc -Tlint and
-# shellcheck; exits non-zero on any finding.
+# make lint: cppcheck, clang-format, clang-tidy (scripts/lint-tidy.sh), mandoc -Tlint and the
+# shell scripts through shellcheck; exits non-zero on any finding.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 status=0
