@@ -1,5 +1,6 @@
 #!/bin/bash
-# make lint: cppcheck, clang-format, mandoc -Tlint and shellcheck; exits non-zero on any finding.
+# make lint: cppcheck, clang-format, clang-tidy (scripts/lint-tidy.sh), mandoc -Tlint and the
+# shell scripts through shellcheck; exits non-zero on any finding.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 status=0
@@ -14,8 +15,11 @@ cppcheck --quiet --std=c11 --enable=warning,performance,portability --error-exit
 	--inline-suppr -D_GNU_SOURCE -Iinclude src/ || failed cppcheck
 
 step clang-format
-mapfile -t csrc < <(find src include tests/unit -name '*.[ch]' | sort)
+mapfile -t csrc < <(find src include tests/unit tests/fuzz -name '*.[ch]' | sort)
 clang-format --dry-run --Werror "${csrc[@]}" || failed clang-format
+
+step clang-tidy
+scripts/lint-tidy.sh || failed clang-tidy
 
 step mandoc
 for m in man/*.[0-9]; do

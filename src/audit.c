@@ -380,7 +380,8 @@ int vg_audit_run(const struct vg_config *c, const struct vg_audit_opts *o, struc
 		audit_containers(&x);
 		audit_volumes(&x);
 		narrow(&x);
-		qsort(a->v, a->n, sizeof(*a->v), cmp_finding);
+		if (a->n > 1) /* qsort(NULL, 0, ...) is undefined */
+			qsort(a->v, a->n, sizeof(*a->v), cmp_finding);
 	}
 	for (size_t i = 0; i < x.n_cts; i++)
 		audit_ct_free(&x.cts[i]);

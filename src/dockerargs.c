@@ -254,7 +254,7 @@ static int parse_volume(const char *spec, struct vg_container *ct, struct vg_err
 		if (p)
 			*p++ = '\0';
 	}
-	if (n > 3 || !f[0][0])
+	if (n == 0 || n > 3 || !f[0][0])
 		return vg_error_set(e, EINVAL, "-v %s: invalid volume specification", spec);
 	if (n == 1) {
 		dst = f[0];
