@@ -8,7 +8,7 @@
 int vg_log_level = VG_LOG_NORMAL;
 
 static void vlog(const char *prefix, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {

@@ -84,8 +84,8 @@ int vg_members_parse(const char *buf, size_t len, struct vg_members *m, struct v
 		    (strcmp(f[1], "rw") != 0 && strcmp(f[1], "ro") != 0) ||
 		    vg_parse_u64(f[2], UINT32_MAX - 1, &uid) < 0 ||
 		    vg_parse_u64(f[3], UINT32_MAX - 1, &gid) < 0)
-			return vg_error_set(e, EINVAL, "members line %u: expected NAME:rw|ro:UID:GID",
-					    lineno);
+			return vg_error_set(e, EINVAL,
+					    "members line %u: expected NAME:rw|ro:UID:GID", lineno);
 		if (vg_members_find(m, f[0]))
 			return vg_error_set(e, EINVAL, "members line %u: '%s' listed twice", lineno,
 					    f[0]);

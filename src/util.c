@@ -8,7 +8,7 @@
 #include "vg.h"
 
 static int error_vset(struct vg_error *e, int err, bool with_errno, const char *fmt, va_list ap)
-	__attribute__((format(printf, 4, 0)));
+    __attribute__((format(printf, 4, 0)));
 
 static int error_vset(struct vg_error *e, int err, bool with_errno, const char *fmt, va_list ap)
 {
