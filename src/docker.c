@@ -257,7 +257,8 @@ int vg_docker_load(const struct vg_config *c, const char *id_or_name, struct vg_
 		return r;
 	/* find_container() set id when it returned >= 0; the analyzer cannot see that vg_error_*()
 	 * return < 0. */
-	d = openat(cdir, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); // NOLINT(clang-analyzer-core.NonNullParamChecker)
+	// NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker)
+	d = openat(cdir, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (d < 0)
 		return vg_error_errno(e, errno, "%s/%s: cannot open", dir, id);
 	cfgpath = vg_asprintf("%s/%s/config.v2.json", dir, id);
