@@ -141,6 +141,19 @@ is "$(stat -c '%u %a' "$V/cpvol/_data")" "$uc 700" "_data has volguard's owner a
 like "$(getfacl -cp "$V/cpvol/_data" 2>/dev/null | grep -v '^#' | tr '\n' ' ')" \
 	'^user::rwx group::--- other::--- *$' "and no ACL entry for anyone else"
 
+# --- a volume volguard laid out before Docker knew it --------------------------------------
+exits 0 "volguard volume create adopted --owner adopter" vg volume create adopted --owner adopter
+ua=$(vg alloc adopter --start)
+echo kept >"$V/adopted/_data/note" && chown "$ua:$ua" "$V/adopted/_data/note"
+drun --rm --name adopter -v adopted:/x "$IMG" sh -c 'id -u; cat /x/note; echo more >> /x/note'
+is "$(echo "$out" | head -n1)" "$ua" "docker run -v adopted:/x runs adopter as its principal"
+like "$out" 'kept' "Docker uses the volume volguard created, with its data"
+is "$(stat -c '%u %a' "$V/adopted/_data")" "$ua 700" "_data keeps volguard's owner and mode"
+is "$(cat "$V/adopted/_data/note")" "$(printf 'kept\nmore')" "the container wrote to it"
+drun --rm --name stranger -v adopted:/x "$IMG" cat /x/note
+check "rc != 0" "with strict_membership, another container that mounts it is refused"
+like "$out" "strict_membership" "and told why"
+
 # --- the bypass, documented ---------------------------------------------------------------
 drun --rm --runtime plainrunc "$IMG" id -u
 is "$out" "0" "--runtime=plainrunc bypasses volguard (why default-runtime and dockerd access matter)"
