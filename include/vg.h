@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define VG_EXIT_OK	0
 #define VG_EXIT_REFUSED 1 /* refused, or findings at or above --fail-on */
@@ -54,3 +55,17 @@ void vg_strv_free(char **v);
 size_t vg_strv_length(char *const *v);
 int vg_strv_push(char ***v, const char *s);
 bool vg_strv_contains(char *const *v, const char *s);
+
+/*
+ * Replace dir_fd/name with `len` bytes of `data`, atomically: a new file `tmp` in the same
+ * directory (O_EXCL: it must not exist), mode `mode`, written, fsynced, renamed over `name`,
+ * then the directory fsynced. A crash leaves the old file or the new one, never a torn one.
+ * Returns 0 or -errno (-EEXIST when tmp exists); *ret_step names the step that failed. tmp is
+ * removed on failure.
+ */
+int vg_replace_file_at(int dir_fd, const char *name, const char *tmp, const char *data, size_t len,
+		       unsigned mode, const char **ret_step);
+
+/* fopen(path, "re") for a file read from outside: refuses (EINVAL) anything but a regular file,
+ * without blocking on a FIFO. NULL with errno set on failure. */
+FILE *vg_fopen_regular(const char *path);

@@ -99,7 +99,7 @@ static void load_remap(struct audit_ctx *x, const char *value)
 	pw = getpwnam(user);
 	if (pw)
 		snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)pw->pw_uid);
-	sf = fopen(x->c->subuid_file, "re");
+	sf = vg_fopen_regular(x->c->subuid_file);
 	if (!sf)
 		return;
 	while ((n = getline(&line, &cap, sf)) >= 0) {

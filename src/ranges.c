@@ -92,10 +92,12 @@ int vg_intervals_add_subid_file(struct vg_intervals *s, const char *path, struct
 	unsigned lineno = 0;
 	ssize_t n;
 
-	f = fopen(path, "re");
+	f = vg_fopen_regular(path);
 	if (!f) {
 		if (errno == ENOENT)
 			return 0;
+		if (errno == EINVAL)
+			return vg_error_set(e, EINVAL, "%s: not a regular file; refusing it", path);
 		return vg_error_errno(e, errno, "%s: cannot read", path);
 	}
 	while ((n = getline(&line, &cap, f)) >= 0) {

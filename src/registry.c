@@ -578,24 +578,10 @@ int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_r
 	return parse_owned(r, TAKE_PTR(buf), len, true, r->path, e);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int vg_registry_commit(struct vg_registry *r, struct vg_error *e)
 {
 	_cleanup_free_ char *text = NULL;
-	_cleanup_close_ int fd = -1;
+	const char *step = NULL;
 	int rc;
 
 	if (!r->dirty)
@@ -609,25 +595,10 @@ int vg_registry_commit(struct vg_registry *r, struct vg_error *e)
 	if (unlinkat(r->dir_fd, REGISTRY_TMP, 0) < 0 && errno != ENOENT)
 		return vg_error_errno(e, errno, "%s: cannot remove stale %s", r->path,
 				      REGISTRY_TMP);
-	fd = openat(r->dir_fd, REGISTRY_TMP,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
-	if (fd < 0)
-		return vg_error_errno(e, errno, "%s: cannot create %s", r->path, REGISTRY_TMP);
-	if (fchmod(fd, 0644) < 0) /* umask must not narrow or widen it */
-		return vg_error_errno(e, errno, "%s: fchmod", r->path);
-	rc = write_all(fd, text, strlen(text));
-	if (rc < 0 || fsync(fd) < 0) {
-		rc = rc < 0 ? rc : -errno;
-		unlinkat(r->dir_fd, REGISTRY_TMP, 0);
-		return vg_error_errno(e, rc, "%s: cannot write the new registry", r->path);
-	}
-	if (renameat(r->dir_fd, REGISTRY_TMP, r->dir_fd, REGISTRY_FILE) < 0) {
-		rc = -errno;
-		unlinkat(r->dir_fd, REGISTRY_TMP, 0);
-		return vg_error_errno(e, rc, "%s: rename", r->path);
-	}
-	if (fsync(r->dir_fd) < 0)
-		return vg_error_errno(e, errno, "%s: fsync of the state dir", r->path);
+	rc = vg_replace_file_at(r->dir_fd, REGISTRY_FILE, REGISTRY_TMP, text, strlen(text), 0644,
+				&step);
+	if (rc < 0)
+		return vg_error_errno(e, rc, "%s: cannot replace the registry (%s)", r->path, step);
 	r->dirty = false;
 	return 0;
 }

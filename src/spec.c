@@ -229,24 +229,10 @@ int vg_spec_apply_shift(json_t *spec, const struct vg_spec_shift *p, struct vg_e
 	return vg_spec_apply_shift_process(json_object_get(spec, "process"), p, e);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int vg_spec_write(int dir_fd, const char *name, json_t *spec, const char *what, struct vg_error *e)
 {
 	_cleanup_free_ char *text = NULL;
-	_cleanup_close_ int fd = -1;
+	const char *step = NULL;
 	char tmp[64];
 	uint64_t rnd = 0;
 	struct stat st;
@@ -261,28 +247,18 @@ int vg_spec_write(int dir_fd, const char *name, json_t *spec, const char *what, 
 	if (!text)
 		return vg_error_set(e, ENOMEM, "%s: cannot serialize the spec", what);
 
-	for (int tries = 0; fd < 0; tries++) {
+	/* A fresh name each try: the bundle directory is not ours alone. */
+	for (int tries = 0;; tries++) {
 		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 			rnd ^= (uint64_t)getpid() << 20 ^ (uint64_t)tries;
 		snprintf(tmp, sizeof(tmp), ".%.24s.volguard-%016llx", name,
 			 (unsigned long long)rnd);
-		fd = openat(dir_fd, tmp,
-			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
-		if (fd < 0 && (errno != EEXIST || tries > 16))
-			return vg_error_errno(e, errno, "%s: cannot create a temporary file", what);
+		r = vg_replace_file_at(dir_fd, name, tmp, text, strlen(text), st.st_mode & 07777,
+				       &step);
+		if (r != -EEXIST || tries > 16)
+			break;
 	}
-	r = fchmod(fd, st.st_mode & 07777) < 0 ? -errno : 0;
-	if (r == 0)
-		r = write_all(fd, text, strlen(text));
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (r == 0 && renameat(dir_fd, tmp, dir_fd, name) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlinkat(dir_fd, tmp, 0);
-		return vg_error_errno(e, r, "%s: cannot write the new spec", what);
-	}
-	if (fsync(dir_fd) < 0)
-		return vg_error_errno(e, errno, "%s: fsync of the bundle directory", what);
+	if (r < 0)
+		return vg_error_errno(e, r, "%s: cannot write the new spec (%s)", what, step);
 	return 0;
 }

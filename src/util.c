@@ -1,9 +1,12 @@
 /* Small helpers shared by every module. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "vg.h"
 
@@ -185,4 +188,87 @@ bool vg_strv_contains(char *const *v, const char *s)
 		if (strcmp(v[i], s) == 0)
 			return true;
 	return false;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int vg_replace_file_at(int dir_fd, const char *name, const char *tmp, const char *data, size_t len,
+		       unsigned mode, const char **ret_step)
+{
+	const char *step = "create";
+	int fd, r = 0;
+
+	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+		    0600);
+	if (fd < 0) {
+		*ret_step = step;
+		return -errno;
+	}
+	/* fchmod, not the open mode: the umask must neither narrow nor widen it. */
+	if (fchmod(fd, (mode_t)mode) < 0) {
+		r = -errno;
+		step = "fchmod";
+	} else if ((r = write_all(fd, data, len)) < 0) {
+		step = "write";
+	} else if (fsync(fd) < 0) {
+		r = -errno;
+		step = "fsync";
+	}
+	close(fd);
+	if (r == 0 && renameat(dir_fd, tmp, dir_fd, name) < 0) {
+		r = -errno;
+		step = "rename";
+	}
+	if (r < 0) {
+		unlinkat(dir_fd, tmp, 0);
+		*ret_step = step;
+		return r;
+	}
+	if (fsync(dir_fd) < 0) {
+		*ret_step = "fsync of the directory";
+		return -errno;
+	}
+	return 0;
+}
+
+FILE *vg_fopen_regular(const char *path)
+{
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO put in place of /etc/subuid must not hang us in open(). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	f = fdopen(fd, "re");
+	if (!f) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	return f;
 }

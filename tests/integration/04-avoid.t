@@ -42,4 +42,9 @@ userdel "$u"
 groupdel "$g"
 exits 0 "alloc y after the user is gone" vg alloc y
 is "$out" "y:$PP:$R" "the freed range is used again"
+
+# A FIFO in place of the subuid file must neither hang alloc nor be taken as empty.
+rm -f "$T/subuid" && mkfifo "$T/subuid"
+exits 2 "alloc with a FIFO as subuid_file fails" timeout 10 "$VG" --config "$CONF" alloc fifo
+like "$out" 'subuid: not a regular file' "and says why, without blocking"
 done_testing
