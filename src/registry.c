@@ -458,7 +458,12 @@ static int open_state_dir(const char *path, bool create, struct vg_error *e)
 			if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST)
 				return vg_error_errno(e, errno, "%s: cannot create state dir",
 						      path);
-			next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			/* 0755 whatever the umask: the registry is for everyone to read. */
+			if (next >= 0 && fchmod(next, 0755) < 0) {
+				close(next);
+				return vg_error_errno(e, errno, "%s: fchmod", path);
+			}
 		}
 		if (next < 0) {
 			if (errno == ENOTDIR || errno == ELOOP)

@@ -4,6 +4,9 @@
 . "$(dirname "$0")/../lib.sh"
 vg_setup
 
+run bash -c "umask 077 && \"$VG\" --config \"$CONF\" alloc web"
+is "$rc" 0 "alloc web under umask 077"
+is "$(stat -c %a "$T/state")" "755" "the state dir it creates is 0755 whatever the umask"
 exits 0 "alloc web" vg alloc web
 like "$out" '^web:1073741824:65536$' "first range starts at the pool start"
 exits 0 "alloc web again" vg alloc web
