@@ -163,4 +163,20 @@ rss=$(tail -1 "$T/rss")
 ok $? "refusing it does not read it (${rss} KiB)"
 rm -f "$R"
 
+# --- an OCI config.json of 64 MiB: a real spec padded with white space to exactly the limit
+#     is read (bounded memory), one byte more is refused before it is parsed
+J=$T/big.json
+printf '{"ociVersion":"1.0.2","process":{"user":{"uid":0,"gid":0}},"root":{"path":"rootfs"},"mounts":[]}' >"$J"
+head -c $((64 * 1024 * 1024 - $(stat -c %s "$J"))) /dev/zero | tr '\0' ' ' >>"$J"
+/usr/bin/time -f '%M' -o "$T/rss" "$VG" --config "$CONF" check --oci "$J" >/dev/null 2>"$T/err"
+is "$?" "0" "a 64 MiB config.json is read and judged"
+rss=$(tail -1 "$T/rss")
+[ "${rss:-999999}" -lt 262144 ]
+ok $? "a 64 MiB config.json takes bounded memory (${rss} KiB)"
+truncate -s $((64 * 1024 * 1024 + 1)) "$J"
+run "$VG" --config "$CONF" check --oci "$J"
+is "$rc" "2" "a config.json over 64 MiB: exit 2"
+like "$out" "larger than|too large" "and the message says it is too large"
+rm -f "$J"
+
 done_testing
