@@ -74,8 +74,10 @@ step_release() {
 }
 
 step_done() {
-	say "That is the foundation: ranges that never overlap each other, /etc/subuid" \
-		"delegations or existing users. See README.md and 'man -l man/volguard.8'."
+	say "That is volguard's job: ranges that never overlap each other, /etc/subuid" \
+		"delegations or existing users; volumes reachable by exactly their containers;" \
+		"no writable host-sensitive binds. 'volguard fix' repairs existing volumes and" \
+		"'volguard audit' reports a host. See README.md and 'man -l man/volguard.8'."
 }
 
 # shellcheck disable=SC1091
