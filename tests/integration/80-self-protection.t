@@ -167,7 +167,8 @@ rm -f "$R"
 #     is read (bounded memory), one byte more is refused before it is parsed
 J=$T/big.json
 printf '{"ociVersion":"1.0.2","process":{"user":{"uid":0,"gid":0}},"root":{"path":"rootfs"},"mounts":[]}' >"$J"
-head -c $((64 * 1024 * 1024 - $(stat -c %s "$J"))) /dev/zero | tr '\0' ' ' >>"$J"
+pad=$((64 * 1024 * 1024 - $(stat -c %s "$J")))
+head -c "$pad" /dev/zero | tr '\0' ' ' >>"$J"
 /usr/bin/time -f '%M' -o "$T/rss" "$VG" --config "$CONF" check --oci "$J" >/dev/null 2>"$T/err"
 is "$?" "0" "a 64 MiB config.json is read and judged"
 rss=$(tail -1 "$T/rss")
