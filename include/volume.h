@@ -64,6 +64,9 @@ struct vg_fix_stats {
 	bool stamped;	    /* the complete pass wrote the stamp */
 };
 
+/* Add the counters of s to t (the flags are per volume and left alone). */
+void vg_fix_stats_add(struct vg_fix_stats *t, const struct vg_fix_stats *s);
+
 enum vg_fix_event_kind {
 	VG_FIX_CHANGE, /* changed (dry run: would change) */
 	VG_FIX_SKIP,   /* left alone for safety: hard link, device, mount */

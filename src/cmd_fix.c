@@ -107,18 +107,6 @@ static void on_progress(const char *volume, const struct vg_fix_stats *st, void 
 	x->progress_shown = true;
 }
 
-static void add_stats(struct vg_fix_stats *t, const struct vg_fix_stats *s)
-{
-	t->seen += s->seen;
-	t->changed += s->changed;
-	t->errors += s->errors;
-	t->symlinks += s->symlinks;
-	t->mounts += s->mounts;
-	t->hardlinks += s->hardlinks;
-	t->devices += s->devices;
-	t->foreign += s->foreign;
-}
-
 static json_t *stats_json(const struct vg_fix_stats *s)
 {
 	return json_pack("{s:I,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I}}", "entries", (json_int_t)s->seen,
@@ -246,7 +234,7 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 					      : st.stamped ? "; stamped"
 							   : "; not stamped");
 		}
-		add_stats(&total, &st);
+		vg_fix_stats_add(&total, &st);
 		json_object_set_new(x.jvol, "stats", stats_json(&st));
 		json_object_set_new(x.jvol, "root_changed", json_boolean(st.root_changed));
 		json_object_set_new(x.jvol, "stamped", json_boolean(st.stamped));

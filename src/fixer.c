@@ -384,7 +384,7 @@ static int dispatch(const struct vg_walk_entry *ent, void *data)
 	return 1; /* a worker walks it */
 }
 
-static void add_stats(struct vg_fix_stats *t, const struct vg_fix_stats *s)
+void vg_fix_stats_add(struct vg_fix_stats *t, const struct vg_fix_stats *s)
 {
 	t->seen += s->seen;
 	t->changed += s->changed;
@@ -425,7 +425,7 @@ static int fix_parallel(int data_fd, struct fixer *f, unsigned jobs, struct vg_e
 	pthread_mutex_unlock(&pool->mu);
 	for (unsigned i = 0; i < started; i++) {
 		pthread_join(tid[i], NULL);
-		add_stats(f->st, &pool->stats[i]);
+		vg_fix_stats_add(f->st, &pool->stats[i]);
 	}
 	/* Left in the queue only if the caller's walk stopped early and no worker ran. */
 	for (; pool->n > 0; pool->n--, pool->head = (pool->head + 1) % QUEUE_SIZE) {

@@ -451,11 +451,20 @@ static void keep_first_error(const struct vg_fix_event *ev, void *data)
 		snprintf(fe->msg, sizeof(fe->msg), "%s: %s", ev->path ? ev->path : ".", ev->msg);
 }
 
-static int walk_failed(const char *what, const struct vg_fix_stats *st,
-		       const struct first_error *fe, struct vg_error *e)
+/* The volume commands' pass: apply the policy (the whole tree when `walk`, else only what a
+ * stale stamp needs); an entry that failed fails the command, naming the first one. */
+static int apply_and_check(const struct vg_config *c, const char *volume, struct vol *v,
+			   const struct vg_members *m, bool walk, struct vg_fix_stats *st,
+			   struct vg_error *e)
 {
-	return vg_error_set(e, EIO, "%s: %llu entries could not be fixed (first: %s)", what,
-			    (unsigned long long)st->errors, fe->msg);
+	struct first_error fe = { { 0 } };
+	struct vg_fix_opts o = { .walk = walk, .event = keep_first_error, .data = &fe };
+	int r = apply_policy(c, volume, v, m, &o, st, e);
+
+	if (r >= 0 && st->errors > 0)
+		r = vg_error_set(e, EIO, "%s: %llu entries could not be fixed (first: %s)", v->what,
+				 (unsigned long long)st->errors, fe.msg);
+	return r;
 }
 
 int vg_volume_prepare(const struct vg_config *c, const char *volume, const char *member, bool ro,
@@ -463,8 +472,6 @@ int vg_volume_prepare(const struct vg_config *c, const char *volume, const char 
 {
 	struct vg_members m = { 0 };
 	enum vg_members_source src;
-	struct first_error fe = { { 0 } };
-	struct vg_fix_opts o = { .event = keep_first_error, .data = &fe };
 	struct vg_fix_stats st = { 0 };
 	struct vg_vmember *x;
 	struct vol v;
@@ -490,9 +497,7 @@ int vg_volume_prepare(const struct vg_config *c, const char *volume, const char 
 		if (r < 0)
 			goto out;
 	}
-	r = apply_policy(c, volume, &v, &m, &o, &st, e);
-	if (r >= 0 && st.errors > 0)
-		r = walk_failed(v.what, &st, &fe, e);
+	r = apply_and_check(c, volume, &v, &m, false, &st, e);
 out:
 	vg_members_free(&m);
 	vol_close(&v);
@@ -606,8 +611,6 @@ int vg_volume_share(const struct vg_config *c, const char *volume, const struct 
 {
 	struct vg_members m = { 0 };
 	enum vg_members_source src;
-	struct first_error fe = { { 0 } };
-	struct vg_fix_opts o = { .walk = true, .event = keep_first_error, .data = &fe };
 	struct vol v;
 	int r;
 
@@ -640,9 +643,7 @@ int vg_volume_share(const struct vg_config *c, const char *volume, const struct 
 	r = record(&v, &m, e);
 	if (r < 0)
 		goto out;
-	r = apply_policy(c, volume, &v, &m, &o, st, e);
-	if (r >= 0 && st->errors > 0)
-		r = walk_failed(v.what, st, &fe, e);
+	r = apply_and_check(c, volume, &v, &m, true, st, e);
 out:
 	vg_members_free(&m);
 	vol_close(&v);
@@ -654,8 +655,6 @@ int vg_volume_revoke(const struct vg_config *c, const char *volume, const char *
 {
 	struct vg_members m = { 0 };
 	enum vg_members_source src;
-	struct first_error fe = { { 0 } };
-	struct vg_fix_opts o = { .walk = true, .event = keep_first_error, .data = &fe };
 	struct vol v;
 	int r;
 
@@ -673,9 +672,7 @@ int vg_volume_revoke(const struct vg_config *c, const char *volume, const char *
 	r = record(&v, &m, e);
 	if (r < 0)
 		goto out;
-	r = apply_policy(c, volume, &v, &m, &o, st, e);
-	if (r >= 0 && st->errors > 0)
-		r = walk_failed(v.what, st, &fe, e);
+	r = apply_and_check(c, volume, &v, &m, true, st, e);
 out:
 	vg_members_free(&m);
 	vol_close(&v);
