@@ -3,6 +3,8 @@
  * privilege fact out. No I/O beyond resolving paths (and reading a volume's opts.json).
  */
 #pragma once
+#include <sys/types.h>
+
 #include "config.h"
 #include "container.h"
 #include "vg.h"
@@ -17,6 +19,11 @@ struct vg_finding {
 	char *message;	    /* one sentence a user understands, naming path and rule */
 	size_t mount_index; /* index into ct->mounts, or SIZE_MAX for facts and inherited mounts */
 	const char *mode;   /* "rw" or "ro" for mounts, NULL for facts */
+	/* The identity the mount's own source had when it was judged (set on every finding of
+	 * that judgement): what runc must mount, verified again after runc's mounts (kmounts.h). */
+	bool src_judged, src_exists;
+	dev_t src_dev;
+	ino_t src_ino;
 };
 
 struct vg_report {
@@ -42,6 +49,9 @@ struct vg_policy_opts {
 	const char *const *runtime_sockets;
 	/* mountinfo file to find writable submounts (default /proc/self/mountinfo). */
 	const char *mountinfo;
+	/* Tables of listening unix sockets (default: /proc/self/net/unix, and PID 1's when it
+	 * is another network namespace); an empty list reads none. */
+	const char *const *unix_tables;
 };
 int vg_policy_check_opts(const struct vg_config *c, const struct vg_container *ct,
 			 vg_container_lookup_fn lookup, void *lookup_data,

@@ -23,6 +23,7 @@ struct vg_socket {
 	struct vg_devino sock;
 	struct vg_devino *anc;
 	size_t n_anc;
+	bool listening; /* found in the kernel's table, not among the known runtime sockets */
 };
 
 struct vg_docker_dir {

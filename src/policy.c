@@ -20,6 +20,7 @@
 #include "policy.h"
 #include "policy_internal.h"
 #include "resolve.h"
+#include "sockets.h"
 
 static const char *const default_runtime_sockets[] = {
 	"/run/docker.sock",
@@ -66,6 +67,9 @@ void vg_policy_add(struct vg_report *rep, enum vg_verdict v, const char *rule, s
 	f->message = msg;
 	f->mount_index = idx;
 	f->mode = mode;
+	f->src_judged = f->src_exists = false;
+	f->src_dev = 0;
+	f->src_ino = 0;
 	if (v > rep->worst)
 		rep->worst = v;
 }
@@ -158,6 +162,22 @@ static void docker_dir(struct vg_policy_ctx *x, const char *path, struct vg_dock
 	}
 }
 
+/* One socket by identity (the first kind that names it wins); takes *anc. */
+static void sock_add(struct vg_policy_ctx *x, const char *path, dev_t dev, ino_t ino,
+		     struct vg_devino **anc, size_t n_anc, bool listening)
+{
+	for (size_t j = 0; j < x->n_socks; j++)
+		if (x->socks[j].sock.dev == dev && x->socks[j].sock.ino == ino)
+			return;
+	x->socks = vg_array_grow(x->socks, x->n_socks, sizeof(*x->socks));
+	x->sock_paths = vg_array_grow(x->sock_paths, x->n_socks, sizeof(char *));
+	x->sock_paths[x->n_socks] = vg_strdup(path);
+	x->socks[x->n_socks] = (struct vg_socket){
+		.sock = { dev, ino }, .anc = TAKE_PTR(*anc), .n_anc = n_anc, .listening = listening
+	};
+	x->n_socks++;
+}
+
 static void ctx_init(struct vg_policy_ctx *x, const struct vg_config *c,
 		     const struct vg_container *ct, const struct vg_policy_opts *opts,
 		     struct vg_report *rep)
@@ -187,32 +207,26 @@ static void ctx_init(struct vg_policy_ctx *x, const struct vg_config *c,
 		    c->docker_root ? vg_asprintf("%s/containers", c->docker_root) : NULL;
 		docker_dir(x, d, &x->containers);
 	}
-	/* Known runtime sockets: a bind of one, or of a directory above one, is refused. */
+	/* Known runtime sockets, then every socket the kernel says a host process listens on: a
+	 * bind of one, or of a directory above one, is refused. */
 	const char *const *socks =
 	    opts && opts->runtime_sockets ? opts->runtime_sockets : default_runtime_sockets;
 	for (size_t i = 0; socks[i]; i++) {
 		struct vg_resolved r;
 		struct vg_error e;
-		struct stat st;
 
 		if (vg_resolve_at(x->root, socks[i], NULL, &r, &e) < 0)
 			continue;
-		bool dup = false;
-		for (size_t j = 0; j < x->n_socks; j++)
-			dup =
-			    dup || (x->socks[j].sock.dev == r.dev && x->socks[j].sock.ino == r.ino);
-		if (r.exists && !dup && fstat(r.fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
-			x->socks = vg_reallocarray(x->socks, x->n_socks + 1, sizeof(*x->socks));
-			x->sock_paths =
-			    vg_reallocarray(x->sock_paths, x->n_socks + 1, sizeof(char *));
-			x->sock_paths[x->n_socks] = vg_strdup(r.path);
-			x->socks[x->n_socks].sock = (struct vg_devino){ r.dev, r.ino };
-			x->socks[x->n_socks].anc = TAKE_PTR(r.anc);
-			x->socks[x->n_socks].n_anc = r.n_anc;
-			x->n_socks++;
-		}
+		if (r.exists && S_ISSOCK(r.mode))
+			sock_add(x, r.path, r.dev, r.ino, &r.anc, r.n_anc, false);
 		vg_resolved_free(&r);
 	}
+	struct vg_listen_sockets ls;
+	vg_listen_sockets_find(x->root, opts ? opts->unix_tables : NULL, &ls);
+	for (size_t i = 0; i < ls.n; i++)
+		sock_add(x, ls.v[i].path, ls.v[i].id.dev, ls.v[i].id.ino, &ls.v[i].anc,
+			 ls.v[i].n_anc, true);
+	vg_listen_sockets_free(&ls);
 }
 
 static void ctx_free(struct vg_policy_ctx *x)
@@ -379,6 +393,56 @@ void vg_policy_report_sensitive(struct vg_policy_ctx *x, const struct vg_mount *
 			      r->path, from, how);
 }
 
+/*
+ * A bind of a socket that a host process listens on, or of a directory above one, is refused
+ * whatever its mode: read-only does not limit a socket. A listening socket inside a Docker
+ * volume's _data is that volume's business (php-fpm's socket shared with nginx): its members
+ * decide, so it does not refuse a bind of the volume (in_volume), unless it has a runtime
+ * socket's name.
+ */
+static bool judge_sockets(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
+			  const char *subject, const struct vg_resolved *r, const char *from,
+			  bool in_volume)
+{
+	const char *mode = m->readonly ? "ro" : "rw";
+	const char *what = m->readonly ? "read-only bind" : "writable bind";
+
+	for (size_t i = 0; r->exists && i < x->n_socks; i++) {
+		const struct vg_socket *s = &x->socks[i];
+		const char *sp = x->sock_paths[i];
+		bool equal = r->dev == s->sock.dev && r->ino == s->sock.ino;
+
+		if (!equal && !di_in(s->anc, s->n_anc, r->dev, r->ino))
+			continue;
+		if (s->listening && in_volume && !is_runtime_socket_name(sp))
+			continue;
+		if (s->listening && equal)
+			vg_policy_add(x->rep, VG_DENY, "listening-socket", idx, subject, mode,
+				      r->path,
+				      "bind of %s%s is a unix socket a host process listens on: "
+				      "read-only does not limit a socket",
+				      r->path, from);
+		else if (s->listening)
+			vg_policy_add(x->rep, VG_DENY, "listening-socket", idx, subject, mode,
+				      r->path,
+				      "%s of %s%s exposes the listening unix socket %s: read-only "
+				      "does not limit a socket",
+				      what, r->path, from, sp);
+		else if (equal)
+			vg_policy_add(x->rep, VG_DENY, "runtime-socket", idx, subject, mode,
+				      r->path, "bind of %s%s is the container runtime socket %s",
+				      r->path, from, sp);
+		else
+			vg_policy_add(x->rep, VG_DENY, "runtime-socket", idx, subject, mode,
+				      r->path,
+				      "bind of %s%s exposes the container runtime socket %s, even "
+				      "read-only",
+				      r->path, from, sp);
+		return true;
+	}
+	return false;
+}
+
 void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
 			  const char *subject, const char *src, const char *via)
 {
@@ -393,6 +457,8 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 	enum vg_rel rel;
 	bool exception, have_r2 = false;
 	const char *base = x->ct->bundle;
+	size_t n0 = rep->n;
+	struct stat st;
 
 	if (vg_resolve_at(x->root, src, base, &r, &e) < 0) {
 		vg_policy_add(rep, VG_DENY, "unresolvable", idx, subject, mode, NULL,
@@ -413,25 +479,18 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 			      r.path, from);
 		goto out;
 	}
-	for (size_t i = 0; i < x->n_socks; i++) {
-		if (r.exists && r.dev == x->socks[i].sock.dev && r.ino == x->socks[i].sock.ino) {
-			vg_policy_add(rep, VG_DENY, "runtime-socket", idx, subject, mode, r.path,
-				      "bind of %s%s is the container runtime socket %s", r.path,
-				      from, x->sock_paths[i]);
-			goto out;
-		}
-		if (r.exists && di_in(x->socks[i].anc, x->socks[i].n_anc, r.dev, r.ino)) {
-			vg_policy_add(rep, VG_DENY, "runtime-socket", idx, subject, mode, r.path,
-				      "bind of %s%s exposes the container runtime socket %s, even "
-				      "read-only",
-				      r.path, from, x->sock_paths[i]);
-			goto out;
-		}
-	}
-
 	exception = docker_exception(x, &r, &volume);
 	exc = exception ? (volume ? &x->volumes : &x->containers) : NULL;
-	if ((s = vg_policy_sens_match(x, &r, exc, &rel))) {
+	/* A refused sensitive path says so; one that is only a warning read-only is refused
+	 * still when it holds a listening socket. */
+	s = vg_policy_sens_match(x, &r, exc, &rel);
+	if (s && (!m->readonly || !x->c->allow_readonly_sensitive)) {
+		vg_policy_report_sensitive(x, m, idx, subject, &r, from, NULL, s, rel);
+		goto out;
+	}
+	if (judge_sockets(x, m, idx, subject, &r, from, volume != NULL))
+		goto out;
+	if (s) {
 		vg_policy_report_sensitive(x, m, idx, subject, &r, from, NULL, s, rel);
 		goto out;
 	}
@@ -451,6 +510,15 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 	if (!m->nonrecursive && r.exists && S_ISDIR(r.mode) && !r.foreign_root &&
 	    vg_policy_carried_mounts(x, m, idx, subject, &r, from))
 		goto out;
+	/* Another name of a file may lie anywhere on its file system, /etc included. */
+	if (!m->readonly && r.exists && S_ISREG(r.mode) && fstat(r.fd, &st) == 0 &&
+	    st.st_nlink > 1) {
+		vg_policy_add(rep, VG_DENY, "hardlink", idx, subject, mode, r.path,
+			      "writable bind of %s%s: the file has %ju hard links, and its other "
+			      "names may lie in sensitive directories",
+			      r.path, from, (uintmax_t)st.st_nlink);
+		goto out;
+	}
 
 	if (r.foreign_root) {
 		/* Another container's root: not the host's, but not this container's either. */
@@ -485,6 +553,14 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 			      r.path, from, r.exists ? "" : " (will be created)");
 	}
 out:
+	/* What runc must mount is what was judged here (kmounts.h verifies it after the mount). */
+	for (size_t k = n0; !via && k < rep->n; k++)
+		if (rep->v[k].mount_index == idx) {
+			rep->v[k].src_judged = true;
+			rep->v[k].src_exists = r.exists;
+			rep->v[k].src_dev = r.dev;
+			rep->v[k].src_ino = r.ino;
+		}
 	if (have_r2)
 		vg_resolved_free(&r2);
 	vg_resolved_free(&r);

@@ -20,6 +20,19 @@ ln -s / "$H/srv/toroot"
 ln -s "$H/run/docker.sock" "$H/srv/sock"
 ln -s link "$H/srv/link2"             # a chain: link2 -> link -> etc
 python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$H/run/docker.sock"
+# A host process listening on a socket at a path no list knows (as dockerd -H unix://... does),
+# and a socket that nobody listens on any more.
+mkdir -p "$H/sockdir/sub" "$H/deadsock"
+python3 -c 'import socket,sys,time
+s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); time.sleep(900)' \
+	"$H/sockdir/sub/app.sock" &
+LPID=$!
+VG_CLEANUP_HOOKS+=("kill $LPID 2>/dev/null")
+python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$H/deadsock/s"
+for _ in $(seq 50); do grep -q "$H/sockdir/sub/app.sock" /proc/net/unix && break; sleep 0.1; done
+# A file with a second name in the "host" /etc, and one with a single name.
+echo x >"$H/srv/hl" && ln "$H/srv/hl" "$H/etc/hl-other"
+echo x >"$H/srv/single"
 printf '{"MountType":"none","MountOpts":"bind","MountDevice":"%s","Quota":{"Size":0}}' "$H/etc" \
 	>"$D/volumes/etcvol/opts.json"
 printf '{"MountType":"tmpfs","MountOpts":"size=1m","MountDevice":"tmpfs"}' >"$D/volumes/tmpvol/opts.json"
@@ -90,7 +103,8 @@ for p in bin boot dev etc lib lib64 proc root run sbin sys usr var/run var/lib/d
 	check 0 warn:sensitive-readonly -v "$H/$p:/x:ro" img
 done
 check 1 deny:sensitive-writable -v /:/x img
-check 0 warn:sensitive-readonly -v /:/x:ro img
+# "/" is above every listening socket: read-only is not enough.
+check 1 deny:listening-socket -v /:/x:ro img
 
 # --- path forms ---
 check 1 deny:sensitive-writable -v "$H/srv/link:/x" img
@@ -264,6 +278,22 @@ if [ $BIND = 1 ]; then
 	like "$out" "carries the mount $H/srv/deep/a/b \\(a bind mount of $H/etc/ssh\\), which is inside the sensitive host path $H/etc" \
 		"the message names the carried mount and where it comes from"
 fi
+
+# --- listening unix sockets, found from the kernel: denied even read-only ---
+check 1 deny:listening-socket -v "$H/sockdir/sub/app.sock:/s:ro" img
+check 1 deny:listening-socket -v "$H/sockdir/sub:/x:ro" img
+check 1 deny:listening-socket -v "$H/sockdir:/x:ro" img
+check 1 deny:listening-socket --mount "type=bind,src=$H/sockdir,dst=/x,readonly" img
+check 0 - -v "$H/deadsock:/x:ro" img # nobody listens on it
+run vg check -- run -v "$H/sockdir:/x:ro" img
+like "$out" "read-only bind of $H/sockdir exposes the listening unix socket $H/sockdir/sub/app.sock" \
+	"the message names the directory and the socket"
+# --- hard links: a writable bind of a file with another name is denied ---
+check 1 deny:hardlink -v "$H/srv/hl:/f" img
+check 0 - -v "$H/srv/hl:/f:ro" img
+check 0 - -v "$H/srv/single:/f" img
+run vg check -- run -v "$H/srv/hl:/f" img
+like "$out" "writable bind of $H/srv/hl: the file has 2 hard links" "the message names the file and the link count"
 
 # --- output ---
 write_conf "$base_conf"
