@@ -20,3 +20,54 @@
  */
 int vg_kmounts_read(pid_t pid, const char *rootfs, const char *host_mountinfo,
 		    struct vg_container *ret, struct vg_error *e);
+
+/*
+ * Check time is mount time (DESIGN "Rules for admission"): what the judge saw of each bind
+ * source (device and inode) travels in config.json, written atomically with the rest of the
+ * spec, to volguard's own createRuntime hook, which runs after runc's mounts and before the
+ * container's process exists, and refuses when a destination shows another inode: a source
+ * swapped between the check and runc's mount (a symlink, a directory renamed over it) never
+ * reaches the container.
+ */
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "policy.h"
+
+#define VG_KMOUNTS_ANNOTATION "org.volguard.checked-sources"
+
+struct vg_kmount_expect {
+	size_t index; /* into the spec's mounts (as vg_oci_load reads them) */
+	bool exists;  /* the source existed when it was judged */
+	dev_t dev;
+	ino_t ino;
+};
+
+struct vg_kmount_expects {
+	struct vg_kmount_expect *v;
+	size_t n;
+};
+
+/* Check phase (no I/O): the identity each bind source of `ct` had when `rep` (the policy's
+ * report on ct) judged it. */
+void vg_kmounts_expect_from_report(const struct vg_container *ct, const struct vg_report *rep,
+				   struct vg_kmount_expects *ret);
+void vg_kmounts_expects_free(struct vg_kmount_expects *x);
+/* Act phase, in memory (the caller writes config.json): `volguard [--config CONFIG] prestart
+ * --verify` first in hooks.createRuntime (this very binary, by /proc/self/exe), and `x` in the
+ * annotation VG_KMOUNTS_ANNOTATION. */
+int vg_kmounts_spec_add_verify(json_t *spec, const char *config, const struct vg_kmount_expects *x,
+			       struct vg_error *e);
+/* The hook: read the annotation back (-EINVAL when it is missing or malformed). */
+int vg_kmounts_expects_from_spec(json_t *spec, struct vg_kmount_expects *ret, struct vg_error *e);
+/*
+ * The hook, after runc's mounts: each bind mount of `ct` (the spec as runc read it) that is not
+ * hidden by a later one must show at its destination, below `rootfs` in process `pid`'s mount
+ * namespace, the inode that was judged. -VG_EREFUSED naming the mount otherwise (also for a
+ * bind that was not judged, or whose source was missing when it was).
+ */
+int vg_kmounts_verify(pid_t pid, const char *rootfs, const struct vg_container *ct,
+		      const struct vg_kmount_expects *x, struct vg_error *e);
+/* prestart --verify in one call: the annotation of `spec`, then vg_kmounts_verify. */
+int vg_kmounts_verify_spec(pid_t pid, const char *rootfs, const struct vg_container *ct,
+			   json_t *spec, struct vg_error *e);

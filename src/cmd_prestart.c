@@ -31,12 +31,16 @@
 
 static void help(void)
 {
-	puts("Usage: volguard prestart < STATE-JSON\n\n"
+	puts("Usage: volguard prestart [--verify] < STATE-JSON\n\n"
 	     "OCI hook (createRuntime or prestart stage): reads the container's state on stdin,\n"
 	     "judges its mounts as written in BUNDLE/config.json and as the kernel has them in\n"
 	     "/proc/PID/mountinfo, takes its host range from linux.uidMappings and prepares the\n"
 	     "named volumes it mounts for that range. Exit 1 (reason on stderr) refuses it.\n\n"
-	     "Register it in config.json's hooks, or with conf/podman-hooks.d/volguard.json.");
+	     "Register it in config.json's hooks, or with conf/podman-hooks.d/volguard.json.\n\n"
+	     "  --verify  the createRuntime hook volguard-runc adds first to every container it\n"
+	     "            admits: each bind mount must show the inode volguard-runc checked\n"
+	     "            (annotation " VG_KMOUNTS_ANNOTATION "), and the kernel's view\n"
+	     "            must pass the policy; no volume is prepared.");
 }
 
 static int read_stdin(char **ret, size_t *ret_len, struct vg_error *e)
@@ -139,7 +143,9 @@ static int find_name(const struct vg_config *c, const struct vg_container *ct, c
 	return r;
 }
 
-static int prestart(const struct vg_config *c, struct vg_error *e)
+/* verify: volguard-runc's own createRuntime hook (the mounts were judged before runc made
+ * them): check that each shows what was judged, then judge the kernel's view; no volume work. */
+static int prestart(const struct vg_config *c, bool verify, struct vg_error *e)
 {
 	_cleanup_free_ char *buf = NULL, *rootfs = NULL, *name = NULL;
 	_cleanup_json_ json_t *spec = NULL;
@@ -160,10 +166,12 @@ static int prestart(const struct vg_config *c, struct vg_error *e)
 	if (r >= 0)
 		r = vg_spec_user_read(spec, &user, e);
 	/* Judge the spec, then what the kernel shows. */
-	if (r >= 0)
+	if (r >= 0 && !verify)
 		r = judge(c, &ct, "config.json", e);
 	if (r >= 0 && !(rootfs = rootfs_path(spec, st.bundle)))
 		r = vg_error_set(e, EINVAL, "%s/config.json: root.path: missing", st.bundle);
+	if (r >= 0 && verify)
+		r = vg_kmounts_verify_spec(st.pid, rootfs, &ct, spec, e);
 	if (r >= 0) {
 		kct.id = vg_strdup(st.id);
 		r = vg_kmounts_read(st.pid, rootfs, "/proc/self/mountinfo", &kct, e);
@@ -171,7 +179,7 @@ static int prestart(const struct vg_config *c, struct vg_error *e)
 	if (r >= 0)
 		r = judge(c, &kct, "mounts in the kernel", e);
 	/* Without a user namespace there is no range to prepare volumes for. */
-	if (r >= 0 && ct.has_uidmap) {
+	if (r >= 0 && ct.has_uidmap && !verify) {
 		r = find_name(c, &ct, &name, e);
 		if (r >= 0)
 			r = vg_spec_user_check(&user, ct.uidmap_size, e);
@@ -195,8 +203,11 @@ static int prestart(const struct vg_config *c, struct vg_error *e)
 
 int cmd_prestart(int argc, char **argv, struct vg_config *c)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "verify", no_argument, NULL, 'V' },
+					      { 0 } };
 	struct vg_error err = { 0 };
+	bool verify = false;
 	int o;
 
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -204,12 +215,16 @@ int cmd_prestart(int argc, char **argv, struct vg_config *c)
 			help();
 			return 0;
 		}
+		if (o == 'V') {
+			verify = true;
+			continue;
+		}
 		return vg_cmd_usage_error("prestart", "unknown option");
 	}
 	if (optind != argc)
 		return vg_cmd_usage_error("prestart",
 					  "no arguments expected (state JSON on stdin)");
-	if (prestart(c, &err) >= 0)
+	if (prestart(c, verify, &err) >= 0)
 		return 0;
 	openlog("volguard", LOG_PID, LOG_AUTHPRIV);
 	syslog(LOG_AUTHPRIV | LOG_ERR, "prestart: %s", err.msg);

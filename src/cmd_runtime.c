@@ -35,6 +35,7 @@
 #include "cleanup.h"
 #include "cmd.h"
 #include "config.h"
+#include "kmounts.h"
 #include "policy.h"
 #include "prepare.h"
 #include "registry.h"
@@ -328,6 +329,7 @@ struct create_ctx {
 	const char *name;
 	struct vg_mounted_volumes vols;
 	struct vg_spec_user user;
+	struct vg_kmount_expects checked; /* the bind sources as the judge saw them */
 };
 
 static void create_ctx_free(struct create_ctx *x)
@@ -339,6 +341,7 @@ static void create_ctx_free(struct create_ctx *x)
 	vg_container_free(&x->docker);
 	vg_mounted_volumes_free(&x->vols);
 	vg_spec_user_free(&x->user);
+	vg_kmounts_expects_free(&x->checked);
 	vg_config_free(&x->c);
 }
 
@@ -389,6 +392,8 @@ static int judge(struct create_ctx *x, const struct vg_container *ct, struct vg_
 
 	if (r >= 0 && rep.worst == VG_DENY)
 		r = vg_error_set(e, VG_EREFUSED, "%s", vg_report_first_deny(&rep));
+	if (r >= 0 && ct == &x->oci)
+		vg_kmounts_expect_from_report(ct, &rep, &x->checked);
 	vg_report_free(&rep);
 	return r;
 }
@@ -468,6 +473,8 @@ static int isolate(struct create_ctx *x, uint64_t *ret_start, struct vg_error *e
 		r = vg_spec_apply_shift(x->spec, &shift, e);
 	}
 	if (r >= 0)
+		r = vg_kmounts_spec_add_verify(x->spec, x->c.path, &x->checked, e);
+	if (r >= 0)
 		r = vg_mounted_volumes_prepare(&x->c, &x->vols, x->name,
 					       (uint32_t)(shift.start + x->user.uid),
 					       (uint32_t)(shift.start + x->user.gid), e);
@@ -502,9 +509,14 @@ static int do_create(struct runc_args *a)
 		r = exempt = check_opt_out(&x, &e);
 	if (r >= 0 && !exempt)
 		r = find_volumes(&x, &e);
-	/* Acts. */
+	/* Acts. An exempt container is not isolated, but its mounts were checked: runc must
+	 * mount what was checked. */
 	if (r >= 0 && !exempt)
 		r = isolate(&x, &start, &e);
+	if (r >= 0 && exempt)
+		r = vg_kmounts_spec_add_verify(x.spec, x.c.path, &x.checked, &e);
+	if (r >= 0 && exempt)
+		r = vg_spec_write(x.bundle_fd, "config.json", x.spec, "config.json", &e);
 	if (r < 0) {
 		bool refused = e.code == VG_EREFUSED;
 		const char *who = x.name ? x.name : a->id ? a->id : "?";

@@ -1,11 +1,16 @@
 /* The kernel's view of a container's mounts, mapped back to host paths (see kmounts.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <libmount.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "kmounts.h"
@@ -131,4 +136,300 @@ int vg_kmounts_read(pid_t pid, const char *rootfs, const char *host_mountinfo,
 	}
 	mnt_free_iter(it);
 	return 0;
+}
+
+/* ---- check time is mount time -------------------------------------------------------------- */
+
+void vg_kmounts_expect_from_report(const struct vg_container *ct, const struct vg_report *rep,
+				   struct vg_kmount_expects *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	for (size_t i = 0; i < ct->n_mounts; i++) {
+		if (ct->mounts[i].kind != VG_MOUNT_BIND)
+			continue;
+		for (size_t k = 0; k < rep->n; k++) {
+			const struct vg_finding *f = &rep->v[k];
+			if (f->mount_index != i || !f->src_judged)
+				continue;
+			ret->v = vg_array_grow(ret->v, ret->n, sizeof(*ret->v));
+			ret->v[ret->n++] = (struct vg_kmount_expect){ .index = i,
+								      .exists = f->src_exists,
+								      .dev = f->src_dev,
+								      .ino = f->src_ino };
+			break;
+		}
+	}
+}
+
+void vg_kmounts_expects_free(struct vg_kmount_expects *x)
+{
+	free(x->v);
+	memset(x, 0, sizeof(*x));
+}
+
+/* "INDEX=DEV:INO" or "INDEX=missing", comma-separated. */
+static char *encode(const struct vg_kmount_expects *x)
+{
+	char *s = vg_strdup("");
+
+	for (size_t i = 0; i < x->n; i++) {
+		const struct vg_kmount_expect *p = &x->v[i];
+		char *n = p->exists ? vg_asprintf("%s%s%zu=%ju:%ju", s, i ? "," : "", p->index,
+						  (uintmax_t)p->dev, (uintmax_t)p->ino)
+				    : vg_asprintf("%s%s%zu=missing", s, i ? "," : "", p->index);
+		free(s);
+		s = n;
+	}
+	return s;
+}
+
+/* A decimal number at *s, which is moved past it. */
+static bool number(const char **s, uintmax_t *ret)
+{
+	char *end;
+
+	if (**s < '0' || **s > '9')
+		return false;
+	errno = 0;
+	*ret = strtoumax(*s, &end, 10);
+	if (errno)
+		return false;
+	*s = end;
+	return true;
+}
+
+static bool decode_one(const char **s, struct vg_kmount_expect *p)
+{
+	uintmax_t idx, dev, ino;
+
+	if (!number(s, &idx) || *(*s)++ != '=')
+		return false;
+	p->index = (size_t)idx;
+	if (strncmp(*s, "missing", 7) == 0) {
+		*s += 7;
+		p->exists = false;
+		return true;
+	}
+	if (!number(s, &dev) || *(*s)++ != ':' || !number(s, &ino))
+		return false;
+	p->exists = true;
+	p->dev = (dev_t)dev;
+	p->ino = (ino_t)ino;
+	return true;
+}
+
+static int decode(const char *s, struct vg_kmount_expects *ret, struct vg_error *e)
+{
+	memset(ret, 0, sizeof(*ret));
+	while (*s) {
+		struct vg_kmount_expect p = { 0 };
+		const char *at = s;
+
+		if (!decode_one(&s, &p) || (*s && *s++ != ',')) {
+			vg_kmounts_expects_free(ret);
+			return vg_error_set(e, EINVAL, "annotation %s: malformed near '%.40s'",
+					    VG_KMOUNTS_ANNOTATION, at);
+		}
+		ret->v = vg_array_grow(ret->v, ret->n, sizeof(*ret->v));
+		ret->v[ret->n++] = p;
+	}
+	return 0;
+}
+
+/* runc reads the spec's keys case-insensitively: the one member of obj that is `key` in any
+ * case (NULL when none), -EINVAL when two are. */
+static int ci_get(json_t *obj, const char *key, const char **ret_key, json_t **ret,
+		  struct vg_error *e)
+{
+	const char *k;
+	json_t *v;
+
+	*ret = NULL;
+	*ret_key = key;
+	json_object_foreach(obj, k, v)
+	{
+		if (strcasecmp(k, key) != 0)
+			continue;
+		if (*ret)
+			return vg_error_set(e, EINVAL, "config.json: two keys '%s' and '%s'",
+					    *ret_key, k);
+		*ret = v;
+		*ret_key = k;
+	}
+	return 0;
+}
+
+/* obj[key] (in any case) as an object or array of the given type, made when missing. */
+static int ci_member(json_t *obj, const char *key, bool array, json_t **ret, struct vg_error *e)
+{
+	const char *k;
+	int r = ci_get(obj, key, &k, ret, e);
+
+	if (r < 0)
+		return r;
+	if (!*ret) {
+		*ret = array ? json_array() : json_object();
+		if (!*ret || json_object_set_new(obj, key, *ret) < 0)
+			return vg_error_set(e, ENOMEM, "out of memory");
+	}
+	if (array ? !json_is_array(*ret) : !json_is_object(*ret))
+		return vg_error_set(e, EINVAL, "config.json: '%s' is not an %s", k,
+				    array ? "array" : "object");
+	return 0;
+}
+
+int vg_kmounts_spec_add_verify(json_t *spec, const char *config, const struct vg_kmount_expects *x,
+			       struct vg_error *e)
+{
+	_cleanup_free_ char *exe = NULL, *value = encode(x);
+	json_t *hooks, *cr, *ann, *hook, *args;
+	int r;
+
+	exe = realpath("/proc/self/exe", NULL);
+	if (!exe)
+		return vg_error_errno(e, errno, "cannot find volguard's own path (/proc/self/exe)");
+	if ((r = ci_member(spec, "hooks", false, &hooks, e)) < 0 ||
+	    (r = ci_member(hooks, "createRuntime", true, &cr, e)) < 0 ||
+	    (r = ci_member(spec, "annotations", false, &ann, e)) < 0)
+		return r;
+	args = config ? json_pack("[s, s, s, s, s]", "volguard", "--config", config, "prestart",
+				  "--verify")
+		      : json_pack("[s, s, s]", "volguard", "prestart", "--verify");
+	hook = args ? json_pack("{s:s, s:o}", "path", exe, "args", args) : NULL;
+	/* First: a hook before it could change what it verifies. */
+	if (!hook || json_array_insert_new(cr, 0, hook) < 0 ||
+	    json_object_set_new(ann, VG_KMOUNTS_ANNOTATION, json_string(value)) < 0)
+		return vg_error_set(e, ENOMEM, "out of memory");
+	return 0;
+}
+
+int vg_kmounts_expects_from_spec(json_t *spec, struct vg_kmount_expects *ret, struct vg_error *e)
+{
+	const char *k, *s;
+	json_t *ann, *v;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if ((r = ci_get(spec, "annotations", &k, &ann, e)) < 0)
+		return r;
+	v = json_is_object(ann) ? json_object_get(ann, VG_KMOUNTS_ANNOTATION) : NULL;
+	if (!(s = json_string_value(v)))
+		return vg_error_set(e, EINVAL,
+				    "config.json: no annotation %s (what volguard-runc checked)",
+				    VG_KMOUNTS_ANNOTATION);
+	return decode(s, ret, e);
+}
+
+/* Is `p` equal to `dir` or below it, lexically ("//" and a trailing "/" ignored)? */
+static bool dest_at_or_below(const char *p, const char *dir)
+{
+	for (;;) {
+		while (*p == '/' && (p[1] == '/' || p[1] == '\0'))
+			p++;
+		while (*dir == '/' && (dir[1] == '/' || dir[1] == '\0'))
+			dir++;
+		if (!*dir)
+			return !*p || *p == '/';
+		if (*p != *dir)
+			return false;
+		p++;
+		dir++;
+	}
+}
+
+/* A later mount at the same destination or above it hides mount i. */
+static bool hidden(const struct vg_container *ct, size_t i)
+{
+	for (size_t j = i + 1; j < ct->n_mounts; j++)
+		if (ct->mounts[j].destination && ct->mounts[i].destination &&
+		    dest_at_or_below(ct->mounts[i].destination, ct->mounts[j].destination))
+			return true;
+	return false;
+}
+
+static const struct vg_kmount_expect *expect_of(const struct vg_kmount_expects *x, size_t i)
+{
+	for (size_t k = 0; k < x->n; k++)
+		if (x->v[k].index == i)
+			return &x->v[k];
+	return NULL;
+}
+
+/* The destination as the container will see it: resolved inside its root, in its mount
+ * namespace (through /proc/PID/root), as runc resolved it to mount there. */
+static int open_dest(int rootfd, const char *dest)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	long fd = syscall(SYS_openat2, rootfd, dest, &how, sizeof(how));
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+static int verify_one(int rootfd, const struct vg_mount *m, size_t i,
+		      const struct vg_kmount_expect *p, struct vg_error *e)
+{
+	const char *src = m->source ? m->source : "?", *dst = m->destination;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (!p)
+		return vg_error_set(e, VG_EREFUSED,
+				    "bind of %s at %s (mounts[%zu]) was not checked", src, dst, i);
+	if (!p->exists)
+		return vg_error_set(
+		    e, VG_EREFUSED,
+		    "bind of %s at %s: the source did not exist when it was checked", src, dst);
+	fd = open_dest(rootfd, dst);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return vg_error_errno(e, fd < 0 ? -fd : errno,
+				      "bind of %s at %s: cannot open it in the container", src,
+				      dst);
+	if (st.st_dev != p->dev || st.st_ino != p->ino)
+		return vg_error_set(e, VG_EREFUSED,
+				    "bind of %s at %s: the source changed between volguard's check "
+				    "and the mount (checked device %u:%u inode %ju, mounted %u:%u "
+				    "inode %ju)",
+				    src, dst, major(p->dev), minor(p->dev), (uintmax_t)p->ino,
+				    major(st.st_dev), minor(st.st_dev), (uintmax_t)st.st_ino);
+	return 0;
+}
+
+int vg_kmounts_verify(pid_t pid, const char *rootfs, const struct vg_container *ct,
+		      const struct vg_kmount_expects *x, struct vg_error *e)
+{
+	_cleanup_free_ char *proot = vg_asprintf("/proc/%d/root", (int)pid);
+	_cleanup_close_ int pfd = -1, rootfd = -1;
+	const char *rel = rootfs;
+	int r;
+
+	while (*rel == '/')
+		rel++;
+	pfd = open(proot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pfd >= 0)
+		rootfd = openat(pfd, *rel ? rel : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return vg_error_errno(e, errno, "%s%s: cannot open the container's root", proot,
+				      rootfs);
+	for (size_t i = 0; i < ct->n_mounts; i++) {
+		const struct vg_mount *m = &ct->mounts[i];
+
+		if (m->kind != VG_MOUNT_BIND || !m->destination || hidden(ct, i))
+			continue;
+		if ((r = verify_one(rootfd, m, i, expect_of(x, i), e)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int vg_kmounts_verify_spec(pid_t pid, const char *rootfs, const struct vg_container *ct,
+			   json_t *spec, struct vg_error *e)
+{
+	struct vg_kmount_expects x;
+	int r = vg_kmounts_expects_from_spec(spec, &x, e);
+
+	if (r >= 0)
+		r = vg_kmounts_verify(pid, rootfs, ct, &x, e);
+	vg_kmounts_expects_free(&x);
+	return r;
 }

@@ -38,7 +38,10 @@ static const struct command commands[] = {
 	{ "fix", cmd_fix, { .needs_root = true, VOLUME_CAPS }, "repair existing volumes" },
 	{ "check", cmd_check, { CAPS(CAP_DAC_READ_SEARCH) },
 	  "verify a container's mounts before it runs" },
-	{ "prestart", cmd_prestart, { .needs_root = true, VOLUME_CAPS },
+	/* CAP_SYS_PTRACE: /proc/PID/root and mountinfo of runc's init, which is not dumpable. */
+	{ "prestart", cmd_prestart, { .needs_root = true,
+	  CAPS(CAP_CHOWN, CAP_FOWNER, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN,
+	       CAP_SYS_PTRACE) },
 	  "OCI hook: check and prepare a container (state JSON on stdin)" },
 	{ "audit", cmd_audit, { CAPS(CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN) },
 	  "report the host's container isolation" },

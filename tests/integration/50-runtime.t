@@ -64,7 +64,9 @@ is "$(jq -r '[.process.capabilities[][]] | map(select(. == "CAP_CHOWN" or . == "
 is "$(jq -r '.process.capabilities.bounding | index("CAP_KILL") != null' "$S")" "true" \
 	"other capabilities stay"
 is "$(stat -c %a "$B/config.json")" "600" "config.json keeps its mode"
-is "$(jq -c 'del(.process.user, .process.noNewPrivileges, .process.capabilities)' "$B/config.json")" \
+is "$(jq -c '.hooks.createRuntime[0].args[-2:]' "$B/config.json")" '["prestart","--verify"]' \
+	"volguard's own verify hook is the first createRuntime hook"
+is "$(jq -c 'del(.process.user, .process.noNewPrivileges, .process.capabilities, .hooks, .annotations)' "$B/config.json")" \
 	"$(jq -c 'del(.process.user, .process.noNewPrivileges, .process.capabilities)' "$T/orig.json")" \
 	"nothing else in config.json changed"
 is "$(find "$B" -name '*volguard*' | wc -l)" "0" "no temporary file is left in the bundle"
