@@ -291,6 +291,6 @@ check 1 deny:user-range --name app -u 70000 img
 check 1 deny:user-range --name app -u 0:70000 img
 check 0 - --name app -u 65535:65535 img
 check 0 - --name app -u www-data img           # a name is resolved in the image: the runtime's
-check 1 deny:sensitive-writable --mount type=volume,dst=/x,volume-opt=type=none,volume-opt=o=bind,volume-opt=device=$H/etc img
+check 1 deny:sensitive-writable --mount type=volume,dst=/x,volume-opt=type=none,volume-opt=o=bind,"volume-opt=device=$H/etc" img
 check 0 warn:host-ipc --ipc host img
 done_testing

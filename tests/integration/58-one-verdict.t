@@ -29,6 +29,7 @@ fi
 exec $RUNC "\$@"
 EOF
 chmod 0755 "$HOOKRUNC"
+# shellcheck disable=SC2034 # read by e2e_dockerd_start
 E2E_EXTRA_RUNTIMES="\"hookrunc\": {\"path\": \"$HOOKRUNC\"}"
 if ! e2e_dockerd_start; then
 	diag "$out"
