@@ -155,7 +155,7 @@ static int judge_policy(struct vg_admission *a, const struct vg_container *ct, c
 	int r = vg_policy_check(a->c, ct, vg_docker_lookup, (void *)a->c, &rep, e);
 
 	/* What runc will mount must be what was judged: the verify hook compares (act). */
-	if (r >= 0 && ct == &a->ct && a->via == VG_ADMIT_RUNTIME)
+	if (r >= 0 && ct == &a->ct && a->via != VG_ADMIT_CHECK)
 		vg_kmounts_expect_from_report(ct, &rep, &a->checked);
 	if (r >= 0)
 		vg_report_take(&a->rep, &rep, view);
@@ -337,19 +337,36 @@ static int judge_volumes(struct vg_admission *a, const char *member, struct vg_e
 	return r;
 }
 
-/* The verify hook: each bind shows the inode the runtime judged, and the kernel's view passes. */
-static int judge_verify(struct vg_admission *a, struct vg_error *e)
+/* Each bind of the spec shows, in the container, the inode that was judged (kmounts.h). */
+static int judge_identities(struct vg_admission *a, const struct vg_kmount_expects *x,
+			    struct vg_error *e)
 {
 	struct vg_error why = { 0 };
-	int r = vg_kmounts_verify_spec(a->pid, a->rootfs, &a->ct, a->spec, &why);
+	int r = vg_kmounts_verify(a->pid, a->rootfs, &a->ct, x, &why);
 
 	if (r == -VG_EREFUSED)
 		vg_report_add(&a->rep, VG_DENY, "mount-changed", "mounts", "%s", why.msg);
-	else if (r < 0) {
+	else if (r < 0)
 		*e = why;
-		return r;
-	}
-	return judge_policy(a, &a->kernel, "mounts in the kernel", e);
+	return r == -VG_EREFUSED ? 0 : r;
+}
+
+/* The verify hook: each bind shows the inode the runtime judged (the annotation), and the
+ * kernel's view passes. */
+static int judge_verify(struct vg_admission *a, struct vg_error *e)
+{
+	struct vg_kmount_expects x;
+	int r;
+
+	if (!a->has_kernel)
+		return vg_error_set(e, EINVAL, "--verify: no kernel view");
+	r = vg_kmounts_expects_from_spec(a->spec, &x, e);
+	if (r >= 0)
+		r = judge_identities(a, &x, e);
+	vg_kmounts_expects_free(&x);
+	if (r >= 0)
+		r = judge_policy(a, &a->kernel, "mounts in the kernel", e);
+	return r;
 }
 
 int vg_admit_judge(struct vg_admission *a, struct vg_error *e)
@@ -358,14 +375,17 @@ int vg_admit_judge(struct vg_admission *a, struct vg_error *e)
 	int r;
 
 	if (a->verify)
-		return a->has_kernel ? judge_verify(a, e)
-				     : vg_error_set(e, EINVAL, "--verify: no kernel view");
+		return judge_verify(a, e);
 
 	r = judge_policy(a, &a->ct, NULL, e);
 	if (r >= 0 && a->has_docker)
 		r = judge_policy(a, &a->docker, "Docker's container files", e);
 	if (r >= 0 && a->has_kernel)
 		r = judge_policy(a, &a->kernel, "mounts in the kernel", e);
+	/* The hook runs after the mounts: what they show must be what was judged just now (a
+	 * source swapped back after the mount would pass the spec's judge by its path). */
+	if (r >= 0 && a->has_kernel)
+		r = judge_identities(a, &a->checked, e);
 	if (r < 0)
 		return r;
 	judge_opt_out(a);

@@ -395,6 +395,14 @@ static int verify_one(int rootfd, const struct vg_mount *m, size_t i,
 	return 0;
 }
 
+static bool same_root(int fd)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 int vg_kmounts_verify(pid_t pid, const char *rootfs, const struct vg_container *ct,
 		      const struct vg_kmount_expects *x, struct vg_error *e)
 {
@@ -406,6 +414,11 @@ int vg_kmounts_verify(pid_t pid, const char *rootfs, const struct vg_container *
 	while (*rel == '/')
 		rel++;
 	pfd = open(proot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* Before pivot_root (runc's createRuntime and prestart hooks) the process's root is
+	 * ours and its root file system lies at rootfs; after it (other runtimes) its root is
+	 * the root file system. */
+	if (pfd >= 0 && !same_root(pfd))
+		rel = "";
 	if (pfd >= 0)
 		rootfd = openat(pfd, *rel ? rel : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)

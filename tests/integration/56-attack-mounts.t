@@ -97,6 +97,27 @@ is "$wins" 0 "racer: no run ever got the sensitive directory mounted"
 is "$other" 0 "racer: every failed run is a clean refusal by volguard"
 canary_ok "racer"
 
+# --- 6c. the OCI hook (runc, Podman): a source swapped back after runc's mount ----------------
+# The hook judges after the mounts, by path: a source that runc mounted as the symlink's target
+# and that is the harmless directory again when the hook looks passes the path judge. Here the
+# target is an ordinary directory (a sensitive one the kernel's view would refuse by itself):
+# what is mounted is simply not what was judged.
+mkdir -p "$T/race2/src" "$T/other"
+echo other >"$T/other/other-marker"
+ln -s "$T/other" "$T/race2/alt"
+B=$T/b-swapback
+e2e_bundle "$B" 'ls /x' && e2e_hook "$B" createRuntime
+e2e_bind "$B" "$T/race2/src" /x rw
+# runc runs prestart hooks before createRuntime ones: this one swaps the source back.
+# shellcheck disable=SC2016 # a jq filter
+e2e_jq "$B" --arg r "$T/racer" --arg d "$T/race2" \
+	'.hooks.prestart = [{path: $r, args: ["racer", $d, "src", "alt", "1"]}]'
+"$T/racer" "$T/race2" src alt 1 # the symlink is in place when runc mounts
+e2e_runc_run "$B" vg-swapback-$$
+[ -L "$T/race2/src" ] && "$T/racer" "$T/race2" src alt 1
+unlike "$out" 'other-marker' "hook: a source swapped back after the mount never reaches the process"
+like "$out" 'volguard:.*changed between' "hook: refused because the mount is not what was judged"
+
 # --- 7. listening unix sockets at non-default paths ------------------------------------------
 D=$E2E_DOCKERD_DIR
 drun -v "$D:/x:ro" "$IMG" true
