@@ -449,14 +449,15 @@ int vg_admit_isolate(struct vg_admission *a, int bundle_fd, struct vg_error *e)
 						.drop_caps = a->c->drop_capabilities };
 		r = vg_spec_apply_shift(a->spec, &shift, e);
 	}
+	/* ... and so is the verify hook added: runc must mount what judge saw (kmounts.h). */
+	if (r >= 0)
+		r = vg_kmounts_spec_add_verify(a->spec, a->c->path, &a->checked, e);
 	/* Committed before any volume names the range, so no volume can ever list a range the
 	 * registry does not hold; the lock is held until config.json is written, so that the
 	 * range cannot be released and handed to another name meanwhile (vg_volume_prepare never
 	 * takes it). */
 	if (r >= 0)
 		r = vg_registry_commit(&reg, e);
-	if (r >= 0)
-		r = vg_kmounts_spec_add_verify(a->spec, a->c->path, &a->checked, e);
 	if (r >= 0)
 		r = vg_mounted_volumes_prepare(a->c, &a->vols, a->name,
 					       (uint32_t)(shift.start + a->user.uid),
