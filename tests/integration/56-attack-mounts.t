@@ -69,6 +69,18 @@ canary_ok "one swap"
 drun -v "$T/race/src:/x" "$IMG" ls /x
 is "$out" "harmless-marker" "an unswapped source still mounts (the hook passes it)"
 
+# The hook finds each destination as runc does, inside the container's root: one through a
+# symlink of the image (/linkdir -> srv) is verified where runc mounted it.
+mkdir -p "$T/img-extra"
+ln -s srv "$T/img-extra/linkdir"
+tar -C "$E2E_ROOTFS" -cf "$T/img.tar" . && tar -C "$T/img-extra" -rf "$T/img.tar" linkdir
+run dk import "$T/img.tar" vglink
+drun -v "$T/race/src:/linkdir/x" vglink ls /srv/x
+is "$out" "harmless-marker" "a destination through a symlink in the image is verified where runc mounted it"
+echo one >"$T/single"
+drun -v "$T/single:/single" "$IMG" cat /single
+is "$out" "one" "a bind of a file passes the hook"
+
 # --- 6b. a racer flips the source while docker run runs again and again -----------------------
 "$T/racer" "$T/race" src alt -1 3000 &
 RACER=$!
