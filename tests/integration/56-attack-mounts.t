@@ -50,10 +50,11 @@ canary_ok() { is "$(canary)" "$CANARY" "$1: the canaries kept owner, mode, ACL a
 # create: exactly what a racer that wins does.
 cat >"$T/swaprunc" <<EOF
 #!/bin/sh
-for a; do [ "\$a" = create ] && "$T/racer" "$T/race" src alt 1; done
+for a; do [ "\$a" = create ] && "$T/racer" "\$(cat "$T/swapdir")" src alt 1; done
 exec $RUNC "\$@"
 EOF
 chmod 0755 "$T/swaprunc"
+echo "$T/race" >"$T/swapdir"
 vg_write_conf "$conf
 [paths]
 runtime = $T/swaprunc"
@@ -68,6 +69,20 @@ diag "$(printf '%s\n' "$out" | tail -n 2)"
 canary_ok "one swap"
 drun -v "$T/race/src:/x" "$IMG" ls /x
 is "$out" "harmless-marker" "an unswapped source still mounts (the hook passes it)"
+# The same with a file: a harmless file swapped for a symlink to the sensitive canary.
+mkdir -p "$T/racef"
+echo harmless >"$T/racef/src" && chmod 0644 "$T/racef/src"
+ln -s "$S/canary-marker" "$T/racef/alt"
+echo "$T/racef" >"$T/swapdir"
+vg_write_conf "$conf
+[paths]
+runtime = $T/swaprunc"
+drun -v "$T/racef/src:/f:ro" "$IMG" stat -c %a /f
+vg_write_conf "$conf"
+[ -L "$T/racef/src" ] && "$T/racer" "$T/racef" src alt 1
+unlike "$out" '^640$' "a file swapped after the check never shows the sensitive file (mode 640)"
+like "$out" 'volguard:.*changed between' "it is refused by the hook"
+canary_ok "one file swap"
 
 # The hook finds each destination as runc does, inside the container's root: one through a
 # symlink of the image (/linkdir -> srv) is verified where runc mounted it.
