@@ -251,7 +251,7 @@ static int container_shift(const struct vg_config *c, const char *runtime,
 		if (rg) {
 			*ret = (struct vg_spec_shift){ .start = rg->start,
 						       .count = rg->count,
-						       .drop_caps = c->drop_capabilities };
+						       .keep_caps = vg_config_cap_survivors(c) };
 			r = 1;
 		}
 		vg_registry_close(&reg);
@@ -463,7 +463,7 @@ static int isolate(struct create_ctx *x, uint64_t *ret_start, struct vg_error *e
 	if (r >= 0) {
 		shift = (struct vg_spec_shift){ .start = rg->start,
 						.count = rg->count,
-						.drop_caps = x->c.drop_capabilities };
+						.keep_caps = vg_config_cap_survivors(&x->c) };
 		/* In memory first: a spec it cannot rewrite leaves the volumes alone. */
 		r = vg_spec_apply_shift(x->spec, &shift, e);
 	}
