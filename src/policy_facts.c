@@ -369,16 +369,16 @@ static void device_rule_findings(struct vg_policy_ctx *x, const struct devrule *
 	char *const *rules = x->ct->device_rules;
 
 	for (size_t i = 0; rules && rules[i]; i++) {
-		_cleanup_free_ char *subject = vg_asprintf("--device-cgroup-rule %s", rules[i]);
+		_cleanup_free_ char *subject = vg_asprintf(
+		    "%s %s", x->ct->oci ? "linux.resources.devices" : "--device-cgroup-rule",
+		    rules[i]);
 		struct devrule r;
 
 		if (!parse_rule(rules[i], &r))
 			vg_policy_add(x->rep, VG_DENY, "device-rule", SIZE_MAX, subject, NULL, NULL,
 				      "device cgroup rule '%s' cannot be read", rules[i]);
 		else if (rule_covered(&r, default_rules, VG_ARRAY_SIZE(default_rules)))
-			vg_policy_add(x->rep, VG_ALLOW, "device-rule", SIZE_MAX, subject, NULL,
-				      NULL, "device cgroup rule '%s' is one of the defaults",
-				      rules[i]);
+			continue; /* what every container has: not worth a line of its own */
 		else if (rule_covered(&r, allowed, n_allowed))
 			vg_policy_add(
 			    x->rep, VG_ALLOW, "device-rule", SIZE_MAX, subject, NULL, NULL,
@@ -437,8 +437,11 @@ static void device_findings(struct vg_policy_ctx *x)
 		    off > 0;
 		_cleanup_free_ char *subject =
 		    vg_asprintf("linux.devices %s", ok ? node + off : node);
+		_cleanup_free_ char *name = ok ? vg_asprintf("%s (%c %lld:%lld)", node + off,
+							     num.type, num.major, num.minor)
+					       : vg_strdup(node);
 
-		device_node_finding(x, subject, node, ok ? &num : NULL, allowed, n_allowed);
+		device_node_finding(x, subject, name, ok ? &num : NULL, allowed, n_allowed);
 	}
 	device_rule_findings(x, allowed, n_allowed);
 }

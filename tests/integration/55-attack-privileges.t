@@ -14,8 +14,25 @@ vg_setup
 vg_write_conf '
 [policy]
 deny_privileged = yes'
-e2e_rootfs || skip_all "cannot build the busybox root file system"
 check() { ok $((!($1))) "$2"; }
+
+# --- volguard check --oci: the same judge without a daemon ---------------------------------
+FIX=$TOP/tests/fixtures/oci
+exits 0 "check --oci: Docker's default spec (caps, device rules, map keys in two cases) passes" \
+	vg check --oci "$FIX/privileges-default.json"
+exits 1 "check --oci: process.user and process.User are refused" \
+	vg check --oci "$FIX/privileges-case-duplicate.json"
+like "$out" 'process: "user" and "User" differ only in case' "the message names the JSON path"
+exits 1 "check --oci: a device allow rule beyond the defaults is refused" \
+	vg check --oci "$FIX/privileges-device-rule.json"
+like "$out" "c 10:183 r.*allowed_devices" "the message names the rule"
+exits 1 "check --oci: a device node outside allowed_devices is refused" \
+	vg check --oci "$FIX/privileges-device-node.json"
+exits 1 "check --oci: a capability outside allowed_capabilities is refused" \
+	vg check --oci "$FIX/privileges-cap-add.json"
+like "$out" "CAP_NET_ADMIN.*allowed_capabilities" "the message names the capability"
+
+e2e_rootfs || skip_all "cannot build the busybox root file system"
 declare -F skip >/dev/null || skip() { _n=$((_n + 1)); echo "ok $_n # SKIP $1"; }
 
 # The canary: a directory and file only root and the host group 0 may read, never given to

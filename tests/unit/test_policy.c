@@ -349,7 +349,13 @@ static void facts(void **state)
 	};
 	for (size_t i = 0; i < VG_ARRAY_SIZE(rules); i++) {
 		vg_strv_push(&ct.device_rules, rules[i].rule);
-		judge(&ct, NULL, rules[i].v, "device-rule");
+		if (rules[i].v == VG_ALLOW) { /* a default: no finding at all */
+			assert_int_equal(vg_policy_check(&C, &ct, NULL, NULL, &rep, &e), 0);
+			assert_int_equal(rep.n, 0);
+			vg_report_free(&rep);
+		} else {
+			judge(&ct, NULL, rules[i].v, "device-rule");
+		}
 		vg_container_free(&ct);
 	}
 	vg_strv_push(&ct.devices, "/dev/null");
@@ -368,7 +374,8 @@ static void facts(void **state)
 	vg_strv_push(&ct.device_nodes, "b 1:3 /dev/blk"); /* not the same: a block device */
 	judge(&ct, NULL, VG_DENY, "device");
 	vg_container_free(&ct);
-	vg_strv_push(&ct.device_rules, "c 1:3 r");
+	vg_strv_push(&C.allowed_devices, "/dev/kmsg"); /* c 1:11: not a default */
+	vg_strv_push(&ct.device_rules, "c 1:11 r");
 	judge(&ct, NULL, VG_ALLOW, "device-rule");
 	vg_container_free(&ct);
 	vg_strv_push(&ct.devices, "/dev/zero");
