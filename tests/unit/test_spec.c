@@ -94,17 +94,17 @@ static void shift_refuses_case_duplicates(void **state)
 	static const char *const bad[] = {
 		"{\"process\": {\"user\": {\"uid\": 1}, \"User\": {\"uid\": 0}}}",
 		"{\"process\": {\"capabilities\": {\"bounding\": [], \"BOUNDING\": []}}}",
-		"{\"process\": {}, \"linux\": {\"resources\": {\"devices\": [{\"allow\": false, "
-		"\"Allow\": true}]}}}",
-		"{\"process\": {}, \"mounts\": [{}, {\"source\": \"/a\", \"\u017fource\": "
-		"\"/b\"}]}",
+		("{\"process\": {}, \"linux\": {\"resources\": {\"devices\": [{\"allow\": false, "
+		 "\"Allow\": true}]}}}"),
+		("{\"process\": {}, \"mounts\": [{}, {\"source\": \"/a\", \"\u017fource\": "
+		 "\"/b\"}]}"),
 		"{\"process\": {\"user\": {\"u\u0130d\": 0}}}",
 	};
 	static const char *const good[] = {
 		/* Maps: keys are data, matched exactly by Go. */
 		"{\"process\": {}, \"annotations\": {\"a\": \"1\", \"A\": \"2\"}}",
-		"{\"process\": {}, \"linux\": {\"sysctl\": {\"net.x\": \"1\", \"NET.X\": \"2\"},"
-		" \"Resources\": {\"unified\": {\"memory.max\": \"1\", \"Memory.max\": \"2\"}}}}",
+		("{\"process\": {}, \"linux\": {\"sysctl\": {\"net.x\": \"1\", \"NET.X\": \"2\"},"
+		 " \"Resources\": {\"unified\": {\"memory.max\": \"1\", \"Memory.max\": \"2\"}}}}"),
 		"{\"process\": {}, \"Annotations\": {\"k\": \"1\", \"K\": \"2\"}}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
