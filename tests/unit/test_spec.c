@@ -119,6 +119,18 @@ static void shift_refuses_case_duplicates(void **state)
 		assert_string_equal(before, after);
 		json_decref(spec);
 	}
+	/* exec's process.json is a Process: the same refusal, named from "process". */
+	{
+		json_t *proc = spec_of("{\"args\": [\"sh\"], \"Args\": [\"id\"]}");
+		struct vg_spec_shift p = { .start = 1073741824, .count = 65536 };
+		struct vg_error e = { 0 };
+
+		assert_int_equal(vg_spec_apply_shift_process(proc, &p, &e), -VG_EREFUSED);
+		assert_string_equal(e.msg, "process: \"args\" and \"Args\" differ only in case: "
+					   "runc reads them as one field");
+		assert_null(json_object_get(proc, "user"));
+		json_decref(proc);
+	}
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		json_t *spec = spec_of(good[i]);
 		struct vg_error e = { 0 };
