@@ -392,12 +392,15 @@ static void device_rule_findings(struct vg_policy_ctx *x, const struct devrule *
 }
 
 /* A device node given to the container: allowed when it is the same device as an
- * allowed_devices entry. */
+ * allowed_devices entry, or one of those every container has (/dev/null, /dev/zero...). */
 static void device_node_finding(struct vg_policy_ctx *x, const char *subject, const char *name,
 				const struct devrule *num, const struct devrule *allowed,
 				size_t n_allowed)
 {
-	if (num && rule_covered(num, allowed, n_allowed))
+	if (num && rule_covered(num, default_rules, VG_ARRAY_SIZE(default_rules)))
+		vg_policy_add(x->rep, VG_ALLOW, "device", SIZE_MAX, subject, NULL, NULL,
+			      "host device %s is one that every container has", name);
+	else if (num && rule_covered(num, allowed, n_allowed))
 		vg_policy_add(x->rep, VG_ALLOW, "device", SIZE_MAX, subject, NULL, NULL,
 			      "host device %s is in allowed_devices", name);
 	else

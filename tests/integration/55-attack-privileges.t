@@ -197,6 +197,16 @@ run vg list
 unlike "$out" '^keydup:' "the refused spec gets no range"
 run vg check --oci "$B"
 is "$rc" 1 "volguard check --oci refuses it too"
+# The OCI hook judges the same spec (runc alone would take the last of the two keys).
+B2=$T/bundle-hook
+hstart=$(vg alloc hookcase --start)
+e2e_bundle "$B2" 'grep -E "^Groups" /proc/self/status'
+e2e_userns "$B2" "$hstart" 65536
+e2e_jq "$B2" '.process.user = {uid: 0, gid: 0} | .process.User = {uid: 0, gid: 0, additionalGids: [0]}'
+e2e_hook "$B2" createRuntime
+e2e_runc_run "$B2" hookcase
+check "rc != 0" "the prestart hook refuses a spec with process.user and process.User"
+like "$out" 'differ only in case' "and says why"
 
 is "$(canary_state)" "$CANARY" "the canary's owner, mode, ACL and ctime never changed"
 kill -0 "$VICTIM" 2>/dev/null

@@ -358,27 +358,32 @@ static void facts(void **state)
 		}
 		vg_container_free(&ct);
 	}
-	vg_strv_push(&ct.devices, "/dev/null");
-	judge(&ct, NULL, VG_DENY, "device");
-	vg_container_free(&ct);
-	vg_strv_push(&ct.device_nodes, "c 1:3 /dev/other-name");
-	judge(&ct, NULL, VG_DENY, "device");
-	vg_container_free(&ct);
-	vg_strv_push(&C.allowed_devices, "/dev/null");
-	vg_strv_push(&ct.devices, "/dev/null");
+	vg_strv_push(&ct.devices, "/dev/null"); /* every container has it */
 	judge(&ct, NULL, VG_ALLOW, "device");
 	vg_container_free(&ct);
-	vg_strv_push(&ct.device_nodes, "c 1:3 /dev/other-name"); /* the same device */
-	judge(&ct, NULL, VG_ALLOW, "device");
-	vg_container_free(&ct);
-	vg_strv_push(&ct.device_nodes, "b 1:3 /dev/blk"); /* not the same: a block device */
+	vg_strv_push(&ct.devices, "/dev/kmsg"); /* c 1:11 */
 	judge(&ct, NULL, VG_DENY, "device");
 	vg_container_free(&ct);
-	vg_strv_push(&C.allowed_devices, "/dev/kmsg"); /* c 1:11: not a default */
-	vg_strv_push(&ct.device_rules, "c 1:11 r");
+	vg_strv_push(&ct.devices, "/nonexistent/dev");
+	judge(&ct, NULL, VG_DENY, "device");
+	vg_container_free(&ct);
+	vg_strv_push(&ct.device_nodes, "c 1:11 /dev/other-name");
+	judge(&ct, NULL, VG_DENY, "device");
+	vg_container_free(&ct);
+	vg_strv_push(&C.allowed_devices, "/dev/kmsg");
+	vg_strv_push(&ct.devices, "/dev/kmsg");
+	judge(&ct, NULL, VG_ALLOW, "device");
+	vg_container_free(&ct);
+	vg_strv_push(&ct.device_nodes, "c 1:11 /dev/other-name"); /* the same device */
+	judge(&ct, NULL, VG_ALLOW, "device");
+	vg_container_free(&ct);
+	vg_strv_push(&ct.device_nodes, "b 1:11 /dev/blk"); /* not the same: a block device */
+	judge(&ct, NULL, VG_DENY, "device");
+	vg_container_free(&ct);
+	vg_strv_push(&ct.device_rules, "c 1:11 r"); /* not a default, but an allowed device */
 	judge(&ct, NULL, VG_ALLOW, "device-rule");
 	vg_container_free(&ct);
-	vg_strv_push(&ct.devices, "/dev/zero");
+	vg_strv_push(&ct.devices, "/dev/loop-control"); /* c 10:237: another device */
 	judge(&ct, NULL, VG_DENY, "device");
 	vg_container_free(&ct);
 	vg_strv_free(C.allowed_devices);
