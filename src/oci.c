@@ -316,9 +316,7 @@ static int parse_linux(json_t *lnx, struct vg_container *ct, struct vg_error *e)
 		const char *path = NULL, *type = NULL;
 		json_int_t major, minor;
 		if ((r = vg_json_get_string(v, "path", &path, what, e)) < 0 ||
-		    (r = vg_json_get_string(v, "type", &type, what, e)) < 0 ||
-		    (r = get_devnum(v, "major", what, false, &major, e)) < 0 ||
-		    (r = get_devnum(v, "minor", what, false, &minor, e)) < 0)
+		    (r = vg_json_get_string(v, "type", &type, what, e)) < 0)
 			return r;
 		if (!path)
 			return vg_error_set(e, EINVAL, "%s.path: missing", what);
@@ -327,6 +325,9 @@ static int parse_linux(json_t *lnx, struct vg_container *ct, struct vg_error *e)
 			return vg_error_set(e, EINVAL, "%s.type: not c, u, b or p", what);
 		if (type[0] == 'p')
 			continue;
+		if ((r = get_devnum(v, "major", what, false, &major, e)) < 0 ||
+		    (r = get_devnum(v, "minor", what, false, &minor, e)) < 0)
+			return r;
 		node = vg_asprintf("%c %lld:%lld %s", type[0] == 'b' ? 'b' : 'c', (long long)major,
 				   (long long)minor, path);
 		vg_strv_push(&ct->device_nodes, node);
