@@ -331,6 +331,27 @@ static bool parse_rule(const char *s, struct devrule *ret)
 	return true;
 }
 
+/* "c 10:229 /dev/fuse" (oci.c's form of linux.devices): the number, and where the path starts. */
+static bool parse_node(const char *node, struct devrule *ret, int *path_off)
+{
+	const char *p = node + 2;
+	char *end;
+
+	if ((node[0] != 'b' && node[0] != 'c') || node[1] != ' ')
+		return false;
+	ret->type = node[0];
+	errno = 0;
+	ret->major = strtoll(p, &end, 10);
+	if (errno || end == p || *end != ':' || ret->major < 0)
+		return false;
+	p = end + 1;
+	ret->minor = strtoll(p, &end, 10);
+	if (errno || end == p || *end != ' ' || ret->minor < 0)
+		return false;
+	*path_off = (int)(end + 1 - node);
+	return true;
+}
+
 static bool access_within(const char *a, const char *b)
 {
 	return strspn(a, b) == strlen(a);
@@ -435,9 +456,7 @@ static void device_findings(struct vg_policy_ctx *x)
 		const char *node = ct->device_nodes[i];
 		struct devrule num = { .access = "rwm" };
 		int off = 0;
-		bool ok =
-		    sscanf(node, "%c %lld:%lld %n", &num.type, &num.major, &num.minor, &off) == 3 &&
-		    off > 0;
+		bool ok = parse_node(node, &num, &off);
 		_cleanup_free_ char *subject =
 		    vg_asprintf("linux.devices %s", ok ? node + off : node);
 		_cleanup_free_ char *name = ok ? vg_asprintf("%s (%c %lld:%lld)", node + off,
