@@ -40,6 +40,7 @@
 #include "registry.h"
 #include "runcargs.h"
 #include "spec.h"
+#include "usage.h"
 
 #define ISOLATION_LABEL "volguard.isolation"
 
@@ -218,10 +219,47 @@ static json_t *runc_state(const char *runtime, const struct runc_args *a)
 	return j;
 }
 
+/* runc's state dir: its --root, or runc's own default for root. */
+static const char *runc_root(const struct runc_args *a)
+{
+	return a->root ? a->root : "/run/runc";
+}
+
 /*
- * The shift the container's own process got: its bundle's config.json names the host UID it
- * runs as, the registry the range that UID is in. Returns 1 and fills *ret when the container
- * is isolated, 0 when it is not (exempt, created by another runtime, or unknown to runc).
+ * May the container exec without a range: label volguard.isolation=off and its name in
+ * isolation_exempt, the rule create applied (Docker's files when it has some, else the
+ * bundle's annotations and its ID as the name). Anything unreadable says no.
+ */
+static bool exec_exempt(const struct vg_config *c, const char *id, const char *cfg)
+{
+	struct vg_container dk = { 0 }, oci = { 0 };
+	_cleanup_json_ json_t *spec = NULL;
+	struct vg_error e = { 0 };
+	const char *v = NULL, *name = id;
+	bool exempt;
+
+	if (vg_usage_docker_container(c, id, NULL)) {
+		if (vg_docker_load(c, id, &dk, &e) < 0) {
+			vg_container_free(&dk);
+			return false;
+		}
+		v = vg_container_label(&dk, ISOLATION_LABEL);
+		name = dk.name ? dk.name : id;
+	}
+	if (!v && vg_oci_load(cfg, &oci, &spec, &e) >= 0)
+		v = vg_container_label(&oci, ISOLATION_LABEL);
+	exempt = v && strcmp(v, "off") == 0 && vg_config_is_exempt(c, name);
+	vg_container_free(&dk);
+	vg_container_free(&oci);
+	return exempt;
+}
+
+/*
+ * The shift the container's own process got: the range bound to the container ID (metadata
+ * container=ID), else the one its bundle's process UID lies in. Returns 1 and fills *ret when
+ * the container is isolated, 0 when it is exempt; a container runc does not know, or whose
+ * range is not found, is refused: runc would run the exec unshifted, as host root with
+ * Docker's capabilities.
  */
 static int container_shift(const struct vg_config *c, const char *runtime,
 			   const struct runc_args *a, struct vg_spec_shift *ret, struct vg_error *e)
@@ -230,32 +268,47 @@ static int container_shift(const struct vg_config *c, const char *runtime,
 	_cleanup_json_ json_t *spec = NULL;
 	_cleanup_free_ char *cfg = NULL;
 	const char *bundle = json_string_value(json_object_get(state, "bundle"));
-	struct vg_spec_user u;
+	struct vg_spec_user u = { 0 };
 	struct vg_registry reg;
-	struct vg_range *rg;
+	const struct vg_range *rg = NULL;
 	json_error_t je;
+	bool exempt;
 	int r;
 
 	if (!bundle)
-		return 0; /* runc exec will report the missing container itself */
+		return vg_error_set(e, VG_EREFUSED,
+				    "container %s: runc has no state (or no bundle) for it; exec "
+				    "refused",
+				    a->id);
 	cfg = vg_asprintf("%s/config.json", bundle);
 	spec = json_load_file(cfg, JSON_REJECT_DUPLICATES, &je);
 	if (!spec)
 		return vg_error_set(e, EINVAL, "%s:%d: %s", cfg, je.line, je.text);
 	r = vg_spec_user_read(spec, &u, e);
-	if (r < 0)
+	if (r >= 0)
+		r = vg_registry_open(&reg, c, VG_REGISTRY_READ, e);
+	if (r < 0) {
+		vg_spec_user_free(&u);
 		return r;
-	r = vg_registry_open(&reg, c, VG_REGISTRY_READ, e);
-	if (r >= 0) {
-		rg = vg_registry_find_id(&reg, u.uid);
-		if (rg) {
-			*ret = (struct vg_spec_shift){ .start = rg->start,
-						       .count = rg->count,
-						       .drop_caps = c->drop_capabilities };
-			r = 1;
-		}
-		vg_registry_close(&reg);
 	}
+	rg = vg_registry_find_container(&reg, a->id);
+	exempt = !rg && exec_exempt(c, a->id, cfg);
+	if (!rg && !exempt)
+		rg = vg_registry_find_id(&reg, u.uid);
+	if (rg) {
+		*ret = (struct vg_spec_shift){ .start = rg->start,
+					       .count = rg->count,
+					       .drop_caps = c->drop_capabilities };
+		r = 1;
+	} else if (exempt) {
+		r = 0;
+	} else {
+		r = vg_error_set(e, VG_EREFUSED,
+				 "container %s: no range in the registry is bound to it or holds "
+				 "its UID %u; exec refused (it would run unshifted)",
+				 a->id, (unsigned)u.uid);
+	}
+	vg_registry_close(&reg);
 	vg_spec_user_free(&u);
 	return r;
 }
@@ -447,13 +500,19 @@ static int isolate(struct create_ctx *x, uint64_t *ret_start, struct vg_error *e
 	r = vg_registry_open(&reg, &x->c, VG_REGISTRY_WRITE, e);
 	if (r < 0)
 		return r;
-	/* The IDs must fit the range this name has, or will get. */
-	rg = vg_registry_find(&reg, x->name);
-	r = vg_spec_user_check(&x->user, rg ? rg->count : x->c.range_size, e);
+	/* The IDs must fit the range this container has, or will get. */
+	{
+		const struct vg_range *will = vg_registry_claimable(&reg, &x->c, x->name, x->a->id);
+		r = vg_spec_user_check(&x->user, will ? will->count : x->c.range_size, e);
+	}
 	if (r >= 0)
-		r = vg_registry_alloc(&reg, &x->c, x->name, 0, &rg, &is_new, e);
-	if (r >= 0)
-		r = vg_range_set_meta(&reg, rg, "container", x->a->id, e);
+		r = vg_registry_claim(&reg, &x->c, x->name, x->a->id, runc_root(x->a), &rg, &is_new,
+				      e);
+	if (r >= 0 && is_new && vg_range_get_meta(rg, "reused_from"))
+		report(x->a, LOG_WARNING,
+		       "container %s: the pool is full; it gets the quarantined range of '%s' "
+		       "before its time",
+		       x->name, vg_range_get_meta(rg, "reused_from"));
 	/* Committed before any volume names the range, so no volume can ever list a range the
 	 * registry does not hold; the lock is held until config.json is written, so that the
 	 * range cannot be released and handed to another name meanwhile (vg_volume_prepare
