@@ -604,8 +604,8 @@ static int open_quarantine(struct vg_registry *r, const struct vg_config *c, boo
 	return 0;
 }
 
-int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_registry_mode mode,
-		     struct vg_error *e)
+static int registry_open(struct vg_registry *r, const struct vg_config *c,
+			 enum vg_registry_mode mode, struct vg_error *e)
 {
 	bool write = mode == VG_REGISTRY_WRITE;
 	_cleanup_free_ char *lock_path = vg_asprintf("%s/%s", c->state_dir, LOCK_FILE);
@@ -645,6 +645,17 @@ int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_r
 	rc = read_state_file(r->dir_fd, REGISTRY_FILE, "registry", r->path, r, e);
 	if (rc >= 0)
 		rc = open_quarantine(r, c, write, e);
+	return rc;
+}
+
+int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_registry_mode mode,
+		     struct vg_error *e)
+{
+	int rc = registry_open(r, c, mode, e);
+
+	/* A registry that failed to open holds nothing: no caller has to close it. */
+	if (rc < 0)
+		vg_registry_close(r);
 	return rc;
 }
 
