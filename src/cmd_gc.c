@@ -134,7 +134,7 @@ int cmd_gc(int argc, char **argv, struct vg_config *c)
 	vg_log_info("%zu range(s) %s, %zu kept", released, dry_run ? "unused" : "released",
 		    reg.n - (dry_run ? released : 0));
 	vg_registry_close(&reg); /* the walk needs no lock */
-	fflush(stdout);
+	(void)fflush(stdout);	 /* the released lines come before the warnings about them */
 	report_owned(c, owned, names, released);
 out:
 	if (owned)

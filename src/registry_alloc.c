@@ -353,7 +353,7 @@ int vg_registry_claim(struct vg_registry *r, const struct vg_config *c, const ch
 		      struct vg_error *e)
 {
 	struct claim_plan p;
-	struct vg_range *rg;
+	struct vg_range *rg = NULL;
 	int rc = 0;
 
 	if (ret_new)

@@ -85,12 +85,12 @@ static int load_containers(const struct vg_config *c, struct vg_usage *u, struct
 	}
 	if (u->n_cts)
 		qsort(u->cts, u->n_cts, sizeof(*u->cts), cmp_ct_id);
-	u->by_name = vg_reallocarray(NULL, u->n_cts + 1, sizeof(*u->by_name));
+	u->by_name = vg_reallocarray(NULL, u->n_cts + 1, sizeof(struct vg_docker_ct *));
 	for (size_t i = 0; i < u->n_cts; i++)
 		if (u->cts[i].name)
 			u->by_name[u->n_names++] = &u->cts[i];
 	if (u->n_names)
-		qsort(u->by_name, u->n_names, sizeof(*u->by_name), cmp_ct_name);
+		qsort(u->by_name, u->n_names, sizeof(struct vg_docker_ct *), cmp_ct_name);
 	return 0;
 }
 
@@ -109,7 +109,7 @@ const struct vg_docker_ct *vg_usage_container_named(const struct vg_usage *u, co
 
 	if (!name || u->n_names == 0)
 		return NULL;
-	hit = bsearch(&kp, u->by_name, u->n_names, sizeof(*u->by_name), cmp_ct_name);
+	hit = bsearch(&kp, u->by_name, u->n_names, sizeof(struct vg_docker_ct *), cmp_ct_name);
 	return hit ? *hit : NULL;
 }
 
@@ -388,10 +388,10 @@ int vg_usage_owned_files(const struct vg_config *c, struct vg_owned_files *v, si
 		return errno == ENOENT
 			   ? 0
 			   : vg_error_errno(e, errno, "%s: cannot open", c->volumes_root);
-	w.by_start = vg_reallocarray(NULL, n, sizeof(*w.by_start));
+	w.by_start = vg_reallocarray(NULL, n, sizeof(struct vg_owned_files *));
 	for (size_t i = 0; i < n; i++)
 		w.by_start[i] = &v[i];
-	qsort(w.by_start, n, sizeof(*w.by_start), cmp_owned);
+	qsort(w.by_start, n, sizeof(struct vg_owned_files *), cmp_owned);
 	r = vg_walk(fd, owned_cb, &w, e);
 	free(w.by_start);
 	return r;
