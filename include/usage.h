@@ -44,7 +44,8 @@ bool vg_usage_runc_has(const char *runc_root, const char *id);
 /*
  * Is the range of registry entry `name` (bound to container `id` with runc root `runc_root`,
  * both may be NULL) in use: by a container of Docker's with that ID or that name, a runc state
- * of that ID, or a host process with an ID in [start, start + count). Returns 1 and says who in
+ * of that ID (in runc_root; in runc's usual roots when none was recorded), or a host process
+ * with an ID in [start, start + count). Returns 1 and says who in
  * `why`, or 0.
  */
 int vg_usage_range_users(const struct vg_usage *u, const char *name, const char *id,

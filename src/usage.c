@@ -250,6 +250,15 @@ bool vg_usage_runc_has(const char *runc_root, const char *id)
 	return errno != ENOENT && errno != ENOTDIR;
 }
 
+/* runc's default root, dockerd's, and containerd's runc shim's namespaces. */
+static const char *const usual_runc_roots[] = {
+	"/run/runc",
+	"/run/docker/runtime-runc/moby",
+	"/run/containerd/runc/moby",
+	"/run/containerd/runc/default",
+	"/run/containerd/runc/k8s.io",
+};
+
 int vg_usage_range_users(const struct vg_usage *u, const char *name, const char *id,
 			 const char *runc_root, uint64_t start, uint64_t count, char *why,
 			 size_t why_len)
@@ -269,6 +278,13 @@ int vg_usage_range_users(const struct vg_usage *u, const char *name, const char 
 			 runc_root);
 		return 1;
 	}
+	/* A range claimed before runc_root was recorded: runc's usual state roots. */
+	for (size_t i = 0; !runc_root && id && i < VG_ARRAY_SIZE(usual_runc_roots); i++)
+		if (vg_usage_runc_has(usual_runc_roots[i], id)) {
+			snprintf(why, why_len, "runc still has state for container %.64s in %s", id,
+				 usual_runc_roots[i]);
+			return 1;
+		}
 	live = vg_usage_live(u, start, count);
 	if (live) {
 		snprintf(why, why_len, "host process %ld runs with ID %u, which lies in it",
