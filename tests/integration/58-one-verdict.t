@@ -41,8 +41,16 @@ IMG=$E2E_IMAGE
 mkdir -p "$T/ok" "$T/real"
 ln -s /etc "$T/link-etc"
 ln -s "$T/real" "$T/link-ok"
+# A file with a second name: a writable bind of it is refused, a read-only one is not.
+echo data >"$T/linked"
+ln "$T/linked" "$T/linked-2"
 # Canary: a host directory no case may change.
-canary() { stat -c '%u:%g %a %Z' /etc/hostname /etc; getfacl -cp /etc 2>/dev/null; }
+# (/etc's own ctime is left out: other work on the machine creates files there.)
+canary() {
+	stat -c '%u:%g %a %Z' /etc/hostname
+	stat -c '%u:%g %a' /etc
+	getfacl -cp /etc 2>/dev/null
+}
 before=$(canary)
 
 # verdict_check ARGS...: allow or deny, from volguard check's exit code.
@@ -83,6 +91,13 @@ allow | --ipc host
 allow | --pid host
 deny  | --privileged
 deny  | --cap-add SYS_ADMIN
+deny  | --cap-add NET_ADMIN
+deny  | --device /dev/kmsg
+deny  | --device-cgroup-rule c\ 1:1\ rwm
+deny  | -v $T/d:/x:ro
+deny  | -v $T/d/sock:/x.sock:ro
+deny  | -v $T/linked:/x
+allow | -v $T/linked:/x:ro
 "
 n=0
 while IFS='|' read -r want args; do
