@@ -193,6 +193,16 @@ af_daemon '{"runtimes": {"volguard": {"path": "/usr/local/bin/volguard-runc",
 exits 1 "volguard registered, not default" vg audit --json
 has_finding "$out" VG-HOST-002 host "VG-HOST-002 volguard not the default runtime"
 has_finding "$out" VG-HOST-004 host "VG-HOST-004 the runtime's config file is missing"
+like "$(jq -r '.findings[] | select(.id=="VG-HOST-004") | .message' <<<"$out")" 'does not exist' \
+	"... said not to exist"
+# A config path that exists but is a directory: the reason is lstat's, not a stale errno.
+mkdir -p "$T/confdir"
+af_daemon '{"runtimes": {"volguard": {"path": "/usr/local/bin/volguard-runc",
+	"runtimeArgs": ["--config", "'"$T"'/confdir"]}}, "default-runtime": "volguard"}'
+exits 1 "the runtime's config file is a directory" vg audit --json
+msg=$(jq -r '.findings[] | select(.id=="VG-HOST-004") | .message' <<<"$out")
+like "$msg" "$T/confdir, which is a directory" "VG-HOST-004 says it is a directory"
+unlike "$msg" 'does not exist' "... never that an existing directory does not exist"
 af_daemon '{"Runtimes": {"volguard": {"PATH": "/usr/local/bin/volguard-runc"}}, "Default-Runtime": "volguard"}'
 exits 1 "daemon.json keys in another case" vg audit --json
 unlike "$(af_ids "$out")" 'VG-HOST-00[12]' "keys match case-insensitively, as dockerd reads them"
