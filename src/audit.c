@@ -41,6 +41,7 @@ const struct vg_audit_check vg_audit_catalogue[] = {
 	{ "VG-ISO-003", VG_SEV_HIGH, "container bypasses volguard (another runtime)" },
 	{ "VG-ISO-004", VG_SEV_INFO, "container exempt from isolation" },
 	{ "VG-ISO-005", VG_SEV_MEDIUM, "containers share one userns-remap range" },
+	{ "VG-ISO-006", VG_SEV_HIGH, "running container whose host UIDs are outside every range" },
 	{ "VG-MOUNT-001", VG_SEV_CRITICAL, "writable mount of a sensitive host path" },
 	{ "VG-MOUNT-002", VG_SEV_CRITICAL, "container-runtime socket mounted" },
 	{ "VG-MOUNT-003", VG_SEV_CRITICAL, "bind volume (opts.json) of a sensitive host path" },

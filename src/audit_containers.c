@@ -313,9 +313,11 @@ static void judge_sharing(struct audit_ctx *x)
 
 void audit_containers(struct audit_ctx *x)
 {
+	audit_live_index(x);
 	for (size_t i = 0; i < x->n_cts; i++)
 		if (x->cts[i].ok) {
 			judge_isolation(x, &x->cts[i]);
+			audit_live(x, &x->cts[i]);
 			if (audit_in_scope(x, VG_SUBJ_CONTAINER, x->cts[i].ct.name,
 					   x->cts[i].ct.id))
 				audit_mounts(x, &x->cts[i]);

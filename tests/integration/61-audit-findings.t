@@ -53,6 +53,10 @@ af_container c22 caps '.' '.Runtime="runc" | .PidMode="host" | .CapAdd=["SYS_MOD
 af_container c19 prop "$(af_bind "$T/data" /d true rshared)" '.Runtime="runc"'
 af_container c20 inherit "$(af_bind /etc /x true)" '.Runtime="runc" | .VolumesFrom=["etcrw"]'
 af_container c21 bindvoluser "$(af_vol_mount bindetc /b)" '.Runtime="runc"'
+# Docker's files say it runs, with the PID of a host process (a PID reused after a crash):
+# audit takes the kernel's word (the process's cgroup), so this is no running container.
+STALE=$(printf 'f%.0s' $(seq 64))
+af_container "$STALE" stale ".State={Running:true,Pid:$$}"
 
 # Volumes, laid out by volguard itself while the registry is still sound, then broken.
 af_registry "web:$S1:65536" "db:$S2:65536"
@@ -121,6 +125,7 @@ is "$(jq -r '.findings[] | select(.id=="VG-ISO-002" and .subject.name=="shareA")
 has_finding "$json" VG-ISO-004 legacy-app "VG-ISO-004 exempt container"
 unlike "$(af_ids "$json")" 'VG-ISO-00[13] legacy-app' "an exempt container is not a bypass or a failure"
 unlike "$(af_ids "$json")" 'VG-ISO-00[123] (web|db)$' "containers through volguard are isolated"
+unlike "$(af_ids "$json")" 'VG-ISO-006' "no VG-ISO-006 for a PID whose cgroup is not the container's"
 
 has_finding "$json" VG-MOUNT-001 etcrw "VG-MOUNT-001 writable bind of /etc"
 is "$(jq -r '.findings[] | select(.id=="VG-MOUNT-001" and .subject.name=="etcrw") | "\(.severity) \(.evidence.rule) \(.evidence.resolved) \(.evidence.mode)"' <<<"$json")" \
