@@ -75,6 +75,16 @@ af_volume bindvol
 echo '{"MountType":"none","MountOpts":"bind","MountDevice":"/srv/x"}' \
 	>"$T/docker/volumes/bindvol/opts.json" # VOL-008
 af_volume unrecorded # VOL-009
+# Volumes with driver options that an older volguard prepared (members recorded, _data chowned):
+# still not volguard's, so never an owner/mode/stamp finding with a `volguard fix` remedy.
+af_volume nfsvol web
+echo '{"MountType":"nfs","MountOpts":"addr=192.0.2.1,rw","MountDevice":":/export"}' \
+	>"$T/docker/volumes/nfsvol/opts.json"
+chown 0:0 "$T/docker/volumes/nfsvol/_data"
+af_volume rbindvol web
+echo '{"MountType":"none","MountOpts":"rbind","MountDevice":"'"$T"'/data"}' \
+	>"$T/docker/volumes/rbindvol/opts.json"
+touch "$T/docker/volumes/rbindvol/_data/rootfile"
 af_volume broken
 setfattr -n trusted.volguard.members -v "garbage" "$T/docker/volumes/broken" # VOL-010
 af_volume moved web
@@ -173,6 +183,17 @@ has_finding "$json" VG-VOL-010 broken "VG-VOL-010 corrupt membership"
 has_finding "$json" VG-VOL-011 moved "VG-VOL-011 member outside its range"
 unlike "$(af_ids "$json")" '^VG-VOL-0(0[1-6]|11) (orphan|bindvol)$' \
 	"an unused or bind volume gets no owner findings"
+has_finding "$json" VG-VOL-008 nfsvol "VG-VOL-008 an nfs volume"
+like "$(jq -r '.findings[] | select(.id=="VG-VOL-008" and .subject.name=="nfsvol") | .message' <<<"$json")" \
+	'^volume is a nfs mount of :/export' "... described as the nfs mount it is"
+has_finding "$json" VG-VOL-008 rbindvol "VG-VOL-008 a bind volume with o=rbind"
+like "$(jq -r '.findings[] | select(.id=="VG-VOL-008" and .subject.name=="rbindvol") | .message' <<<"$json")" \
+	"^bind volume of $T/data: " "... described as a bind volume of its host path"
+unlike "$(af_ids "$json")" '^VG-VOL-0(0[1-69]|1[01]) (nfsvol|rbindvol|bindetc)$' \
+	"volumes with driver options get no owner, mode, ACL or stamp finding"
+is "$(jq -r '[.findings[] | select(.subject.kind=="volume" and (.subject.name|IN("nfsvol","rbindvol","bindetc","bindvol"))) |
+	select(.remedy // "" | test("volguard fix"))] | length' <<<"$json")" 0 "... and no 'volguard fix' remedy"
+has_finding "$json" VG-MOUNT-003 bindetc "VG-MOUNT-003 on the volume: a bind volume of /etc, judged as that bind"
 
 # Every finding has the fields the schema promises.
 is "$(jq '[.findings[] | select((.id|test("^VG-[A-Z]+-[0-9]{3}$")|not) or
