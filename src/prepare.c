@@ -53,8 +53,14 @@ void vg_mounted_volumes_find(const struct vg_config *c, const struct vg_containe
 		_cleanup_free_ char *name = NULL;
 		struct vg_mounted_volume *v;
 
-		if (m->kind != VG_MOUNT_BIND ||
-		    !(name = vg_volume_of_source(c->volumes_root, m->source)))
+		/* A spec shows a volume as a bind of its _data; Docker's files and a docker run
+		 * command line name it (check judges membership from those). */
+		if (m->kind == VG_MOUNT_BIND)
+			name = vg_volume_of_source(c->volumes_root, m->source);
+		else if (m->kind == VG_MOUNT_VOLUME && m->source && vg_name_valid(m->source) &&
+			 (!m->driver || !*m->driver || strcmp(m->driver, "local") == 0))
+			name = vg_strdup(m->source);
+		if (!name)
 			continue;
 		v = find(ret, name);
 		if (v) {
