@@ -2,8 +2,8 @@
  * Running containers as the kernel sees them: the processes whose cgroup names a container's
  * ID, and the host UIDs they run as. A container that runs while its UIDs lie outside every
  * registered range (its range was released, or never allocated) is not isolated any more,
- * whatever Docker's files say: VG-ISO-006. Reading /proc only; a PID that Docker's files name
- * but whose cgroup does not name the container (reused after a crash) is not taken for it.
+ * whatever Docker's files say: VG-ISO-006. Reading /proc only. Docker's State.Pid is not used:
+ * after a crash it may name a reused PID, and it says nothing of `docker exec` processes.
  */
 #include <dirent.h>
 #include <errno.h>
