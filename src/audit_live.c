@@ -85,7 +85,7 @@ static void live_one(struct audit_ctx *x, int proc_fd, const char *pid_name)
 {
 	_cleanup_close_ int pid_fd =
 	    openat(proc_fd, pid_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	char cg[PROC_READ_MAX];
+	char cg[PROC_READ_MAX] = ""; /* zeroed: every byte the scan may read is defined */
 	struct audit_ct *ct;
 	uint64_t uids[4];
 

@@ -345,11 +345,11 @@ char *vg_escape(const char *s)
 				fprintf(f, "\\x%02x", p[i]);
 		else if (invisible(cp))
 			fprintf(f, "\\u{%04x}", cp);
-		else
-			fwrite(p, 1, n, f);
+		else if (fwrite(p, 1, n, f) != n)
+			break; /* the memory stream is full: fclose says so */
 		p += n;
 	}
-	if (fclose(f) != 0 || !buf)
+	if (fclose(f) != 0 || !buf || *p)
 		oom();
 	return buf;
 }
