@@ -106,6 +106,61 @@ static void long_input(void **state)
 	free(got);
 }
 
+/* What any output must be: printable ASCII or valid UTF-8 of no control and no bidi/invisible
+ * code point. An independent check, so that the test does not reuse the code it tests. */
+static void assert_safe(const unsigned char *p)
+{
+	while (*p) {
+		unsigned cp;
+		size_t n;
+
+		if (*p < 0x80) {
+			assert_true(*p >= 0x20 && *p != 0x7f);
+			p++;
+			continue;
+		}
+		n = (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
+		assert_true(n != 0);
+		cp = *p & (0x7f >> n);
+		for (size_t i = 1; i < n; i++) {
+			assert_true((p[i] & 0xc0) == 0x80);
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		assert_true(cp >= (n == 2 ? 0x80u : n == 3 ? 0x800u : 0x10000u) && cp <= 0x10ffff);
+		assert_false(cp >= 0xd800 && cp <= 0xdfff);
+		assert_false(cp <= 0x9f); /* C1 */
+		assert_false(cp == 0x061c ||
+			     (cp >= 0x200b && cp <= 0x200f)); /* ALM, ZW*, LRM, RLM */
+		assert_false(cp >= 0x2028 && cp <= 0x202e);   /* LS, PS, LRE..RLO */
+		assert_false((cp >= 0x2060 && cp <= 0x2069) ||
+			     cp == 0xfeff); /* WJ.., isolates, BOM */
+		p += n;
+	}
+}
+
+static void random_bytes_come_out_safe(void **state)
+{
+	/* Bytes weighted towards the dangerous ones: controls, lead bytes of bidi and C1. */
+	static const unsigned char pick[] = { 0x0a, 0x1b, 0x7f, 0x5c, 0xc2, 0x85, 0x9b, 0xe2,
+					      0x80, 0x81, 0xa8, 0xae, 0xa6, 0xd8, 0x9c, 0xef,
+					      0xbb, 0xbf, 0xf0, 0xff, 'a',  '/',  0x8b, 0x8e };
+	unsigned seed = 12345;
+
+	for (int round = 0; round < 20000; round++) {
+		unsigned char in[24];
+		size_t len = (size_t)(rand_r(&seed) % (int)sizeof(in));
+		char *out;
+
+		for (size_t i = 0; i < len; i++)
+			in[i] = rand_r(&seed) % 2 ? pick[rand_r(&seed) % (int)sizeof(pick)]
+						  : (unsigned char)(1 + rand_r(&seed) % 255);
+		in[len] = '\0';
+		out = vg_escape((const char *)in);
+		assert_safe((const unsigned char *)out);
+		free(out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -117,6 +172,7 @@ int main(void)
 		cmocka_unit_test(invalid_utf8_is_shown_byte_by_byte),
 		cmocka_unit_test(escapes_cannot_be_forged),
 		cmocka_unit_test(long_input),
+		cmocka_unit_test(random_bytes_come_out_safe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
