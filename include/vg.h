@@ -66,6 +66,17 @@ bool vg_strv_contains(char *const *v, const char *s);
 int vg_replace_file_at(int dir_fd, const char *name, const char *tmp, const char *data, size_t len,
 		       unsigned mode, const char **ret_step);
 
+/*
+ * A string made safe to show a person: every message that quotes something from outside (a
+ * path, a name, a file's content) goes through it where it is printed, logged or written to
+ * runc's log. Kept: printable ASCII and valid UTF-8 that is neither a control nor invisible.
+ * Escaped: a backslash as \\, newline \n, tab \t, ESC \e; other C0 and C1 controls, DEL and
+ * bytes that are not UTF-8 as \xNN (one per byte); bidirectional controls (U+061C, U+200E/F,
+ * U+202A-202E, U+2066-2069), line/paragraph separators and zero-width characters as
+ * \u{202e}. A fresh string (aborts on OOM); NULL gives "".
+ */
+char *vg_escape(const char *s) __attribute__((returns_nonnull));
+
 /* fopen(path, "re") for a file read from outside: refuses (EINVAL) anything but a regular file,
  * without blocking on a FIFO. NULL with errno set on failure. */
 FILE *vg_fopen_regular(const char *path);

@@ -41,6 +41,7 @@ const struct vg_audit_check vg_audit_catalogue[] = {
 	{ "VG-ISO-003", VG_SEV_HIGH, "container bypasses volguard (another runtime)" },
 	{ "VG-ISO-004", VG_SEV_INFO, "container exempt from isolation" },
 	{ "VG-ISO-005", VG_SEV_MEDIUM, "containers share one userns-remap range" },
+	{ "VG-ISO-006", VG_SEV_HIGH, "running container whose host UIDs are outside every range" },
 	{ "VG-MOUNT-001", VG_SEV_CRITICAL, "writable mount of a sensitive host path" },
 	{ "VG-MOUNT-002", VG_SEV_CRITICAL, "container-runtime socket mounted" },
 	{ "VG-MOUNT-003", VG_SEV_CRITICAL, "bind volume (opts.json) of a sensitive host path" },
@@ -64,7 +65,8 @@ const struct vg_audit_check vg_audit_catalogue[] = {
 	{ "VG-VOL-005", VG_SEV_LOW, "stamp missing or out of date" },
 	{ "VG-VOL-006", VG_SEV_MEDIUM, "files owned by IDs outside every member's range" },
 	{ "VG-VOL-007", VG_SEV_LOW, "volume no container uses" },
-	{ "VG-VOL-008", VG_SEV_MEDIUM, "bind volume: a host path volguard does not manage" },
+	{ "VG-VOL-008", VG_SEV_MEDIUM,
+	  "volume with driver options (bind, tmpfs, nfs...): not managed" },
 	{ "VG-VOL-009", VG_SEV_MEDIUM, "volume not managed by volguard (no recorded members)" },
 	{ "VG-VOL-010", VG_SEV_HIGH, "membership record unreadable or corrupt" },
 	{ "VG-VOL-011", VG_SEV_MEDIUM, "member's recorded UID is outside its current range" },
@@ -148,69 +150,18 @@ bool audit_in_scope(const struct audit_ctx *x, enum vg_subject_kind kind, const 
 	return false;
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0. */
-static size_t utf8_len(const unsigned char *p)
-{
-	size_t n;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xe0) == 0xc0)
-		n = 2, cp = p[0] & 0x1f;
-	else if ((p[0] & 0xf0) == 0xe0)
-		n = 3, cp = p[0] & 0x0f;
-	else if ((p[0] & 0xf8) == 0xf0)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /*
- * Findings quote file names and JSON values that anyone who controls a container chose: escape
- * control characters (a terminal escape sequence in a file name) and invalid UTF-8 (JSON) as
- * \xNN. Takes ownership of s.
+ * Findings quote file names, labels and JSON values that anyone who controls a container chose:
+ * every text is escaped once, when the finding is made (vg_escape: controls, bidirectional and
+ * invisible characters, invalid UTF-8), so that both reports, text and JSON, carry the same
+ * safe text and no renderer can forget it. Takes ownership of s.
  */
 static char *sanitize(char *s)
 {
-	size_t need = 0, n;
-	char *out, *q;
+	char *safe = vg_escape(s);
 
-	for (const unsigned char *p = (const unsigned char *)s; *p; p += n) {
-		n = utf8_len(p);
-		if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f || *p == '\\'))) {
-			need += *p == '\\' ? 2 : 4;
-			n = 1;
-		} else
-			need += n;
-	}
-	if (need == strlen(s))
-		return s;
-	out = q = vg_malloc0(need + 1);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p += n) {
-		n = utf8_len(p);
-		if (n == 1 && *p == '\\') {
-			*q++ = '\\';
-			*q++ = '\\';
-		} else if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
-			q += sprintf(q, "\\x%02x", *p);
-			n = 1;
-		} else {
-			memcpy(q, p, n);
-			q += n;
-		}
-	}
 	free(s);
-	return out;
+	return safe;
 }
 
 static char *vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));

@@ -92,11 +92,12 @@ static void index_one(struct audit_ctx *x, int containers_fd, const char *dir)
 	ct->dir = vg_strdup(dir);
 	dfd = openat(containers_fd, dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0) {
+		int err = errno; /* before the allocations below, which may change it */
 		_cleanup_free_ char *path = vg_asprintf("%s/containers/%s", x->c->docker_root, dir);
 		ct->ct.id = vg_strdup(dir);
 		unusable(x, ct, path, "%s is %s", path,
-			 errno == ELOOP || errno == ENOTDIR ? "a symbolic link or not a directory"
-							    : strerror(errno));
+			 err == ELOOP || err == ENOTDIR ? "a symbolic link or not a directory"
+							: strerror(err));
 		return;
 	}
 	cfg = load_json(x, dfd, ct, "config.v2.json");
@@ -312,9 +313,11 @@ static void judge_sharing(struct audit_ctx *x)
 
 void audit_containers(struct audit_ctx *x)
 {
+	audit_live_index(x);
 	for (size_t i = 0; i < x->n_cts; i++)
 		if (x->cts[i].ok) {
 			judge_isolation(x, &x->cts[i]);
+			audit_live(x, &x->cts[i]);
 			if (audit_in_scope(x, VG_SUBJ_CONTAINER, x->cts[i].ct.name,
 					   x->cts[i].ct.id))
 				audit_mounts(x, &x->cts[i]);

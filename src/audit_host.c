@@ -69,12 +69,19 @@ static void check_runtime_config(struct audit_ctx *x, const char *name, json_t *
 					 VG_DEFAULT_CONFIG);
 		return;
 	}
-	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
-		struct vg_audit_finding *f = audit_add(
-		    x, "VG-HOST-004", VG_SUBJ_HOST, "host", NULL,
-		    "runtime '%s' is given the config file %s, which %s: every container "
-		    "create will fail",
-		    name, path, errno == ENOENT ? "does not exist" : "is not a regular file");
+	/* The reason comes from lstat's own result: errno is stale when lstat succeeded (a
+	 * directory was once reported as "does not exist"). */
+	int r = lstat(path, &st) < 0 ? -errno : 0;
+	if (r < 0 || !S_ISREG(st.st_mode)) {
+		struct vg_audit_finding *f =
+		    audit_add(x, "VG-HOST-004", VG_SUBJ_HOST, "host", NULL,
+			      "runtime '%s' is given the config file %s, which %s: every container "
+			      "create will fail",
+			      name, path,
+			      r == -ENOENT	    ? "does not exist"
+			      : r < 0		    ? strerror(-r)
+			      : S_ISDIR(st.st_mode) ? "is a directory, not a regular file"
+						    : "is not a regular file");
 		audit_ev(f, "path", "%s", path);
 		audit_remedy(f, "install -m 0644 -o root -g root conf/volguard.conf %s", path);
 		return;

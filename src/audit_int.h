@@ -22,6 +22,11 @@ struct audit_ct {
 	bool has_principal; /* host UID of its process known */
 	uint64_t principal;
 	const char *principal_how; /* "volguard range", "userns-remap", "no user namespace" */
+	/* audit_live.c: its processes as the kernel sees them (their cgroup names its ID) */
+	size_t live_procs;
+	bool live_outside; /* one of them has a UID outside every registered range */
+	long live_pid;
+	uint64_t live_uid;
 };
 
 /* A volume as audit indexes it. */
@@ -31,6 +36,7 @@ struct audit_vol {
 	bool recorded;	     /* trusted.volguard.members present and valid */
 	bool members_broken; /* present but unreadable or corrupt (finding made) */
 	bool used;	     /* some container mounts it */
+	bool foreign;	     /* driver options (opts.json): a mount volguard does not manage */
 };
 
 struct audit_ctx {
@@ -88,6 +94,9 @@ void audit_ranges(struct audit_ctx *x);
 int audit_containers_index(struct audit_ctx *x, struct vg_error *e);
 void audit_containers(struct audit_ctx *x);
 void audit_ct_free(struct audit_ct *ct);
+/* audit_live.c: running containers' processes (one pass over /proc) and VG-ISO-006 */
+void audit_live_index(struct audit_ctx *x);
+void audit_live(struct audit_ctx *x, const struct audit_ct *ct);
 /* audit_mounts.c: one container through the mount-check engine */
 void audit_mounts(struct audit_ctx *x, const struct audit_ct *ct);
 /* audit_volumes.c */

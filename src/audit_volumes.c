@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "acl.h"
+#include "adapters.h"
 #include "audit_int.h"
 #include "fixer.h"
 #include "volume.h"
@@ -34,6 +35,54 @@ void audit_vol_free(struct audit_vol *v)
 	free(v->name);
 	vg_members_free(&v->members);
 	memset(v, 0, sizeof(*v));
+}
+
+/* opts.json of the local driver: {"MountType":..., "MountOpts":"bind,...", "MountDevice":...}.
+ * Docker mounts that on _data: _data is then not volguard's (DESIGN.md, admission rules). */
+struct driver_opts {
+	char *type, *o, *device;
+};
+
+static void driver_opts_free(struct driver_opts *d)
+{
+	free(d->type);
+	free(d->o);
+	free(d->device);
+}
+
+static char *opt_string(json_t *j, const char *key)
+{
+	const char *s = json_string_value(json_object_get(j, key));
+	return s && *s ? vg_strdup(s) : NULL;
+}
+
+/* True when the volume has driver options (a bind, tmpfs, nfs, a block device...). */
+static bool read_driver_opts(int vfd, struct driver_opts *d)
+{
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_json_ json_t *j = NULL;
+
+	memset(d, 0, sizeof(*d));
+	if (audit_read_file(vfd, "opts.json", OPTS_JSON_MAX, &buf, NULL, NULL) < 0)
+		return false;
+	j = json_loads(buf, 0, NULL);
+	d->type = opt_string(j, "MountType");
+	d->o = opt_string(j, "MountOpts");
+	d->device = opt_string(j, "MountDevice");
+	return d->type || d->o || d->device;
+}
+
+/* "bind" or "rbind" among the comma-separated mount options (as mount(8) reads o=). */
+static bool opts_bind(const char *o)
+{
+	for (const char *p = o; p && *p;) {
+		size_t n = strcspn(p, ",");
+		if ((n == 4 && strncmp(p, "bind", 4) == 0) ||
+		    (n == 5 && strncmp(p, "rbind", 5) == 0))
+			return true;
+		p += n + (p[n] == ',');
+	}
+	return false;
 }
 
 int audit_volumes_index(struct audit_ctx *x, struct vg_error *e)
@@ -56,6 +105,7 @@ int audit_volumes_index(struct audit_ctx *x, struct vg_error *e)
 	while ((errno = 0, de = readdir(d))) {
 		_cleanup_close_ int vfd = -1;
 		_cleanup_free_ char *what = NULL;
+		struct driver_opts opts;
 		struct vg_error me = { 0 };
 		struct audit_vol *v;
 		int r;
@@ -70,8 +120,13 @@ int audit_volumes_index(struct audit_ctx *x, struct vg_error *e)
 		memset(v, 0, sizeof(*v));
 		v->name = vg_strdup(de->d_name);
 		what = vg_asprintf("%s/%s", x->c->volumes_root, de->d_name);
+		v->foreign = read_driver_opts(vfd, &opts);
+		driver_opts_free(&opts);
 		r = vg_members_read(vfd, what, &v->members, &me);
-		if (r < 0) {
+		if (r < 0 && v->foreign) {
+			vg_members_free(
+			    &v->members); /* not volguard's: check_driver_opts says so */
+		} else if (r < 0) {
 			struct vg_audit_finding *f =
 			    audit_add(x, "VG-VOL-010", VG_SUBJ_VOLUME, v->name, NULL,
 				      "%s; the volume's members are unknown", me.msg);
@@ -546,37 +601,89 @@ static void check_fixer(struct audit_ctx *x, const struct audit_vol *v)
 	vg_volume_status_free(&st);
 }
 
-/* opts.json of the local driver: {"MountType":..., "MountOpts":"bind,...", "MountDevice":...}. */
-static bool check_bind(struct audit_ctx *x, const struct audit_vol *v, int vfd)
+/* The device judged as the mount it is, by the engine the runtime uses: a container that mounts
+ * the volume writable gets exactly this verdict. A refusal of the path is VG-MOUNT-003. */
+static void judge_device(struct audit_ctx *x, const struct audit_vol *v, const char *device)
 {
-	_cleanup_free_ char *buf = NULL;
-	_cleanup_json_ json_t *j = NULL;
-	const char *o, *dev;
-	struct vg_audit_finding *f;
+	struct vg_container tmp = { 0 };
+	struct vg_report rep = { 0 };
+	struct vg_error e = { 0 };
+	struct vg_mount *m = vg_container_add_mount(&tmp);
 
-	if (audit_read_file(vfd, "opts.json", OPTS_JSON_MAX, &buf, NULL, NULL) < 0)
-		return false;
-	j = json_loads(buf, 0, NULL);
-	o = json_string_value(json_object_get(j, "MountOpts"));
-	dev = json_string_value(json_object_get(j, "MountDevice"));
-	if (!o || !dev)
-		return false;
-	for (const char *p = o; (p = strstr(p, "bind")); p += 4)
-		if ((p == o || p[-1] == ',') && (p[4] == '\0' || p[4] == ',')) {
-			f = audit_add(x, "VG-VOL-008", VG_SUBJ_VOLUME, v->name, NULL,
-				      "volume is a bind of host path %s: volguard does not manage "
-				      "its owner, mode or ACL",
-				      dev);
-			audit_ev(f, "device", "%s", dev);
-			audit_ev(f, "options", "%s", o);
+	m->kind = VG_MOUNT_VOLUME;
+	m->source = vg_strdup(v->name);
+	m->destination = vg_strdup("/volume");
+	m->origin = vg_asprintf("-v %s:/volume", v->name);
+	if (!x->policy)
+		x->policy = vg_policy_batch_new(x->c, NULL);
+	if (vg_policy_batch_check(x->policy, &tmp, vg_docker_lookup, (void *)x->c, &rep, &e) >= 0)
+		for (size_t i = 0; i < rep.n; i++) {
+			const struct vg_finding *pf = &rep.v[i];
+			struct vg_audit_finding *f;
+
+			if (pf->verdict != VG_DENY ||
+			    (strcmp(pf->rule, "sensitive-writable") != 0 &&
+			     strcmp(pf->rule, "runtime-socket") != 0))
+				continue;
+			f = audit_add(x, "VG-MOUNT-003", VG_SUBJ_VOLUME, v->name, NULL,
+				      "bind volume of %s: %s", device, pf->message);
+			audit_ev(f, "device", "%s", device);
+			audit_ev(f, "rule", "%s", pf->rule);
+			if (pf->resolved)
+				audit_ev(f, "resolved", "%s", pf->resolved);
 			audit_remedy(
 			    f,
-			    "docker volume rm %s && docker volume create %s (a plain local "
-			    "volume), or check %s by hand",
-			    v->name, v->name, dev);
-			return true;
+			    "docker volume rm %s (after removing the containers that mount "
+			    "it), then a plain volume",
+			    v->name);
 		}
-	return false;
+	vg_report_free(&rep);
+	vg_container_free(&tmp);
+}
+
+/*
+ * A volume with driver options is described as what it is and judged as that mount, never as
+ * a volume volguard manages: no owner, mode, ACL or stamp finding about _data (which is the
+ * foreign mount's root), and no `volguard fix` remedy (fix never touches it).
+ */
+static bool check_driver_opts(struct audit_ctx *x, const struct audit_vol *v, int vfd)
+{
+	struct driver_opts d;
+	struct vg_audit_finding *f;
+	bool bind;
+
+	if (!read_driver_opts(vfd, &d))
+		return false;
+	bind = opts_bind(d.o) && d.device;
+	if (bind)
+		f = audit_add(x, "VG-VOL-008", VG_SUBJ_VOLUME, v->name, NULL,
+			      "bind volume of %s: a host path volguard does not manage (its owner, "
+			      "mode and ACL are the host path's own); it is judged as a bind of %s",
+			      d.device, d.device);
+	else
+		f = audit_add(x, "VG-VOL-008", VG_SUBJ_VOLUME, v->name, NULL,
+			      "volume is a %s mount%s%s (driver options): a file system volguard "
+			      "does not manage",
+			      d.type ? d.type : "local", d.device ? " of " : "",
+			      d.device ? d.device : "");
+	if (d.type)
+		audit_ev(f, "type", "%s", d.type);
+	if (d.o)
+		audit_ev(f, "options", "%s", d.o);
+	if (d.device)
+		audit_ev(f, "device", "%s", d.device);
+	if (v->recorded)
+		audit_ev(f, "recorded_members",
+			 "%zu (an older volguard prepared it: check the owner and mode of %s)",
+			 v->members.n, d.device ? d.device : "its root");
+	audit_remedy(f,
+		     "keep it and check %s by hand (volguard never changes it), or docker volume "
+		     "rm %s && docker volume create %s for a volume volguard manages",
+		     d.device ? d.device : "the mount", v->name, v->name);
+	if (d.device && d.device[0] == '/')
+		judge_device(x, v, d.device);
+	driver_opts_free(&d);
+	return true;
 }
 
 static void audit_volume(struct audit_ctx *x, const struct audit_vol *v)
@@ -600,7 +707,7 @@ static void audit_volume(struct audit_ctx *x, const struct audit_vol *v)
 			      v->recorded ? " (volguard still records members)" : "");
 		audit_remedy(f, "docker volume rm %s (after checking its content)", v->name);
 	}
-	if (check_bind(x, v, vfd) || v->members_broken)
+	if (check_driver_opts(x, v, vfd) || v->members_broken)
 		return;
 	if (!v->recorded) {
 		if (v->used || decl) {

@@ -1,6 +1,7 @@
 /* volguard check: judge a container's mounts and privileges before it runs. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "adapters.h"
@@ -28,12 +29,33 @@ static void usage(FILE *f)
 	      f);
 }
 
+/* A table row: each field escaped (vg_escape), so a path cannot add a row or hide in one. */
+struct row {
+	char *subject, *mode, *message, *rule;
+};
+
+static void row_free(struct row *r)
+{
+	free(r->subject);
+	free(r->mode);
+	free(r->message);
+	free(r->rule);
+}
+
 static void print_table(const struct vg_container *ct, const struct vg_report *rep)
 {
+	_cleanup_free_ struct row *rows = vg_malloc0((rep->n ? rep->n : 1) * sizeof(*rows));
+	_cleanup_free_ char *who = vg_escape(ct->name ? ct->name : ct->id ? ct->id : "container");
+	size_t deny = 0, warn = 0;
 	int w = 5;
 
 	for (size_t i = 0; i < rep->n; i++) {
-		int l = (int)strlen(rep->v[i].subject);
+		const struct vg_finding *f = &rep->v[i];
+		int l;
+
+		rows[i] = (struct row){ vg_escape(f->subject), vg_escape(f->mode ? f->mode : "-"),
+					vg_escape(f->message), vg_escape(f->rule) };
+		l = (int)strlen(rows[i].subject);
 		if (l > w)
 			w = l;
 	}
@@ -41,20 +63,31 @@ static void print_table(const struct vg_container *ct, const struct vg_report *r
 		w = 48;
 	printf("%-*s  %-4s  %-7s  %s\n", w, "MOUNT", "MODE", "VERDICT", "REASON");
 	for (size_t i = 0; i < rep->n; i++) {
-		const struct vg_finding *f = &rep->v[i];
-		printf("%-*s  %-4s  %-7s  %s [%s]\n", w, f->subject, f->mode ? f->mode : "-",
-		       vg_verdict_name(f->verdict), f->message, f->rule);
-	}
-	size_t deny = 0, warn = 0;
-	for (size_t i = 0; i < rep->n; i++) {
+		printf("%-*s  %-4s  %-7s  %s [%s]\n", w, rows[i].subject, rows[i].mode,
+		       vg_verdict_name(rep->v[i].verdict), rows[i].message, rows[i].rule);
 		deny += rep->v[i].verdict == VG_DENY;
 		warn += rep->v[i].verdict == VG_WARN;
+		row_free(&rows[i]);
 	}
-	printf("%s: %zu denied, %zu warning%s\n",
-	       ct->name ? ct->name
-	       : ct->id ? ct->id
-			: "container",
-	       deny, warn, warn == 1 ? "" : "s");
+	printf("%s: %zu denied, %zu warning%s\n", who, deny, warn, warn == 1 ? "" : "s");
+}
+
+/* JSON escapes control characters itself (and JSON_ENSURE_ASCII turns an RLO into \u202e);
+ * only a string that is not UTF-8, which JSON cannot hold, is given escaped (vg_escape). */
+static json_t *json_text(const char *s)
+{
+	json_t *j;
+	char *safe;
+
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	if (j)
+		return j;
+	safe = vg_escape(s);
+	j = json_string(safe);
+	free(safe);
+	return j;
 }
 
 static void print_json(const struct vg_container *ct, const struct vg_report *rep)
@@ -64,21 +97,20 @@ static void print_json(const struct vg_container *ct, const struct vg_report *re
 	for (size_t i = 0; i < rep->n; i++) {
 		const struct vg_finding *f = &rep->v[i];
 		json_t *o = json_object();
-		json_object_set_new(o, "subject", json_string(f->subject));
-		json_object_set_new(o, "mode", f->mode ? json_string(f->mode) : json_null());
+		json_object_set_new(o, "subject", json_text(f->subject));
+		json_object_set_new(o, "mode", json_text(f->mode));
 		json_object_set_new(o, "verdict", json_string(vg_verdict_name(f->verdict)));
-		json_object_set_new(o, "rule", json_string(f->rule));
-		json_object_set_new(o, "resolved",
-				    f->resolved ? json_string(f->resolved) : json_null());
-		json_object_set_new(o, "message", json_string(f->message));
+		json_object_set_new(o, "rule", json_text(f->rule));
+		json_object_set_new(o, "resolved", json_text(f->resolved));
+		json_object_set_new(o, "message", json_text(f->message));
 		json_object_set_new(o, "mount_index",
 				    f->mount_index == SIZE_MAX
 					? json_null()
 					: json_integer((json_int_t)f->mount_index));
 		json_array_append_new(arr, o);
 	}
-	json_object_set_new(root, "container", ct->name ? json_string(ct->name) : json_null());
-	json_object_set_new(root, "id", ct->id ? json_string(ct->id) : json_null());
+	json_object_set_new(root, "container", json_text(ct->name));
+	json_object_set_new(root, "id", json_text(ct->id));
 	json_object_set_new(root, "verdict", json_string(vg_verdict_name(rep->worst)));
 	json_object_set(root, "findings", arr);
 	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);

@@ -80,7 +80,7 @@ static void report(const struct runc_args *a, int prio, const char *fmt, ...)
 static void report(const struct runc_args *a, int prio, const char *fmt, ...)
 {
 	const char *level = prio <= LOG_ERR ? "error" : prio == LOG_WARNING ? "warning" : "info";
-	_cleanup_free_ char *text = NULL, *msg = NULL;
+	_cleanup_free_ char *text = NULL, *safe = NULL, *msg = NULL;
 	char when[32];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -92,7 +92,8 @@ static void report(const struct runc_args *a, int prio, const char *fmt, ...)
 	va_end(ap);
 	if (r < 0)
 		return;
-	msg = vg_asprintf("volguard: %s", text);
+	safe = vg_escape(text); /* the one text runc's log, stderr and syslog get */
+	msg = vg_asprintf("volguard: %s", safe);
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 

@@ -1,7 +1,9 @@
-/* stderr reporting for commands. */
+/* stderr reporting for commands. Every line is escaped here (vg_escape), whatever the caller
+ * quoted: a path with a newline cannot forge a second line, an RLO cannot turn it around. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "log.h"
 
@@ -12,9 +14,14 @@ static void vlog(const char *prefix, const char *fmt, va_list ap)
 
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "volguard: %s", prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char *text = NULL, *safe;
+
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	safe = vg_escape(text ? text : "out of memory");
+	fprintf(stderr, "volguard: %s%s\n", prefix, safe);
+	free(safe);
+	free(text);
 }
 
 #define DEFINE_LOG(fn, min, prefix)                                                                \

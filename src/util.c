@@ -272,3 +272,84 @@ FILE *vg_fopen_regular(const char *path)
 	}
 	return f;
 }
+
+/* Length of the valid UTF-8 sequence at p (1..4) and its code point, or 0 when it is not one
+ * (overlong forms, surrogates and code points above U+10FFFF are not). */
+static size_t utf8_decode(const unsigned char *p, unsigned *ret_cp)
+{
+	size_t n;
+	unsigned cp;
+
+	if (p[0] < 0x80) {
+		*ret_cp = p[0];
+		return 1;
+	}
+	if ((p[0] & 0xe0) == 0xc0)
+		n = 2, cp = p[0] & 0x1f;
+	else if ((p[0] & 0xf0) == 0xe0)
+		n = 3, cp = p[0] & 0x0f;
+	else if ((p[0] & 0xf8) == 0xf0)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		/* A NUL ends the string here: (0 & 0xc0) != 0x80, so no read past it. */
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*ret_cp = cp;
+	return n;
+}
+
+/*
+ * Code points that change what a reader sees without being seen: the bidirectional controls
+ * (an RLO makes "/etc/ok" read backwards), the line and paragraph separators (a line break
+ * in some viewers), and the zero-width characters (a "/etc" that is not /etc).
+ */
+static bool invisible(unsigned cp)
+{
+	return cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
+}
+
+char *vg_escape(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	if (!f)
+		oom();
+	while (*p) {
+		unsigned cp = 0;
+		size_t n = utf8_decode(p, &cp);
+
+		if (n == 0) { /* not UTF-8: the byte itself, so that nothing is lost */
+			fprintf(f, "\\x%02x", *p);
+			n = 1;
+		} else if (cp == '\\')
+			fputs("\\\\", f);
+		else if (cp == '\n')
+			fputs("\\n", f);
+		else if (cp == '\t')
+			fputs("\\t", f);
+		else if (cp == 0x1b)
+			fputs("\\e", f);
+		else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f))
+			for (size_t i = 0; i < n; i++) /* C0, DEL, C1: the bytes as they are */
+				fprintf(f, "\\x%02x", p[i]);
+		else if (invisible(cp))
+			fprintf(f, "\\u{%04x}", cp);
+		else if (fwrite(p, 1, n, f) != n)
+			break; /* the memory stream is full: fclose says so */
+		p += n;
+	}
+	if (fclose(f) != 0 || !buf || *p)
+		oom();
+	return buf;
+}

@@ -53,6 +53,10 @@ af_container c22 caps '.' '.Runtime="runc" | .PidMode="host" | .CapAdd=["SYS_MOD
 af_container c19 prop "$(af_bind "$T/data" /d true rshared)" '.Runtime="runc"'
 af_container c20 inherit "$(af_bind /etc /x true)" '.Runtime="runc" | .VolumesFrom=["etcrw"]'
 af_container c21 bindvoluser "$(af_vol_mount bindetc /b)" '.Runtime="runc"'
+# Docker's files say it runs, with the PID of a host process (a PID reused after a crash):
+# audit takes the kernel's word (the process's cgroup), so this is no running container.
+STALE=$(printf 'f%.0s' $(seq 64))
+af_container "$STALE" stale ".State={Running:true,Pid:$$}"
 
 # Volumes, laid out by volguard itself while the registry is still sound, then broken.
 af_registry "web:$S1:65536" "db:$S2:65536"
@@ -71,6 +75,16 @@ af_volume bindvol
 echo '{"MountType":"none","MountOpts":"bind","MountDevice":"/srv/x"}' \
 	>"$T/docker/volumes/bindvol/opts.json" # VOL-008
 af_volume unrecorded # VOL-009
+# Volumes with driver options that an older volguard prepared (members recorded, _data chowned):
+# still not volguard's, so never an owner/mode/stamp finding with a `volguard fix` remedy.
+af_volume nfsvol web
+echo '{"MountType":"nfs","MountOpts":"addr=192.0.2.1,rw","MountDevice":":/export"}' \
+	>"$T/docker/volumes/nfsvol/opts.json"
+chown 0:0 "$T/docker/volumes/nfsvol/_data"
+af_volume rbindvol web
+echo '{"MountType":"none","MountOpts":"rbind","MountDevice":"'"$T"'/data"}' \
+	>"$T/docker/volumes/rbindvol/opts.json"
+touch "$T/docker/volumes/rbindvol/_data/rootfile"
 af_volume broken
 setfattr -n trusted.volguard.members -v "garbage" "$T/docker/volumes/broken" # VOL-010
 af_volume moved web
@@ -121,6 +135,7 @@ is "$(jq -r '.findings[] | select(.id=="VG-ISO-002" and .subject.name=="shareA")
 has_finding "$json" VG-ISO-004 legacy-app "VG-ISO-004 exempt container"
 unlike "$(af_ids "$json")" 'VG-ISO-00[13] legacy-app' "an exempt container is not a bypass or a failure"
 unlike "$(af_ids "$json")" 'VG-ISO-00[123] (web|db)$' "containers through volguard are isolated"
+unlike "$(af_ids "$json")" 'VG-ISO-006' "no VG-ISO-006 for a PID whose cgroup is not the container's"
 
 has_finding "$json" VG-MOUNT-001 etcrw "VG-MOUNT-001 writable bind of /etc"
 is "$(jq -r '.findings[] | select(.id=="VG-MOUNT-001" and .subject.name=="etcrw") | "\(.severity) \(.evidence.rule) \(.evidence.resolved) \(.evidence.mode)"' <<<"$json")" \
@@ -168,6 +183,17 @@ has_finding "$json" VG-VOL-010 broken "VG-VOL-010 corrupt membership"
 has_finding "$json" VG-VOL-011 moved "VG-VOL-011 member outside its range"
 unlike "$(af_ids "$json")" '^VG-VOL-0(0[1-6]|11) (orphan|bindvol)$' \
 	"an unused or bind volume gets no owner findings"
+has_finding "$json" VG-VOL-008 nfsvol "VG-VOL-008 an nfs volume"
+like "$(jq -r '.findings[] | select(.id=="VG-VOL-008" and .subject.name=="nfsvol") | .message' <<<"$json")" \
+	'^volume is a nfs mount of :/export' "... described as the nfs mount it is"
+has_finding "$json" VG-VOL-008 rbindvol "VG-VOL-008 a bind volume with o=rbind"
+like "$(jq -r '.findings[] | select(.id=="VG-VOL-008" and .subject.name=="rbindvol") | .message' <<<"$json")" \
+	"^bind volume of $T/data: " "... described as a bind volume of its host path"
+unlike "$(af_ids "$json")" '^VG-VOL-0(0[1-69]|1[01]) (nfsvol|rbindvol|bindetc)$' \
+	"volumes with driver options get no owner, mode, ACL or stamp finding"
+is "$(jq -r '[.findings[] | select(.subject.kind=="volume" and (.subject.name|IN("nfsvol","rbindvol","bindetc","bindvol"))) |
+	select(.remedy // "" | test("volguard fix"))] | length' <<<"$json")" 0 "... and no 'volguard fix' remedy"
+has_finding "$json" VG-MOUNT-003 bindetc "VG-MOUNT-003 on the volume: a bind volume of /etc, judged as that bind"
 
 # Every finding has the fields the schema promises.
 is "$(jq '[.findings[] | select((.id|test("^VG-[A-Z]+-[0-9]{3}$")|not) or
@@ -193,6 +219,16 @@ af_daemon '{"runtimes": {"volguard": {"path": "/usr/local/bin/volguard-runc",
 exits 1 "volguard registered, not default" vg audit --json
 has_finding "$out" VG-HOST-002 host "VG-HOST-002 volguard not the default runtime"
 has_finding "$out" VG-HOST-004 host "VG-HOST-004 the runtime's config file is missing"
+like "$(jq -r '.findings[] | select(.id=="VG-HOST-004") | .message' <<<"$out")" 'does not exist' \
+	"... said not to exist"
+# A config path that exists but is a directory: the reason is lstat's, not a stale errno.
+mkdir -p "$T/confdir"
+af_daemon '{"runtimes": {"volguard": {"path": "/usr/local/bin/volguard-runc",
+	"runtimeArgs": ["--config", "'"$T"'/confdir"]}}, "default-runtime": "volguard"}'
+exits 1 "the runtime's config file is a directory" vg audit --json
+msg=$(jq -r '.findings[] | select(.id=="VG-HOST-004") | .message' <<<"$out")
+like "$msg" "$T/confdir, which is a directory" "VG-HOST-004 says it is a directory"
+unlike "$msg" 'does not exist' "... never that an existing directory does not exist"
 af_daemon '{"Runtimes": {"volguard": {"PATH": "/usr/local/bin/volguard-runc"}}, "Default-Runtime": "volguard"}'
 exits 1 "daemon.json keys in another case" vg audit --json
 unlike "$(af_ids "$out")" 'VG-HOST-00[12]' "keys match case-insensitively, as dockerd reads them"

@@ -59,7 +59,7 @@ touch "$T/docker/volumes/names/_data/$(printf 'evil\033[31mred\377')"
 exits 1 "hostile file name" vg audit --json --volume names
 ok "$(jq -e . <<<"$out" >/dev/null; echo $?)" "the JSON stays valid"
 like "$(jq -r '.findings[] | select(.id=="VG-VOL-006") | .evidence.example' <<<"$out")" \
-	'^evil\\x1b\[31mred\\xff ' "control bytes and invalid UTF-8 are escaped as \\xNN"
+	'^evil\\e\[31mred\\xff ' "ESC is escaped as \\e, invalid UTF-8 as \\xNN (vg_escape)"
 exits 1 "hostile file name, text" vg audit --volume names
 unlike "$out" $'\033' "no raw escape sequence reaches the terminal"
 # --deep also asks the fixer (a dry run): a file of a shared volume without its ACL entries.

@@ -1,0 +1,155 @@
+/*
+ * Running containers as the kernel sees them: the processes whose cgroup names a container's
+ * ID, and the host UIDs they run as. A container that runs while its UIDs lie outside every
+ * registered range (its range was released, or never allocated) is not isolated any more,
+ * whatever Docker's files say: VG-ISO-006. Reading /proc only. Docker's State.Pid is not used:
+ * after a crash it may name a reused PID, and it says nothing of `docker exec` processes.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit_int.h"
+#include "cleanup.h"
+
+#define PROC_READ_MAX 8192
+
+/* A /proc file (its st_size is 0, so audit_read_file does not fit): up to size-1 bytes. */
+static ssize_t read_proc(int proc_fd, const char *name, char *buf, size_t size)
+{
+	_cleanup_close_ int fd =
+	    openat(proc_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	size_t len = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (len + 1 < size) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+/* The real, effective, saved and file-system UIDs from /proc/PID/status. */
+static bool proc_uids(int pid_fd, uint64_t uids[4])
+{
+	char buf[PROC_READ_MAX];
+	const char *p;
+
+	if (read_proc(pid_fd, "status", buf, sizeof(buf)) < 0 || !(p = strstr(buf, "\nUid:")))
+		return false;
+	p += 5;
+	for (int i = 0; i < 4; i++) {
+		char *end;
+		errno = 0;
+		uids[i] = strtoull(p, &end, 10);
+		if (errno || end == p)
+			return false;
+		p = end;
+	}
+	return true;
+}
+
+/* The container whose full ID (64 hex digits) appears as a cgroup path component in `cg`, as
+ * cgroupfs (/docker/ID) and systemd (/system.slice/docker-ID.scope) name them, or NULL. */
+static struct audit_ct *cgroup_container(struct audit_ctx *x, const char *cg)
+{
+	for (const char *p = cg; *p; p++) {
+		size_t n = strspn(p, "0123456789abcdef");
+
+		if (n == 64 && (p == cg || p[-1] == '/' || p[-1] == '-') &&
+		    (p[n] == '\n' || p[n] == '\0' || p[n] == '/' || p[n] == '.'))
+			for (size_t i = 0; i < x->n_cts; i++)
+				if (x->cts[i].ct.id && strncmp(x->cts[i].ct.id, p, 64) == 0 &&
+				    x->cts[i].ct.id[64] == '\0')
+					return &x->cts[i];
+		if (n > 0)
+			p += n - 1;
+	}
+	return NULL;
+}
+
+/* One process: whose container is it, and are its UIDs inside a range? */
+static void live_one(struct audit_ctx *x, int proc_fd, const char *pid_name)
+{
+	_cleanup_close_ int pid_fd =
+	    openat(proc_fd, pid_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char cg[PROC_READ_MAX] = ""; /* zeroed: every byte the scan may read is defined */
+	struct audit_ct *ct;
+	uint64_t uids[4];
+
+	if (pid_fd < 0 || read_proc(pid_fd, "cgroup", cg, sizeof(cg)) <= 0)
+		return; /* gone, or a kernel thread's empty file */
+	ct = cgroup_container(x, cg);
+	if (!ct || !proc_uids(pid_fd, uids))
+		return;
+	ct->live_procs++;
+	for (int k = 0; k < 4; k++)
+		if (!ct->live_outside && !vg_registry_find_id(&x->reg, uids[k])) {
+			ct->live_outside = true;
+			ct->live_pid = strtol(pid_name, NULL, 10);
+			ct->live_uid = uids[k];
+		}
+}
+
+/* One pass over /proc for all containers: Docker's State.Running may be stale (a crashed
+ * daemon) and says nothing of processes that `docker exec` added. */
+void audit_live_index(struct audit_ctx *x)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int fd;
+
+	if (x->n_cts == 0)
+		return;
+	fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9')
+			live_one(x, dirfd(d), de->d_name);
+}
+
+void audit_live(struct audit_ctx *x, const struct audit_ct *ct)
+{
+	const char *name = ct->ct.name ? ct->ct.name : ct->dir;
+	const struct vg_range *rg;
+	struct vg_audit_finding *f;
+
+	/* Only where volguard is the policy, and where the registry could be read: otherwise
+	 * every container would be "outside every range". Exempt containers opted out. */
+	if (!ct->live_outside || ct->exempt || !x->reg_ok ||
+	    !(x->vg_policy || ct->through_volguard))
+		return;
+	rg = ct->ct.name ? vg_registry_find(&x->reg, ct->ct.name) : NULL;
+	f = audit_add(x, "VG-ISO-006", VG_SUBJ_CONTAINER, name, ct->ct.id,
+		      "container is running as host UID %llu, outside every volguard range: %s",
+		      (unsigned long long)ct->live_uid,
+		      rg		     ? "it runs outside the range of its own name"
+		      : ct->through_volguard ? "its range was released while it ran"
+					     : "it was never given one");
+	audit_ev(f, "pid", "%ld", ct->live_pid);
+	audit_ev(f, "host_uid", "%llu", (unsigned long long)ct->live_uid);
+	audit_ev(f, "processes", "%zu", ct->live_procs);
+	audit_ev(f, "runtime", "%s", ct->ct.runtime ? ct->ct.runtime : "(daemon default)");
+	audit_remedy(f,
+		     "docker restart %s (volguard gives it a range again), then check the files it "
+		     "wrote as host UID %llu",
+		     name, (unsigned long long)ct->live_uid);
+}
