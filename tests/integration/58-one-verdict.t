@@ -72,7 +72,7 @@ verdict_docker() {
 	fi
 }
 
-# expected verdict | docker run arguments (one word per field, split on blanks)
+# expected verdict | docker run arguments (split on blanks; % in a word stands for a blank)
 cases="
 deny  | -v /etc:/x
 allow | -v /etc:/x:ro
@@ -93,7 +93,7 @@ deny  | --privileged
 deny  | --cap-add SYS_ADMIN
 deny  | --cap-add NET_ADMIN
 deny  | --device /dev/kmsg
-deny  | --device-cgroup-rule c\ 1:1\ rwm
+deny  | --device-cgroup-rule c%1:1%rwm
 deny  | -v $T/d:/x:ro
 deny  | -v $T/d/sock:/x.sock:ro
 deny  | -v $T/linked:/x
@@ -104,12 +104,11 @@ while IFS='|' read -r want args; do
 	want=${want// /}
 	[ -n "$want" ] || continue
 	n=$((n + 1))
-	# shellcheck disable=SC2086 # the arguments are words on purpose
-	c=$(verdict_check $args)
-	# shellcheck disable=SC2086
-	r=$(verdict_docker volguard $args)
-	# shellcheck disable=SC2086
-	h=$(verdict_docker hookrunc $args)
+	read -ra words <<<"$args"
+	words=("${words[@]//%/ }")
+	c=$(verdict_check "${words[@]}")
+	r=$(verdict_docker volguard "${words[@]}")
+	h=$(verdict_docker hookrunc "${words[@]}")
 	is "$c $r $h" "$want $want $want" "case $n ($args): check, volguard-runc and the hook say $want"
 done <<<"$cases"
 
