@@ -177,13 +177,14 @@ static int prestart(const struct vg_config *c, struct vg_error *e)
 			r = vg_spec_user_check(&user, ct.uidmap_size, e);
 		if (r >= 0) {
 			vg_mounted_volumes_find(c, &ct, &vols);
-			r = vg_mounted_volumes_check(c, &vols, name, e);
+			r = vg_mounted_volumes_check(c, &vols, name, false, e);
 		}
 		/* Checked: act. */
 		if (r >= 0)
 			r = vg_mounted_volumes_prepare(c, &vols, name,
 						       (uint32_t)(ct.uidmap_host + user.uid),
-						       (uint32_t)(ct.uidmap_host + user.gid), e);
+						       (uint32_t)(ct.uidmap_host + user.gid),
+						       ct.uidmap_host, ct.uidmap_size, e);
 	}
 	vg_mounted_volumes_free(&vols);
 	vg_spec_user_free(&user);

@@ -411,7 +411,7 @@ static int find_volumes(struct create_ctx *x, struct vg_error *e)
 			    x->name, d->source ? d->source : "?",
 			    d->destination ? d->destination : "?", x->c.volumes_root);
 	}
-	return vg_mounted_volumes_check(&x->c, &x->vols, x->name, e);
+	return vg_mounted_volumes_check(&x->c, &x->vols, x->name, true, e);
 }
 
 /* Returns 1 when the container opted out (and may), 0 when it is isolated. */
@@ -468,9 +468,11 @@ static int isolate(struct create_ctx *x, uint64_t *ret_start, struct vg_error *e
 		r = vg_spec_apply_shift(x->spec, &shift, e);
 	}
 	if (r >= 0)
-		r = vg_mounted_volumes_prepare(&x->c, &x->vols, x->name,
-					       (uint32_t)(shift.start + x->user.uid),
-					       (uint32_t)(shift.start + x->user.gid), e);
+		r = vg_mounted_volumes_spec_ro(x->spec, &x->vols, e);
+	if (r >= 0)
+		r = vg_mounted_volumes_prepare(
+		    &x->c, &x->vols, x->name, (uint32_t)(shift.start + x->user.uid),
+		    (uint32_t)(shift.start + x->user.gid), shift.start, shift.count, e);
 	if (r >= 0)
 		r = vg_spec_write(x->bundle_fd, "config.json", x->spec, "config.json", e);
 	vg_registry_close(&reg);
