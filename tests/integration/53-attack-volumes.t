@@ -88,6 +88,22 @@ if mount -t mqueue none "$T/mq" 2>/dev/null; then
 else
 	pass "# SKIP cannot mount mqueue here"
 fi
+# cgroup2: the host's unified hierarchy root.
+CG=/sys/fs/cgroup/unified
+[ "$(stat -f -c %T "$CG" 2>/dev/null)" = cgroup2fs ] || CG=/sys/fs/cgroup
+if [ "$(stat -f -c %T "$CG" 2>/dev/null)" = cgroup2fs ]; then
+	g0=$(canary "$CG")
+	g0raw=$(stat -c '%u:%g %a' "$CG")
+	run dk volume create -o type=cgroup2 -o device=cgroup2 cgvol
+	sleep 1
+	drun --name cgc -v cgvol:/x:ro "$IMG" true
+	diag "run -v cgvol:/x:ro: rc=$rc $out"
+	is "$(canary "$CG")" "$g0" "a cgroup2 volume: the host's cgroup root ($CG) unchanged"
+	chown "${g0raw%% *}" "$CG" 2>/dev/null
+	chmod "${g0raw##* }" "$CG" 2>/dev/null
+else
+	pass "# SKIP no cgroup2 hierarchy here"
+fi
 # tmpfs: a fresh file system, never volguard's either.
 run dk volume create -o type=tmpfs -o device=tmpfs tmpvol
 drun --name tmpc -v tmpvol:/x "$IMG" true
@@ -105,6 +121,19 @@ diag "intruder: rc=$rc $out"
 check "rc != 0" "a bind volume of another volume's _data is refused for a non-member (strict_membership)"
 unlike "$out" 'owner-data' "the intruder did not read owner1's data"
 like "$out" 'volguard:.*privvol' "the refusal names the volume it really is"
+is "$(canary "$V/privvol/_data")" "$p0" "owner1's _data unchanged"
+
+# A bind (not a volume) of a directory inside it, directly or through a symlink, is the same.
+mkdir -p "$V/privvol/_data/sub"
+ln -s "$V/privvol/_data" "$T/lnk"
+p0=$(canary "$V/privvol/_data")
+sleep 1
+drun --name intruder2 -v "$V/privvol/_data/sub:/x" "$IMG" ls /x
+diag "intruder2: rc=$rc $out"
+like "$out" 'volguard:.*privvol' "a bind of a directory inside another volume's _data is a membership decision"
+drun --name intruder3 -v "$T/lnk:/x" "$IMG" cat /x/f
+diag "intruder3: rc=$rc $out"
+like "$out" 'volguard:.*privvol' "so is a bind of a symlink to it"
 is "$(canary "$V/privvol/_data")" "$p0" "owner1's _data unchanged"
 
 # --- class 10: copy-up from the image ----------------------------------------------------------
@@ -152,6 +181,22 @@ r1=$(vg alloc ro1 --start)
 like "$(getfacl -cp "$V/shv/_data" 2>/dev/null | tr '\n' ' ')" "user:$r1:r-x" "its ACL stays r-x"
 run vg volume show shv
 like "$out" 'ro1 +ro' "volume show lists it ro"
+
+# The hook cannot rewrite the spec: it refuses the rw mount of a read-only member.
+B=$T/b-ro1
+if e2e_bundle "$B" 'echo hook > /data/hookhack' && e2e_userns "$B" "$r1" 65536 &&
+	e2e_bind "$B" "$V/shv/_data" /data rw && e2e_hook "$B" createRuntime; then
+	e2e_runc_run "$B" ro1hook
+	diag "hook, ro1 rw mount: rc=$rc $out"
+	check "rc != 0" "the prestart hook refuses a read-only member's read-write mount"
+	like "$out" 'volguard:.*read-only member' "and says why"
+	[ ! -e "$V/shv/_data/hookhack" ]
+	ok $? "nothing was written"
+	run vg volume show shv
+	like "$out" 'ro1 +ro' "ro1 is still recorded ro"
+else
+	fail "cannot build the hook bundle"
+fi
 
 # volume show tells the truth about the tree.
 drun --name shower -v showvol:/d "$IMG" sh -c 'echo x > /d/f'
