@@ -28,7 +28,7 @@ static void help(void)
 	     "           tree matches the policy (a read-only walk: ACLs, and owners outside\n"
 	     "           every member's range)\n\n"
 	     "A volume with driver options (-o type=/o=/device=: bind, tmpfs, nfs...) or whose\n"
-	     "_data is another mount is not volguard's: every subcommand but show refuses it.");
+	     "_data is another mount is not volguard's: every subcommand refuses it and says why.");
 }
 
 static int report_walk(const char *volume, const struct vg_fix_stats *st)
