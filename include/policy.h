@@ -61,3 +61,10 @@ const char *vg_verdict_name(enum vg_verdict v);
 const char *vg_report_first_deny(const struct vg_report *rep);
 /* The same finding whole (rule, subject, resolved path), or NULL when nothing is denied. */
 const struct vg_finding *vg_report_first_denial(const struct vg_report *rep);
+/* One finding that is not about a mount (the admission pipeline's own rules). */
+void vg_report_add(struct vg_report *rep, enum vg_verdict v, const char *rule, const char *subject,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Move every finding of src to the end of dst (src is left empty); `view` (may be NULL) is
+ * put before each message ("mounts in the kernel: ..."), to say which view of the
+ * container it is about. */
+void vg_report_take(struct vg_report *dst, struct vg_report *src, const char *view);

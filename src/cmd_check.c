@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "adapters.h"
+#include "admit.h"
 #include "cleanup.h"
 #include "cmd.h"
 #include "log.h"
@@ -92,8 +93,7 @@ int cmd_check(int argc, char **argv, struct vg_config *c)
 		{ 0 },
 	};
 	const char *oci = NULL, *container = NULL;
-	struct vg_container ct = { 0 };
-	struct vg_report rep = { 0 };
+	struct vg_admission adm;
 	struct vg_error e = { 0 };
 	bool json = false, run = false;
 	int o, r, inputs;
@@ -136,29 +136,30 @@ int cmd_check(int argc, char **argv, struct vg_config *c)
 		return vg_cmd_usage_error("check",
 					  "give exactly one of --oci, --container, -- run");
 
+	vg_admission_init(&adm, c, VG_ADMIT_CHECK);
 	if (oci)
-		r = vg_oci_load(oci, &ct, NULL, &e);
+		r = vg_oci_load(oci, &adm.ct, NULL, &e);
 	else if (container)
-		r = vg_docker_load(c, container, &ct, &e);
+		r = vg_docker_load(c, container, &adm.ct, &e);
 	else
-		r = vg_dockerargs_parse(argc - optind, argv + optind, &ct, &e);
-	if (r < 0) {
-		vg_log_error("%s", e.msg);
-		vg_container_free(&ct);
-		return VG_EXIT_ERROR;
+		r = vg_dockerargs_parse(argc - optind, argv + optind, &adm.ct, &e);
+	if (r >= 0) {
+		adm.name = vg_strdup(adm.ct.name ? adm.ct.name : adm.ct.id ? adm.ct.id : "");
+		if (!*adm.name)
+			adm.name = (free(adm.name), NULL);
+		/* The same judge as volguard-runc's and the hook's. */
+		r = vg_admit_judge(&adm, &e);
 	}
-	r = vg_policy_check(c, &ct, vg_docker_lookup, c, &rep, &e);
 	if (r < 0) {
 		vg_log_error("%s", e.msg);
-		vg_container_free(&ct);
+		vg_admission_free(&adm);
 		return VG_EXIT_ERROR;
 	}
 	if (json)
-		print_json(&ct, &rep);
+		print_json(&adm.ct, &adm.rep);
 	else
-		print_table(&ct, &rep);
-	r = rep.worst == VG_DENY ? VG_EXIT_REFUSED : VG_EXIT_OK;
-	vg_report_free(&rep);
-	vg_container_free(&ct);
+		print_table(&adm.ct, &adm.rep);
+	r = adm.rep.worst == VG_DENY ? VG_EXIT_REFUSED : VG_EXIT_OK;
+	vg_admission_free(&adm);
 	return r;
 }

@@ -7,10 +7,12 @@
  *    runc's own. The only thing read before is the config, for the runc path (key `runtime`);
  *    a config that cannot be read then falls back to the built-in path, logged to syslog
  *    only, so that a typo in volguard.conf never leaves running containers unkillable;
- *  - `create` checks everything first (arguments, spec, Docker's files, mounts, opt-out label,
- *    IDs, volume membership) and only then acts (range, volumes, config.json), so a refused
- *    create allocates nothing and changes no volume;
- *  - `run` (create and start in one) is checked like `create`;
+ *  - `create` goes through the admission pipeline (admit.h), which judges everything first
+ *    (arguments, spec, Docker's files, mounts, opt-out label, IDs, volume membership) and only
+ *    then acts (range, volumes, config.json), so a refused create allocates nothing and changes
+ *    no volume;
+ *  - `run` (create and start in one) is admitted like `create`; `restore` is refused (a
+ *    checkpoint's IDs and capabilities cannot be judged);
  *  - `exec` is the one other command that starts a process in the container: its process.json
  *    gets the same shift as the container's own process (found from the container's bundle),
  *    or `docker exec` would be a way back to host root;
@@ -32,6 +34,7 @@
 #include <unistd.h>
 
 #include "adapters.h"
+#include "admit.h"
 #include "cleanup.h"
 #include "cmd.h"
 #include "config.h"
@@ -111,15 +114,6 @@ static void report(const struct runc_args *a, int prio, const char *fmt, ...)
 		else if (f)
 			json_log_line(f, level, msg, when);
 	}
-}
-
-/* Prefix e->msg (the message may be its own argument, so it is copied first). */
-static int error_prefix(struct vg_error *e, int r, const char *prefix)
-{
-	char old[sizeof(e->msg)];
-
-	memcpy(old, e->msg, sizeof(old));
-	return vg_error_set(e, r, "%s: %s", prefix, old);
 }
 
 /* ---- handing over to runc ------------------------------------------------------------------ */
@@ -317,219 +311,69 @@ static int do_exec(struct runc_args *a)
 
 /* ---- create -------------------------------------------------------------------------------- */
 
-struct create_ctx {
-	struct runc_args *a;
-	struct vg_config c;
-	int bundle_fd;
-	json_t *spec;
-	struct vg_container oci;    /* the spec: the mounts runc will make */
-	struct vg_container docker; /* Docker's files: name, labels, volume names */
-	bool is_docker;
-	const char *name;
-	struct vg_mounted_volumes vols;
-	struct vg_spec_user user;
-};
-
-static void create_ctx_free(struct create_ctx *x)
-{
-	if (x->bundle_fd >= 0)
-		close(x->bundle_fd);
-	json_decref(x->spec);
-	vg_container_free(&x->oci);
-	vg_container_free(&x->docker);
-	vg_mounted_volumes_free(&x->vols);
-	vg_spec_user_free(&x->user);
-	vg_config_free(&x->c);
-}
-
-static int lookup_docker(const char *name, struct vg_container *ret, void *data, struct vg_error *e)
-{
-	return vg_docker_load(data, name, ret, e);
-}
-
-/* Load the spec through the opened bundle directory and Docker's files when there are some. */
-static int load_inputs(struct create_ctx *x, struct vg_error *e)
-{
-	const char *bundle = x->a->bundle ? x->a->bundle : ".";
-	_cleanup_free_ char *cfg = NULL, *dcfg = NULL;
-	struct stat st;
-	int r;
-
-	x->bundle_fd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (x->bundle_fd < 0)
-		return vg_error_errno(e, errno, "bundle %s", bundle);
-	cfg = vg_asprintf("/proc/self/fd/%d/config.json", x->bundle_fd);
-	r = vg_oci_load(cfg, &x->oci, &x->spec, e);
-	if (r >= 0)
-		r = vg_spec_user_read(x->spec, &x->user, e);
-	if (r < 0) {
-		_cleanup_free_ char *what = vg_asprintf("bundle %s", bundle);
-		return error_prefix(e, r, what);
-	}
-
-	/* dockerd writes containers/ID/ before it calls create; anything else is a plain OCI
-	 * container, named by its ID. */
-	dcfg = vg_asprintf("%s/containers/%s/config.v2.json", x->c.docker_root, x->a->id);
-	x->is_docker = strchr(x->a->id, '/') == NULL && lstat(dcfg, &st) == 0;
-	if (x->is_docker) {
-		r = vg_docker_load(&x->c, x->a->id, &x->docker, e);
-		if (r < 0)
-			return r;
-	}
-	x->name = x->is_docker && x->docker.name ? x->docker.name : x->a->id;
-	if (!vg_name_valid(x->name))
-		return vg_error_set(e, EINVAL, "'%.300s' is not a valid container name", x->name);
-	return 0;
-}
-
-static int judge(struct create_ctx *x, const struct vg_container *ct, struct vg_error *e)
-{
-	struct vg_report rep = { 0 };
-	int r = vg_policy_check(&x->c, ct, lookup_docker, &x->c, &rep, e);
-
-	if (r >= 0 && rep.worst == VG_DENY)
-		r = vg_error_set(e, VG_EREFUSED, "%s", vg_report_first_deny(&rep));
-	vg_report_free(&rep);
-	return r;
-}
-
-/* The named volumes the container mounts are the binds of <volumes_root>/NAME/_data in the
- * spec; each volume Docker's files name must be one of them (else it is not a local volume
- * volguard can prepare). Membership is checked here, before anything changes. */
-static int find_volumes(struct create_ctx *x, struct vg_error *e)
-{
-	vg_mounted_volumes_find(&x->c, &x->oci, &x->vols);
-	for (size_t i = 0; i < x->docker.n_mounts; i++) {
-		const struct vg_mount *d = &x->docker.mounts[i];
-
-		if (d->kind == VG_MOUNT_VOLUME &&
-		    !(d->source && vg_mounted_volumes_has(&x->vols, d->source)))
-			return vg_error_set(
-			    e, VG_EREFUSED,
-			    "container %s: volume '%s' (%s) is not a local volume under "
-			    "%s; volguard cannot isolate it",
-			    x->name, d->source ? d->source : "?",
-			    d->destination ? d->destination : "?", x->c.volumes_root);
-	}
-	return vg_mounted_volumes_check(&x->c, &x->vols, x->name, true, e);
-}
-
-/* Returns 1 when the container opted out (and may), 0 when it is isolated. */
-static int check_opt_out(struct create_ctx *x, struct vg_error *e)
-{
-	const char *v = vg_container_label(&x->docker, ISOLATION_LABEL);
-
-	if (!v)
-		v = vg_container_label(&x->oci, ISOLATION_LABEL);
-	if (!v || strcmp(v, "on") == 0)
-		return 0;
-	if (strcmp(v, "off") != 0)
-		return vg_error_set(e, VG_EREFUSED, "container %s: label %s=%s: expected on or off",
-				    x->name, ISOLATION_LABEL, v);
-	if (!vg_config_is_exempt(&x->c, x->name))
-		return vg_error_set(
-		    e, VG_EREFUSED,
-		    "container %s: label %s=off is only allowed for names listed in "
-		    "isolation_exempt",
-		    x->name, ISOLATION_LABEL);
-	return 1;
-}
-
-/* Everything is checked: take the range, prepare the volumes, rewrite config.json. */
-static int isolate(struct create_ctx *x, uint64_t *ret_start, struct vg_error *e)
-{
-	struct vg_registry reg;
-	struct vg_range *rg;
-	struct vg_spec_shift shift = { 0 };
-	bool is_new;
-	int r;
-
-	r = vg_registry_open(&reg, &x->c, VG_REGISTRY_WRITE, e);
-	if (r < 0)
-		return r;
-	/* The IDs must fit the range this name has, or will get. */
-	rg = vg_registry_find(&reg, x->name);
-	r = vg_spec_user_check(&x->user, rg ? rg->count : x->c.range_size, e);
-	if (r >= 0)
-		r = vg_registry_alloc(&reg, &x->c, x->name, 0, &rg, &is_new, e);
-	if (r >= 0)
-		r = vg_range_set_meta(&reg, rg, "container", x->a->id, e);
-	/* Committed before any volume names the range, so no volume can ever list a range the
-	 * registry does not hold; the lock is held until config.json is written, so that the
-	 * range cannot be released and handed to another name meanwhile (vg_volume_prepare
-	 * never takes it). */
-	if (r >= 0)
-		r = vg_registry_commit(&reg, e);
-	if (r >= 0) {
-		shift = (struct vg_spec_shift){ .start = rg->start,
-						.count = rg->count,
-						.drop_caps = x->c.drop_capabilities };
-		/* In memory first: a spec it cannot rewrite leaves the volumes alone. */
-		r = vg_spec_apply_shift(x->spec, &shift, e);
-	}
-	if (r >= 0)
-		r = vg_mounted_volumes_spec_ro(x->spec, &x->vols, e);
-	if (r >= 0)
-		r = vg_mounted_volumes_prepare(
-		    &x->c, &x->vols, x->name, (uint32_t)(shift.start + x->user.uid),
-		    (uint32_t)(shift.start + x->user.gid), shift.start, shift.count, e);
-	if (r >= 0)
-		r = vg_spec_write(x->bundle_fd, "config.json", x->spec, "config.json", e);
-	vg_registry_close(&reg);
-	*ret_start = shift.start;
-	return r;
-}
-
+/* create and run: the admission pipeline (admit.h) judges, and only then acts. */
 static int do_create(struct runc_args *a)
 {
-	struct create_ctx x = { .a = a, .bundle_fd = -1 };
+	struct vg_config c;
+	struct vg_admission adm;
 	struct vg_error e = { 0 };
-	uint64_t start = 0;
-	int r, exempt = 0;
+	_cleanup_close_ int bundle_fd = -1;
+	const char *bundle;
+	int r;
 
-	vg_config_init(&x.c);
+	vg_config_init(&c);
+	vg_admission_init(&adm, &c, VG_ADMIT_RUNTIME);
 	r = vg_runc_args_create(a, &e);
 	if (r >= 0)
-		r = vg_config_load(&x.c, a->config, &e);
-	if (r >= 0 && !x.c.volumes_root)
-		x.c.volumes_root = vg_asprintf("%s/volumes", x.c.docker_root);
+		r = vg_config_load(&c, a->config, &e);
+	if (r >= 0 && !c.volumes_root)
+		c.volumes_root = vg_asprintf("%s/volumes", c.docker_root);
+	bundle = a->bundle ? a->bundle : ".";
+	if (r >= 0 && (bundle_fd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		r = vg_error_errno(&e, errno, "bundle %s", bundle);
 	if (r >= 0)
-		r = load_inputs(&x, &e);
+		r = vg_admit_load_bundle(&adm, bundle_fd, bundle, a->id, &e);
 	/* Checks: nothing has been changed yet. */
 	if (r >= 0)
-		r = judge(&x, &x.oci, &e);
-	if (r >= 0 && x.is_docker)
-		r = judge(&x, &x.docker, &e);
+		r = vg_admit_judge(&adm, &e);
 	if (r >= 0)
-		r = exempt = check_opt_out(&x, &e);
-	if (r >= 0 && !exempt)
-		r = find_volumes(&x, &e);
+		r = vg_admit_refusal(&adm, &e);
 	/* Acts. */
-	if (r >= 0 && !exempt)
-		r = isolate(&x, &start, &e);
+	if (r >= 0 && !adm.exempt)
+		r = vg_admit_isolate(&adm, bundle_fd, &e);
 	if (r < 0) {
-		bool refused = e.code == VG_EREFUSED;
-		const char *who = x.name ? x.name : a->id ? a->id : "?";
-		if (refused && strncmp(e.msg, "container ", 10) != 0)
-			report(a, LOG_ERR, "container %s refused: %s", who, e.msg);
-		else
-			report(a, LOG_ERR, "%s", e.msg);
-		create_ctx_free(&x);
-		return refused ? VG_EXIT_REFUSED : VG_EXIT_ERROR;
+		report(a, LOG_ERR, "%s", e.msg);
+		vg_admission_free(&adm);
+		vg_config_free(&c);
+		return e.code == VG_EREFUSED ? VG_EXIT_REFUSED : VG_EXIT_ERROR;
 	}
-	if (exempt)
+	if (adm.exempt)
 		report(a, LOG_NOTICE, "container %s (%s): isolation off (label %s=off, exempt)",
-		       x.name, a->id, ISOLATION_LABEL);
+		       adm.name, a->id, ISOLATION_LABEL);
 	else
-		report(a, LOG_INFO, "container %s (%s) runs as host UID %llu", x.name, a->id,
-		       (unsigned long long)start + x.user.uid);
+		report(a, LOG_INFO, "container %s (%s) runs as host UID %llu", adm.name, a->id,
+		       (unsigned long long)adm.range_start + adm.user.uid);
 	{
-		_cleanup_free_ char *runtime = TAKE_PTR(x.c.runtime);
-		create_ctx_free(&x);
+		_cleanup_free_ char *runtime = TAKE_PTR(c.runtime);
+		vg_admission_free(&adm);
+		vg_config_free(&c);
 		exec_runc(runtime, a, &e);
 	}
 	report(a, LOG_ERR, "%s", e.msg);
 	return VG_EXIT_ERROR;
+}
+
+/* A checkpoint carries the process's host IDs and capabilities as they were when it was
+ * taken: nothing volguard can judge. Refused, never passed through. */
+static int do_restore(struct runc_args *a)
+{
+	const char *id = a->argc > a->cmd + 1 ? a->argv[a->argc - 1] : "?";
+
+	report(a, LOG_ERR,
+	       "container %s refused: runc restore (checkpoint/restore) is not supported under "
+	       "volguard: a checkpoint's IDs and capabilities cannot be checked",
+	       id);
+	return VG_EXIT_REFUSED;
 }
 
 int cmd_runtime(int argc, char **argv)
@@ -543,5 +387,7 @@ int cmd_runtime(int argc, char **argv)
 		return do_create(&a);
 	if (a.cmd >= 0 && strcmp(a.argv[a.cmd], "exec") == 0)
 		return do_exec(&a);
+	if (a.cmd >= 0 && strcmp(a.argv[a.cmd], "restore") == 0)
+		return do_restore(&a);
 	return pass_through(&a);
 }

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -79,6 +80,40 @@ void vg_report_free(struct vg_report *rep)
 	}
 	free(rep->v);
 	memset(rep, 0, sizeof(*rep));
+}
+
+void vg_report_add(struct vg_report *rep, enum vg_verdict v, const char *rule, const char *subject,
+		   const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		abort();
+	vg_policy_add(rep, v, rule, SIZE_MAX, subject, NULL, NULL, "%s", msg);
+}
+
+void vg_report_take(struct vg_report *dst, struct vg_report *src, const char *view)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		struct vg_finding *f = &src->v[i];
+
+		if (view) {
+			char *m = vg_asprintf("%s: %s", view, f->message);
+			free(f->message);
+			f->message = m;
+		}
+		dst->v = vg_reallocarray(dst->v, dst->n + 1, sizeof(*dst->v));
+		dst->v[dst->n++] = *f;
+		if (f->verdict > dst->worst)
+			dst->worst = f->verdict;
+	}
+	free(src->v);
+	memset(src, 0, sizeof(*src));
 }
 
 const struct vg_finding *vg_report_first_denial(const struct vg_report *rep)
@@ -379,6 +414,22 @@ void vg_policy_report_sensitive(struct vg_policy_ctx *x, const struct vg_mount *
 			      r->path, from, how);
 }
 
+/*
+ * dockerd gives a container that shares the host's IPC namespace (--ipc host) the host's
+ * /dev/shm as a bind: that is the IPC namespace's own memory, judged as the --ipc host fact
+ * (a warning), so that check, the hook and volguard-runc agree on such a container.
+ */
+static bool host_ipc_shm(struct vg_policy_ctx *x, const struct vg_mount *m,
+			 const struct vg_resolved *r)
+{
+	struct stat st;
+
+	return x->ct->host_ipc && m->destination && strcmp(m->destination, "/dev/shm") == 0 &&
+	       r->exists && S_ISDIR(r->mode) &&
+	       fstatat(x->root, "dev/shm", &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == r->dev &&
+	       st.st_ino == r->ino;
+}
+
 void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
 			  const char *subject, const char *src, const char *via)
 {
@@ -429,6 +480,12 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 		}
 	}
 
+	if (host_ipc_shm(x, m, &r)) {
+		vg_policy_add(rep, VG_WARN, "host-ipc", idx, subject, mode, r.path,
+			      "bind of the host's /dev/shm%s: the shared memory of --ipc host",
+			      from);
+		goto out;
+	}
 	exception = docker_exception(x, &r, &volume);
 	if (volume && !via && vg_policy_volume_has_opts(x, volume)) {
 		/* A volume with driver options is the mount they make: judged, and named, as

@@ -146,6 +146,18 @@ void vg_policy_judge_mount(struct vg_policy_ctx *x, const struct vg_mount *m, si
 		vg_policy_judge_path(x, m, idx, subject, m->source, NULL);
 		return;
 	case VG_MOUNT_VOLUME:
+		/* --mount type=volume,volume-opt=...: Docker creates the volume with these options,
+		 * named or anonymous, and a bind of the device is what runc then mounts. */
+		if (m->volume_device && m->volume_device[0] == '/' &&
+		    (vg_volume_opts_binds(m->volume_type, m->volume_o) ||
+		     (m->volume_type && *m->volume_type))) {
+			_cleanup_free_ char *via =
+			    m->source ? vg_asprintf(" (volume-opt device of volume %s)", m->source)
+				      : vg_strdup(" (volume-opt device of an anonymous volume)");
+			vg_policy_judge_path(x, m, idx, subject, m->volume_device, via);
+			if (!m->source)
+				return;
+		}
 		if (!m->source) {
 			vg_policy_add(x->rep, VG_ALLOW, "ok", idx, subject, mode, NULL,
 				      "anonymous volume");
@@ -161,11 +173,6 @@ void vg_policy_judge_mount(struct vg_policy_ctx *x, const struct vg_mount *m, si
 				      "volume %s uses driver %s: where it points cannot be checked",
 				      m->source, m->driver);
 			return;
-		}
-		if (m->volume_device && vg_volume_opts_binds(m->volume_type, m->volume_o)) {
-			_cleanup_free_ char *via =
-			    vg_asprintf(" (volume-opt device of volume %s)", m->source);
-			vg_policy_judge_path(x, m, idx, subject, m->volume_device, via);
 		}
 		vg_policy_judge_volume_opts(x, m, idx, subject, m->source);
 		return;

@@ -76,6 +76,13 @@ void vg_mounted_volumes_find(const struct vg_config *c, const struct vg_containe
 		const struct vg_mount *m = &ct->mounts[i];
 		char *name;
 
+		/* A spec shows a volume as a bind of its _data; Docker's files and a docker run
+		 * command line name it (check judges membership from those). */
+		if (m->kind == VG_MOUNT_VOLUME && m->source && vg_name_valid(m->source) &&
+		    (!m->driver || !*m->driver || strcmp(m->driver, "local") == 0)) {
+			add_mount(ret, vg_strdup(m->source), NULL, i, m->readonly);
+			continue;
+		}
 		if (m->kind != VG_MOUNT_BIND || !m->source)
 			continue;
 		name = vg_volume_of_source(c->volumes_root, m->source);

@@ -529,8 +529,8 @@ static int read_all(int fd, const char *path, char **ret, size_t *ret_len, struc
 	return 0;
 }
 
-int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_registry_mode mode,
-		     struct vg_error *e)
+static int registry_open(struct vg_registry *r, const struct vg_config *c,
+			 enum vg_registry_mode mode, struct vg_error *e)
 {
 	bool write = mode == VG_REGISTRY_WRITE;
 	_cleanup_free_ char *lock_path = vg_asprintf("%s/%s", c->state_dir, LOCK_FILE);
@@ -581,6 +581,17 @@ int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_r
 	if (rc < 0)
 		return rc;
 	return parse_owned(r, TAKE_PTR(buf), len, true, r->path, e);
+}
+
+int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_registry_mode mode,
+		     struct vg_error *e)
+{
+	int rc = registry_open(r, c, mode, e);
+
+	/* A registry that failed to open holds nothing: no caller has to close it. */
+	if (rc < 0)
+		vg_registry_close(r);
+	return rc;
 }
 
 int vg_registry_commit(struct vg_registry *r, struct vg_error *e)

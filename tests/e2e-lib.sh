@@ -123,7 +123,8 @@ VG_CLEANUP_HOOKS+=("e2e_runc_cleanup")
 
 # e2e_dockerd_start: a private dockerd on $T/d/sock with data root $T/docker (the config's
 # docker_root), volguard-runc as its default runtime ("volguard") and plain runc registered as
-# "plainrunc"; the busybox image imported as $E2E_IMAGE. Sets $E2E_DOCKERD_MS. Returns non-zero
+# "plainrunc" (plus $E2E_EXTRA_RUNTIMES, JSON members such as "x": {"path": "/p"}); the busybox
+# image imported as $E2E_IMAGE. Sets $E2E_DOCKERD_MS. Returns non-zero
 # (with the daemon's log in $out) when it cannot start.
 e2e_dockerd_start() {
 	local d=$T/d t0 t1
@@ -132,7 +133,7 @@ e2e_dockerd_start() {
 {
   "runtimes": {
     "volguard": {"path": "$VGRUNC", "runtimeArgs": ["--config", "$CONF"]},
-    "plainrunc": {"path": "$RUNC"}
+    "plainrunc": {"path": "$RUNC"}${E2E_EXTRA_RUNTIMES:+,$E2E_EXTRA_RUNTIMES}
   },
   "default-runtime": "${E2E_DEFAULT_RUNTIME:-volguard}"
 }

@@ -274,4 +274,23 @@ like "$out" "\"resolved\": \"$H/etc\"" "--json has the resolved path"
 run vg check -- run -v "$H/srv/link:/x" img
 like "$out" "writable bind of $H/etc \\(resolved from $H/srv/link\\) is a sensitive host path" \
 	"the message names the resolved path and the source"
+# --- the admission pipeline's own rules, judged by check as the runtime judges them ---
+write_conf "$base_conf
+isolation_exempt = legacy-*
+strict_membership = yes
+
+[volume \"shared\"]
+members = web:rw, reader:ro"
+check 0 allow:ok --name web -v shared:/s img
+check 1 deny:membership --name outsider -v shared:/s img
+check 1 deny:membership -v shared:/s img        # no --name: Docker's random name is no member
+check 1 deny:opt-out --name app --label volguard.isolation=off img
+check 0 allow:opt-out --name legacy-1 --label volguard.isolation=off img
+check 1 deny:opt-out --name app --label volguard.isolation=maybe img
+check 1 deny:user-range --name app -u 70000 img
+check 1 deny:user-range --name app -u 0:70000 img
+check 0 - --name app -u 65535:65535 img
+check 0 - --name app -u www-data img           # a name is resolved in the image: the runtime's
+check 1 deny:sensitive-writable --mount type=volume,dst=/x,volume-opt=type=none,volume-opt=o=bind,"volume-opt=device=$H/etc" img
+check 0 warn:host-ipc --ipc host img
 done_testing

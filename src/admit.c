@@ -1,0 +1,439 @@
+/*
+ * The admission pipeline (see admit.h): load, judge, act.
+ *
+ * Rules this file keeps:
+ *  - judge changes nothing: it reads the spec, Docker's files, the kernel's mount table, the
+ *    registry (read-only) and the volumes' xattrs; every refusal is a denied finding in one
+ *    report, so check prints what the runtime and the hook would refuse;
+ *  - act runs only after a judge that denied nothing, and validates in memory before the first
+ *    change: the spec is rewritten in memory before the range is committed, the range is
+ *    committed before any volume names it, config.json is written last;
+ *  - the registry is opened and closed here, on every path.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "adapters.h"
+#include "admit.h"
+#include "cleanup.h"
+#include "kmounts.h"
+#include "registry.h"
+
+#define ISOLATION_LABEL "volguard.isolation"
+/* The identity of a container check cannot name (docker run without --name): never a member. */
+#define UNNAMED "<unnamed>"
+
+void vg_admission_init(struct vg_admission *a, const struct vg_config *c, enum vg_admit_via via)
+{
+	memset(a, 0, sizeof(*a));
+	a->via = via;
+	a->c = c;
+}
+
+void vg_admission_free(struct vg_admission *a)
+{
+	vg_container_free(&a->ct);
+	vg_container_free(&a->docker);
+	vg_container_free(&a->kernel);
+	json_decref(a->spec);
+	vg_spec_user_free(&a->user);
+	free(a->name);
+	vg_report_free(&a->rep);
+	vg_mounted_volumes_free(&a->vols);
+	free(a->range_name);
+	memset(a, 0, sizeof(*a));
+}
+
+/* ---- load ---------------------------------------------------------------------------------- */
+
+static int error_prefix(struct vg_error *e, int r, const char *prefix)
+{
+	char old[sizeof(e->msg)];
+
+	memcpy(old, e->msg, sizeof(old));
+	return vg_error_set(e, r, "%s: %s", prefix, old);
+}
+
+static int load_spec(struct vg_admission *a, const char *cfg, const char *bundle,
+		     struct vg_error *e)
+{
+	int r = vg_oci_load(cfg, &a->ct, &a->spec, e);
+
+	if (r >= 0)
+		r = vg_spec_user_read(a->spec, &a->user, e);
+	if (r < 0) {
+		_cleanup_free_ char *what = vg_asprintf("bundle %s", bundle);
+		return error_prefix(e, r, what);
+	}
+	a->has_user = true;
+	return 0;
+}
+
+int vg_admit_load_bundle(struct vg_admission *a, int bundle_fd, const char *bundle, const char *id,
+			 struct vg_error *e)
+{
+	_cleanup_free_ char *cfg = vg_asprintf("/proc/self/fd/%d/config.json", bundle_fd);
+	_cleanup_free_ char *dcfg = NULL;
+	struct stat st;
+	int r;
+
+	r = load_spec(a, cfg, bundle, e);
+	if (r < 0)
+		return r;
+	if (!a->ct.id)
+		a->ct.id = vg_strdup(id);
+	/* dockerd writes containers/ID/ before it calls create; anything else is a plain OCI
+	 * container, named by its ID. */
+	dcfg = vg_asprintf("%s/containers/%s/config.v2.json", a->c->docker_root, id);
+	a->has_docker = strchr(id, '/') == NULL && lstat(dcfg, &st) == 0;
+	if (a->has_docker) {
+		r = vg_docker_load(a->c, id, &a->docker, e);
+		if (r < 0)
+			return r;
+	}
+	a->name = vg_strdup(a->has_docker && a->docker.name ? a->docker.name : id);
+	if (!vg_name_valid(a->name))
+		return vg_error_set(e, EINVAL, "'%.300s' is not a valid container name", a->name);
+	return 0;
+}
+
+/* The container's root file system as a host path (root.path is relative to the bundle). */
+static char *rootfs_path(json_t *spec, const char *bundle)
+{
+	const char *p = json_string_value(json_object_get(json_object_get(spec, "root"), "path"));
+	_cleanup_free_ char *abs = NULL;
+	char *real;
+
+	if (!p)
+		return NULL;
+	abs = p[0] == '/' ? vg_strdup(p) : vg_asprintf("%s/%s", bundle, p);
+	real = realpath(abs, NULL);
+	return real ? real : TAKE_PTR(abs);
+}
+
+int vg_admit_load_hook(struct vg_admission *a, const struct vg_hook_state *st, struct vg_error *e)
+{
+	_cleanup_free_ char *rootfs = NULL;
+	int r = load_spec(a, st->bundle, st->bundle, e);
+
+	if (r < 0)
+		return r;
+	if (!a->ct.id)
+		a->ct.id = vg_strdup(st->id);
+	a->name = vg_strdup(a->ct.name ? a->ct.name : st->id);
+	rootfs = rootfs_path(a->spec, st->bundle);
+	if (!rootfs)
+		return vg_error_set(e, EINVAL, "%s/config.json: root.path: missing", st->bundle);
+	a->kernel.id = vg_strdup(st->id);
+	r = vg_kmounts_read(st->pid, rootfs, "/proc/self/mountinfo", &a->kernel, e);
+	if (r < 0)
+		return r;
+	/* The mounts are the kernel's; the namespaces they belong to are the spec's (a host IPC
+	 * namespace explains dockerd's bind of the host's /dev/shm in both views). */
+	a->kernel.host_ipc = a->ct.host_ipc;
+	a->kernel.host_pid = a->ct.host_pid;
+	a->kernel.host_net = a->ct.host_net;
+	a->kernel.oci = true;
+	a->has_kernel = true;
+	return 0;
+}
+
+/* ---- judge --------------------------------------------------------------------------------- */
+
+static int judge_policy(struct vg_admission *a, const struct vg_container *ct, const char *view,
+			struct vg_error *e)
+{
+	struct vg_report rep = { 0 };
+	int r = vg_policy_check(a->c, ct, vg_docker_lookup, (void *)a->c, &rep, e);
+
+	if (r >= 0)
+		vg_report_take(&a->rep, &rep, view);
+	vg_report_free(&rep);
+	return r;
+}
+
+/* The label volguard.isolation: on (the default) or off, and off only for exempt names. */
+static void judge_opt_out(struct vg_admission *a)
+{
+	const char *v = a->has_docker ? vg_container_label(&a->docker, ISOLATION_LABEL) : NULL;
+	const char *name = a->name ? a->name : UNNAMED;
+
+	if (!v)
+		v = vg_container_label(&a->ct, ISOLATION_LABEL);
+	if (!v || strcmp(v, "on") == 0)
+		return;
+	if (strcmp(v, "off") != 0)
+		vg_report_add(&a->rep, VG_DENY, "opt-out", "--label " ISOLATION_LABEL,
+			      "container %s: label %s=%s: expected on or off", name,
+			      ISOLATION_LABEL, v);
+	else if (!a->name || !vg_config_is_exempt(a->c, a->name))
+		vg_report_add(&a->rep, VG_DENY, "opt-out", "--label " ISOLATION_LABEL,
+			      "container %s: label %s=off is only allowed for names listed in "
+			      "isolation_exempt",
+			      name, ISOLATION_LABEL);
+	else {
+		a->exempt = true;
+		vg_report_add(&a->rep, VG_ALLOW, "opt-out", "--label " ISOLATION_LABEL,
+			      "container %s: isolation off (exempt); the mounts are still checked",
+			      name);
+	}
+}
+
+/* "U[:G]" with numeric parts, as docker run --user gives it; names are resolved in the image,
+ * which check cannot see: they are left to the runtime. */
+static bool parse_user(const char *s, struct vg_spec_user *u)
+{
+	_cleanup_free_ char *dup = vg_strdup(s);
+	char *colon = strchr(dup, ':');
+	uint64_t v;
+
+	if (colon)
+		*colon = '\0';
+	if (vg_parse_u64(dup, UINT32_MAX, &v) < 0)
+		return false;
+	u->uid = u->gid = (uint32_t)v;
+	if (colon && vg_parse_u64(colon + 1, UINT32_MAX, &v) == 0)
+		u->gid = (uint32_t)v;
+	return true;
+}
+
+/* The size of the range the container runs in: the one its name has, else a new one's. */
+static uint64_t range_count(struct vg_admission *a)
+{
+	struct vg_registry reg;
+	struct vg_error e = { 0 };
+	const struct vg_range *rg;
+	uint64_t n = a->c->range_size;
+
+	if (a->via == VG_ADMIT_HOOK)
+		return a->ct.uidmap_size;
+	if (!a->name)
+		return n;
+	/* An unreadable registry is the act's to report; the new range's size is judged. */
+	if (vg_registry_open(&reg, a->c, VG_REGISTRY_READ, &e) >= 0 &&
+	    (rg = vg_registry_find(&reg, a->name)))
+		n = rg->count;
+	vg_registry_close(&reg);
+	return n;
+}
+
+/* The IDs the process asks for must fit in its range. */
+static void judge_user(struct vg_admission *a)
+{
+	struct vg_spec_user u = { 0 };
+	struct vg_error e = { 0 };
+
+	if (a->has_user)
+		u = (struct vg_spec_user){ .uid = a->user.uid,
+					   .gid = a->user.gid,
+					   .additional_gids = a->user.additional_gids,
+					   .n_additional_gids = a->user.n_additional_gids };
+	else if (a->ct.has_uid)
+		u = (struct vg_spec_user){ .uid = a->ct.uid, .gid = a->ct.gid };
+	else if (!a->ct.user || !parse_user(a->ct.user, &u))
+		return;
+	if (vg_spec_user_check(&u, range_count(a), &e) < 0)
+		vg_report_add(&a->rep, VG_DENY, "user-range", "--user", "container %s: %s",
+			      a->name ? a->name : UNNAMED, e.msg);
+}
+
+/*
+ * The hook: the registry name whose range is exactly the container's uidMappings; else, outside
+ * the pool, the OCI ID. Overlapping another allocation, or an unallocated range inside the pool,
+ * is refused.
+ */
+static int judge_hook_range(struct vg_admission *a, struct vg_error *e)
+{
+	const struct vg_container *ct = &a->ct;
+	uint64_t lo = ct->uidmap_host, hi = ct->uidmap_host + ct->uidmap_size; /* [lo, hi) */
+	const struct vg_range *own = NULL;
+	struct vg_registry reg;
+	int r;
+
+	if (ct->gidmap_host != ct->uidmap_host || ct->gidmap_size != ct->uidmap_size) {
+		vg_report_add(&a->rep, VG_DENY, "range", "linux.gidMappings",
+			      "container %s: gidMappings (%llu+%llu) differ from uidMappings "
+			      "(%llu+%llu)",
+			      ct->id, (unsigned long long)ct->gidmap_host,
+			      (unsigned long long)ct->gidmap_size, (unsigned long long)lo,
+			      (unsigned long long)ct->uidmap_size);
+		return 0;
+	}
+	r = vg_registry_open(&reg, a->c, VG_REGISTRY_READ, e);
+	for (size_t i = 0; r >= 0 && i < reg.n; i++) {
+		const struct vg_range *rg = &reg.ranges[i];
+
+		if (rg->start >= hi || rg->start + rg->count <= lo)
+			continue;
+		if (rg->start == lo && rg->count >= ct->uidmap_size && !own) {
+			own = rg;
+			continue;
+		}
+		vg_report_add(&a->rep, VG_DENY, "range", "linux.uidMappings",
+			      "container %s: its range %llu+%llu overlaps the range of '%s' "
+			      "(%llu+%llu)",
+			      ct->id, (unsigned long long)lo, (unsigned long long)ct->uidmap_size,
+			      rg->name, (unsigned long long)rg->start,
+			      (unsigned long long)rg->count);
+		own = NULL;
+		break;
+	}
+	if (r >= 0 && own)
+		a->range_name = vg_strdup(own->name);
+	else if (r >= 0 && a->rep.worst != VG_DENY && lo <= a->c->pool_end && hi > a->c->pool_start)
+		vg_report_add(&a->rep, VG_DENY, "range", "linux.uidMappings",
+			      "container %s: its range %llu+%llu lies in volguard's pool but is "
+			      "not allocated; use 'volguard alloc NAME' and map that range",
+			      ct->id, (unsigned long long)lo, (unsigned long long)ct->uidmap_size);
+	else if (r >= 0)
+		a->range_name = vg_strdup(ct->id);
+	a->range_start = lo;
+	a->range_count = ct->uidmap_size;
+	vg_registry_close(&reg);
+	return r;
+}
+
+/*
+ * The named volumes it mounts, and whether it may: membership (declared, recorded), and, for
+ * volguard-runc, that every volume Docker's files name is one it can see in the spec (a local
+ * volume under volumes_root).
+ */
+static int judge_volumes(struct vg_admission *a, const char *member, struct vg_error *e)
+{
+	struct vg_error why = { 0 };
+	int r;
+
+	vg_mounted_volumes_find(a->c, &a->ct, &a->vols);
+	for (size_t i = 0; a->has_docker && i < a->docker.n_mounts; i++) {
+		const struct vg_mount *d = &a->docker.mounts[i];
+
+		if (d->kind == VG_MOUNT_VOLUME &&
+		    !(d->source && vg_mounted_volumes_has(&a->vols, d->source)))
+			vg_report_add(&a->rep, VG_DENY, "volume-not-local",
+				      d->source ? d->source : "?",
+				      "container %s: volume '%s' (%s) is not a local volume under "
+				      "%s; volguard cannot isolate it",
+				      member, d->source ? d->source : "?",
+				      d->destination ? d->destination : "?", a->c->volumes_root);
+	}
+	/* The runtime (and check, which says what the runtime would do) makes a read-only
+	 * member's rw mount ro in the spec; the hook cannot rewrite it and refuses. */
+	r = vg_mounted_volumes_check(a->c, &a->vols, member, a->via != VG_ADMIT_HOOK, &why);
+	if (r == -VG_EREFUSED) {
+		vg_report_add(&a->rep, VG_DENY, "membership", "volumes", "%s", why.msg);
+		return 0;
+	}
+	if (r < 0)
+		*e = why;
+	return r;
+}
+
+int vg_admit_judge(struct vg_admission *a, struct vg_error *e)
+{
+	const char *member = a->name ? a->name : UNNAMED;
+	int r;
+
+	r = judge_policy(a, &a->ct, NULL, e);
+	if (r >= 0 && a->has_docker)
+		r = judge_policy(a, &a->docker, "Docker's container files", e);
+	if (r >= 0 && a->has_kernel)
+		r = judge_policy(a, &a->kernel, "mounts in the kernel", e);
+	if (r < 0)
+		return r;
+	judge_opt_out(a);
+	if (a->exempt)
+		return 0;
+	if (a->via == VG_ADMIT_HOOK) {
+		/* Without a user namespace there is no range to judge IDs or volumes for. */
+		if (!a->ct.has_uidmap)
+			return 0;
+		r = judge_hook_range(a, e);
+		if (r < 0)
+			return r;
+		if (a->range_name)
+			member = a->range_name;
+	}
+	judge_user(a);
+	return judge_volumes(a, member, e);
+}
+
+int vg_admit_refusal(const struct vg_admission *a, struct vg_error *e)
+{
+	const char *who = a->name ? a->name : a->ct.id ? a->ct.id : UNNAMED;
+	const char *msg;
+
+	if (a->rep.worst != VG_DENY)
+		return 0;
+	msg = vg_report_first_deny(&a->rep);
+	if (strncmp(msg, "container ", 10) == 0)
+		return vg_error_set(e, VG_EREFUSED, "%s", msg);
+	return vg_error_set(e, VG_EREFUSED, "container %s refused: %s", who, msg);
+}
+
+/* ---- act ----------------------------------------------------------------------------------- */
+
+int vg_admit_isolate(struct vg_admission *a, int bundle_fd, struct vg_error *e)
+{
+	struct vg_registry reg;
+	struct vg_range *rg = NULL;
+	struct vg_spec_shift shift = { 0 };
+	bool is_new;
+	int r;
+
+	if (a->rep.worst == VG_DENY)
+		return vg_admit_refusal(a, e);
+	r = vg_registry_open(&reg, a->c, VG_REGISTRY_WRITE, e);
+	/* The IDs must fit the range this name has, or will get (judged already; under the lock
+	 * the range is known for sure). */
+	if (r >= 0) {
+		rg = vg_registry_find(&reg, a->name);
+		r = vg_spec_user_check(&a->user, rg ? rg->count : a->c->range_size, e);
+	}
+	if (r >= 0)
+		r = vg_registry_alloc(&reg, a->c, a->name, 0, &rg, &is_new, e);
+	if (r >= 0)
+		r = vg_range_set_meta(&reg, rg, "container", a->ct.id, e);
+	/* The spec is rewritten in memory before the range is committed: a spec it cannot
+	 * rewrite leaves the registry and the volumes as they were. */
+	if (r >= 0) {
+		shift = (struct vg_spec_shift){ .start = rg->start,
+						.count = rg->count,
+						.drop_caps = a->c->drop_capabilities };
+		r = vg_spec_apply_shift(a->spec, &shift, e);
+	}
+	if (r >= 0) /* a read-only member's rw mounts become ro */
+		r = vg_mounted_volumes_spec_ro(a->spec, &a->vols, e);
+	/* Committed before any volume names the range, so no volume can ever list a range the
+	 * registry does not hold; the lock is held until config.json is written, so that the
+	 * range cannot be released and handed to another name meanwhile (vg_volume_prepare never
+	 * takes it). */
+	if (r >= 0)
+		r = vg_registry_commit(&reg, e);
+	if (r >= 0)
+		r = vg_mounted_volumes_prepare(
+		    a->c, &a->vols, a->name, (uint32_t)(shift.start + a->user.uid),
+		    (uint32_t)(shift.start + a->user.gid), shift.start, shift.count, e);
+	if (r >= 0)
+		r = vg_spec_write(bundle_fd, "config.json", a->spec, "config.json", e);
+	if (r >= 0) {
+		a->range_start = shift.start;
+		a->range_count = shift.count;
+	}
+	vg_registry_close(&reg);
+	return r;
+}
+
+int vg_admit_prepare(struct vg_admission *a, struct vg_error *e)
+{
+	if (a->rep.worst == VG_DENY)
+		return vg_admit_refusal(a, e);
+	if (a->exempt || !a->ct.has_uidmap || !a->range_name)
+		return 0;
+	return vg_mounted_volumes_prepare(
+	    a->c, &a->vols, a->range_name, (uint32_t)(a->range_start + a->user.uid),
+	    (uint32_t)(a->range_start + a->user.gid), a->range_start, a->range_count, e);
+}
