@@ -130,25 +130,25 @@ int vg_volume_is_ours(int root_fd, int name_fd, int data_fd, const char *what,
 		r = mnt_id(name_fd, what, &m_name, &st, e);
 	if (r < 0)
 		return r;
-	if (!S_ISDIR(st.st_mode) || m_name != m_root)
-		return vg_error_set(e, VG_EREFUSED,
-				    "volume %s is not volguard's: it is %s, not a directory on "
-				    "the volumes root's own mount",
-				    what,
-				    S_ISDIR(st.st_mode) ? "a mount point" : "not a directory"),
-		       0;
+	if (!S_ISDIR(st.st_mode) || m_name != m_root) {
+		vg_error_set(e, VG_EREFUSED,
+			     "volume %s is not volguard's: it is %s, not a directory on "
+			     "the volumes root's own mount",
+			     what, S_ISDIR(st.st_mode) ? "a mount point" : "not a directory");
+		return 0;
+	}
 	if (data_fd < 0)
 		return 1;
 	r = mnt_id(data_fd, what, &m_data, &st, e);
 	if (r < 0)
 		return r;
-	if (!S_ISDIR(st.st_mode) || m_data != m_root)
-		return vg_error_set(e, VG_EREFUSED,
-				    "volume %s is not volguard's: its _data is %s, not a plain "
-				    "directory on the volumes root's own mount",
-				    what,
-				    S_ISDIR(st.st_mode) ? "another mount" : "not a directory"),
-		       0;
+	if (!S_ISDIR(st.st_mode) || m_data != m_root) {
+		vg_error_set(e, VG_EREFUSED,
+			     "volume %s is not volguard's: its _data is %s, not a plain "
+			     "directory on the volumes root's own mount",
+			     what, S_ISDIR(st.st_mode) ? "another mount" : "not a directory");
+		return 0;
+	}
 	return 1;
 }
 
