@@ -75,6 +75,21 @@ bool vg_policy_volume_has_opts(struct vg_policy_ctx *x, const char *volume)
 	return r;
 }
 
+/* File systems whose every mount is the host's own kernel state (a cgroup hierarchy, the IPC
+ * namespace's queues, /proc, /sys): a volume of one is judged like a bind of a sensitive path. */
+static bool host_kernel_fs(const char *type)
+{
+	static const char *const kernel[] = { "cgroup",	     "cgroup2",	 "mqueue",  "proc",
+					      "sysfs",	     "debugfs",	 "tracefs", "securityfs",
+					      "bpf",	     "configfs", "pstore",  "efivarfs",
+					      "binfmt_misc", "fusectl",	 "devpts" };
+
+	for (size_t i = 0; type && i < VG_ARRAY_SIZE(kernel); i++)
+		if (strcmp(type, kernel[i]) == 0)
+			return true;
+	return false;
+}
+
 /*
  * A local volume is the mount its options make: a bind of its device (or a device the driver
  * mounts) is judged as that host path, by device and inode, and named by it. The driver mounts
@@ -117,6 +132,17 @@ void vg_policy_judge_volume_opts(struct vg_policy_ctx *x, const struct vg_mount 
 		/* A bind volume, or a block device mounted by the local driver. */
 		via = vg_asprintf(" (device of volume %s)", volume);
 		vg_policy_judge_path(x, m, idx, subject, o.device, via);
+	} else if (host_kernel_fs(o.type)) {
+		vg_policy_add(
+		    x->rep,
+		    !m->readonly		     ? VG_DENY
+		    : x->c->allow_readonly_sensitive ? VG_WARN
+						     : VG_DENY,
+		    m->readonly ? "sensitive-readonly" : "sensitive-writable", idx, subject, mode,
+		    NULL,
+		    "%s volume %s mounts the host's own %s file system (its kernel state, "
+		    "like /sys or /proc)",
+		    m->readonly ? "read-only" : "writable", volume, o.type);
 	} else {
 		vg_policy_add(x->rep, VG_ALLOW, "ok", idx, subject, mode, NULL,
 			      "volume %s (type %s)", volume, o.type ? o.type : "local");

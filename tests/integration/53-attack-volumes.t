@@ -81,6 +81,8 @@ if mount -t mqueue none "$T/mq" 2>/dev/null; then
 	sleep 1
 	drun --name mqc -v mqvol:/x "$IMG" true
 	diag "run -v mqvol:/x: rc=$rc $out"
+	check "rc != 0" "a writable mqueue volume (the host IPC namespace's queues) is refused"
+	like "$out" "volguard:.*mqvol.*mqueue" "naming the volume and its file system"
 	is "$(canary "$T/mq")" "$m0" "an mqueue volume: the host's mqueue root unchanged"
 	# Put it back if an old build changed it, so that the host stays as it was.
 	chown "${m0raw%% *}" "$T/mq" 2>/dev/null
@@ -98,6 +100,7 @@ if [ "$(stat -f -c %T "$CG" 2>/dev/null)" = cgroup2fs ]; then
 	sleep 1
 	drun --name cgc -v cgvol:/x:ro "$IMG" true
 	diag "run -v cgvol:/x:ro: rc=$rc $out"
+	ok "$rc" "a read-only cgroup2 volume passes (allow_readonly_sensitive), as a read-only /sys would"
 	is "$(canary "$CG")" "$g0" "a cgroup2 volume: the host's cgroup root ($CG) unchanged"
 	chown "${g0raw%% *}" "$CG" 2>/dev/null
 	chmod "${g0raw##* }" "$CG" 2>/dev/null
