@@ -53,6 +53,9 @@ like "$out" "$T/hostdir|not volguard" "and says why"
 run vg fix --all
 diag "fix --all: rc=$rc $out"
 like "$out" 'bindvol.*(not volguard|skipped)' "fix --all skips the bind volume and says so"
+check "rc == 0" "a skipped volume is not a failure of fix --all (exit $rc)"
+run vg volume revoke bindvol bindro
+check "rc != 0" "volume revoke refuses the bind volume"
 run vg volume share bindvol someone
 check "rc != 0" "volume share refuses the bind volume"
 run vg volume create bindvol --owner someone
