@@ -20,6 +20,12 @@ struct vg_volume_decl {
 	unsigned line; /* where it was declared */
 };
 
+/* How a container is kept from the host. Only shift exists today; the user-namespace mode
+ * (issue 11) is one more value, and one more case in vg_config_cap_survivors(). */
+enum vg_isolation {
+	VG_ISOLATION_SHIFT = 0, /* host user namespace, IDs moved into the range */
+};
+
 struct vg_config {
 	char *path; /* the file it was loaded from; NULL for built-in defaults */
 
@@ -43,7 +49,11 @@ struct vg_config {
 	bool allow_readonly_sensitive;
 	bool deny_privileged;
 	uint64_t drop_capabilities; /* bit mask of CAP_* numbers */
-	char **isolation_exempt;    /* fnmatch(3) patterns of container names */
+	enum vg_isolation isolation;
+	uint64_t allowed_capabilities; /* bit mask; only meaningful when set */
+	bool allowed_capabilities_set; /* else the isolation mode's default */
+	char **allowed_devices;	       /* NULL-terminated host device paths, may be NULL */
+	char **isolation_exempt;       /* fnmatch(3) patterns of container names */
 	bool strict_membership;
 
 	/* [volume "NAME"] */
@@ -72,3 +82,7 @@ bool vg_config_is_exempt(const struct vg_config *c, const char *name);
 extern const char *const vg_default_sensitive_paths[];
 /* The default drop_capabilities mask. */
 uint64_t vg_default_drop_capabilities(void);
+/* allowed_capabilities as configured, or the isolation mode's default (shift: none). */
+uint64_t vg_config_allowed_caps(const struct vg_config *c);
+/* The capabilities a container keeps, in every set: allowed minus drop_capabilities. */
+uint64_t vg_config_cap_survivors(const struct vg_config *c);

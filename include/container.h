@@ -42,8 +42,15 @@ struct vg_container {
 
 	bool privileged;
 	bool host_pid, host_ipc, host_net, host_uts, host_userns, host_cgroupns;
-	char **cap_add;	     /* NULL-terminated capability names as given */
-	char **devices;	     /* NULL-terminated host device paths */
+	char **cap_add; /* NULL-terminated capability names as given */
+	char **devices; /* NULL-terminated host device paths (Docker, docker run) */
+	/* NULL-terminated device nodes as numbers, "c 10:229 /dev/fuse" (OCI linux.devices: the
+	 * path is the container's, the number is the host device it reaches). */
+	char **device_nodes;
+	/* NULL-terminated device cgroup allow rules, "c 1:3 rwm" ('*': any number, type 'a': all
+	 * types): --device-cgroup-rule, DeviceCgroupRules, linux.resources.devices allow entries.
+	 */
+	char **device_rules;
 	char **volumes_from; /* NULL-terminated "NAME[:ro|:rw]", unresolved */
 
 	char *user;   /* as given (--user, Config.User), or NULL */

@@ -27,22 +27,33 @@ int vg_spec_user_check(const struct vg_spec_user *u, uint64_t count, struct vg_e
 struct vg_spec_shift {
 	uint64_t start; /* the container's host range: [start, start + count) */
 	uint64_t count;
-	uint64_t drop_caps; /* bit mask of CAP_* numbers removed from every capability set */
+	uint64_t keep_caps; /* CAP_* bit mask: the only capabilities left in any set */
 };
 
 /*
  * Mode "shift" (volguard-runc's default): the container keeps the host's user namespace and
  * runs as host UID start + uid: process.user uid, gid and additionalGids are moved into the
- * range, process.noNewPrivileges is set and drop_caps leave the bounding, effective,
- * inheritable, permitted and ambient sets. Validates everything before it changes anything.
+ * range, process.noNewPrivileges is set and every capability outside keep_caps leaves the
+ * bounding, effective, inheritable, permitted and ambient sets (a process without
+ * capabilities gets empty sets). Validates everything before it changes anything; a spec
+ * with two keys runc reads as one field is VG_EREFUSED (vg_spec_check_keys).
  */
 int vg_spec_apply_shift(json_t *spec, const struct vg_spec_shift *p, struct vg_error *e);
 
 /* The same for one process object: the spec's, or the process.json of `runc exec --process`. */
 int vg_spec_apply_shift_process(json_t *process, const struct vg_spec_shift *p, struct vg_error *e);
 
-/* Remove the capabilities in `mask` from every set of process.capabilities. */
-int vg_spec_drop_caps(json_t *spec, uint64_t mask, struct vg_error *e);
+/* Leave only the capabilities in `keep` in every set of process.capabilities. */
+int vg_spec_keep_caps(json_t *spec, uint64_t keep, struct vg_error *e);
+
+/*
+ * Check only: VG_EREFUSED, naming the JSON path, when a struct-typed object of the spec (or of
+ * a process.json) holds two keys that differ only in case; runc's decoder would read them as
+ * one field. Maps (annotations, linux.sysctl, linux.resources.unified, ...) are case-sensitive
+ * in Go and are not checked.
+ */
+int vg_spec_check_keys(json_t *spec, struct vg_error *e);
+int vg_spec_check_process_keys(json_t *process, struct vg_error *e);
 
 /*
  * Replace `name` in directory `dir_fd` with the spec, atomically: a temporary file in the same

@@ -20,6 +20,7 @@
 #include "adapters.h"
 #include "admit.h"
 #include "cleanup.h"
+#include "jsonutil.h"
 #include "kmounts.h"
 #include "registry.h"
 
@@ -104,7 +105,8 @@ int vg_admit_load_bundle(struct vg_admission *a, int bundle_fd, const char *bund
 /* The container's root file system as a host path (root.path is relative to the bundle). */
 static char *rootfs_path(json_t *spec, const char *bundle)
 {
-	const char *p = json_string_value(json_object_get(json_object_get(spec, "root"), "path"));
+	/* As runc reads it: "Root"/"Path" are root.path too. */
+	const char *p = json_string_value(vg_json_member(vg_json_member(spec, "root"), "path"));
 	_cleanup_free_ char *abs = NULL;
 	char *real;
 
@@ -402,7 +404,7 @@ int vg_admit_isolate(struct vg_admission *a, int bundle_fd, struct vg_error *e)
 	if (r >= 0) {
 		shift = (struct vg_spec_shift){ .start = rg->start,
 						.count = rg->count,
-						.drop_caps = a->c->drop_capabilities };
+						.keep_caps = vg_config_cap_survivors(a->c) };
 		r = vg_spec_apply_shift(a->spec, &shift, e);
 	}
 	if (r >= 0) /* a read-only member's rw mounts become ro */

@@ -34,6 +34,7 @@ static const struct {
 	{ "host-cgroupns", "VG-PRIV-002" },
 	{ "cap-add", "VG-PRIV-003" },
 	{ "device", "VG-PRIV-004" },
+	{ "device-rule", "VG-PRIV-004" },
 };
 
 static enum vg_severity catalogue_severity(const char *id)

@@ -17,7 +17,9 @@ static void usage(FILE *f)
 	      "       volguard check [--json] -- run [DOCKER-RUN-OPTIONS] IMAGE [CMD...]\n\n"
 	      "Judge every mount and privilege of a container: an OCI runtime spec, a container\n"
 	      "in Docker's on-disk files (the daemon may be stopped), or a docker run command\n"
-	      "line. Writable binds of sensitive host paths and runtime sockets are denied.\n\n"
+	      "line. Writable binds of sensitive host paths and runtime sockets are denied, so\n"
+	      "are capabilities outside allowed_capabilities, devices and device cgroup rules\n"
+	      "outside allowed_devices, and a spec with two keys differing only in case.\n\n"
 	      "  --oci PATH         an OCI config.json, or a bundle directory holding one\n"
 	      "  --container ID     a Docker container: full ID, unique ID prefix or name\n"
 	      "  --json             print the findings as JSON\n"
@@ -153,7 +155,8 @@ int cmd_check(int argc, char **argv, struct vg_config *c)
 	if (r < 0) {
 		vg_log_error("%s", e.msg);
 		vg_admission_free(&adm);
-		return VG_EXIT_ERROR;
+		/* A spec runc would read otherwise than volguard (keys in two cases) is refused. */
+		return e.code == VG_EREFUSED ? VG_EXIT_REFUSED : VG_EXIT_ERROR;
 	}
 	if (json)
 		print_json(&adm.ct, &adm.rep);

@@ -245,7 +245,7 @@ static int container_shift(const struct vg_config *c, const char *runtime,
 		if (rg) {
 			*ret = (struct vg_spec_shift){ .start = rg->start,
 						       .count = rg->count,
-						       .drop_caps = c->drop_capabilities };
+						       .keep_caps = vg_config_cap_survivors(c) };
 			r = 1;
 		}
 		vg_registry_close(&reg);

@@ -68,6 +68,23 @@ uint64_t vg_default_drop_capabilities(void)
 	return m;
 }
 
+uint64_t vg_config_allowed_caps(const struct vg_config *c)
+{
+	if (c->allowed_capabilities_set)
+		return c->allowed_capabilities;
+	switch (c->isolation) {
+	case VG_ISOLATION_SHIFT:
+		/* The process shares the host's user namespace: any capability acts on the host. */
+		return 0;
+	}
+	return 0;
+}
+
+uint64_t vg_config_cap_survivors(const struct vg_config *c)
+{
+	return vg_config_allowed_caps(c) & ~c->drop_capabilities;
+}
+
 void vg_config_init(struct vg_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -101,6 +118,7 @@ void vg_config_free(struct vg_config *c)
 	vg_strv_free(c->sensitive_paths);
 	vg_strv_free(c->extra_sensitive_paths);
 	vg_strv_free(c->isolation_exempt);
+	vg_strv_free(c->allowed_devices);
 	for (size_t i = 0; i < c->n_volumes; i++) {
 		for (size_t j = 0; j < c->volumes[i].n_members; j++)
 			free(c->volumes[i].members[j].name);
@@ -386,8 +404,9 @@ static bool check_duplicate(struct parse_state *s, const char *sec, const char *
 
 static bool is_list_key(const char *sec, const char *key)
 {
-	static const char *const lists[] = { "sensitive_paths", "extra_sensitive_paths",
-					     "drop_capabilities", "isolation_exempt" };
+	static const char *const lists[] = { "sensitive_paths",	     "extra_sensitive_paths",
+					     "drop_capabilities",    "isolation_exempt",
+					     "allowed_capabilities", "allowed_devices" };
 
 	if (strcmp(sec, "policy") != 0)
 		return strcmp(key, "members") == 0;
@@ -461,6 +480,15 @@ static int handler(void *user, const char *inih_sec, const char *key, const char
 				c->drop_capabilities = 0;
 			return for_each_item(s, sec, key, v, add_cap_item, &c->drop_capabilities);
 		}
+		if (strcmp(key, "allowed_capabilities") == 0) {
+			if (!s->continuation)
+				c->allowed_capabilities = 0;
+			c->allowed_capabilities_set = true;
+			return for_each_item(s, sec, key, v, add_cap_item,
+					     &c->allowed_capabilities);
+		}
+		if (strcmp(key, "allowed_devices") == 0)
+			return for_each_item(s, sec, key, v, add_path_item, &c->allowed_devices);
 		if (strcmp(key, "isolation_exempt") == 0)
 			return for_each_item(s, sec, key, v, add_pattern_item,
 					     &c->isolation_exempt);

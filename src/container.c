@@ -28,6 +28,8 @@ void vg_container_free(struct vg_container *ct)
 	free(ct->image);
 	vg_strv_free(ct->cap_add);
 	vg_strv_free(ct->devices);
+	vg_strv_free(ct->device_nodes);
+	vg_strv_free(ct->device_rules);
 	vg_strv_free(ct->volumes_from);
 	free(ct->user);
 	free(ct->additional_gids);

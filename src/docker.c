@@ -87,7 +87,8 @@ static bool mode_is_host(json_t *hc, const char *key, struct vg_error *e, int *r
 int vg_docker_parse(json_t *config, json_t *hostconfig, struct vg_container *ct, struct vg_error *e)
 {
 	const char *id = NULL, *name = NULL, *user = NULL, *image = NULL, *runtime = NULL, *k;
-	json_t *cfg = NULL, *labels = NULL, *mps = NULL, *caps = NULL, *devs = NULL, *vf = NULL, *v;
+	json_t *cfg = NULL, *labels = NULL, *mps = NULL, *caps = NULL, *devs = NULL, *vf = NULL,
+	       *rules = NULL, *v;
 	size_t i;
 	int r = 0;
 
@@ -145,6 +146,10 @@ int vg_docker_parse(json_t *config, json_t *hostconfig, struct vg_container *ct,
 	if (r < 0 ||
 	    (r = vg_json_get_array(hostconfig, "CapAdd", &caps, "hostconfig.json", e)) < 0 ||
 	    (r = vg_json_get_array(hostconfig, "Devices", &devs, "hostconfig.json", e)) < 0 ||
+	    (r = vg_json_get_array(hostconfig, "DeviceCgroupRules", &rules, "hostconfig.json", e)) <
+		0 ||
+	    (r = vg_json_string_array(rules, "hostconfig.json: DeviceCgroupRules",
+				      &ct->device_rules, e)) < 0 ||
 	    (r = vg_json_get_array(hostconfig, "VolumesFrom", &vf, "hostconfig.json", e)) < 0 ||
 	    (r = vg_json_get_string(hostconfig, "Runtime", &runtime, "hostconfig.json", e)) < 0 ||
 	    (r = vg_json_string_array(caps, "hostconfig.json: CapAdd", &ct->cap_add, e)) < 0 ||

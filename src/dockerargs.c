@@ -27,6 +27,7 @@ enum act {
 	A_CGROUPNS,
 	A_CAP_ADD,
 	A_DEVICE,
+	A_DEVICE_RULE,
 	A_USER,
 	A_NAME,
 	A_LABEL,
@@ -70,7 +71,7 @@ static const struct flag flags[] = {
 	{ "detach", 'd', false, A_SKIP },
 	{ "detach-keys", 0, true, A_SKIP },
 	{ "device", 0, true, A_DEVICE },
-	{ "device-cgroup-rule", 0, true, A_SKIP },
+	{ "device-cgroup-rule", 0, true, A_DEVICE_RULE },
 	{ "device-read-bps", 0, true, A_SKIP },
 	{ "device-read-iops", 0, true, A_SKIP },
 	{ "device-write-bps", 0, true, A_SKIP },
@@ -520,6 +521,8 @@ static int apply(const struct flag *f, const char *val, struct vg_container *ct,
 			return vg_error_set(e, EINVAL, "--device %s: no host device", val);
 		return vg_strv_push(&ct->devices, host), 0;
 	}
+	case A_DEVICE_RULE:
+		return vg_strv_push(&ct->device_rules, val), 0;
 	case A_USER:
 		free(ct->user);
 		ct->user = vg_strdup(val);

@@ -30,6 +30,38 @@ static bool key_folds_to(const char *k, const char *want)
 	return *p == '\0';
 }
 
+const char *vg_json_key(json_t *obj, const char *key)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(obj))
+		return NULL;
+	/* Go prefers the exact name; with case duplicates refused there is only one anyway. */
+	if (json_object_get(obj, key))
+		return json_object_iter_key(json_object_iter_at(obj, key));
+	json_object_foreach(obj, k, v)
+	{
+		if (key_folds_to(k, key))
+			return k;
+	}
+	return NULL;
+}
+
+json_t *vg_json_member(json_t *obj, const char *key)
+{
+	const char *k = vg_json_key(obj, key);
+	return k ? json_object_get(obj, k) : NULL;
+}
+
+int vg_json_set_new(json_t *obj, const char *key, json_t *value)
+{
+	const char *k = vg_json_key(obj, key);
+	/* json_object_set_new() frees the old value, and with it the key k points into: copy. */
+	_cleanup_free_ char *name = vg_strdup(k ? k : key);
+	return json_object_set_new(obj, name, value);
+}
+
 int vg_json_get(json_t *obj, const char *key, json_t **ret, const char *what, struct vg_error *e)
 {
 	const char *k;
@@ -204,4 +236,133 @@ void vg_error_prefix(struct vg_error *e, const char *prefix)
 	memmove(e->msg + p, e->msg, m);
 	memcpy(e->msg, prefix, p);
 	e->msg[p + m] = '\0';
+}
+
+/* ---- two keys runc reads as one ------------------------------------------------------------ */
+
+/* Key `k` as Go's decoder compares it: ASCII lower case, U+017F as 's', U+212A as 'k'. */
+static char *fold_key(const char *k)
+{
+	char *out = vg_malloc0(strlen(k) + 1), *o = out;
+	const unsigned char *p = (const unsigned char *)k;
+
+	while (*p) {
+		if (p[0] == 0xc5 && p[1] == 0xbf) {
+			*o++ = 's';
+			p += 2;
+		} else if (p[0] == 0xe2 && p[1] == 0x84 && p[2] == 0xaa) {
+			*o++ = 'k';
+			p += 3;
+		} else {
+			*o++ = (char)tolower(*p++);
+		}
+	}
+	return out;
+}
+
+/* U+0130 and U+0131 fold to 'i' in Go 1.21's decoder and to nothing in older ones. */
+static bool fold_depends_on_go(const char *k)
+{
+	for (const unsigned char *p = (const unsigned char *)k; *p; p++)
+		if (p[0] == 0xc4 && (p[1] == 0xb0 || p[1] == 0xb1))
+			return true;
+	return false;
+}
+
+static bool in_list(const char *const *list, const char *s)
+{
+	for (size_t i = 0; list && list[i]; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+struct folded {
+	char *fold;
+	const char *key;
+	size_t pos; /* in the document: messages name the keys in the order they were written */
+};
+
+static int folded_cmp(const void *a, const void *b)
+{
+	const struct folded *x = a, *y = b;
+	int c = strcmp(x->fold, y->fold);
+	return c ? c : x->pos < y->pos ? -1 : 1;
+}
+
+/* Refuse two keys of one struct-typed object that Go matches to the same field. Sorting keeps
+ * an object of a million keys as cheap as reading it. */
+static int check_fields(json_t *obj, const char *shown, struct vg_error *e)
+{
+	size_t n = json_object_size(obj), i = 0;
+	struct folded *f = vg_reallocarray(NULL, n ? n : 1, sizeof(*f));
+	const char *k;
+	json_t *v;
+	int r = 0;
+
+	json_object_foreach(obj, k, v)
+	{
+		f[i].fold = fold_key(k);
+		f[i].pos = i;
+		f[i++].key = k;
+		if (r == 0 && fold_depends_on_go(k))
+			r = vg_error_set(
+			    e, VG_EREFUSED,
+			    "%s%s\"%s\": a key with U+0130 or U+0131, which Go versions "
+			    "match differently",
+			    shown, *shown ? ": " : "", k);
+	}
+	qsort(f, n, sizeof(*f), folded_cmp);
+	for (i = 1; r == 0 && i < n; i++)
+		if (strcmp(f[i - 1].fold, f[i].fold) == 0)
+			r = vg_error_set(
+			    e, VG_EREFUSED,
+			    "%s%s\"%s\" and \"%s\" differ only in case: runc reads them "
+			    "as one field",
+			    shown, *shown ? ": " : "", f[i - 1].key, f[i].key);
+	for (i = 0; i < n; i++)
+		free(f[i].fold);
+	free(f);
+	return r;
+}
+
+/* shown: the path for messages ("mounts[3].Options"); match: folded, without indices, "*" for
+ * a map's keys ("linux.resources.rdma.*"), compared with the rules' lists. */
+static int case_walk(const struct vg_json_case_rules *rules, json_t *v, const char *shown,
+		     const char *match, struct vg_error *e)
+{
+	bool is_map = in_list(rules->struct_maps, match);
+	size_t i;
+	json_t *c;
+	const char *k;
+	int r;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, c)
+		{
+			_cleanup_free_ char *s = vg_asprintf("%s[%zu]", shown, i);
+			if ((r = case_walk(rules, c, s, match, e)) < 0)
+				return r;
+		}
+		return 0;
+	}
+	if (!json_is_object(v) || in_list(rules->string_maps, match))
+		return 0;
+	if (!is_map && (r = check_fields(v, shown, e)) < 0)
+		return r;
+	json_object_foreach(v, k, c)
+	{
+		_cleanup_free_ char *fk = is_map ? vg_strdup("*") : fold_key(k);
+		_cleanup_free_ char *s = *shown ? vg_asprintf("%s.%s", shown, k) : vg_strdup(k);
+		_cleanup_free_ char *m = *match ? vg_asprintf("%s.%s", match, fk) : vg_strdup(fk);
+		if ((r = case_walk(rules, c, s, m, e)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int vg_json_check_case(json_t *doc, const struct vg_json_case_rules *rules, struct vg_error *e)
+{
+	const char *root = rules->root ? rules->root : "";
+	return case_walk(rules, doc, root, root, e);
 }

@@ -11,6 +11,7 @@
 #include "adapters.h"
 #include "cleanup.h"
 #include "jsonutil.h"
+#include "spec.h"
 
 /* Docker's default capability set: anything beyond it in an OCI spec was added. */
 static const char *const docker_default_caps[] = {
@@ -187,6 +188,63 @@ static int parse_idmap(json_t *lnx, const char *key, bool *has, uint64_t *host, 
 	return 0;
 }
 
+/* A device number field: an integer >= 0, or absent/null (any) where `any_ok`. -1 is "any". */
+static int get_devnum(json_t *o, const char *key, const char *what, bool any_ok, json_int_t *ret,
+		      struct vg_error *e)
+{
+	json_t *v = NULL;
+	int r = vg_json_get(o, key, &v, what, e);
+
+	*ret = -1;
+	if (r < 0)
+		return r;
+	if (!v && any_ok)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > (json_int_t)UINT32_MAX)
+		return vg_error_set(e, EINVAL, "%s.%s: not a device number", what, key);
+	*ret = json_integer_value(v);
+	return 0;
+}
+
+/* linux.resources.devices: each allow entry as a rule "c 1:3 rwm"; deny entries only narrow. */
+static int parse_device_rules(json_t *lnx, struct vg_container *ct, struct vg_error *e)
+{
+	json_t *res = NULL, *a = NULL, *v;
+	size_t i;
+	int r;
+
+	if ((r = vg_json_get_object(lnx, "resources", &res, "linux", e)) < 0 || !res ||
+	    (r = vg_json_get_array(res, "devices", &a, "linux.resources", e)) < 0)
+		return r;
+	json_array_foreach(a, i, v)
+	{
+		_cleanup_free_ char *what = vg_asprintf("linux.resources.devices[%zu]", i);
+		_cleanup_free_ char *rule = NULL, *maj = NULL, *min = NULL;
+		const char *type = NULL, *access = NULL;
+		json_int_t major, minor;
+		bool allow = false;
+
+		if ((r = vg_json_get_bool(v, "allow", &allow, what, e)) < 0 ||
+		    (r = vg_json_get_string(v, "type", &type, what, e)) < 0 ||
+		    (r = vg_json_get_string(v, "access", &access, what, e)) < 0 ||
+		    (r = get_devnum(v, "major", what, true, &major, e)) < 0 ||
+		    (r = get_devnum(v, "minor", what, true, &minor, e)) < 0)
+			return r;
+		if (!allow)
+			continue;
+		/* runc reads an empty type as "a" (all) and an empty access as "rwm". */
+		if (type && *type && (strlen(type) != 1 || !strchr("abc", type[0])))
+			return vg_error_set(e, EINVAL, "%s.type: not a, b or c", what);
+		maj = major < 0 ? vg_strdup("*") : vg_asprintf("%lld", (long long)major);
+		min = minor < 0 ? vg_strdup("*") : vg_asprintf("%lld", (long long)minor);
+		rule = vg_asprintf("%c %s:%s %s", type && *type ? type[0] : 'a', maj, min,
+				   access && *access ? access : "rwm");
+		vg_strv_push(&ct->device_rules, rule);
+	}
+	return 0;
+}
+
 /*
  * Does joining the namespace at `path` join the host's? By name (PID 1's), or by identity: the
  * same nsfs inode as the namespace volguard itself runs in (a bind-mounted /run/netns/host).
@@ -254,15 +312,27 @@ static int parse_linux(json_t *lnx, struct vg_container *ct, struct vg_error *e)
 		return r;
 	json_array_foreach(devs, i, v)
 	{
-		_cleanup_free_ char *what = vg_asprintf("linux.devices[%zu]", i);
-		const char *path = NULL;
-		if ((r = vg_json_get_string(v, "path", &path, what, e)) < 0)
+		_cleanup_free_ char *what = vg_asprintf("linux.devices[%zu]", i), *node = NULL;
+		const char *path = NULL, *type = NULL;
+		json_int_t major, minor;
+		if ((r = vg_json_get_string(v, "path", &path, what, e)) < 0 ||
+		    (r = vg_json_get_string(v, "type", &type, what, e)) < 0)
 			return r;
 		if (!path)
 			return vg_error_set(e, EINVAL, "%s.path: missing", what);
-		vg_strv_push(&ct->devices, path);
+		/* runc: "u" is an unbuffered character device, "p" a FIFO (no host device). */
+		if (!type || strlen(type) != 1 || !strchr("cubp", type[0]))
+			return vg_error_set(e, EINVAL, "%s.type: not c, u, b or p", what);
+		if (type[0] == 'p')
+			continue;
+		if ((r = get_devnum(v, "major", what, false, &major, e)) < 0 ||
+		    (r = get_devnum(v, "minor", what, false, &minor, e)) < 0)
+			return r;
+		node = vg_asprintf("%c %lld:%lld %s", type[0] == 'b' ? 'b' : 'c', (long long)major,
+				   (long long)minor, path);
+		vg_strv_push(&ct->device_nodes, node);
 	}
-	return 0;
+	return parse_device_rules(lnx, ct, e);
 }
 
 int vg_oci_parse(json_t *spec, const char *what, struct vg_container *ct, struct vg_error *e)
@@ -276,6 +346,10 @@ int vg_oci_parse(json_t *spec, const char *what, struct vg_container *ct, struct
 	if (!json_is_object(spec))
 		return vg_error_set(e, EINVAL, "%s: not a JSON object", what);
 	ct->oci = true;
+	/* Before any field is read: two spellings of one field would be judged one way here and
+	 * read another way by runc. */
+	if ((r = vg_spec_check_keys(spec, e)) < 0)
+		goto err;
 	if ((r = vg_json_get_array(spec, "mounts", &mounts, "", e)) < 0 ||
 	    (r = vg_json_get_object(spec, "process", &proc, "", e)) < 0 ||
 	    (r = vg_json_get_object(spec, "linux", &lnx, "", e)) < 0 ||

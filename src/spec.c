@@ -3,7 +3,10 @@
  *  - nothing is changed before everything has been checked: a spec that cannot be rewritten
  *    is left exactly as it was;
  *  - config.json is only ever replaced by rename(2) of a complete, fsynced file in the same
- *    directory: runc reads the old spec or the new one, never a mix.
+ *    directory: runc reads the old spec or the new one, never a mix;
+ *  - fields are read and written under the key runc's Go decoder reads (case-insensitively:
+ *    "User" is process.user), never beside it under a second spelling, and a spec with two
+ *    keys runc would read as one field is refused before anything is read from it.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -17,10 +20,32 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "jsonutil.h"
 #include "spec.h"
 
 static const char *const cap_sets[] = { "bounding", "effective", "inheritable", "permitted",
 					"ambient" };
+
+/* The OCI runtime spec's Go types (runtime-spec specs-go/config.go): these are maps, whose keys
+ * are data that Go matches exactly; every other object is a struct. */
+static const char *const spec_string_maps[] = { "annotations", "linux.sysctl",
+						"linux.resources.unified", NULL };
+static const char *const spec_struct_maps[] = { "linux.netdevices", "linux.timeoffsets",
+						"linux.resources.rdma", NULL };
+
+int vg_spec_check_keys(json_t *spec, struct vg_error *e)
+{
+	const struct vg_json_case_rules rules = { .root = "",
+						  .string_maps = spec_string_maps,
+						  .struct_maps = spec_struct_maps };
+	return vg_json_check_case(spec, &rules, e);
+}
+
+int vg_spec_check_process_keys(json_t *process, struct vg_error *e)
+{
+	const struct vg_json_case_rules rules = { .root = "process" }; /* a Process has no maps */
+	return vg_json_check_case(process, &rules, e);
+}
 
 /* A JSON integer 0..UINT32_MAX (IDs); `field` names it in messages. */
 static int get_id(json_t *v, const char *field, uint32_t *ret, struct vg_error *e)
@@ -44,23 +69,23 @@ int vg_spec_user_read(json_t *spec, struct vg_spec_user *ret, struct vg_error *e
 	memset(ret, 0, sizeof(*ret));
 	if (!json_is_object(spec))
 		return vg_error_set(e, EINVAL, "the spec is not a JSON object");
-	process = json_object_get(spec, "process");
-	if (!process)
+	process = vg_json_member(spec, "process");
+	if (!process || json_is_null(process))
 		return 0;
 	if (!json_is_object(process))
 		return vg_error_set(e, EINVAL, "process: not an object");
-	user = json_object_get(process, "user");
-	if (!user)
+	user = vg_json_member(process, "user");
+	if (!user || json_is_null(user))
 		return 0;
 	if (!json_is_object(user))
 		return vg_error_set(e, EINVAL, "process.user: not an object");
-	if ((v = json_object_get(user, "uid")) &&
+	if ((v = vg_json_member(user, "uid")) && !json_is_null(v) &&
 	    (r = get_id(v, "process.user.uid", &ret->uid, e)) < 0)
 		return r;
-	if ((v = json_object_get(user, "gid")) &&
+	if ((v = vg_json_member(user, "gid")) && !json_is_null(v) &&
 	    (r = get_id(v, "process.user.gid", &ret->gid, e)) < 0)
 		return r;
-	gids = json_object_get(user, "additionalGids");
+	gids = vg_json_member(user, "additionalGids");
 	if (!gids || json_is_null(gids))
 		return 0;
 	if (!json_is_array(gids))
@@ -131,7 +156,7 @@ static int caps_check(json_t *caps, struct vg_error *e)
 	if (!json_is_object(caps))
 		return vg_error_set(e, EINVAL, "process.capabilities: not an object");
 	for (size_t s = 0; s < VG_ARRAY_SIZE(cap_sets); s++) {
-		json_t *set = json_object_get(caps, cap_sets[s]);
+		json_t *set = vg_json_member(caps, cap_sets[s]);
 		if (!set || json_is_null(set))
 			continue;
 		if (!json_is_array(set))
@@ -146,19 +171,31 @@ static int caps_check(json_t *caps, struct vg_error *e)
 	return 0;
 }
 
-static void caps_drop(json_t *caps, uint64_t mask)
+/*
+ * Keep only the capabilities in `keep` in every set, the bounding set included: what is not
+ * in the bounding set no file capability can raise. A name libcap does not know is removed too
+ * (runc may know it). A process without a capabilities object would keep all of runc's: it
+ * gets empty sets.
+ */
+static void caps_keep(json_t *process, uint64_t keep)
 {
-	if (!json_is_object(caps))
-		return;
+	json_t *caps = vg_json_member(process, "capabilities");
+
+	if (!json_is_object(caps)) {
+		caps = json_object();
+		vg_json_set_new(process, "capabilities", caps);
+	}
 	for (size_t s = 0; s < VG_ARRAY_SIZE(cap_sets); s++) {
-		json_t *set = json_object_get(caps, cap_sets[s]);
+		json_t *set = vg_json_member(caps, cap_sets[s]);
 		size_t i = 0;
 
-		if (!json_is_array(set))
-			continue;
+		if (!json_is_array(set)) {
+			set = json_array();
+			vg_json_set_new(caps, cap_sets[s], set);
+		}
 		while (i < json_array_size(set)) {
 			int n = cap_number(json_string_value(json_array_get(set, i)));
-			if (n >= 0 && (mask & (UINT64_C(1) << n)))
+			if (n < 0 || !(keep & (UINT64_C(1) << n)))
 				json_array_remove(set, i);
 			else
 				i++;
@@ -166,15 +203,16 @@ static void caps_drop(json_t *caps, uint64_t mask)
 	}
 }
 
-int vg_spec_drop_caps(json_t *spec, uint64_t mask, struct vg_error *e)
+int vg_spec_keep_caps(json_t *spec, uint64_t keep, struct vg_error *e)
 {
-	json_t *process = json_object_get(spec, "process");
-	json_t *caps = json_is_object(process) ? json_object_get(process, "capabilities") : NULL;
-	int r = caps_check(caps, e);
+	json_t *process = vg_json_member(spec, "process");
+	int r;
 
-	if (r < 0)
+	if (!json_is_object(process))
+		return vg_error_set(e, EINVAL, "process: missing or not an object");
+	if ((r = caps_check(vg_json_member(process, "capabilities"), e)) < 0)
 		return r;
-	caps_drop(caps, mask);
+	caps_keep(process, keep);
 	return 0;
 }
 
@@ -187,6 +225,9 @@ int vg_spec_apply_shift_process(json_t *process, const struct vg_spec_shift *p, 
 
 	if (!json_is_object(process) || !wrap)
 		return vg_error_set(e, EINVAL, "process: missing or not an object");
+	r = vg_spec_check_process_keys(process, e);
+	if (r < 0)
+		return r;
 	r = vg_spec_user_read(wrap, &u, e);
 	if (r < 0)
 		return r;
@@ -195,38 +236,42 @@ int vg_spec_apply_shift_process(json_t *process, const struct vg_spec_shift *p, 
 		r = vg_error_set(e, ERANGE, "range %llu+%llu does not fit host IDs",
 				 (unsigned long long)p->start, (unsigned long long)p->count);
 	if (r >= 0)
-		r = caps_check(json_object_get(process, "capabilities"), e);
+		r = caps_check(vg_json_member(process, "capabilities"), e);
 	if (r < 0) {
 		vg_spec_user_free(&u);
 		return r;
 	}
 
 	/* Everything checked: from here on only changes that cannot fail. */
-	user = json_object_get(process, "user");
+	user = vg_json_member(process, "user");
 	if (!json_is_object(user)) {
 		user = json_object();
-		json_object_set_new(process, "user", user);
+		vg_json_set_new(process, "user", user);
 	}
-	json_object_set_new(user, "uid", json_integer((json_int_t)p->start + u.uid));
-	json_object_set_new(user, "gid", json_integer((json_int_t)p->start + u.gid));
+	vg_json_set_new(user, "uid", json_integer((json_int_t)p->start + u.uid));
+	vg_json_set_new(user, "gid", json_integer((json_int_t)p->start + u.gid));
 	if (u.n_additional_gids > 0) {
 		gids = json_array();
 		for (size_t i = 0; i < u.n_additional_gids; i++)
 			json_array_append_new(
 			    gids, json_integer((json_int_t)p->start + u.additional_gids[i]));
-		json_object_set_new(user, "additionalGids", gids);
+		vg_json_set_new(user, "additionalGids", gids);
 	}
-	json_object_set_new(process, "noNewPrivileges", json_true());
-	caps_drop(json_object_get(process, "capabilities"), p->drop_caps);
+	vg_json_set_new(process, "noNewPrivileges", json_true());
+	caps_keep(process, p->keep_caps);
 	vg_spec_user_free(&u);
 	return 0;
 }
 
 int vg_spec_apply_shift(json_t *spec, const struct vg_spec_shift *p, struct vg_error *e)
 {
+	int r;
+
 	if (!json_is_object(spec))
 		return vg_error_set(e, EINVAL, "the spec is not a JSON object");
-	return vg_spec_apply_shift_process(json_object_get(spec, "process"), p, e);
+	if ((r = vg_spec_check_keys(spec, e)) < 0)
+		return r;
+	return vg_spec_apply_shift_process(vg_json_member(spec, "process"), p, e);
 }
 
 int vg_spec_write(int dir_fd, const char *name, json_t *spec, const char *what, struct vg_error *e)

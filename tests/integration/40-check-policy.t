@@ -191,11 +191,12 @@ check 0 warn:host-net --network=host img
 check 0 warn:host-ipc --ipc host img
 check 0 warn:host-uts --uts=host img
 check 0 warn:host-userns --userns host img
-check 0 warn:cap-add --cap-add NET_ADMIN img
+check 1 deny:cap-add --cap-add NET_ADMIN img
 check 1 deny:cap-add --cap-add SYS_ADMIN img
 check 1 deny:cap-add --cap-add cap_sys_ptrace img
 check 1 deny:cap-add --cap-add ALL img
-check 0 warn:device --device /dev/fuse img
+check 1 deny:device --device /dev/fuse img
+check 1 deny:device-rule --device-cgroup-rule 'c 10:229 rwm' img
 
 # --- docker run argument forms: options that take a value are never flags or the image ---
 check 1 deny:sensitive-writable -it -v "$H/etc:/x" img sh

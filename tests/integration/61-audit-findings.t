@@ -49,7 +49,7 @@ af_container c16 sock "$(af_bind "$T/run/docker.sock" /var/run/docker.sock false
 af_container c17 etcro "$(af_bind /etc /x false)" '.Runtime="runc"'
 af_container c18 priv '.' '.Runtime="runc" | .Privileged=true'
 af_container c22 caps '.' '.Runtime="runc" | .PidMode="host" | .CapAdd=["SYS_MODULE"] |
-	.Devices=[{PathOnHost:"/dev/null",PathInContainer:"/dev/n",CgroupPermissions:"rwm"}]'
+	.Devices=[{PathOnHost:"/dev/kmsg",PathInContainer:"/dev/k",CgroupPermissions:"rwm"}]'
 af_container c19 prop "$(af_bind "$T/data" /d true rshared)" '.Runtime="runc"'
 af_container c20 inherit "$(af_bind /etc /x true)" '.Runtime="runc" | .VolumesFrom=["etcrw"]'
 af_container c21 bindvoluser "$(af_vol_mount bindetc /b)" '.Runtime="runc"'

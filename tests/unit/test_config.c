@@ -63,6 +63,10 @@ static void defaults(void **state)
 	assert_true(c.drop_capabilities & (UINT64_C(1) << CAP_SYS_ADMIN));
 	assert_true(c.drop_capabilities & (UINT64_C(1) << CAP_MKNOD));
 	assert_false(c.drop_capabilities & (UINT64_C(1) << CAP_NET_BIND_SERVICE));
+	/* Shift mode: no capability survives, no device is allowed. */
+	assert_int_equal(c.isolation, VG_ISOLATION_SHIFT);
+	assert_int_equal(vg_config_cap_survivors(&c), 0);
+	assert_null(c.allowed_devices);
 	assert_null(c.isolation_exempt);
 	assert_int_equal(c.n_volumes, 0);
 	vg_config_free(&c);
@@ -90,6 +94,9 @@ static void every_key(void **state)
 				   "allow_readonly_sensitive = no\n"
 				   "deny_privileged = off\n"
 				   "drop_capabilities = CAP_CHOWN, cap_net_raw\n"
+				   "allowed_capabilities = CAP_CHOWN, CAP_KILL,\n"
+				   "  cap_net_bind_service\n"
+				   "allowed_devices = /dev/fuse /dev/net/tun\n"
 				   "isolation_exempt = legacy-*, db\n"
 				   "strict_membership = TRUE\n"
 				   "[volume \"shared\"]\n"
@@ -117,6 +124,11 @@ static void every_key(void **state)
 	assert_true(c.strict_membership);
 	assert_int_equal(c.drop_capabilities,
 			 (UINT64_C(1) << CAP_CHOWN) | (UINT64_C(1) << CAP_NET_RAW));
+	/* The survivors: allowed minus dropped. */
+	assert_int_equal(vg_config_cap_survivors(&c),
+			 (UINT64_C(1) << CAP_KILL) | (UINT64_C(1) << CAP_NET_BIND_SERVICE));
+	assert_int_equal(vg_strv_length(c.allowed_devices), 2);
+	assert_string_equal(c.allowed_devices[1], "/dev/net/tun");
 	assert_true(vg_config_is_exempt(&c, "legacy-app"));
 	assert_true(vg_config_is_exempt(&c, "db"));
 	assert_false(vg_config_is_exempt(&c, "web"));
@@ -131,7 +143,7 @@ static void every_key(void **state)
 	assert_true(d->members[1].ro);
 	assert_string_equal(d->members[2].name, "db");
 	assert_false(d->members[2].ro);
-	assert_int_equal(d->line, 23);
+	assert_int_equal(d->line, 26);
 	vg_config_free(&c);
 }
 
@@ -397,7 +409,7 @@ static void shipped_conf_is_true(void **state)
 	}
 	fclose(in);
 	fclose(out);
-	assert_int_equal(keys, 18); /* 7 paths, 3 ranges, 7 policy, members */
+	assert_int_equal(keys, 20); /* 7 paths, 3 ranges, 9 policy, members */
 	assert_int_equal(parse(&c, text, &e), 0);
 	vg_config_init(&d);
 	assert_int_equal(vg_config_parse_string(&d, "", "defaults", &e), 0);
@@ -417,6 +429,8 @@ static void shipped_conf_is_true(void **state)
 	assert_int_equal(c.allow_readonly_sensitive, d.allow_readonly_sensitive);
 	assert_int_equal(c.deny_privileged, d.deny_privileged);
 	assert_int_equal(c.drop_capabilities, d.drop_capabilities);
+	assert_int_equal(vg_config_allowed_caps(&c), vg_config_allowed_caps(&d));
+	assert_null(c.allowed_devices);
 	assert_int_equal(c.strict_membership, d.strict_membership);
 	/* The examples of keys whose default is empty, and the volume example, parse. */
 	assert_int_equal(vg_strv_length(c.extra_sensitive_paths), 1);

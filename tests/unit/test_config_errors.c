@@ -83,6 +83,12 @@ static void paths_and_lists(void **state)
 	expect_error("[policy]\ndrop_capabilities = CAP_SYS_ADMIN, CAP_NOPE\n",
 		     "'CAP_NOPE' is not a capability name");
 	expect_error("[policy]\ndrop_capabilities = 99\n", "'99' is not a capability name");
+	expect_error("[policy]\nallowed_capabilities = CAP_KILL, KILLALL\n",
+		     "t.conf:2: [policy] allowed_capabilities: 'KILLALL' is not a capability name");
+	expect_error("[policy]\nallowed_devices = /dev/fuse, fuse\n",
+		     "t.conf:2: [policy] allowed_devices: 'fuse' is not an absolute path");
+	expect_error("[policy]\nallowed_devices = /dev/fuse\nallowed_devices = /dev/kvm\n",
+		     "allowed_devices");
 	expect_error("[policy]\ndeny_privileged = maybe\n",
 		     "[policy] deny_privileged: 'maybe' is not a boolean");
 	expect_error("[policy]\nstrict_membership = 2\n", "'2' is not a boolean");

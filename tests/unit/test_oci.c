@@ -133,7 +133,10 @@ static void oci_fields(void **state)
 		       "\"path\":\"/proc/1/ns/net\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
 		       "{\"type\":\"cgroup\"},{\"type\":\"mount\"}],"
 		       "\"uidMappings\":[{\"containerID\":0,\"hostID\":1073741824,"
-		       "\"size\":65536}],\"devices\":[{\"path\":\"/dev/fuse\"}]},"
+		       "\"size\":65536}],\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\","
+		       "\"major\":10,\"minor\":229}],\"resources\":{\"devices\":[{\"allow\":"
+		       "false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":1,"
+		       "\"minor\":3,\"access\":\"rwm\"},{\"allow\":true}]}},"
 		       "\"annotations\":{\"volguard.isolation\":\"off\"}}",
 		       &ct, &e),
 	    0);
@@ -152,7 +155,11 @@ static void oci_fields(void **state)
 	assert_true(ct.has_uidmap);
 	assert_int_equal(ct.uidmap_host, 1073741824);
 	assert_int_equal(ct.uidmap_size, 65536);
-	assert_string_equal(ct.devices[0], "/dev/fuse");
+	assert_null(ct.devices); /* the container's path: judged by its number instead */
+	assert_string_equal(ct.device_nodes[0], "c 10:229 /dev/fuse");
+	assert_string_equal(ct.device_rules[0], "c 1:3 rwm"); /* deny entries are not rules */
+	assert_string_equal(ct.device_rules[1], "a *:* rwm"); /* runc's reading of {} */
+	assert_null(ct.device_rules[2]);
 	assert_string_equal(vg_container_label(&ct, "volguard.isolation"), "off");
 	vg_container_free(&ct);
 
@@ -168,7 +175,29 @@ static void oci_fields(void **state)
 	assert_int_equal(ct.n_mounts, 1); /* U+017F folds to 's' in Go */
 	vg_container_free(&ct);
 	OCI_BAD("{\"mounts\":[],\"Mounts\":[{\"destination\":\"/a\"}]}",
-		"config.json: \"mounts\" and \"Mounts\" both given");
+		"config.json: \"mounts\" and \"Mounts\" differ only in case: runc reads them as "
+		"one field");
+	/* Anywhere in a struct, even in a field volguard does not read; the path is named. */
+	OCI_BAD("{\"process\":{\"user\":{\"uid\":1},\"User\":{\"uid\":0}}}",
+		"config.json: process: \"user\" and \"User\" differ only in case: runc reads "
+		"them as one field");
+	OCI_BAD("{\"linux\":{\"seccomp\":{\"syscalls\":[{\"names\":[],\"Names\":[]}]}}}",
+		"config.json: linux.seccomp.syscalls[0]: \"names\" and \"Names\" differ only in "
+		"case: runc reads them as one field");
+	OCI_BAD("{\"linux\":{\"resources\":{\"devices\":[{\"allow\":true,\"type\":\"x\"}]}}}",
+		"config.json: linux.resources.devices[0].type: not a, b or c");
+	OCI_BAD("{\"linux\":{\"devices\":[{\"path\":\"/dev/x\",\"type\":\"c\"}]}}",
+		"config.json: linux.devices[0].major: not a device number");
+	/* Maps are Go maps: their keys are data and may differ only in case. */
+	{
+		struct vg_container m;
+		struct vg_error me;
+		assert_int_equal(parse_text("{\"annotations\":{\"a\":\"1\",\"A\":\"2\"},"
+					    "\"linux\":{\"sysctl\":{\"k\":\"1\",\"K\":\"2\"}}}",
+					    &m, &me),
+				 0);
+		vg_container_free(&m);
+	}
 	/* A namespace joined by a path to our own (the host's) namespace is the host's. */
 	assert_int_equal(parse_text("{\"linux\":{\"namespaces\":[{\"type\":\"pid\","
 				    "\"path\":\"/proc/self/ns/pid\"},{\"type\":\"ipc\","

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -300,26 +301,93 @@ static void facts(void **state)
 		const char *cap;
 		enum vg_verdict v;
 	} caps[] = {
-		{ "NET_ADMIN", VG_WARN },
-		{ "CAP_NET_ADMIN", VG_WARN },
-		{ "SYS_ADMIN", VG_DENY },
-		{ "cap_sys_admin", VG_DENY },
-		{ "CAP_DAC_OVERRIDE", VG_DENY },
-		{ "ALL", VG_DENY },
-		{ "all", VG_DENY },
-		{ "NOT_A_CAP", VG_WARN },
+		{ "NET_ADMIN", VG_DENY }, /* shift mode: allowed_capabilities is empty */
+		{ "CAP_NET_ADMIN", VG_DENY }, { "SYS_ADMIN", VG_DENY },
+		{ "cap_sys_admin", VG_DENY }, { "CAP_DAC_OVERRIDE", VG_DENY },
+		{ "ALL", VG_DENY },	      { "all", VG_DENY },
+		{ "NOT_A_CAP", VG_DENY },     { "KILL", VG_DENY },
 	};
 	for (size_t i = 0; i < VG_ARRAY_SIZE(caps); i++) {
 		vg_strv_push(&ct.cap_add, caps[i].cap);
 		judge(&ct, NULL, caps[i].v, "cap-add");
 		vg_container_free(&ct);
 	}
+	/* The survivors: allowed_capabilities minus drop_capabilities. */
 	uint64_t saved = C.drop_capabilities;
+	C.allowed_capabilities = (UINT64_C(1) << CAP_NET_ADMIN) | (UINT64_C(1) << CAP_SYS_ADMIN);
+	C.allowed_capabilities_set = true;
+	vg_strv_push(&ct.cap_add, "NET_ADMIN");
+	judge(&ct, NULL, VG_ALLOW, "cap-add");
+	vg_container_free(&ct);
+	vg_strv_push(&ct.cap_add, "SYS_ADMIN"); /* allowed, but dropped */
+	judge(&ct, NULL, VG_DENY, "cap-add");
+	vg_container_free(&ct);
+	vg_strv_push(&ct.cap_add, "NET_ADMIN,SYS_TIME"); /* each of a list */
+	judge(&ct, NULL, VG_ALLOW, "cap-add");
+	assert_int_equal(vg_policy_check(&C, &ct, NULL, NULL, &rep, &e), 0);
+	assert_int_equal(rep.worst, VG_DENY);
+	vg_report_free(&rep);
+	vg_container_free(&ct);
 	C.drop_capabilities = 0;
 	vg_strv_push(&ct.cap_add, "SYS_ADMIN");
-	judge(&ct, NULL, VG_WARN, "cap-add");
+	judge(&ct, NULL, VG_ALLOW, "cap-add");
 	C.drop_capabilities = saved;
+	C.allowed_capabilities = 0;
+	C.allowed_capabilities_set = false;
 	vg_container_free(&ct);
+
+	/* Devices: Docker's and runc's defaults, and allowed_devices by number. */
+	static const struct {
+		const char *rule;
+		enum vg_verdict v;
+	} rules[] = {
+		{ "c 1:3 rwm", VG_ALLOW }, { "c 1:9 r", VG_ALLOW },    { "c *:* m", VG_ALLOW },
+		{ "b *:* m", VG_ALLOW },   { "c 136:* rw", VG_ALLOW }, { "c 10:183 r", VG_DENY },
+		{ "c *:* rwm", VG_DENY },  { "a *:* rwm", VG_DENY },   { "b 8:0 r", VG_DENY },
+		{ "c 1:3 rwmx", VG_DENY }, { "c 1:* rwm", VG_DENY },   { "nonsense", VG_DENY },
+		{ "c 1:5 rwm", VG_ALLOW }, { "c 1:11 r", VG_DENY },
+	};
+	for (size_t i = 0; i < VG_ARRAY_SIZE(rules); i++) {
+		vg_strv_push(&ct.device_rules, rules[i].rule);
+		if (rules[i].v == VG_ALLOW) { /* a default: no finding at all */
+			assert_int_equal(vg_policy_check(&C, &ct, NULL, NULL, &rep, &e), 0);
+			assert_int_equal(rep.n, 0);
+			vg_report_free(&rep);
+		} else {
+			judge(&ct, NULL, rules[i].v, "device-rule");
+		}
+		vg_container_free(&ct);
+	}
+	vg_strv_push(&ct.devices, "/dev/null"); /* every container has it */
+	judge(&ct, NULL, VG_ALLOW, "device");
+	vg_container_free(&ct);
+	vg_strv_push(&ct.devices, "/dev/kmsg"); /* c 1:11 */
+	judge(&ct, NULL, VG_DENY, "device");
+	vg_container_free(&ct);
+	vg_strv_push(&ct.devices, "/nonexistent/dev");
+	judge(&ct, NULL, VG_DENY, "device");
+	vg_container_free(&ct);
+	vg_strv_push(&ct.device_nodes, "c 1:11 /dev/other-name");
+	judge(&ct, NULL, VG_DENY, "device");
+	vg_container_free(&ct);
+	vg_strv_push(&C.allowed_devices, "/dev/kmsg");
+	vg_strv_push(&ct.devices, "/dev/kmsg");
+	judge(&ct, NULL, VG_ALLOW, "device");
+	vg_container_free(&ct);
+	vg_strv_push(&ct.device_nodes, "c 1:11 /dev/other-name"); /* the same device */
+	judge(&ct, NULL, VG_ALLOW, "device");
+	vg_container_free(&ct);
+	vg_strv_push(&ct.device_nodes, "b 1:11 /dev/blk"); /* not the same: a block device */
+	judge(&ct, NULL, VG_DENY, "device");
+	vg_container_free(&ct);
+	vg_strv_push(&ct.device_rules, "c 1:11 r"); /* not a default, but an allowed device */
+	judge(&ct, NULL, VG_ALLOW, "device-rule");
+	vg_container_free(&ct);
+	vg_strv_push(&ct.devices, "/dev/loop-control"); /* c 10:237: another device */
+	judge(&ct, NULL, VG_DENY, "device");
+	vg_container_free(&ct);
+	vg_strv_free(C.allowed_devices);
+	C.allowed_devices = NULL;
 
 	ct.host_net = true;
 	judge(&ct, NULL, VG_WARN, "host-net");

@@ -37,7 +37,7 @@ static void shift_moves_ids(void **state)
 	json_t *spec = spec_of(base);
 	struct vg_spec_shift p = { .start = 1073741824,
 				   .count = 65536,
-				   .drop_caps = MASK(0) | MASK(21) }; /* CHOWN, SYS_ADMIN */
+				   .keep_caps = MASK(5) | MASK(10) }; /* KILL, NET_BIND_SERVICE */
 	struct vg_error e = { 0 };
 	json_t *user, *caps;
 
@@ -54,17 +54,97 @@ static void shift_moves_ids(void **state)
 	assert_int_equal(json_array_size(json_object_get(caps, "bounding")), 1);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(caps, "bounding"), 0)),
 			    "CAP_KILL");
+	assert_int_equal(json_array_size(json_object_get(caps, "effective")), 1);
 	assert_int_equal(json_array_size(json_object_get(caps, "permitted")), 0); /* any case */
-	/* An unknown name is runc's to refuse, not ours to drop. */
-	assert_int_equal(json_array_size(json_object_get(caps, "ambient")), 1);
+	/* A name libcap does not know is not in the kept set either. */
+	assert_int_equal(json_array_size(json_object_get(caps, "ambient")), 0);
 	json_decref(spec);
+}
+
+/* runc reads "User" as process.user: the shift moves that one and adds no "user" beside it. */
+static void shift_edits_the_key_runc_reads(void **state)
+{
+	json_t *spec = spec_of("{\"Process\": {\"User\": {\"UID\": 7, \"additionalGIDs\": [0]},"
+			       " \"NoNewPrivileges\": false}}");
+	struct vg_spec_shift p = { .start = 1073741824, .count = 65536 };
+	struct vg_error e = { 0 };
+	json_t *proc, *user, *caps;
+
+	assert_int_equal(vg_spec_apply_shift(spec, &p, &e), 0);
+	proc = json_object_get(spec, "Process");
+	assert_null(json_object_get(spec, "process"));
+	user = json_object_get(proc, "User");
+	assert_null(json_object_get(proc, "user"));
+	assert_int_equal(json_object_size(user), 3); /* UID, additionalGIDs, gid */
+	assert_int_equal(json_integer_value(json_object_get(user, "UID")), 1073741824 + 7);
+	assert_int_equal(
+	    json_integer_value(json_array_get(json_object_get(user, "additionalGIDs"), 0)),
+	    1073741824);
+	assert_true(json_is_true(json_object_get(proc, "NoNewPrivileges")));
+	assert_null(json_object_get(proc, "noNewPrivileges"));
+	/* No capabilities object would leave runc's own: every set is there, empty. */
+	caps = json_object_get(proc, "capabilities");
+	assert_int_equal(json_object_size(caps), 5);
+	assert_int_equal(json_array_size(json_object_get(caps, "bounding")), 0);
+	json_decref(spec);
+}
+
+static void shift_refuses_case_duplicates(void **state)
+{
+	static const char *const bad[] = {
+		"{\"process\": {\"user\": {\"uid\": 1}, \"User\": {\"uid\": 0}}}",
+		"{\"process\": {\"capabilities\": {\"bounding\": [], \"BOUNDING\": []}}}",
+		("{\"process\": {}, \"linux\": {\"resources\": {\"devices\": [{\"allow\": false, "
+		 "\"Allow\": true}]}}}"),
+		("{\"process\": {}, \"mounts\": [{}, {\"source\": \"/a\", \"\u017fource\": "
+		 "\"/b\"}]}"),
+		"{\"process\": {\"user\": {\"u\u0130d\": 0}}}",
+	};
+	static const char *const good[] = {
+		/* Maps: keys are data, matched exactly by Go. */
+		"{\"process\": {}, \"annotations\": {\"a\": \"1\", \"A\": \"2\"}}",
+		("{\"process\": {}, \"linux\": {\"sysctl\": {\"net.x\": \"1\", \"NET.X\": \"2\"},"
+		 " \"Resources\": {\"unified\": {\"memory.max\": \"1\", \"Memory.max\": \"2\"}}}}"),
+		"{\"process\": {}, \"Annotations\": {\"k\": \"1\", \"K\": \"2\"}}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *spec = spec_of(bad[i]);
+		_cleanup_free_ char *before = json_dumps(spec, JSON_SORT_KEYS), *after = NULL;
+		struct vg_spec_shift p = { .start = 1073741824, .count = 65536 };
+		struct vg_error e = { 0 };
+
+		assert_int_equal(vg_spec_apply_shift(spec, &p, &e), -VG_EREFUSED);
+		assert_non_null(strstr(e.msg, "\""));
+		after = json_dumps(spec, JSON_SORT_KEYS);
+		assert_string_equal(before, after);
+		json_decref(spec);
+	}
+	/* exec's process.json is a Process: the same refusal, named from "process". */
+	{
+		json_t *proc = spec_of("{\"args\": [\"sh\"], \"Args\": [\"id\"]}");
+		struct vg_spec_shift p = { .start = 1073741824, .count = 65536 };
+		struct vg_error e = { 0 };
+
+		assert_int_equal(vg_spec_apply_shift_process(proc, &p, &e), -VG_EREFUSED);
+		assert_string_equal(e.msg, "process: \"args\" and \"Args\" differ only in case: "
+					   "runc reads them as one field");
+		assert_null(json_object_get(proc, "user"));
+		json_decref(proc);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		json_t *spec = spec_of(good[i]);
+		struct vg_error e = { 0 };
+
+		assert_int_equal(vg_spec_check_keys(spec, &e), 0);
+		json_decref(spec);
+	}
 }
 
 static void shift_refuses_without_change(void **state)
 {
 	json_t *spec = spec_of(base);
 	_cleanup_free_ char *before = json_dumps(spec, JSON_SORT_KEYS), *after = NULL;
-	struct vg_spec_shift p = { .start = 1073741824, .count = 1000, .drop_caps = MASK(0) };
+	struct vg_spec_shift p = { .start = 1073741824, .count = 1000, .keep_caps = MASK(0) };
 	struct vg_error e = { 0 };
 
 	assert_int_equal(vg_spec_apply_shift(spec, &p, &e), -VG_EREFUSED);
@@ -167,6 +247,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(shift_moves_ids),
 		cmocka_unit_test(shift_refuses_without_change),
+		cmocka_unit_test(shift_edits_the_key_runc_reads),
+		cmocka_unit_test(shift_refuses_case_duplicates),
 		cmocka_unit_test(shift_field_errors),
 		cmocka_unit_test(shift_defaults_to_root),
 		cmocka_unit_test(write_is_atomic_and_keeps_mode),
