@@ -46,7 +46,8 @@ struct vg_admission {
 	json_t *spec; /* the parsed config.json (runtime, hook) */
 	struct vg_spec_user user;
 	bool has_user;
-	char *name; /* the identity: Docker's container name, else the OCI id */
+	char *name;	       /* the identity: Docker's container name, else the OCI id */
+	const char *runc_root; /* runtime: runc's --root, recorded with the range (not owned) */
 
 	/* What judge found. */
 	struct vg_report rep; /* every finding, the pipeline's own rules included */
@@ -55,6 +56,7 @@ struct vg_admission {
 	char *range_name;     /* hook: the registry name whose range the container runs in */
 	uint64_t range_start; /* after vg_admit_isolate (runtime) or judge (hook) */
 	uint64_t range_count;
+	bool range_reused; /* runtime: the pool was full, the range came early from quarantine */
 };
 
 void vg_admission_init(struct vg_admission *a, const struct vg_config *c, enum vg_admit_via via);

@@ -42,6 +42,7 @@ struct vg_config {
 	uint64_t pool_start;
 	uint64_t pool_end;
 	uint64_t range_size;
+	uint64_t quarantine_days; /* a released range is not given out again before; 0: none */
 
 	/* [policy] */
 	char **sensitive_paths;	      /* NULL-terminated; the default list unless replaced */

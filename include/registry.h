@@ -2,6 +2,13 @@
  * The registry: <state_dir>/ranges, one allocation a line, "name:start:count" (the /etc/subuid
  * format) optionally followed by " # key=value ...". Writers hold an exclusive flock on
  * <state_dir>/ranges.lock; the file is replaced atomically (temp file, fsync, rename, fsync dir).
+ *
+ * Released ranges rest in <state_dir>/quarantine (same format, same lock, a name may repeat,
+ * metadata released=TIME) for [ranges] quarantine_days before they are given out again.
+ *
+ * Metadata volguard writes: created=TIME, container=ID (the container the range is bound to),
+ * runc_root=PATH (runc's --root at that create, %XX-encoded), reused_from=NAME (a range taken
+ * from quarantine early because the pool was full), released=TIME (quarantine only).
  */
 #pragma once
 #include <stdbool.h>
@@ -38,6 +45,12 @@ struct vg_registry {
 	 * ranges must not be moved to another registry (vg_registry_parse's may). */
 	char *arena;
 	size_t arena_len;
+	/* <state_dir>/quarantine (vg_registry_open; NULL for an in-memory registry): released
+	 * ranges at rest. */
+	struct vg_registry *quarantine;
+	uint64_t quarantine_days;
+	bool multi_names; /* a quarantine: a name may have several lines */
+	bool q_reused;	  /* a range left the quarantine for the registry: commit that first */
 };
 
 enum vg_registry_mode {
@@ -74,8 +87,52 @@ struct vg_range *vg_registry_find_id(const struct vg_registry *r, uint64_t id);
  */
 int vg_registry_alloc(struct vg_registry *r, const struct vg_config *c, const char *name,
 		      uint64_t size, struct vg_range **ret, bool *ret_new, struct vg_error *e);
-/* Remove NAME's line; -ENOENT if it has none. */
+/* Remove NAME's line (into the quarantine, when the registry has one and quarantine_days is
+ * not 0); -ENOENT if it has none. */
 int vg_registry_release(struct vg_registry *r, const char *name, struct vg_error *e);
+
+/* Low level, for registry_alloc.c: append a line (nothing checked; pointers into r->ranges
+ * may move), remove one, rename one (-EEXIST when another line has that name). */
+struct vg_range *vg_registry_add(struct vg_registry *r, const char *name, uint64_t start,
+				 uint64_t count);
+void vg_registry_remove(struct vg_registry *r, struct vg_range *rg);
+int vg_registry_rename(struct vg_registry *r, struct vg_range *rg, const char *name,
+		       struct vg_error *e);
+
+/* The range bound to container `id` (metadata container=ID), or NULL. */
+struct vg_range *vg_registry_find_container(const struct vg_registry *r, const char *id);
+
+/*
+ * Check phase, changes nothing: the range a create of container `id` named `name` would get
+ * from vg_registry_claim, or NULL when it would get a new one (of range_size IDs). Reads
+ * Docker's files and runc's state of the container the name's range is bound to.
+ */
+const struct vg_range *vg_registry_claimable(const struct vg_registry *r, const struct vg_config *c,
+					     const char *name, const char *id);
+/*
+ * Act phase, registry open for writing: the range of container `id` (Docker's name `name`),
+ * bound to it. A range belongs to the container ID it was claimed by:
+ *  - the range bound to `id` is its own, whatever its name now (docker rename); its line is
+ *    renamed to `name` when no other line has that name;
+ *  - else the range of `name`, when it is bound to no container or to one that is gone
+ *    (neither Docker's files nor runc's state know it: a re-creation, `docker run --rm --name
+ *    web` twice), is rebound to `id`;
+ *  - else (`name`'s range belongs to a container that still exists under another name) that
+ *    line is renamed to its container's current name, or to its container ID when that name
+ *    has a line, and `id` gets a new range.
+ * `runc_root` (runc's --root, may be NULL) is recorded so that release and gc can find runc's
+ * state later. *ret_new: a new range (from the pool or, pool full, from quarantine).
+ */
+int vg_registry_claim(struct vg_registry *r, const struct vg_config *c, const char *name,
+		      const char *id, const char *runc_root, struct vg_range **ret, bool *ret_new,
+		      struct vg_error *e);
+
+/* %XX-encode bytes a metadata value cannot hold (and '%'); decode (NULL when malformed).
+ * Callers free. */
+char *vg_meta_encode(const char *s);
+char *vg_meta_decode(const char *s);
+/* When a quarantined range (metadata released=TIME) may be given out again; 0 if unknown. */
+int64_t vg_quarantine_until(const struct vg_registry *r, const struct vg_range *q);
 
 const char *vg_range_get_meta(const struct vg_range *rg, const char *key);
 /* Value must be non-empty printable ASCII without spaces or '#'. */

@@ -6,7 +6,8 @@ struct runc_args {
 	const char *config; /* our --config (or $VOLGUARD_CONFIG), NULL for the default */
 	char **argv;	    /* runc's arguments: ours removed, NULL-terminated */
 	int argc;
-	const char *log; /* runc's --log */
+	const char *root; /* runc's --root (its state dir), NULL for runc's default */
+	const char *log;  /* runc's --log */
 	const char *log_format;
 	int cmd;	    /* index of the command in argv, -1 if none was found */
 	const char *bundle; /* create --bundle, NULL for the current directory */

@@ -85,8 +85,10 @@ int vg_admit_load_bundle(struct vg_admission *a, int bundle_fd, const char *bund
 	r = load_spec(a, cfg, bundle, e);
 	if (r < 0)
 		return r;
-	if (!a->ct.id)
-		a->ct.id = vg_strdup(id);
+	/* runc's container ID, whatever the bundle's name: the range is bound to it, and release
+	 * and gc look for Docker's files and runc's state by it. */
+	free(a->ct.id);
+	a->ct.id = vg_strdup(id);
 	/* dockerd writes containers/ID/ before it calls create; anything else is a plain OCI
 	 * container, named by its ID. */
 	dcfg = vg_asprintf("%s/containers/%s/config.v2.json", a->c->docker_root, id);
@@ -217,7 +219,7 @@ static uint64_t range_count(struct vg_admission *a)
 		return n;
 	/* An unreadable registry is the act's to report; the new range's size is judged. */
 	if (vg_registry_open(&reg, a->c, VG_REGISTRY_READ, &e) >= 0 &&
-	    (rg = vg_registry_find(&reg, a->name)))
+	    (rg = vg_registry_claimable(&reg, a->c, a->name, a->ct.id)))
 		n = rg->count;
 	vg_registry_close(&reg);
 	return n;
@@ -392,13 +394,15 @@ int vg_admit_isolate(struct vg_admission *a, int bundle_fd, struct vg_error *e)
 	/* The IDs must fit the range this name has, or will get (judged already; under the lock
 	 * the range is known for sure). */
 	if (r >= 0) {
-		rg = vg_registry_find(&reg, a->name);
-		r = vg_spec_user_check(&a->user, rg ? rg->count : a->c->range_size, e);
+		const struct vg_range *will = vg_registry_claimable(&reg, a->c, a->name, a->ct.id);
+		r = vg_spec_user_check(&a->user, will ? will->count : a->c->range_size, e);
 	}
+	/* The range is bound to the container ID (registry_alloc.c: a rename keeps it, a new
+	 * container with an old name gets its own). */
 	if (r >= 0)
-		r = vg_registry_alloc(&reg, a->c, a->name, 0, &rg, &is_new, e);
+		r = vg_registry_claim(&reg, a->c, a->name, a->ct.id, a->runc_root, &rg, &is_new, e);
 	if (r >= 0)
-		r = vg_range_set_meta(&reg, rg, "container", a->ct.id, e);
+		a->range_reused = is_new && vg_range_get_meta(rg, "reused_from");
 	/* The spec is rewritten in memory before the range is committed: a spec it cannot
 	 * rewrite leaves the registry and the volumes as they were. */
 	if (r >= 0) {

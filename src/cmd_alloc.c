@@ -59,7 +59,11 @@ int cmd_alloc(int argc, char **argv, struct vg_config *c)
 	else
 		printf("%s:%llu:%llu\n", rg->name, (unsigned long long)rg->start,
 		       (unsigned long long)rg->count);
-	if (is_new)
+	if (is_new && vg_range_get_meta(rg, "reused_from"))
+		vg_log_warn("the pool is full: '%s' got the range that '%s' released, before its "
+			    "quarantine ended",
+			    rg->name, vg_range_get_meta(rg, "reused_from"));
+	else if (is_new)
 		vg_log_debug("allocated a new range for '%s'", rg->name);
 	vg_registry_close(&reg);
 	return 0;

@@ -9,8 +9,10 @@
 
 static void help(void)
 {
-	puts("Usage: volguard list [--json]\n\n"
-	     "Print the registry: NAME:START:COUNT and its metadata, one allocation a line.");
+	puts("Usage: volguard list [--json] [--quarantine]\n\n"
+	     "Print the registry: NAME:START:COUNT and its metadata, one allocation a line.\n"
+	     "With --quarantine, the released ranges resting in quarantine instead. --json\n"
+	     "prints both (\"ranges\", \"quarantine\" with \"until\", a Unix time).");
 }
 
 static json_t *range_json(const struct vg_range *rg)
@@ -29,17 +31,21 @@ static json_t *range_json(const struct vg_range *rg)
 int cmd_list(int argc, char **argv, struct vg_config *c)
 {
 	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
+					      { "quarantine", no_argument, NULL, 'Q' },
 					      { "help", no_argument, NULL, 'h' },
 					      { 0 } };
 	struct vg_registry reg;
 	struct vg_error err = { 0 };
-	bool json = false;
+	bool json = false, quarantined = false;
 	int o;
 
-	while ((o = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "jQh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'j':
 			json = true;
+			break;
+		case 'Q':
+			quarantined = true;
 			break;
 		case 'h':
 			help();
@@ -60,14 +66,26 @@ int cmd_list(int argc, char **argv, struct vg_config *c)
 		for (size_t i = 0; i < reg.n; i++)
 			json_array_append_new(arr, range_json(&reg.ranges[i]));
 		json_object_set_new(root, "ranges", arr);
+		arr = json_array();
+		for (size_t i = 0; reg.quarantine && i < reg.quarantine->n; i++) {
+			const struct vg_range *q = &reg.quarantine->ranges[i];
+			json_t *qo = range_json(q);
+			json_object_set_new(qo, "until",
+					    json_integer((json_int_t)vg_quarantine_until(&reg, q)));
+			json_array_append_new(arr, qo);
+		}
+		json_object_set_new(root, "quarantine", arr);
+		json_object_set_new(root, "quarantine_days",
+				    json_integer((json_int_t)c->quarantine_days));
 		json_object_set_new(root, "range_size", json_integer((json_int_t)c->range_size));
 		json_object_set_new(root, "pool_start", json_integer((json_int_t)c->pool_start));
 		json_object_set_new(root, "pool_end", json_integer((json_int_t)c->pool_end));
 		json_dumpf(root, stdout, JSON_INDENT(2));
 		putchar('\n');
 	} else {
-		for (size_t i = 0; i < reg.n; i++) {
-			const struct vg_range *rg = &reg.ranges[i];
+		const struct vg_registry *show = quarantined ? reg.quarantine : &reg;
+		for (size_t i = 0; show && i < show->n; i++) {
+			const struct vg_range *rg = &show->ranges[i];
 			printf("%s:%llu:%llu", rg->name, (unsigned long long)rg->start,
 			       (unsigned long long)rg->count);
 			for (size_t j = 0; j < rg->n_meta; j++)

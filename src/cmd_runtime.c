@@ -43,6 +43,7 @@
 #include "registry.h"
 #include "runcargs.h"
 #include "spec.h"
+#include "usage.h"
 
 #define ISOLATION_LABEL "volguard.isolation"
 
@@ -212,10 +213,47 @@ static json_t *runc_state(const char *runtime, const struct runc_args *a)
 	return j;
 }
 
+/* runc's state dir: its --root, or runc's own default for root. */
+static const char *runc_root(const struct runc_args *a)
+{
+	return a->root ? a->root : "/run/runc";
+}
+
 /*
- * The shift the container's own process got: its bundle's config.json names the host UID it
- * runs as, the registry the range that UID is in. Returns 1 and fills *ret when the container
- * is isolated, 0 when it is not (exempt, created by another runtime, or unknown to runc).
+ * May the container exec without a range: label volguard.isolation=off and its name in
+ * isolation_exempt, the rule create applied (Docker's files when it has some, else the
+ * bundle's annotations and its ID as the name). Anything unreadable says no.
+ */
+static bool exec_exempt(const struct vg_config *c, const char *id, const char *cfg)
+{
+	struct vg_container dk = { 0 }, oci = { 0 };
+	_cleanup_json_ json_t *spec = NULL;
+	struct vg_error e = { 0 };
+	const char *v = NULL, *name = id;
+	bool exempt;
+
+	if (vg_usage_docker_container(c, id, NULL)) {
+		if (vg_docker_load(c, id, &dk, &e) < 0) {
+			vg_container_free(&dk);
+			return false;
+		}
+		v = vg_container_label(&dk, ISOLATION_LABEL);
+		name = dk.name ? dk.name : id;
+	}
+	if (!v && vg_oci_load(cfg, &oci, &spec, &e) >= 0)
+		v = vg_container_label(&oci, ISOLATION_LABEL);
+	exempt = v && strcmp(v, "off") == 0 && vg_config_is_exempt(c, name);
+	vg_container_free(&dk);
+	vg_container_free(&oci);
+	return exempt;
+}
+
+/*
+ * The shift the container's own process got: the range bound to the container ID (metadata
+ * container=ID), else the one its bundle's process UID lies in. Returns 1 and fills *ret when
+ * the container is isolated, 0 when it is exempt; a container runc does not know, or whose
+ * range is not found, is refused: runc would run the exec unshifted, as host root with
+ * Docker's capabilities.
  */
 static int container_shift(const struct vg_config *c, const char *runtime,
 			   const struct runc_args *a, struct vg_spec_shift *ret, struct vg_error *e)
@@ -224,32 +262,47 @@ static int container_shift(const struct vg_config *c, const char *runtime,
 	_cleanup_json_ json_t *spec = NULL;
 	_cleanup_free_ char *cfg = NULL;
 	const char *bundle = json_string_value(json_object_get(state, "bundle"));
-	struct vg_spec_user u;
+	struct vg_spec_user u = { 0 };
 	struct vg_registry reg;
-	struct vg_range *rg;
+	const struct vg_range *rg = NULL;
 	json_error_t je;
+	bool exempt;
 	int r;
 
 	if (!bundle)
-		return 0; /* runc exec will report the missing container itself */
+		return vg_error_set(e, VG_EREFUSED,
+				    "container %s: runc has no state (or no bundle) for it; exec "
+				    "refused",
+				    a->id);
 	cfg = vg_asprintf("%s/config.json", bundle);
 	spec = json_load_file(cfg, JSON_REJECT_DUPLICATES, &je);
 	if (!spec)
 		return vg_error_set(e, EINVAL, "%s:%d: %s", cfg, je.line, je.text);
 	r = vg_spec_user_read(spec, &u, e);
-	if (r < 0)
+	if (r >= 0)
+		r = vg_registry_open(&reg, c, VG_REGISTRY_READ, e);
+	if (r < 0) {
+		vg_spec_user_free(&u);
 		return r;
-	r = vg_registry_open(&reg, c, VG_REGISTRY_READ, e);
-	if (r >= 0) {
-		rg = vg_registry_find_id(&reg, u.uid);
-		if (rg) {
-			*ret = (struct vg_spec_shift){ .start = rg->start,
-						       .count = rg->count,
-						       .keep_caps = vg_config_cap_survivors(c) };
-			r = 1;
-		}
-		vg_registry_close(&reg);
 	}
+	rg = vg_registry_find_container(&reg, a->id);
+	exempt = !rg && exec_exempt(c, a->id, cfg);
+	if (!rg && !exempt)
+		rg = vg_registry_find_id(&reg, u.uid);
+	if (rg) {
+		*ret = (struct vg_spec_shift){ .start = rg->start,
+					       .count = rg->count,
+					       .keep_caps = vg_config_cap_survivors(c) };
+		r = 1;
+	} else if (exempt) {
+		r = 0;
+	} else {
+		r = vg_error_set(e, VG_EREFUSED,
+				 "container %s: no range in the registry is bound to it or holds "
+				 "its UID %u; exec refused (it would run unshifted)",
+				 a->id, (unsigned)u.uid);
+	}
+	vg_registry_close(&reg);
 	vg_spec_user_free(&u);
 	return r;
 }
@@ -323,6 +376,7 @@ static int do_create(struct runc_args *a)
 
 	vg_config_init(&c);
 	vg_admission_init(&adm, &c, VG_ADMIT_RUNTIME);
+	adm.runc_root = runc_root(a);
 	r = vg_runc_args_create(a, &e);
 	if (r >= 0)
 		r = vg_config_load(&c, a->config, &e);
@@ -353,6 +407,11 @@ static int do_create(struct runc_args *a)
 	else
 		report(a, LOG_INFO, "container %s (%s) runs as host UID %llu", adm.name, a->id,
 		       (unsigned long long)adm.range_start + adm.user.uid);
+	if (!adm.exempt && adm.range_reused)
+		report(a, LOG_WARNING,
+		       "container %s: the pool is full; it got a quarantined range before its "
+		       "quarantine ended (see volguard list)",
+		       adm.name);
 	{
 		_cleanup_free_ char *runtime = TAKE_PTR(c.runtime);
 		vg_admission_free(&adm);

@@ -97,6 +97,7 @@ void vg_config_init(struct vg_config *c)
 	c->pool_start = UINT64_C(1073741824);
 	c->pool_end = UINT64_C(2147483647);
 	c->range_size = 65536;
+	c->quarantine_days = 30;
 	for (size_t i = 0; vg_default_sensitive_paths[i]; i++)
 		vg_strv_push(&c->sensitive_paths, vg_default_sensitive_paths[i]);
 	c->allow_readonly_sensitive = true;
@@ -459,6 +460,13 @@ static int handler(void *user, const char *inih_sec, const char *key, const char
 		if (strcmp(key, "range_size") == 0) {
 			s->line_range_size = s->line;
 			return set_u64(s, sec, key, v, &c->range_size);
+		}
+		if (strcmp(key, "quarantine_days") == 0) {
+			int r = set_u64(s, sec, key, v, &c->quarantine_days);
+			/* 100 years: beyond that the seconds would not fit a time_t sum safely. */
+			if (r > 0 && c->quarantine_days > 36500)
+				return fail(s, sec, key, "'%s' is more than 36500 days", v);
+			return r;
 		}
 	} else if (strcmp(sec, "policy") == 0) {
 		if (strcmp(key, "sensitive_paths") == 0) {

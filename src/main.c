@@ -32,7 +32,7 @@ static const struct command commands[] = {
 	  "free NAME's range" },
 	{ "list", cmd_list, { 0 }, "print the registry" },
 	{ "gc", cmd_gc, { .needs_root = true, CAPS(CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN) },
-	  "release ranges no container and no volume uses" },
+	  "release ranges nothing uses (containers, runc, processes, volumes)" },
 	{ "volume", cmd_volume, { .needs_root = true, VOLUME_CAPS },
 	  "create, share, revoke or show a volume" },
 	{ "fix", cmd_fix, { .needs_root = true, VOLUME_CAPS }, "repair existing volumes" },

@@ -23,9 +23,11 @@
 #include "ranges.h"
 #include "registry.h"
 
-#define REGISTRY_FILE "ranges"
-#define REGISTRY_TMP  ".ranges.new"
-#define LOCK_FILE     "ranges.lock"
+#define REGISTRY_FILE	"ranges"
+#define REGISTRY_TMP	".ranges.new"
+#define QUARANTINE_FILE "quarantine"
+#define QUARANTINE_TMP	".quarantine.new"
+#define LOCK_FILE	"ranges.lock"
 
 void vg_registry_init(struct vg_registry *r)
 {
@@ -63,6 +65,10 @@ void vg_registry_close(struct vg_registry *r)
 	free(r->ranges);
 	free(r->arena);
 	free(r->path);
+	if (r->quarantine) {
+		vg_registry_close(r->quarantine);
+		free(r->quarantine);
+	}
 	if (r->lock_fd >= 0)
 		close(r->lock_fd); /* releases the flock */
 	if (r->dir_fd >= 0)
@@ -225,6 +231,8 @@ static int check_consistency(const struct vg_registry *r, const char *path, stru
 					    "fix the registry by hand",
 					    path, v[i]->line, v[i]->name, v[i - 1]->line,
 					    v[i - 1]->name);
+	if (r->multi_names)
+		return 0;
 	while (size < 2 * r->n)
 		size *= 2;
 	table = vg_malloc0(size * sizeof(struct vg_range *));
@@ -529,18 +537,83 @@ static int read_all(int fd, const char *path, char **ret, size_t *ret_len, struc
 	return 0;
 }
 
-static int registry_open(struct vg_registry *r, const struct vg_config *c,
-			 enum vg_registry_mode mode, struct vg_error *e)
+/* Read state file `name` (missing: empty) into r, through the checked state dir. */
+static int read_state_file(int dir_fd, const char *name, const char *what, const char *path,
+			   struct vg_registry *r, struct vg_error *e)
 {
-	bool write = mode == VG_REGISTRY_WRITE;
-	_cleanup_free_ char *lock_path = vg_asprintf("%s/%s", c->state_dir, LOCK_FILE);
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 	int rc;
 
+	fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return open_failed(dir_fd, name, what, path, e);
+	rc = check_trusted(fd, what, path, S_IFREG, e);
+	if (rc < 0)
+		return rc;
+	rc = read_all(fd, path, &buf, &len, e);
+	if (rc < 0)
+		return rc;
+	return parse_owned(r, TAKE_PTR(buf), len, !r->multi_names, path, e);
+}
+
+static bool overlaps(const struct vg_range *a, const struct vg_range *b)
+{
+	return a->start < b->start + b->count && b->start < a->start + a->count;
+}
+
+/*
+ * The quarantine beside the registry. A quarantined range that the registry also holds is
+ * left over from a crash between the two writes (see commit): the registry wins. Writers drop
+ * what has served its time.
+ */
+static int open_quarantine(struct vg_registry *r, const struct vg_config *c, bool write,
+			   struct vg_error *e)
+{
+	_cleanup_free_ char *path = vg_asprintf("%s/%s", c->state_dir, QUARANTINE_FILE);
+	struct vg_registry *q = vg_malloc0(sizeof(*q));
+	int64_t now = (int64_t)time(NULL);
+	int rc;
+
+	vg_registry_init(q);
+	q->multi_names = true;
+	q->path = TAKE_PTR(path);
+	q->quarantine_days = c->quarantine_days;
+	r->quarantine = q;
+	rc = read_state_file(r->dir_fd, QUARANTINE_FILE, "quarantine", q->path, q, e);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < q->n;) {
+		struct vg_range *qr = &q->ranges[i];
+		bool drop = false;
+
+		for (size_t j = 0; j < r->n && !drop; j++)
+			drop = overlaps(qr, &r->ranges[j]);
+		if (!drop && write)
+			drop = vg_quarantine_until(q, qr) <= now;
+		if (drop)
+			vg_registry_remove(q, qr);
+		else
+			i++;
+	}
+	if (!write)
+		q->dirty = false;
+	return 0;
+}
+
+static int registry_open(struct vg_registry *r, const struct vg_config *c,
+			 enum vg_registry_mode mode, struct vg_error *e)
+{
+	bool write = mode == VG_REGISTRY_WRITE;
+	_cleanup_free_ char *lock_path = vg_asprintf("%s/%s", c->state_dir, LOCK_FILE);
+	int rc;
+
 	vg_registry_init(r);
 	r->path = vg_asprintf("%s/%s", c->state_dir, REGISTRY_FILE);
+	r->quarantine_days = c->quarantine_days;
 	rc = open_state_dir(c->state_dir, write, e);
 	if (rc == -ENOENT && !write)
 		return 0; /* nothing allocated yet */
@@ -569,18 +642,10 @@ static int registry_open(struct vg_registry *r, const struct vg_config *c,
 				return vg_error_errno(e, errno, "%s: flock", lock_path);
 	}
 
-	fd = openat(r->dir_fd, REGISTRY_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 && errno == ENOENT)
-		return 0;
-	if (fd < 0)
-		return open_failed(r->dir_fd, REGISTRY_FILE, "registry", r->path, e);
-	rc = check_trusted(fd, "registry", r->path, S_IFREG, e);
-	if (rc < 0)
-		return rc;
-	rc = read_all(fd, r->path, &buf, &len, e);
-	if (rc < 0)
-		return rc;
-	return parse_owned(r, TAKE_PTR(buf), len, true, r->path, e);
+	rc = read_state_file(r->dir_fd, REGISTRY_FILE, "registry", r->path, r, e);
+	if (rc >= 0)
+		rc = open_quarantine(r, c, write, e);
+	return rc;
 }
 
 int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_registry_mode mode,
@@ -594,29 +659,48 @@ int vg_registry_open(struct vg_registry *r, const struct vg_config *c, enum vg_r
 	return rc;
 }
 
-int vg_registry_commit(struct vg_registry *r, struct vg_error *e)
+static int write_state_file(int dir_fd, struct vg_registry *r, const char *name, const char *tmp,
+			    struct vg_error *e)
 {
-	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *text = vg_registry_format(r);
 	const char *step = NULL;
 	int rc;
 
-	if (!r->dirty)
-		return 0;
-	if (r->dir_fd < 0 || r->lock_fd < 0)
-		return vg_error_set(e, EBADF, "%s: registry not open for writing", r->path);
-	text = vg_registry_format(r);
 	if (!text)
 		return vg_error_set(e, ENOMEM, "out of memory");
 	/* We hold the lock, so a fixed temporary name is ours; a stale one is from a crash. */
-	if (unlinkat(r->dir_fd, REGISTRY_TMP, 0) < 0 && errno != ENOENT)
-		return vg_error_errno(e, errno, "%s: cannot remove stale %s", r->path,
-				      REGISTRY_TMP);
-	rc = vg_replace_file_at(r->dir_fd, REGISTRY_FILE, REGISTRY_TMP, text, strlen(text), 0644,
-				&step);
+	if (unlinkat(dir_fd, tmp, 0) < 0 && errno != ENOENT)
+		return vg_error_errno(e, errno, "%s: cannot remove stale %s", r->path, tmp);
+	rc = vg_replace_file_at(dir_fd, name, tmp, text, strlen(text), 0644, &step);
 	if (rc < 0)
-		return vg_error_errno(e, rc, "%s: cannot replace the registry (%s)", r->path, step);
+		return vg_error_errno(e, rc, "%s: cannot replace it (%s)", r->path, step);
 	r->dirty = false;
 	return 0;
+}
+
+/*
+ * Two files, two renames: the order makes a crash between them leave a range in both files
+ * (the registry wins when both are read), never in neither (free before its time). A release
+ * adds to the quarantine first; a reuse from quarantine adds to the registry first.
+ */
+int vg_registry_commit(struct vg_registry *r, struct vg_error *e)
+{
+	struct vg_registry *q = r->quarantine;
+	int rc = 0;
+
+	if (!r->dirty && !(q && q->dirty))
+		return 0;
+	if (r->dir_fd < 0 || r->lock_fd < 0)
+		return vg_error_set(e, EBADF, "%s: registry not open for writing", r->path);
+	if (q && q->dirty && !r->q_reused)
+		rc = write_state_file(r->dir_fd, q, QUARANTINE_FILE, QUARANTINE_TMP, e);
+	if (rc >= 0 && r->dirty)
+		rc = write_state_file(r->dir_fd, r, REGISTRY_FILE, REGISTRY_TMP, e);
+	if (rc >= 0 && q && q->dirty)
+		rc = write_state_file(r->dir_fd, q, QUARANTINE_FILE, QUARANTINE_TMP, e);
+	if (rc >= 0)
+		r->q_reused = false;
+	return rc;
 }
 
 struct vg_range *vg_registry_find(const struct vg_registry *r, const char *name)
@@ -635,81 +719,51 @@ struct vg_range *vg_registry_find_id(const struct vg_registry *r, uint64_t id)
 	return NULL;
 }
 
-int vg_registry_alloc(struct vg_registry *r, const struct vg_config *c, const char *name,
-		      uint64_t size, struct vg_range **ret, bool *ret_new, struct vg_error *e)
+struct vg_range *vg_registry_find_container(const struct vg_registry *r, const char *id)
 {
-	struct vg_intervals avoid = { 0 };
-	struct vg_range *rg;
-	uint64_t start;
-	char created[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	int rc;
-
-	if (ret_new)
-		*ret_new = false;
-	if (!vg_name_valid(name))
-		return vg_error_set(e, EINVAL,
-				    "'%.300s' is not a valid container name "
-				    "([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 255 bytes)",
-				    name);
-	rg = vg_registry_find(r, name);
-	if (rg) {
-		*ret = rg;
-		return 0;
+	for (size_t i = 0; id && i < r->n; i++) {
+		const char *v = vg_range_get_meta(&r->ranges[i], "container");
+		if (v && strcmp(v, id) == 0)
+			return &r->ranges[i];
 	}
-	if (size == 0)
-		size = c->range_size;
-	if (size % c->range_size != 0)
-		return vg_error_set(e, EINVAL, "--size %llu is not a multiple of range_size %llu",
-				    (unsigned long long)size, (unsigned long long)c->range_size);
-
-	vg_intervals_add_reserved(&avoid);
-	rc = vg_intervals_add_subid_file(&avoid, c->subuid_file, e);
-	if (rc >= 0)
-		rc = vg_intervals_add_subid_file(&avoid, c->subgid_file, e);
-	if (rc < 0) {
-		vg_intervals_free(&avoid);
-		return rc;
-	}
-	vg_intervals_add_nss_ids(&avoid, c->pool_start, c->pool_end);
-	for (size_t i = 0; i < r->n; i++)
-		vg_intervals_add(&avoid, r->ranges[i].start,
-				 r->ranges[i].start + r->ranges[i].count - 1, "another allocation");
-	vg_intervals_normalize(&avoid);
-	rc =
-	    vg_intervals_first_fit(&avoid, c->pool_start, c->pool_end, c->range_size, size, &start);
-	vg_intervals_free(&avoid);
-	if (rc < 0)
-		return vg_error_set(e, ENOSPC,
-				    "no free range of %llu IDs left in the pool %llu..%llu",
-				    (unsigned long long)size, (unsigned long long)c->pool_start,
-				    (unsigned long long)c->pool_end);
-
-	rg = push_range(r);
-	rg->name = vg_strdup(name);
-	rg->start = start;
-	rg->count = size;
-	gmtime_r(&now, &tm);
-	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	meta_put(r, rg, (char *)"created", created, false);
-	r->dirty = true;
-	*ret = rg;
-	if (ret_new)
-		*ret_new = true;
-	return 0;
+	return NULL;
 }
 
-int vg_registry_release(struct vg_registry *r, const char *name, struct vg_error *e)
+struct vg_range *vg_registry_add(struct vg_registry *r, const char *name, uint64_t start,
+				 uint64_t count)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (strcmp(r->ranges[i].name, name) == 0) {
-			range_free(r, &r->ranges[i]);
-			memmove(&r->ranges[i], &r->ranges[i + 1],
-				(r->n - i - 1) * sizeof(r->ranges[0]));
-			r->n--;
-			r->dirty = true;
-			return 0;
-		}
-	return vg_error_set(e, ENOENT, "'%.300s' has no range", name);
+	struct vg_range *rg = push_range(r);
+
+	rg->name = vg_strdup(name);
+	rg->start = start;
+	rg->count = count;
+	r->dirty = true;
+	return rg;
+}
+
+void vg_registry_remove(struct vg_registry *r, struct vg_range *rg)
+{
+	size_t i = (size_t)(rg - r->ranges);
+
+	range_free(r, rg);
+	memmove(&r->ranges[i], &r->ranges[i + 1], (r->n - i - 1) * sizeof(r->ranges[0]));
+	r->n--;
+	r->dirty = true;
+}
+
+int vg_registry_rename(struct vg_registry *r, struct vg_range *rg, const char *name,
+		       struct vg_error *e)
+{
+	const struct vg_range *other = vg_registry_find(r, name);
+
+	if (!vg_name_valid(name))
+		return vg_error_set(e, EINVAL, "'%.300s' is not a valid registry name", name);
+	if (other == rg)
+		return 0;
+	if (other)
+		return vg_error_set(e, EEXIST, "'%.300s' already has a range", name);
+	arena_free(r, rg->name);
+	rg->name = vg_strdup(name);
+	r->dirty = true;
+	return 0;
 }

@@ -103,7 +103,9 @@ void vg_runc_args_parse(int argc, char **argv, struct runc_args *a)
 		if (k >= 0) {
 			if (!v && i + 1 < a->argc)
 				v = a->argv[++i];
-			if (k == 1)
+			if (k == 0)
+				a->root = v;
+			else if (k == 1)
 				a->log = v;
 			else if (k == 2)
 				a->log_format = v;

@@ -19,6 +19,32 @@ static void same_registry(const struct vg_registry *a, const struct vg_registry 
 	}
 }
 
+/* Metadata encoding round trip (runc_root=PATH), and the input read as a quarantine file
+ * (a name may repeat there, lines may not overlap). */
+static void meta_and_quarantine(const uint8_t *data, size_t size)
+{
+	char *s = vg_malloc0(size + 1), *enc, *dec;
+	struct vg_registry q;
+	struct vg_error e = { 0 };
+
+	memcpy(s, data, size);
+	enc = vg_meta_encode(s);
+	for (const char *p = enc; *p; p++)
+		FUZZ_CHECK(*p > ' ' && *p < 127 && *p != '#');
+	dec = vg_meta_decode(enc);
+	FUZZ_CHECK(dec && strcmp(dec, s) == 0);
+	free(dec);
+	free(enc);
+	free(s);
+	vg_registry_init(&q);
+	q.multi_names = true;
+	q.quarantine_days = 30;
+	if (vg_registry_parse(&q, (const char *)data, size, "fuzz-quarantine", &e) == 0)
+		for (size_t i = 0; i < q.n; i++)
+			(void)vg_quarantine_until(&q, &q.ranges[i]);
+	vg_registry_close(&q);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vg_registry a, b;
@@ -26,6 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text, *text2;
 	int r;
 
+	meta_and_quarantine(data, size);
 	vg_registry_init(&a);
 	r = vg_registry_parse(&a, (const char *)data, size, "fuzz-ranges", &e);
 	if (r < 0) {

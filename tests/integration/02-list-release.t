@@ -3,7 +3,12 @@
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 vg_setup
-P=1073741824
+# A pool of its own: release refuses a range a host process runs in, and the containers of
+# other tests on this host run in the first ranges of the default pool.
+P=1610612736
+POOL="[ranges]
+pool_start = $P"
+vg_write_conf "$POOL"
 
 exits 0 "list of a registry never written" vg list
 is "$out" "" "an empty list prints nothing"
@@ -42,10 +47,55 @@ unlike "$out" "^db:" "db is gone"
 like "$out" "^web:" "web stays"
 exits 2 "release db again" vg release db
 like "$out" "'db' has no range" "release of an unknown name says so"
-exits 0 "alloc new reuses the hole" vg alloc new
-is "$out" "new:$((P + 65536)):65536" "first fit takes db's old range"
+like "$(cat "$T/state/quarantine")" "^db:$((P + 65536)):65536 # .*released=20" \
+	"db's range rests in the quarantine file, in the registry's format"
+exits 0 "list --quarantine" vg list --quarantine
+like "$out" "^db:$((P + 65536)):65536 # .*released=" "list --quarantine shows it"
+exits 0 "list --json" vg list --json
+is "$(printf '%s' "$out" | jq -r '.quarantine[] | "\(.name) \(.start) \(.until > now)"')" \
+	"db $((P + 65536)) true" "--json: the quarantine, until a time in the future"
+exits 0 "alloc new does not take the quarantined hole" vg alloc new
+is "$out" "new:$((P + 262144)):65536" "first fit skips db's old range (quarantine_days = 30)"
 exits 0 "alloc web keeps its range" vg alloc web
 is "$out" "web:$P:65536" "web kept its range"
+
+# A quarantine that has served its time: the range is free again, and the line goes.
+sed -i 's/released=[^ ]*/released=2000-01-01T00:00:00Z/' "$T/state/quarantine"
+exits 0 "alloc after the quarantine ended" vg alloc new2
+is "$out" "new2:$((P + 65536)):65536" "first fit takes db's old range again"
+is "$(grep -c '^db:' "$T/state/quarantine")" "0" "the quarantine no longer lists it"
+
+# quarantine_days = 0: a released range is free at once.
+vg_write_conf "$POOL
+quarantine_days = 0"
+exits 0 "release new2 with quarantine_days = 0" vg release new2
+exits 0 "alloc new3" vg alloc new3
+is "$out" "new3:$((P + 65536)):65536" "takes it back at once"
+vg_write_conf "$POOL
+quarantine_days = 40000"
+exits 2 "quarantine_days beyond 36500 is a config error" vg list
+like "$out" "quarantine_days" "naming the key"
+vg_write_conf "$POOL"
+
+# A full pool takes the range released first, before its quarantine ends, and says so.
+SMALL=$T/small.conf
+printf '[paths]\nstate_dir = %s\nsubuid_file = %s\nsubgid_file = %s\n[ranges]\npool_start = 3221225472\npool_end = %s\n' \
+	"$T/small-state" "$T/subuid" "$T/subgid" $((3221225472 + 3 * 65536 - 1)) >"$SMALL"
+chmod 0644 "$SMALL"
+sv() { "$VG" --config "$SMALL" "$@"; }
+for n in a b c; do sv alloc "$n" >/dev/null; done
+sv release b >/dev/null 2>&1
+sleep 1
+sv release a >/dev/null 2>&1
+run sv alloc d
+ok "$rc" "alloc in a full pool with two quarantined ranges"
+like "$out" "^d:$((3221225472 + 65536)):65536" "d gets b's range, released first"
+like "$out" "warning: the pool is full: 'd' got the range that 'b' released" "and a warning says so"
+like "$(sv list)" "^d:.* reused_from=b" "the registry records it"
+run sv alloc e
+like "$out" "^e:3221225472:65536" "the next takes a's"
+exits 2 "then the pool is exhausted" sv alloc f
+like "$out" "no free range" "and says so"
 
 # Names at the edges (Docker's rule).
 name255=$(printf 'a%.0s' $(seq 255))
@@ -59,6 +109,7 @@ exits 2 "alloc without NAME" vg alloc
 exits 2 "alloc with two names" vg alloc a b
 exits 2 "alloc with an unknown option" vg alloc --bogus a
 exits 2 "list with an argument" vg list extra
+exits 2 "list with an unknown option" vg list --bogus
 exits 2 "unknown command" vg frobnicate
 
 for cmd in alloc release list gc; do

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -364,6 +366,149 @@ static void large_registry(void **state)
 	free(text);
 }
 
+static void meta_encoding(void **state)
+{
+	char *enc = vg_meta_encode("/run/my docker/#1%"), *dec;
+
+	assert_string_equal(enc, "/run/my%20docker/%231%25");
+	dec = vg_meta_decode(enc);
+	assert_string_equal(dec, "/run/my docker/#1%");
+	free(dec);
+	free(enc);
+	assert_null(vg_meta_decode("bad%2"));
+	assert_null(vg_meta_decode("nul%00"));
+}
+
+/* An in-memory registry with an empty quarantine, as vg_registry_open makes one. */
+static void with_quarantine(struct vg_registry *r, uint64_t days)
+{
+	r->quarantine = calloc(1, sizeof(*r->quarantine));
+	assert_non_null(r->quarantine);
+	vg_registry_init(r->quarantine);
+	r->quarantine->multi_names = true;
+	r->quarantine->quarantine_days = days;
+	r->quarantine_days = days;
+}
+
+static void quarantine_rests(void **state)
+{
+	struct vg_registry r;
+	struct vg_config c;
+	struct vg_error e = { 0 };
+	struct vg_range *rg;
+	bool is_new;
+
+	test_config(&c);
+	c.pool_end = POOL + 2 * RS - 1; /* two ranges */
+	vg_registry_init(&r);
+	with_quarantine(&r, 30);
+	assert_int_equal(vg_registry_alloc(&r, &c, "a", 0, &rg, &is_new, &e), 0);
+	assert_int_equal(vg_registry_alloc(&r, &c, "b", 0, &rg, &is_new, &e), 0);
+	assert_int_equal(vg_registry_release(&r, "a", &e), 0);
+	assert_int_equal(r.quarantine->n, 1);
+	assert_string_equal(r.quarantine->ranges[0].name, "a");
+	assert_non_null(vg_range_get_meta(&r.quarantine->ranges[0], "released"));
+	assert_true(vg_quarantine_until(&r, &r.quarantine->ranges[0]) > (int64_t)time(NULL));
+	/* The pool is full but for a's range: it is reused, and that is recorded. */
+	assert_int_equal(vg_registry_alloc(&r, &c, "c", 0, &rg, &is_new, &e), 0);
+	assert_true(is_new);
+	assert_int_equal(rg->start, POOL);
+	assert_string_equal(vg_range_get_meta(rg, "reused_from"), "a");
+	assert_int_equal(r.quarantine->n, 0);
+	assert_true(r.q_reused);
+	assert_int_equal(vg_registry_alloc(&r, &c, "d", 0, &rg, &is_new, &e), -ENOSPC);
+	/* The same name twice in quarantine is fine there. */
+	assert_int_equal(vg_registry_release(&r, "c", &e), 0);
+	assert_int_equal(vg_registry_alloc(&r, &c, "c", 0, &rg, &is_new, &e), 0);
+	assert_int_equal(vg_registry_release(&r, "b", &e), 0);
+	assert_int_equal(r.quarantine->n, 1);
+	vg_registry_close(&r);
+	vg_config_free(&c);
+}
+
+static void quarantine_parse(void **state)
+{
+	struct vg_registry q;
+	struct vg_error e = { 0 };
+	static const char text[] = "a:3221225472:65536 # released=2000-01-01T00:00:00Z\n"
+				   "a:3221291008:65536 # released=bogus\n";
+
+	vg_registry_init(&q);
+	q.multi_names = true;
+	q.quarantine_days = 30;
+	assert_int_equal(vg_registry_parse(&q, text, strlen(text), "q", &e), 0);
+	assert_int_equal(q.n, 2);
+	assert_int_equal(vg_quarantine_until(&q, &q.ranges[0]), 946684800 + 30 * 86400);
+	/* An unreadable time counts as now: the range rests its whole time. */
+	assert_true(vg_quarantine_until(&q, &q.ranges[1]) >= (int64_t)time(NULL) + 30 * 86400 - 5);
+	vg_registry_close(&q);
+}
+
+/* claim: docker_root is a temp dir where the test makes containers exist or vanish. */
+static void claim_binds_to_the_container(void **state)
+{
+	char root[] = "/tmp/vg-claim-XXXXXX", path[256];
+	struct vg_registry r;
+	struct vg_config c;
+	struct vg_error e = { 0 };
+	struct vg_range *rg;
+	uint64_t web_start;
+	bool is_new;
+	FILE *f;
+
+	assert_non_null(mkdtemp(root));
+	test_config(&c);
+	free(c.docker_root);
+	c.docker_root = strdup(root);
+	vg_registry_init(&r);
+
+	assert_int_equal(vg_registry_claim(&r, &c, "web", "id1", "/run/r", &rg, &is_new, &e), 0);
+	assert_true(is_new);
+	web_start = rg->start;
+	assert_string_equal(vg_range_get_meta(rg, "container"), "id1");
+	assert_string_equal(vg_range_get_meta(rg, "runc_root"), "/run/r");
+	/* id1 is gone: a new container named web (re-creation) gets the same range. */
+	assert_ptr_equal(vg_registry_claimable(&r, &c, "web", "id2"), vg_registry_find(&r, "web"));
+	assert_int_equal(vg_registry_claim(&r, &c, "web", "id2", NULL, &rg, &is_new, &e), 0);
+	assert_false(is_new);
+	assert_int_equal(rg->start, web_start);
+	assert_string_equal(vg_range_get_meta(rg, "container"), "id2");
+
+	/* id2 exists (Docker's files), renamed to web-old: a new web gets its own range. */
+	snprintf(path, sizeof(path), "%s/containers", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/containers/id2", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/containers/id2/config.v2.json", root);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"Name\": \"/web-old\"}", f);
+	fclose(f);
+	assert_null(vg_registry_claimable(&r, &c, "web", "id3"));
+	assert_int_equal(vg_registry_claim(&r, &c, "web", "id3", NULL, &rg, &is_new, &e), 0);
+	assert_true(is_new);
+	assert_int_not_equal(rg->start, web_start);
+	rg = vg_registry_find(&r, "web-old");
+	assert_non_null(rg);
+	assert_int_equal(rg->start, web_start);
+	assert_string_equal(vg_range_get_meta(rg, "container"), "id2");
+	/* The renamed container keeps its range when it starts again, and the line its name. */
+	assert_int_equal(vg_registry_claim(&r, &c, "web-old", "id2", NULL, &rg, &is_new, &e), 0);
+	assert_false(is_new);
+	assert_int_equal(rg->start, web_start);
+	/* Renamed once more: the line follows Docker's name when it is free. */
+	assert_int_equal(vg_registry_claim(&r, &c, "web-older", "id2", NULL, &rg, &is_new, &e), 0);
+	assert_string_equal(rg->name, "web-older");
+	assert_int_equal(rg->start, web_start);
+	/* A bad ID is refused. */
+	assert_int_equal(vg_registry_claim(&r, &c, "x", "../id", NULL, &rg, &is_new, &e), -EINVAL);
+
+	vg_registry_close(&r);
+	vg_config_free(&c);
+	snprintf(path, sizeof(path), "rm -rf '%s'", root);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +524,10 @@ int main(void)
 		cmocka_unit_test(meta),
 		cmocka_unit_test(names),
 		cmocka_unit_test(large_registry),
+		cmocka_unit_test(meta_encoding),
+		cmocka_unit_test(quarantine_rests),
+		cmocka_unit_test(quarantine_parse),
+		cmocka_unit_test(claim_binds_to_the_container),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,383 @@
+/*
+ * Giving out and taking back ranges: first fit in the pool, the quarantine of released ranges,
+ * and the binding of a range to the container ID that claimed it. Rules this file keeps:
+ *  - a new range avoids every allocation, every quarantined range that has not served its
+ *    time, the subuid/subgid delegations, the IDs of users and groups, and the system IDs;
+ *  - only a full pool takes a range from quarantine early, the one released first;
+ *  - a range stays with the container ID it was claimed by (docker rename); a name passes to a
+ *    new container only when the old one is gone from Docker's files and runc's state.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cleanup.h"
+#include "ranges.h"
+#include "registry.h"
+#include "usage.h"
+
+#define SECONDS_PER_DAY 86400
+
+/* ---- metadata helpers ---------------------------------------------------------------------- */
+
+static bool meta_char_ok(unsigned char ch)
+{
+	return ch > ' ' && ch < 127 && ch != '#' && ch != '%';
+}
+
+char *vg_meta_encode(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *out = vg_malloc0(3 * strlen(s) + 1), *o = out;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (meta_char_ok(*p)) {
+			*o++ = (char)*p;
+			continue;
+		}
+		*o++ = '%';
+		*o++ = hex[*p >> 4];
+		*o++ = hex[*p & 15];
+	}
+	return out;
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+char *vg_meta_decode(const char *s)
+{
+	_cleanup_free_ char *out = vg_malloc0(strlen(s) + 1);
+	char *o = out;
+
+	for (const char *p = s; *p; p++) {
+		int hi, lo;
+		if (*p != '%') {
+			*o++ = *p;
+			continue;
+		}
+		hi = hexval(p[1]);
+		lo = hi < 0 ? -1 : hexval(p[2]);
+		if (lo < 0 || (hi == 0 && lo == 0))
+			return NULL;
+		*o++ = (char)(hi * 16 + lo);
+		p += 2;
+	}
+	return TAKE_PTR(out);
+}
+
+static void now_text(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* released=TIME of a quarantined range; a missing or unreadable one counts as now. */
+static int64_t released_at(const struct vg_range *q)
+{
+	const char *v = vg_range_get_meta(q, "released");
+	struct tm tm = { 0 };
+	const char *end = v ? strptime(v, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+
+	if (!end || *end)
+		return (int64_t)time(NULL);
+	return (int64_t)timegm(&tm);
+}
+
+int64_t vg_quarantine_until(const struct vg_registry *r, const struct vg_range *q)
+{
+	return released_at(q) + (int64_t)r->quarantine_days * SECONDS_PER_DAY;
+}
+
+/* ---- allocation ---------------------------------------------------------------------------- */
+
+/* Everything but the quarantine that a new range must avoid, normalized. */
+static int avoid_set(const struct vg_registry *r, const struct vg_config *c,
+		     struct vg_intervals *avoid, struct vg_error *e)
+{
+	int rc;
+
+	vg_intervals_add_reserved(avoid);
+	rc = vg_intervals_add_subid_file(avoid, c->subuid_file, e);
+	if (rc >= 0)
+		rc = vg_intervals_add_subid_file(avoid, c->subgid_file, e);
+	if (rc < 0)
+		return rc;
+	vg_intervals_add_nss_ids(avoid, c->pool_start, c->pool_end);
+	for (size_t i = 0; i < r->n; i++)
+		vg_intervals_add(avoid, r->ranges[i].start,
+				 r->ranges[i].start + r->ranges[i].count - 1, "another allocation");
+	vg_intervals_normalize(avoid);
+	return 0;
+}
+
+/*
+ * The pool is full: the quarantined range released first whose first `size` IDs are free of
+ * everything else (quarantined ranges never overlap each other). Its first `size` IDs leave
+ * the quarantine; *ret_from names whose it was.
+ */
+static int reuse_quarantined(struct vg_registry *r, const struct vg_config *c,
+			     const struct vg_intervals *avoid, uint64_t size, uint64_t *ret,
+			     char **ret_from)
+{
+	struct vg_registry *q = r->quarantine;
+	struct vg_range *best = NULL;
+	int64_t best_at = 0;
+
+	for (size_t i = 0; q && i < q->n; i++) {
+		struct vg_range *qr = &q->ranges[i];
+		uint64_t got;
+		int64_t at = released_at(qr);
+
+		if (qr->count < size || qr->start < c->pool_start ||
+		    qr->start + size - 1 > c->pool_end || qr->start % c->range_size != 0 ||
+		    vg_intervals_first_fit(avoid, qr->start, qr->start + size - 1, c->range_size,
+					   size, &got) < 0)
+			continue;
+		if (!best || at < best_at) {
+			best = qr;
+			best_at = at;
+		}
+	}
+	if (!best)
+		return -ENOSPC;
+	*ret = best->start;
+	*ret_from = vg_strdup(best->name);
+	if (best->count == size) {
+		vg_registry_remove(q, best);
+	} else {
+		best->start += size;
+		best->count -= size;
+		q->dirty = true;
+	}
+	r->q_reused = true;
+	return 0;
+}
+
+/* A new range of `size` IDs: first fit outside the quarantine, else the oldest quarantined. */
+static int new_range(struct vg_registry *r, const struct vg_config *c, uint64_t size, uint64_t *ret,
+		     char **ret_from, struct vg_error *e)
+{
+	struct vg_intervals avoid = { 0 }, all = { 0 };
+	int64_t now = (int64_t)time(NULL);
+	int rc = avoid_set(r, c, &avoid, e);
+
+	*ret_from = NULL;
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < avoid.n; i++)
+		vg_intervals_add(&all, avoid.v[i].first, avoid.v[i].last, avoid.v[i].why);
+	for (size_t i = 0; r->quarantine && i < r->quarantine->n; i++) {
+		const struct vg_range *qr = &r->quarantine->ranges[i];
+		if (vg_quarantine_until(r, qr) > now)
+			vg_intervals_add(&all, qr->start, qr->start + qr->count - 1,
+					 "a quarantined range");
+	}
+	vg_intervals_normalize(&all);
+	rc = vg_intervals_first_fit(&all, c->pool_start, c->pool_end, c->range_size, size, ret);
+	if (rc == -ENOSPC)
+		rc = reuse_quarantined(r, c, &avoid, size, ret, ret_from);
+	if (rc < 0)
+		rc =
+		    vg_error_set(e, ENOSPC, "no free range of %llu IDs left in the pool %llu..%llu",
+				 (unsigned long long)size, (unsigned long long)c->pool_start,
+				 (unsigned long long)c->pool_end);
+out:
+	vg_intervals_free(&avoid);
+	vg_intervals_free(&all);
+	return rc;
+}
+
+int vg_registry_alloc(struct vg_registry *r, const struct vg_config *c, const char *name,
+		      uint64_t size, struct vg_range **ret, bool *ret_new, struct vg_error *e)
+{
+	_cleanup_free_ char *from = NULL;
+	struct vg_range *rg;
+	uint64_t start;
+	char created[32];
+	int rc;
+
+	if (ret_new)
+		*ret_new = false;
+	if (!vg_name_valid(name))
+		return vg_error_set(e, EINVAL,
+				    "'%.300s' is not a valid container name "
+				    "([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 255 bytes)",
+				    name);
+	rg = vg_registry_find(r, name);
+	if (rg) {
+		*ret = rg;
+		return 0;
+	}
+	if (size == 0)
+		size = c->range_size;
+	if (size % c->range_size != 0)
+		return vg_error_set(e, EINVAL, "--size %llu is not a multiple of range_size %llu",
+				    (unsigned long long)size, (unsigned long long)c->range_size);
+	rc = new_range(r, c, size, &start, &from, e);
+	if (rc < 0)
+		return rc;
+	rg = vg_registry_add(r, name, start, size);
+	now_text(created, sizeof(created));
+	rc = vg_range_set_meta(r, rg, "created", created, e);
+	if (rc >= 0 && from)
+		rc = vg_range_set_meta(r, rg, "reused_from", from, e);
+	if (rc < 0)
+		return rc;
+	*ret = rg;
+	if (ret_new)
+		*ret_new = true;
+	return 0;
+}
+
+/* ---- release ------------------------------------------------------------------------------- */
+
+/* A copy of rg (its strings may live in r's arena) at rest in the quarantine. */
+static int quarantine(struct vg_registry *r, const struct vg_range *rg, struct vg_error *e)
+{
+	struct vg_registry *q = r->quarantine;
+	struct vg_range *qr = vg_registry_add(q, rg->name, rg->start, rg->count);
+	char when[32];
+	int rc = 0;
+
+	for (size_t i = 0; rc >= 0 && i < rg->n_meta; i++)
+		rc = vg_range_set_meta(q, qr, rg->meta[i].key, rg->meta[i].value, e);
+	now_text(when, sizeof(when));
+	if (rc >= 0)
+		rc = vg_range_set_meta(q, qr, "released", when, e);
+	return rc;
+}
+
+int vg_registry_release(struct vg_registry *r, const char *name, struct vg_error *e)
+{
+	struct vg_range *rg = vg_registry_find(r, name);
+	int rc;
+
+	if (!rg)
+		return vg_error_set(e, ENOENT, "'%.300s' has no range", name);
+	if (r->quarantine && r->quarantine_days > 0) {
+		rc = quarantine(r, rg, e);
+		if (rc < 0)
+			return rc;
+	}
+	vg_registry_remove(r, rg);
+	return 0;
+}
+
+/* ---- binding a range to a container -------------------------------------------------------- */
+
+/* Does the container `id` that `rg` is bound to still exist: Docker's files or runc's state. */
+static bool bound_alive(const struct vg_config *c, const struct vg_range *rg, char **ret_name)
+{
+	const char *id = vg_range_get_meta(rg, "container");
+	const char *enc = vg_range_get_meta(rg, "runc_root");
+	_cleanup_free_ char *root = enc ? vg_meta_decode(enc) : NULL;
+
+	*ret_name = NULL;
+	if (!id)
+		return false;
+	if (vg_usage_docker_container(c, id, ret_name))
+		return true;
+	return vg_usage_runc_has(root, id);
+}
+
+struct claim_plan {
+	struct vg_range *own;	/* bound to the container */
+	struct vg_range *named; /* the name's line, when not own */
+	bool evict;		/* named belongs to another container that still exists */
+	char *evicted_name;	/* its container's name now, or NULL */
+};
+
+static void plan_claim(const struct vg_registry *r, const struct vg_config *c, const char *name,
+		       const char *id, struct claim_plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->own = vg_registry_find_container(r, id);
+	if (p->own)
+		return;
+	p->named = vg_registry_find(r, name);
+	if (p->named)
+		p->evict = bound_alive(c, p->named, &p->evicted_name);
+}
+
+const struct vg_range *vg_registry_claimable(const struct vg_registry *r, const struct vg_config *c,
+					     const char *name, const char *id)
+{
+	struct claim_plan p;
+	const struct vg_range *rg;
+
+	plan_claim(r, c, name, id, &p);
+	rg = p.own ? p.own : p.evict ? NULL : p.named;
+	free(p.evicted_name);
+	return rg;
+}
+
+/* Move `rg` (another container's, still alive) out of the way: its container's name now when
+ * that is free, else its container ID (unique: one range per container). */
+static int evict(struct vg_registry *r, struct vg_range *rg, const char *name, char *now,
+		 struct vg_error *e)
+{
+	const char *id = vg_range_get_meta(rg, "container");
+
+	if (now && strcmp(now, name) != 0 && vg_name_valid(now) && !vg_registry_find(r, now))
+		return vg_registry_rename(r, rg, now, e);
+	return vg_registry_rename(r, rg, id, e);
+}
+
+static int bind_range(struct vg_registry *r, struct vg_range *rg, const char *id,
+		      const char *runc_root, struct vg_error *e)
+{
+	_cleanup_free_ char *enc =
+	    runc_root && runc_root[0] == '/' ? vg_meta_encode(runc_root) : NULL;
+	int rc = vg_range_set_meta(r, rg, "container", id, e);
+
+	if (rc >= 0 && enc)
+		rc = vg_range_set_meta(r, rg, "runc_root", enc, e);
+	return rc;
+}
+
+int vg_registry_claim(struct vg_registry *r, const struct vg_config *c, const char *name,
+		      const char *id, const char *runc_root, struct vg_range **ret, bool *ret_new,
+		      struct vg_error *e)
+{
+	struct claim_plan p;
+	struct vg_range *rg = NULL;
+	int rc = 0;
+
+	if (ret_new)
+		*ret_new = false;
+	if (!id || !vg_name_valid(id))
+		return vg_error_set(e, EINVAL, "'%.300s' is not a valid container ID",
+				    id ? id : "(none)");
+	plan_claim(r, c, name, id, &p);
+	if (p.own) {
+		/* Follow Docker's name when it is free; the binding is what counts. */
+		if (strcmp(p.own->name, name) != 0 && vg_name_valid(name) &&
+		    !vg_registry_find(r, name))
+			rc = vg_registry_rename(r, p.own, name, e);
+		rg = p.own;
+	} else {
+		if (p.named && p.evict)
+			rc = evict(r, p.named, name, p.evicted_name, e);
+		if (rc >= 0)
+			rc = vg_registry_alloc(r, c, name, 0, &rg, ret_new, e);
+	}
+	free(p.evicted_name);
+	if (rc >= 0)
+		rc = bind_range(r, rg, id, runc_root, e);
+	if (rc >= 0)
+		*ret = rg;
+	return rc;
+}
