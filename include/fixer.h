@@ -19,9 +19,12 @@ struct vg_tree_policy {
 
 	bool shift; /* --shift-from */
 	uint64_t shift_from, shift_to, shift_size;
-	const uint64_t (
-	    *ranges)[2]; /* [start, count) of every member: IDs "expected" in the tree */
+	/* [start, count) of every member: IDs "expected" in the tree; an owner outside them is
+	 * counted as foreign (and kept). None: owners are not judged. */
+	const uint64_t (*ranges)[2];
 	size_t n_ranges;
+	/* Copy-up: clear setuid/setgid bits and security.capability of every non-directory. */
+	bool strip_privs;
 };
 
 /* Build the policy of a member set: one member private, two or more shared, none root's. */
@@ -31,5 +34,10 @@ void vg_tree_policy_init(struct vg_tree_policy *p, const struct vg_members *m);
 int vg_fix_data_root(int data_fd, const struct vg_tree_policy *p, bool dry_run, struct vg_error *e);
 /* Everything below _data. Entry failures are counted in st->errors and reported through
  * o->event; the return value is < 0 only when the walk itself had to stop. */
+/*
+ * The copy-up scan, read-only: refuses (VG_EREFUSED, naming the entry) a device node, or a
+ * setuid/setgid or file-capability file with several links. `what` names _data in messages.
+ */
+int vg_copyup_scan(int data_fd, const char *what, struct vg_error *e);
 int vg_fix_tree(int data_fd, const char *volume, const struct vg_tree_policy *p,
 		const struct vg_fix_opts *o, struct vg_fix_stats *st, struct vg_error *e);

@@ -81,6 +81,8 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 			  const char *subject, const char *src, const char *via);
 void vg_policy_judge_mount(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
 			   const char *inherited_from);
+/* Has the local volume driver options (opts.json)? Then it is the mount they make. */
+bool vg_policy_volume_has_opts(struct vg_policy_ctx *x, const char *volume);
 /* A local volume's opts.json: a bind volume is judged by its device. */
 void vg_policy_judge_volume_opts(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
 				 const char *subject, const char *volume);

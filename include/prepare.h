@@ -8,12 +8,20 @@
 #include <stdint.h>
 
 #include "config.h"
+#include <jansson.h>
+
 #include "container.h"
 #include "vg.h"
 
 struct vg_mounted_volume {
-	char *name;
-	bool ro; /* every mount of it is read-only, or the config declares the member ro */
+	char *name;    /* the volume whose data is mounted */
+	char *via;     /* the bind volume (or bind source) it was reached through, or NULL */
+	bool ro;       /* every mount of it is read-only, or its member is recorded/declared ro */
+	bool any_rw;   /* some mount of it is read-write in the spec */
+	bool ours;     /* vg_mounted_volumes_check: volguard's (vg_volume_is_ours) */
+	bool force_ro; /* ... ro member mounted rw: the spec's mounts must become ro */
+	size_t *idx;   /* indices in the spec's mounts[] */
+	size_t n_idx;
 };
 
 struct vg_mounted_volumes {
@@ -23,15 +31,35 @@ struct vg_mounted_volumes {
 
 /* "<volumes_root>/NAME/_data" -> NAME (caller frees), or NULL. */
 char *vg_volume_of_source(const char *volumes_root, const char *source);
-/* The named volumes among ct's bind mounts. */
+/*
+ * Collect: the named volumes among ct's bind mounts (ct from the spec: mounts[i] is the
+ * spec's mounts[i]): binds of <volumes_root>/NAME/_data, and binds of a path inside one
+ * (a membership decision for that volume). Reads nothing but the paths.
+ */
 void vg_mounted_volumes_find(const struct vg_config *c, const struct vg_container *ct,
 			     struct vg_mounted_volumes *ret);
+/* By name, or by the bind volume it was reached through. */
 bool vg_mounted_volumes_has(const struct vg_mounted_volumes *vols, const char *name);
-/* Declared members: mark declared ro members ro; with strict_membership refuse a non-member
- * (VG_EREFUSED). Changes nothing on disk. */
+/*
+ * Check phase, changes nothing: for each volume, is it volguard's (a volume with driver
+ * options or on another mount is not: marked !ours, never prepared; a bind volume whose
+ * device lies in another volume's _data becomes that volume, `via` naming it); membership
+ * (declared members; with strict_membership only declared or recorded members, VG_EREFUSED);
+ * the recorded mode wins (a member recorded or declared ro is ro; mounted rw it gets
+ * force_ro, or, when `spec_rewritable` is false (the hook), is refused); and for a volume
+ * never prepared the copy-up scan (device nodes are refused).
+ */
 int vg_mounted_volumes_check(const struct vg_config *c, struct vg_mounted_volumes *vols,
-			     const char *member, struct vg_error *e);
-/* vg_volume_prepare for each, with the member's principal host IDs. */
+			     const char *member, bool spec_rewritable, struct vg_error *e);
+/*
+ * Act phase, in memory: make every spec mount of a force_ro volume read-only (mounts[i].options:
+ * "rw" dropped, "ro" added). Call before the spec is written.
+ */
+int vg_mounted_volumes_spec_ro(json_t *spec, const struct vg_mounted_volumes *vols,
+			       struct vg_error *e);
+/* Act phase: vg_volume_prepare for each volume that is volguard's, with the member's principal
+ * host IDs and its range (for the copy-up shift). */
 int vg_mounted_volumes_prepare(const struct vg_config *c, const struct vg_mounted_volumes *vols,
-			       const char *member, uint32_t uid, uint32_t gid, struct vg_error *e);
+			       const char *member, uint32_t uid, uint32_t gid, uint64_t range_start,
+			       uint64_t range_count, struct vg_error *e);
 void vg_mounted_volumes_free(struct vg_mounted_volumes *vols);

@@ -17,9 +17,35 @@
  * it). Creates NAME/_data the way Docker's local driver does if it does not exist. A member not
  * declared for a [volume] with strict_membership is refused (VG_EREFUSED). It never opens the
  * registry (its caller holds the lock): members not yet recorded are recorded as they start.
+ * A recorded ro member stays ro whatever `ro` says (the record is the truth). On the first
+ * preparation (nothing recorded yet: Docker's copy-up, or a host that adopts volguard) the
+ * tree's IDs 0..range_count-1 move into [range_start, +range_count), and setuid/setgid bits
+ * and file capabilities are cleared (the caller ran vg_volume_inspect's scan first). A volume
+ * that is not volguard's is refused (VG_EREFUSED): the caller skips those.
  */
 int vg_volume_prepare(const struct vg_config *c, const char *volume, const char *member, bool ro,
-		      uint32_t uid, uint32_t gid, struct vg_error *e);
+		      uint32_t uid, uint32_t gid, uint64_t range_start, uint64_t range_count,
+		      struct vg_error *e);
+
+/*
+ * What the admission check needs to know about a named volume before anything changes:
+ * whether it exists, whether it is volguard's (else why, and its driver options), its recorded
+ * members, and for a volume never prepared (no members recorded) the copy-up scan: a device
+ * node, or a setuid/setgid/file-capability file with several links (which could not be
+ * cleared without touching its other names), is refused (VG_EREFUSED). Changes nothing.
+ */
+struct vg_volume_info {
+	bool exists;
+	bool ours;
+	char why[1024];		    /* when not ours */
+	char *device;		    /* when not ours: the driver's MountDevice, or NULL */
+	bool device_binds;	    /* ... and the options make it a bind of that path */
+	struct vg_members recorded; /* trusted.volguard.members (empty when none) */
+	bool has_record;
+};
+int vg_volume_inspect(const struct vg_config *c, const char *volume, bool copy_up_scan,
+		      struct vg_volume_info *ret, struct vg_error *e);
+void vg_volume_info_free(struct vg_volume_info *i);
 
 enum vg_members_source {
 	VG_MEMBERS_NONE,
@@ -37,10 +63,12 @@ struct vg_volume_status {
 	bool root_ok;		   /* _data owner, mode, ACL match the policy */
 	uint32_t data_uid, data_gid, data_mode;
 	enum vg_members_source source;
-	char *data_acl;	 /* _data's access ACL as text, or NULL when it has none */
-	char *data_dflt; /* _data's default ACL as text, or NULL */
-	uint64_t differ; /* entries below _data that do not match (a dry-run walk) */
-	uint64_t errors; /* entries the dry-run walk could not read */
+	char *data_acl;	   /* _data's access ACL as text, or NULL when it has none */
+	char *data_dflt;   /* _data's default ACL as text, or NULL */
+	uint64_t differ;   /* entries below _data that do not match (a dry-run walk) */
+	uint64_t errors;   /* entries the dry-run walk could not read */
+	uint64_t foreign;  /* entries owned by IDs outside every member's range */
+	bool owners_known; /* every member's range was found, so owners were judged */
 };
 int vg_volume_status(const struct vg_config *c, const char *volume, struct vg_volume_status *st,
 		     struct vg_error *e);
@@ -62,6 +90,7 @@ struct vg_fix_stats {
 	uint64_t foreign;   /* owners outside every member's range (with --shift-from): kept */
 	bool root_changed;  /* _data itself */
 	bool stamped;	    /* the complete pass wrote the stamp */
+	bool not_ours;	    /* the volume is not volguard's (vg_volume_is_ours): left alone */
 };
 
 /* Add the counters of s to t (the flags are per volume and left alone). */
@@ -87,6 +116,9 @@ struct vg_fix_opts {
 	uint64_t shift_from; /* BASE */
 	bool walk;	     /* walk the whole tree even when the stamp matches */
 	unsigned jobs;	     /* threads for the subtrees of _data (0, 1: the caller's only) */
+	/* Copy-up (first preparation): shift 0..range_count-1 to range_start, strip privileges. */
+	bool copy_up;
+	uint64_t range_start, range_count;
 	void (*event)(const struct vg_fix_event *ev, void *data);
 	void (*progress)(const char *volume, const struct vg_fix_stats *st, void *data);
 	void *data;

@@ -331,7 +331,9 @@ static int judge_volumes(struct vg_admission *a, const char *member, struct vg_e
 				      member, d->source ? d->source : "?",
 				      d->destination ? d->destination : "?", a->c->volumes_root);
 	}
-	r = vg_mounted_volumes_check(a->c, &a->vols, member, &why);
+	/* The runtime (and check, which says what the runtime would do) makes a read-only
+	 * member's rw mount ro in the spec; the hook cannot rewrite it and refuses. */
+	r = vg_mounted_volumes_check(a->c, &a->vols, member, a->via != VG_ADMIT_HOOK, &why);
 	if (r == -VG_EREFUSED) {
 		vg_report_add(&a->rep, VG_DENY, "membership", "volumes", "%s", why.msg);
 		return 0;
@@ -455,6 +457,8 @@ int vg_admit_isolate(struct vg_admission *a, int bundle_fd, struct vg_error *e)
 						.keep_caps = vg_config_cap_survivors(a->c) };
 		r = vg_spec_apply_shift(a->spec, &shift, e);
 	}
+	if (r >= 0) /* a read-only member's rw mounts become ro */
+		r = vg_mounted_volumes_spec_ro(a->spec, &a->vols, e);
 	/* ... and so is the verify hook added: runc must mount what judge saw (kmounts.h). */
 	if (r >= 0)
 		r = vg_kmounts_spec_add_verify(a->spec, a->c->path, &a->checked, e);
@@ -465,9 +469,9 @@ int vg_admit_isolate(struct vg_admission *a, int bundle_fd, struct vg_error *e)
 	if (r >= 0)
 		r = vg_registry_commit(&reg, e);
 	if (r >= 0)
-		r = vg_mounted_volumes_prepare(a->c, &a->vols, a->name,
-					       (uint32_t)(shift.start + a->user.uid),
-					       (uint32_t)(shift.start + a->user.gid), e);
+		r = vg_mounted_volumes_prepare(
+		    a->c, &a->vols, a->name, (uint32_t)(shift.start + a->user.uid),
+		    (uint32_t)(shift.start + a->user.gid), shift.start, shift.count, e);
 	if (r >= 0)
 		r = vg_spec_write(bundle_fd, "config.json", a->spec, "config.json", e);
 	if (r >= 0) {
@@ -496,7 +500,7 @@ int vg_admit_prepare(struct vg_admission *a, struct vg_error *e)
 		return vg_admit_refusal(a, e);
 	if (a->verify || a->exempt || !a->ct.has_uidmap || !a->range_name)
 		return 0;
-	return vg_mounted_volumes_prepare(a->c, &a->vols, a->range_name,
-					  (uint32_t)(a->range_start + a->user.uid),
-					  (uint32_t)(a->range_start + a->user.gid), e);
+	return vg_mounted_volumes_prepare(
+	    a->c, &a->vols, a->range_name, (uint32_t)(a->range_start + a->user.uid),
+	    (uint32_t)(a->range_start + a->user.gid), a->range_start, a->range_count, e);
 }

@@ -26,7 +26,8 @@ static void help(void)
 	     "                        range (shared volume: the first member's); setuid and\n"
 	     "                        setgid bits of moved files are cleared\n"
 	     "  -j, --json            print a JSON report on stdout\n"
-	     "  -a, --all             every volume under volumes_root\n"
+	     "  -a, --all             every volume under volumes_root (those that are not\n"
+	     "                        volguard's, with driver options, are skipped)\n"
 	     "      --jobs N          threads for the subdirectories of _data (default: the\n"
 	     "                        number of CPUs, at most 8)\n\n"
 	     "Exit status: 0 done, 1 some entry failed (no stamp written), 2 error.");
@@ -216,7 +217,14 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 			fputs("\r\033[K", stderr);
 			x.progress_shown = false;
 		}
-		if (r < 0) {
+		if (r < 0 && all && st.not_ours) {
+			/* --all: a volume that is not volguard's is skipped, said, not a failure.
+			 */
+			if (x.json)
+				json_object_set_new(x.jvol, "skipped", json_string(err.msg));
+			else
+				vg_log_warn("%s: skipped: %s", names[i], err.msg);
+		} else if (r < 0) {
 			if (err.code == VG_EREFUSED)
 				failed = true; /* a refusal (exit 1), like _data being a symlink */
 			else

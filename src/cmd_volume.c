@@ -25,7 +25,10 @@ static void help(void)
 	     "  share    add members and apply the policy to the whole tree\n"
 	     "  revoke   remove a member and its ACL entries everywhere in the tree\n"
 	     "  show     members, principals, _data's owner, mode and ACL, and whether the\n"
-	     "           tree matches the policy");
+	     "           tree matches the policy (a read-only walk: ACLs, and owners outside\n"
+	     "           every member's range)\n\n"
+	     "A volume with driver options (-o type=/o=/device=: bind, tmpfs, nfs...) or whose\n"
+	     "_data is another mount is not volguard's: every subcommand refuses it and says why.");
 }
 
 static int report_walk(const char *volume, const struct vg_fix_stats *st)
@@ -150,6 +153,9 @@ static int do_show(int argc, char **argv, struct vg_config *c)
 		    "mode", "", "acl", s.data_acl, "default_acl", s.data_dflt, "stamp_ok",
 		    s.stamp_ok, "root_ok", s.root_ok, "entries_differ", (json_int_t)s.differ,
 		    "matches", matches);
+		json_object_set_new(j, "entries_foreign_owner",
+				    json_integer((json_int_t)s.foreign));
+		json_object_set_new(j, "owners_judged", json_boolean(s.owners_known));
 		char mode[8];
 		snprintf(mode, sizeof(mode), "%04o", s.data_mode);
 		json_object_set_new(json_object_get(j, "data"), "mode", json_string(mode));
@@ -182,13 +188,20 @@ static int do_show(int argc, char **argv, struct vg_config *c)
 		printf("acl:     %s\n", s.data_acl ? s.data_acl : "none");
 		printf("default: %s\n", s.data_dflt ? s.data_dflt : "none");
 		printf("stamp:   %s\n", s.stamp_ok ? "matches the policy" : "missing or stale");
-		if (matches)
-			printf("tree:    matches the policy\n");
+		if (matches && s.owners_known)
+			printf("tree:    matches the policy (walked: owners, ACLs)\n");
+		else if (matches)
+			printf("tree:    ACLs match the policy (walked); owners not judged: a "
+			       "member has no range\n");
 		else
 			printf("tree:    %llu entries differ from the policy%s; run 'volguard fix "
 			       "%s'\n",
 			       (unsigned long long)s.differ, s.errors ? " (some unreadable)" : "",
 			       name);
+		if (s.foreign)
+			printf("owners:  %llu entries belong to IDs outside every member's range "
+			       "(fix keeps them; 'fix --shift-from BASE' moves a range in)\n",
+			       (unsigned long long)s.foreign);
 	}
 	vg_volume_status_free(&s);
 	return 0;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -141,8 +142,17 @@ static bool expected_id(const struct vg_tree_policy *p, uint32_t id)
 struct plan {
 	uint32_t uid, gid;
 	bool owner, access, dflt;
+	bool strip; /* copy-up: setuid/setgid bits or security.capability to clear */
+	bool has_cap;
 	struct vg_acl_blob want;
 };
+
+#define XATTR_CAPS "security.capability"
+
+static bool has_privs(const struct statx *stx, bool has_cap)
+{
+	return !S_ISDIR(stx->stx_mode) && (has_cap || (stx->stx_mode & (S_ISUID | S_ISGID)));
+}
 
 static ssize_t read_acl(int fd, bool path_fd, const char *xname, uint8_t *buf, bool *bad)
 {
@@ -154,7 +164,7 @@ static ssize_t read_acl(int fd, bool path_fd, const char *xname, uint8_t *buf, b
 
 static int plan_entry(const struct vg_tree_policy *p, const struct statx *stx, const uint8_t *acc,
 		      ssize_t acc_len, bool acc_bad, const uint8_t *dfl, ssize_t dfl_len,
-		      bool dfl_bad, struct plan *pl)
+		      bool dfl_bad, bool has_cap, struct plan *pl)
 {
 	bool is_dir = S_ISDIR(stx->stx_mode);
 
@@ -165,13 +175,15 @@ static int plan_entry(const struct vg_tree_policy *p, const struct statx *stx, c
 			       &pl->want);
 	pl->access = acc_bad || !vg_acl_equal(acc, (size_t)acc_len, &pl->want);
 	pl->dflt = is_dir && (dfl_bad || !vg_acl_equal(dfl, (size_t)dfl_len, &p->dflt));
-	return pl->owner || pl->access || pl->dflt;
+	pl->has_cap = has_cap;
+	pl->strip = p->strip_privs && has_privs(stx, has_cap);
+	return pl->owner || pl->access || pl->dflt || pl->strip;
 }
 
 static void describe(const struct plan *pl, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s%s%s", pl->owner ? "owner " : "", pl->access ? "acl " : "",
-		 pl->dflt ? "default-acl " : "");
+	snprintf(buf, size, "%s%s%s%s", pl->owner ? "owner " : "", pl->access ? "acl " : "",
+		 pl->dflt ? "default-acl " : "", pl->strip ? "setuid/setgid/capabilities " : "");
 	if (buf[0])
 		buf[strlen(buf) - 1] = '\0';
 }
@@ -195,6 +207,15 @@ static int apply(struct fixer *f, int fd, bool path_fd, const struct statx *now,
 		if (fchownat(fd, "", pl->uid, pl->gid, AT_EMPTY_PATH) < 0)
 			return vg_error_errno(f->e, errno, "chown to %u:%u", pl->uid, pl->gid);
 	}
+	if (pl->strip) {
+		/* Copy-up: an image's setuid-root binary or file capability must not land in the
+		 * host volume as it was, whoever owns it. */
+		mode_t m = now->stx_mode & 07777 & ~(mode_t)(S_ISUID | S_ISGID);
+		if ((now->stx_mode & (S_ISUID | S_ISGID)) && chmod(proc, m) < 0)
+			return vg_error_errno(f->e, errno, "chmod");
+		if (pl->has_cap && removexattr(proc, XATTR_CAPS) < 0 && errno != ENODATA)
+			return vg_error_errno(f->e, errno, "cannot remove %s", XATTR_CAPS);
+	}
 	if (pl->access) {
 		r = vg_acl_write(fd, path_fd, VG_XATTR_ACL_ACCESS, &pl->want, f->e);
 		if (r < 0)
@@ -216,7 +237,7 @@ static int visit(const struct vg_walk_entry *ent, void *data)
 	struct vg_fix_stats *st = f->st;
 	uint8_t acc[VG_ACL_MAX_SIZE], dfl[VG_ACL_MAX_SIZE];
 	ssize_t acc_len = 0, dfl_len = 0;
-	bool acc_bad = false, dfl_bad = false, is_dir;
+	bool acc_bad = false, dfl_bad = false, is_dir, has_cap = false;
 	struct plan pl;
 	char what[64];
 	int r;
@@ -268,14 +289,16 @@ static int visit(const struct vg_walk_entry *ent, void *data)
 		      strerror((int)-(acc_len < 0 ? acc_len : dfl_len)));
 		return 0;
 	}
-	if (p->shift && (!expected_id(p, shift_id(p, ent->stx.stx_uid)) ||
-			 !expected_id(p, shift_id(p, ent->stx.stx_gid)))) {
+	if (p->strip_privs && !is_dir)
+		has_cap = vg_getxattrat(ent->dirfd, ent->name, XATTR_CAPS, NULL, 0) > 0;
+	if (p->n_ranges && (!expected_id(p, shift_id(p, ent->stx.stx_uid)) ||
+			    !expected_id(p, shift_id(p, ent->stx.stx_gid)))) {
 		st->foreign++;
 		event(f, VG_FIX_SKIP, ent->path,
 		      "owner %u:%u is outside every member's range: owner kept", ent->stx.stx_uid,
 		      ent->stx.stx_gid);
 	}
-	if (!plan_entry(p, &ent->stx, acc, acc_len, acc_bad, dfl, dfl_len, dfl_bad, &pl))
+	if (!plan_entry(p, &ent->stx, acc, acc_len, acc_bad, dfl, dfl_len, dfl_bad, has_cap, &pl))
 		return 0;
 	describe(&pl, what, sizeof(what));
 	if (!is_dir && ent->stx.stx_nlink > 1) {
@@ -307,7 +330,12 @@ static int visit(const struct vg_walk_entry *ent, void *data)
 			      strerror((int)-acc_len));
 			return 0;
 		}
-		if (!plan_entry(p, &now, acc, acc_len, acc_bad, NULL, 0, false, &pl))
+		if (p->strip_privs) {
+			char proc[64];
+			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+			has_cap = getxattr(proc, XATTR_CAPS, NULL, 0) > 0;
+		}
+		if (!plan_entry(p, &now, acc, acc_len, acc_bad, NULL, 0, false, has_cap, &pl))
 			return 0;
 		describe(&pl, what, sizeof(what));
 		r = apply(f, fd, true, &now, &pl, ent->path);
@@ -497,4 +525,40 @@ int vg_fix_data_root(int data_fd, const struct vg_tree_policy *p, bool dry_run, 
 	if (r < 0)
 		return r;
 	return 1;
+}
+
+/* ---- the copy-up scan (check phase: reads only) ---- */
+
+struct scan {
+	const char *what;
+	struct vg_error *e;
+};
+
+static int scan_visit(const struct vg_walk_entry *ent, void *data)
+{
+	struct scan *sc = data;
+	bool has_cap;
+
+	if (ent->skip == VG_WALK_DEVICE)
+		return vg_error_set(sc->e, VG_EREFUSED,
+				    "%s/%s is a device node (copied from the image?): refused, a "
+				    "device in a volume is a door for every later reader",
+				    sc->what, ent->path);
+	if (ent->skip != VG_WALK_VISIT || ent->fd >= 0 || ent->stx.stx_nlink <= 1)
+		return 0;
+	has_cap = vg_getxattrat(ent->dirfd, ent->name, XATTR_CAPS, NULL, 0) > 0;
+	if (has_privs(&ent->stx, has_cap))
+		return vg_error_set(sc->e, VG_EREFUSED,
+				    "%s/%s is setuid, setgid or has file capabilities and %u hard "
+				    "links: its privileges cannot be cleared without changing its "
+				    "other names; refused",
+				    sc->what, ent->path, ent->stx.stx_nlink);
+	return 0;
+}
+
+int vg_copyup_scan(int data_fd, const char *what, struct vg_error *e)
+{
+	struct scan sc = { what, e };
+
+	return vg_walk(data_fd, scan_visit, &sc, e);
 }

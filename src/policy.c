@@ -537,6 +537,12 @@ void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, siz
 		goto out;
 	}
 	exception = docker_exception(x, &r, &volume);
+	if (volume && !via && vg_policy_volume_has_opts(x, volume)) {
+		/* A volume with driver options is the mount they make: judged, and named, as
+		 * its device, not as .../_data. */
+		vg_policy_judge_volume_opts(x, m, idx, subject, volume);
+		goto out;
+	}
 	exc = exception ? (volume ? &x->volumes : &x->containers) : NULL;
 	/* A refused sensitive path says so; one that is only a warning read-only is refused
 	 * still when it holds a listening socket. */

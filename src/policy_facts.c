@@ -16,8 +16,7 @@
 #include "cleanup.h"
 #include "jsonutil.h"
 #include "policy_internal.h"
-
-#define OPTS_JSON_MAX (1024 * 1024)
+#include "volume_owner.h"
 
 static char *mount_subject(const struct vg_mount *m, const char *inherited_from)
 {
@@ -44,78 +43,114 @@ static char *mount_subject(const struct vg_mount *m, const char *inherited_from)
 	return TAKE_PTR(s);
 }
 
-/* Does comma-separated option list `list` contain `opt`? */
-static bool optlist_has(const char *list, const char *opt)
+/* The volume's options through its directory, by the one opts.json reader (volume_owner.c).
+ * 1: read (ret filled), 0: no such volume directory, < 0: unreadable (e set). */
+static int read_opts(struct vg_policy_ctx *x, const char *volume, struct vg_volume_opts *ret,
+		     struct vg_error *e)
 {
-	size_t n = strlen(opt);
+	_cleanup_close_ int root = -1, vol = -1;
+	_cleanup_free_ char *what = vg_asprintf("%s/%s", x->volumes_root, volume);
 
-	for (const char *p = list; p && *p;) {
-		size_t len = strcspn(p, ",");
-		if (len == n && strncmp(p, opt, n) == 0)
+	*ret = (struct vg_volume_opts){ 0 };
+	root = open(x->volumes_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root >= 0)
+		vol = openat(root, volume, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (vol < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return 0;
+	if (vol < 0)
+		return vg_error_errno(e, errno, "%s", what);
+	return vg_volume_opts_read(vol, what, ret, e) < 0 ? -1 : 1;
+}
+
+bool vg_policy_volume_has_opts(struct vg_policy_ctx *x, const char *volume)
+{
+	struct vg_volume_opts o;
+	struct vg_error e = { 0 };
+	int r;
+
+	if (!x->volumes_root)
+		return false;
+	r = read_opts(x, volume, &o, &e);
+	if (r < 0)
+		return true; /* unreadable options: let the judge say so */
+	r = r > 0 && !vg_volume_opts_none(&o);
+	vg_volume_opts_free(&o);
+	return r;
+}
+
+/* File systems whose every mount is the host's own kernel state (a cgroup hierarchy, the IPC
+ * namespace's queues, /proc, /sys): a volume of one is judged like a bind of a sensitive path. */
+static bool host_kernel_fs(const char *type)
+{
+	static const char *const kernel[] = { "cgroup",	     "cgroup2",	 "mqueue",  "proc",
+					      "sysfs",	     "debugfs",	 "tracefs", "securityfs",
+					      "bpf",	     "configfs", "pstore",  "efivarfs",
+					      "binfmt_misc", "fusectl",	 "devpts" };
+
+	for (size_t i = 0; type && i < VG_ARRAY_SIZE(kernel); i++)
+		if (strcmp(type, kernel[i]) == 0)
 			return true;
-		p += len;
-		if (*p == ',')
-			p++;
-	}
 	return false;
 }
 
-/* A volume's options bind a host path when type is none or o has bind/rbind. */
-static bool opts_bind(const char *type, const char *o)
-{
-	return (type && strcmp(type, "none") == 0) || optlist_has(o, "bind") ||
-	       optlist_has(o, "rbind");
-}
-
+/*
+ * A local volume is the mount its options make: a bind of its device (or a device the driver
+ * mounts) is judged as that host path, by device and inode, and named by it. The driver mounts
+ * a relative device relative to dockerd's working directory: unknowable here, so refused.
+ */
 void vg_policy_judge_volume_opts(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
 				 const char *subject, const char *volume)
 {
 	const char *mode = m->readonly ? "ro" : "rw";
-	_cleanup_close_ int root = -1, vol = -1, fd = -1;
-	_cleanup_json_ json_t *j = NULL;
-	_cleanup_free_ char *what = NULL, *via = NULL;
-	const char *type = NULL, *o = NULL, *device = NULL;
+	_cleanup_free_ char *via = NULL;
+	struct vg_volume_opts o;
 	struct vg_error e = { 0 };
+	bool binds;
+	int r;
 
 	if (!x->volumes_root) {
 		vg_policy_add(x->rep, VG_WARN, "volume-driver", idx, subject, mode, NULL,
 			      "volume %s: no volumes_root to find its options in", volume);
 		return;
 	}
-	what = vg_asprintf("%s/%s/opts.json", x->volumes_root, volume);
-	root = open(x->volumes_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root >= 0)
-		vol = openat(root, volume, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (vol >= 0)
-		fd = openat(vol, "opts.json",
-			    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR) {
-			vg_policy_add(x->rep, VG_ALLOW, "ok", idx, subject, mode, NULL,
-				      "volume %s (Docker's local driver, no host path)", volume);
-			return;
-		}
-		vg_policy_add(x->rep, VG_DENY, "unresolvable", idx, subject, mode, NULL,
-			      "cannot read the options of volume %s (%s): %s", volume, what,
-			      strerror(errno));
-		return;
-	}
-	if (vg_json_load_fd(fd, OPTS_JSON_MAX, what, &j, &e) < 0 ||
-	    vg_json_get_string(j, "MountType", &type, what, &e) < 0 ||
-	    vg_json_get_string(j, "MountOpts", &o, what, &e) < 0 ||
-	    vg_json_get_string(j, "MountDevice", &device, what, &e) < 0) {
+	r = read_opts(x, volume, &o, &e);
+	if (r < 0) {
 		vg_policy_add(x->rep, VG_DENY, "unresolvable", idx, subject, mode, NULL,
 			      "cannot read the options of volume %s: %s", volume, e.msg);
 		return;
 	}
-	if (device && device[0] == '/' && (opts_bind(type, o) || (type && *type))) {
-		/* A bind volume, or a block device mounted by the local driver. */
-		via = vg_asprintf(" (device of volume %s)", volume);
-		vg_policy_judge_path(x, m, idx, subject, device, via);
+	if (r == 0 || vg_volume_opts_none(&o)) {
+		vg_policy_add(x->rep, VG_ALLOW, "ok", idx, subject, mode, NULL,
+			      "volume %s (Docker's local driver, no host path)", volume);
+		vg_volume_opts_free(&o);
 		return;
 	}
-	vg_policy_add(x->rep, VG_ALLOW, "ok", idx, subject, mode, NULL, "volume %s (type %s)",
-		      volume, type && *type ? type : "local");
+	binds = vg_volume_opts_binds(o.type, o.o);
+	if (o.device && o.device[0] != '/' && binds) {
+		vg_policy_add(x->rep, VG_DENY, "unresolvable", idx, subject, mode, NULL,
+			      "volume %s binds the relative path '%s': where it points depends on "
+			      "dockerd's working directory",
+			      volume, o.device);
+	} else if (o.device && o.device[0] == '/' && (binds || o.type)) {
+		/* A bind volume, or a block device mounted by the local driver. */
+		via = vg_asprintf(" (device of volume %s)", volume);
+		vg_policy_judge_path(x, m, idx, subject, o.device, via);
+	} else if (host_kernel_fs(o.type)) {
+		vg_policy_add(
+		    x->rep,
+		    !m->readonly		     ? VG_DENY
+		    : x->c->allow_readonly_sensitive ? VG_WARN
+						     : VG_DENY,
+		    m->readonly ? "sensitive-readonly" : "sensitive-writable", idx, subject, mode,
+		    NULL,
+		    "%s volume %s mounts the host's own %s file system (its kernel state, "
+		    "like /sys or /proc)",
+		    m->readonly ? "read-only" : "writable", volume, o.type);
+	} else {
+		vg_policy_add(x->rep, VG_ALLOW, "ok", idx, subject, mode, NULL,
+			      "volume %s (type %s)", volume, o.type ? o.type : "local");
+	}
+	vg_volume_opts_free(&o);
 }
 
 void vg_policy_judge_mount(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
@@ -143,7 +178,7 @@ void vg_policy_judge_mount(struct vg_policy_ctx *x, const struct vg_mount *m, si
 		/* --mount type=volume,volume-opt=...: Docker creates the volume with these options,
 		 * named or anonymous, and a bind of the device is what runc then mounts. */
 		if (m->volume_device && m->volume_device[0] == '/' &&
-		    (opts_bind(m->volume_type, m->volume_o) ||
+		    (vg_volume_opts_binds(m->volume_type, m->volume_o) ||
 		     (m->volume_type && *m->volume_type))) {
 			_cleanup_free_ char *via =
 			    m->source ? vg_asprintf(" (volume-opt device of volume %s)", m->source)

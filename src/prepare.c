@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "jsonutil.h"
 #include "members.h"
 #include "prepare.h"
 #include "volume.h"
+#include "volume_owner.h"
 
 char *vg_volume_of_source(const char *volumes_root, const char *source)
 {
@@ -41,7 +43,29 @@ static struct vg_mounted_volume *find(const struct vg_mounted_volumes *vols, con
 
 bool vg_mounted_volumes_has(const struct vg_mounted_volumes *vols, const char *name)
 {
-	return find(vols, name) != NULL;
+	for (size_t i = 0; i < vols->n; i++)
+		if (strcmp(vols->v[i].name, name) == 0 ||
+		    (vols->v[i].via && strcmp(vols->v[i].via, name) == 0))
+			return true;
+	return false;
+}
+
+static void add_mount(struct vg_mounted_volumes *ret, char *name, char *via, size_t idx, bool ro)
+{
+	struct vg_mounted_volume *v = find(ret, name);
+
+	if (!v) {
+		ret->v = vg_reallocarray(ret->v, ret->n + 1, sizeof(*ret->v));
+		v = &ret->v[ret->n++];
+		*v = (struct vg_mounted_volume){ .name = name, .via = via, .ro = true };
+	} else {
+		free(name);
+		free(via);
+	}
+	v->ro = v->ro && ro; /* rw anywhere makes it rw */
+	v->any_rw = v->any_rw || !ro;
+	v->idx = vg_reallocarray(v->idx, v->n_idx + 1, sizeof(*v->idx));
+	v->idx[v->n_idx++] = idx;
 }
 
 void vg_mounted_volumes_find(const struct vg_config *c, const struct vg_container *ct,
@@ -50,88 +74,182 @@ void vg_mounted_volumes_find(const struct vg_config *c, const struct vg_containe
 	memset(ret, 0, sizeof(*ret));
 	for (size_t i = 0; i < ct->n_mounts; i++) {
 		const struct vg_mount *m = &ct->mounts[i];
-		_cleanup_free_ char *name = NULL;
-		struct vg_mounted_volume *v;
+		char *name;
 
 		/* A spec shows a volume as a bind of its _data; Docker's files and a docker run
 		 * command line name it (check judges membership from those). */
-		if (m->kind == VG_MOUNT_BIND)
-			name = vg_volume_of_source(c->volumes_root, m->source);
-		else if (m->kind == VG_MOUNT_VOLUME && m->source && vg_name_valid(m->source) &&
-			 (!m->driver || !*m->driver || strcmp(m->driver, "local") == 0))
-			name = vg_strdup(m->source);
-		if (!name)
-			continue;
-		v = find(ret, name);
-		if (v) {
-			v->ro = v->ro && m->readonly; /* rw anywhere makes it rw */
+		if (m->kind == VG_MOUNT_VOLUME && m->source && vg_name_valid(m->source) &&
+		    (!m->driver || !*m->driver || strcmp(m->driver, "local") == 0)) {
+			add_mount(ret, vg_strdup(m->source), NULL, i, m->readonly);
 			continue;
 		}
-		ret->v = vg_reallocarray(ret->v, ret->n + 1, sizeof(*ret->v));
-		ret->v[ret->n++] =
-		    (struct vg_mounted_volume){ .name = TAKE_PTR(name), .ro = m->readonly };
+		if (m->kind != VG_MOUNT_BIND || !m->source)
+			continue;
+		name = vg_volume_of_source(c->volumes_root, m->source);
+		if (name) {
+			add_mount(ret, name, NULL, i, m->readonly);
+			continue;
+		}
+		/* A bind of a path inside a volume's data is that volume's business. */
+		if (vg_volume_containing(c->volumes_root, m->source, &name) > 0)
+			add_mount(ret, name, vg_strdup(m->source), i, m->readonly);
 	}
 }
 
-/* strict_membership on an undeclared volume: only its recorded members may use it (the volume
- * module's rule, checked here from the xattr alone so that nothing is allocated first). */
-static int check_recorded(const struct vg_config *c, const char *volume, const char *member,
-			  struct vg_error *e)
+/* strict_membership on an undeclared volume: only its recorded members may use it. */
+static int check_recorded(const struct vg_mounted_volume *v, const struct vg_members *m,
+			  const char *member, struct vg_error *e)
 {
-	_cleanup_close_ int root = open(c->volumes_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_close_ int fd = -1;
-	struct vg_members m = { 0 };
+	if (m->n == 0 || vg_members_find(m, member))
+		return 0;
+	return vg_error_set(e, VG_EREFUSED,
+			    "volume '%s'%s%s%s belongs to '%s'; sharing it with '%s' needs a "
+			    "[volume \"%s\"] declaration while strict_membership is on",
+			    v->name, v->via ? " (reached through " : "", v->via ? v->via : "",
+			    v->via ? ")" : "", m->v[0].name, member, v->name);
+}
+
+static int check_declared(const struct vg_config *c, struct vg_mounted_volume *v,
+			  const struct vg_volume_decl *d, const char *member, struct vg_error *e)
+{
+	bool is_member = false;
+
+	for (size_t k = 0; k < d->n_members; k++)
+		if (strcmp(d->members[k].name, member) == 0) {
+			is_member = true;
+			v->ro = v->ro || d->members[k].ro;
+		}
+	if (!is_member && c->strict_membership)
+		return vg_error_set(e, VG_EREFUSED,
+				    "container %s is not a member of volume '%s'%s%s (declared in "
+				    "%s:%u, strict_membership = yes)",
+				    member, v->name, v->via ? " reached through " : "",
+				    v->via ? v->via : "", c->path ? c->path : "the config",
+				    d->line);
+	return 0;
+}
+
+/* A bind volume whose device lies in another volume's _data is that volume, reached through
+ * it: returns 1 and rewrites v, 0 when it is simply not volguard's. */
+static int redirect(const struct vg_config *c, struct vg_mounted_volume *v,
+		    const struct vg_volume_info *info)
+{
+	char *target = NULL;
+
+	if (v->via || !info->device || !info->device_binds ||
+	    vg_volume_containing(c->volumes_root, info->device, &target) <= 0)
+		return 0;
+	v->via = v->name;
+	v->name = target;
+	return 1;
+}
+
+static int check_one(const struct vg_config *c, struct vg_mounted_volume *v, const char *member,
+		     bool spec_rewritable, struct vg_error *e)
+{
+	const struct vg_volume_decl *d;
+	struct vg_volume_info info;
+	struct vg_vmember *x;
 	int r;
 
-	if (root < 0)
-		return 0; /* no volumes yet: the volume module reports what is wrong */
-	fd = openat(root, volume, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	for (int pass = 0;; pass++) {
+		r = vg_volume_inspect(c, v->name, true, &info, e);
+		if (r < 0)
+			return r;
+		if (info.ours || pass > 0 || !redirect(c, v, &info))
+			break;
+		vg_volume_info_free(&info);
+	}
+	v->ours = info.ours;
+	if (!v->ours) { /* the policy judged the mount it really is; volguard leaves it alone */
+		vg_volume_info_free(&info);
 		return 0;
-	r = vg_members_read(fd, volume, &m, e);
-	if (r > 0 && m.n > 0 && !vg_members_find(&m, member))
-		r = vg_error_set(e, VG_EREFUSED,
-				 "volume '%s' belongs to '%s'; sharing it with '%s' needs a "
-				 "[volume \"%s\"] declaration while strict_membership is on",
-				 volume, m.v[0].name, member, volume);
-	vg_members_free(&m);
-	return r < 0 ? r : 0;
+	}
+	d = vg_config_find_volume(c, v->name);
+	r = d			   ? check_declared(c, v, d, member, e)
+	    : c->strict_membership ? check_recorded(v, &info.recorded, member, e)
+				   : 0;
+	x = vg_members_find(&info.recorded, member);
+	if (x && x->ro)
+		v->ro = true; /* the record is the truth, not the mount */
+	vg_volume_info_free(&info);
+	if (r < 0)
+		return r;
+	v->force_ro = v->ro && v->any_rw;
+	if (v->force_ro && !spec_rewritable)
+		return vg_error_set(
+		    e, VG_EREFUSED,
+		    "container %s is a read-only member of volume '%s' but mounts it "
+		    "read-write; mount it read-only (:ro)",
+		    member, v->name);
+	return 0;
 }
 
 int vg_mounted_volumes_check(const struct vg_config *c, struct vg_mounted_volumes *vols,
-			     const char *member, struct vg_error *e)
+			     const char *member, bool spec_rewritable, struct vg_error *e)
 {
 	for (size_t i = 0; i < vols->n; i++) {
-		const struct vg_volume_decl *d = vg_config_find_volume(c, vols->v[i].name);
-		bool is_member = false;
-
-		if (!d && c->strict_membership) {
-			int r = check_recorded(c, vols->v[i].name, member, e);
-			if (r < 0)
-				return r;
-		}
-		if (!d)
-			continue;
-		for (size_t k = 0; k < d->n_members; k++)
-			if (strcmp(d->members[k].name, member) == 0) {
-				is_member = true;
-				vols->v[i].ro = vols->v[i].ro || d->members[k].ro;
-			}
-		if (!is_member && c->strict_membership)
-			return vg_error_set(e, VG_EREFUSED,
-					    "container %s is not a member of volume '%s' (declared "
-					    "in %s:%u, strict_membership = yes)",
-					    member, vols->v[i].name,
-					    c->path ? c->path : "the config", d->line);
+		int r = check_one(c, &vols->v[i], member, spec_rewritable, e);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
 
+/* mounts[idx].options: drop "rw", add "ro" (runc reads keys case-insensitively). */
+static int mount_set_ro(json_t *spec, size_t idx, struct vg_error *e)
+{
+	json_t *mounts = NULL, *opts = NULL, *m;
+	bool has_ro = false;
+	int r;
+
+	r = vg_json_get_array(spec, "mounts", &mounts, "", e);
+	if (r < 0)
+		return r;
+	m = mounts ? json_array_get(mounts, idx) : NULL;
+	if (!json_is_object(m))
+		return vg_error_set(e, EINVAL, "mounts[%zu]: not found", idx);
+	r = vg_json_get_array(m, "options", &opts, "mounts[]", e);
+	if (r < 0)
+		return r;
+	if (!opts) {
+		opts = json_array();
+		json_object_set_new(m, "options", opts);
+	}
+	for (size_t k = json_array_size(opts); k-- > 0;) {
+		const char *o = json_string_value(json_array_get(opts, k));
+		if (o && strcmp(o, "rw") == 0)
+			json_array_remove(opts, k);
+		else if (o && strcmp(o, "ro") == 0)
+			has_ro = true;
+	}
+	if (!has_ro)
+		json_array_append_new(opts, json_string("ro"));
+	return 0;
+}
+
+int vg_mounted_volumes_spec_ro(json_t *spec, const struct vg_mounted_volumes *vols,
+			       struct vg_error *e)
+{
+	for (size_t i = 0; i < vols->n; i++)
+		for (size_t k = 0; vols->v[i].force_ro && k < vols->v[i].n_idx; k++) {
+			int r = mount_set_ro(spec, vols->v[i].idx[k], e);
+			if (r < 0)
+				return r;
+		}
+	return 0;
+}
+
 int vg_mounted_volumes_prepare(const struct vg_config *c, const struct vg_mounted_volumes *vols,
-			       const char *member, uint32_t uid, uint32_t gid, struct vg_error *e)
+			       const char *member, uint32_t uid, uint32_t gid, uint64_t range_start,
+			       uint64_t range_count, struct vg_error *e)
 {
 	for (size_t i = 0; i < vols->n; i++) {
-		int r = vg_volume_prepare(c, vols->v[i].name, member, vols->v[i].ro, uid, gid, e);
+		int r;
+		if (!vols->v[i].ours)
+			continue;
+		r = vg_volume_prepare(c, vols->v[i].name, member, vols->v[i].ro, uid, gid,
+				      range_start, range_count, e);
 		if (r < 0)
 			return r;
 	}
@@ -140,8 +258,11 @@ int vg_mounted_volumes_prepare(const struct vg_config *c, const struct vg_mounte
 
 void vg_mounted_volumes_free(struct vg_mounted_volumes *vols)
 {
-	for (size_t i = 0; i < vols->n; i++)
+	for (size_t i = 0; i < vols->n; i++) {
 		free(vols->v[i].name);
+		free(vols->v[i].via);
+		free(vols->v[i].idx);
+	}
 	free(vols->v);
 	memset(vols, 0, sizeof(*vols));
 }

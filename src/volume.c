@@ -18,9 +18,8 @@
 #include "fixer.h"
 #include "registry.h"
 #include "volume.h"
+#include "volume_internal.h"
 #include "walk.h"
-
-#define STAMP_MAX 64
 
 const char *vg_members_source_name(enum vg_members_source s)
 {
@@ -50,7 +49,7 @@ static int check_root_dir(int fd, const char *what, struct vg_error *e)
 	return 0;
 }
 
-static int open_volumes_root(const struct vg_config *c, bool create, struct vg_error *e)
+int vg_vol_open_root(const struct vg_config *c, bool create, struct vg_error *e)
 {
 	_cleanup_free_ char *dflt = vg_asprintf("%s/volumes", c->docker_root);
 	_cleanup_close_ int fd = -1;
@@ -79,15 +78,10 @@ static int open_volumes_root(const struct vg_config *c, bool create, struct vg_e
 	return TAKE_FD(fd);
 }
 
-struct vol {
-	char *what; /* <volumes_root>/NAME, for messages */
-	int name_fd, data_fd;
-	bool created;
-};
-
-static void vol_close(struct vol *v)
+void vg_vol_close(struct vg_vol *v)
 {
 	free(v->what);
+	vg_volume_opts_free(&v->opts);
 	if (v->name_fd >= 0)
 		close(v->name_fd);
 	if (v->data_fd >= 0)
@@ -119,19 +113,31 @@ static int open_dir_at(int dirfd, const char *name, const char *what, bool creat
 	return fd;
 }
 
-/* NAME/ (root's, 0701 like Docker's) and NAME/_data, checked, on the same mount unless the
- * volume has driver options (opts.json: Docker mounts a device or NFS share on _data). */
-static int open_volume(const struct vg_config *c, const char *volume, bool create, struct vol *v,
-		       struct vg_error *e)
+/* Is it volguard's? A foreign volume is refused, with its options kept for the caller. */
+static int check_ours(int root, struct vg_vol *v, struct vg_error *e)
+{
+	int r = vg_volume_is_ours(root, v->name_fd, v->data_fd, v->what, &v->opts, e);
+
+	if (r == 0) {
+		v->foreign = true;
+		return -VG_EREFUSED;
+	}
+	return r < 0 ? r : 0;
+}
+
+/* NAME/ (root's, 0701 like Docker's) and NAME/_data, checked, and volguard's: asked before
+ * _data is created (a foreign volume gets nothing made in it) and again on _data itself. */
+int vg_vol_open(const struct vg_config *c, const char *volume, bool create, struct vg_vol *v,
+		struct vg_error *e)
 {
 	_cleanup_close_ int root = -1;
-	uint64_t m1, m2;
+	_cleanup_free_ char *what = NULL;
 	int r;
 
-	*v = (struct vol){ .name_fd = -1, .data_fd = -1 };
+	*v = (struct vg_vol){ .name_fd = -1, .data_fd = -1 };
 	if (!vg_name_valid(volume))
 		return vg_error_set(e, EINVAL, "'%.300s' is not a valid volume name", volume);
-	root = open_volumes_root(c, create, e);
+	root = vg_vol_open_root(c, create, e);
 	if (root < 0)
 		return root;
 	v->what = vg_asprintf("%s/%s", c->volumes_root, volume);
@@ -140,23 +146,16 @@ static int open_volume(const struct vg_config *c, const char *volume, bool creat
 		return r;
 	v->name_fd = r;
 	r = check_root_dir(v->name_fd, v->what, e);
+	if (r >= 0)
+		r = check_ours(root, v, e);
 	if (r < 0)
 		return r;
-	{
-		_cleanup_free_ char *what = vg_asprintf("%s/_data", v->what);
-		r = open_dir_at(v->name_fd, "_data", what, create, 0700, &v->created, e);
-		if (r < 0)
-			return r;
-		v->data_fd = r;
-		if (vg_fd_mnt_id(v->name_fd, &m1, NULL) == 0 &&
-		    vg_fd_mnt_id(v->data_fd, &m2, NULL) == 0 && m1 != m2 &&
-		    faccessat(v->name_fd, "opts.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-			return vg_error_set(e, VG_EREFUSED,
-					    "%s is a mount point and the volume has no driver "
-					    "options; refusing it",
-					    what);
-	}
-	return 0;
+	what = vg_asprintf("%s/_data", v->what);
+	r = open_dir_at(v->name_fd, "_data", what, create, 0700, &v->created, e);
+	if (r < 0)
+		return r;
+	v->data_fd = r;
+	return check_ours(root, v, e);
 }
 
 /* ---- members ---- */
@@ -196,7 +195,7 @@ static int fill_principals(const struct vg_config *c, struct vg_members *m, bool
 	return r;
 }
 
-static int load_members(const struct vg_config *c, const char *volume, int name_fd, bool allocate,
+int vg_vol_load_members(const struct vg_config *c, const char *volume, int name_fd, bool allocate,
 			struct vg_members *m, enum vg_members_source *src, struct vg_error *e)
 {
 	const struct vg_volume_decl *decl = vg_config_find_volume(c, volume);
@@ -231,14 +230,14 @@ static int load_members(const struct vg_config *c, const char *volume, int name_
 int vg_volume_members(const struct vg_config *c, const char *volume, bool allocate,
 		      struct vg_members *ret, enum vg_members_source *ret_src, struct vg_error *e)
 {
-	struct vol v;
-	int r = open_volume(c, volume, false, &v, e);
+	struct vg_vol v;
+	int r = vg_vol_open(c, volume, false, &v, e);
 
 	if (r == -ENOENT)
-		r = load_members(c, volume, -1, allocate, ret, ret_src, e);
+		r = vg_vol_load_members(c, volume, -1, allocate, ret, ret_src, e);
 	else if (r >= 0)
-		r = load_members(c, volume, v.name_fd, allocate, ret, ret_src, e);
-	vol_close(&v);
+		r = vg_vol_load_members(c, volume, v.name_fd, allocate, ret, ret_src, e);
+	vg_vol_close(&v);
 	return r;
 }
 
@@ -246,7 +245,7 @@ int vg_volume_members(const struct vg_config *c, const char *volume, bool alloca
 
 /* FNV-1a 64 of the policy's canonical text. trusted.* is root's alone, so the stamp needs no
  * secret; it only has to change whenever the policy does. */
-static void stamp_of(const struct vg_tree_policy *p, char buf[STAMP_MAX])
+void vg_vol_stamp_of(const struct vg_tree_policy *p, char buf[STAMP_MAX])
 {
 	char text[64 + VG_ACL_MAX_NAMED * 32];
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -264,7 +263,7 @@ static void stamp_of(const struct vg_tree_policy *p, char buf[STAMP_MAX])
 	snprintf(buf, STAMP_MAX, "v1:%016llx", (unsigned long long)h);
 }
 
-static bool stamp_matches(int name_fd, const char *want)
+bool vg_vol_stamp_matches(int name_fd, const char *want)
 {
 	char path[64], cur[STAMP_MAX];
 	ssize_t n;
@@ -277,24 +276,14 @@ static bool stamp_matches(int name_fd, const char *want)
 	return strcmp(cur, want) == 0;
 }
 
-bool vg_volume_stamp_matches(int name_fd, const struct vg_members *m)
-{
-	struct vg_tree_policy p;
-	char stamp[STAMP_MAX];
-
-	vg_tree_policy_init(&p, m);
-	stamp_of(&p, stamp);
-	return stamp_matches(name_fd, stamp);
-}
-
-static int stamp_remove(struct vol *v, struct vg_error *e)
+static int stamp_remove(struct vg_vol *v, struct vg_error *e)
 {
 	if (fremovexattr(v->name_fd, VG_XATTR_STAMP) < 0 && errno != ENODATA)
 		return vg_error_errno(e, errno, "%s: cannot remove %s", v->what, VG_XATTR_STAMP);
 	return 0;
 }
 
-static int stamp_write(struct vol *v, const char *stamp, struct vg_error *e)
+static int stamp_write(struct vg_vol *v, const char *stamp, struct vg_error *e)
 {
 	if (fsetxattr(v->name_fd, VG_XATTR_STAMP, stamp, strlen(stamp), 0) < 0)
 		return vg_error_errno(e, errno, "%s: cannot write %s", v->what, VG_XATTR_STAMP);
@@ -355,7 +344,7 @@ static int setup_shift(const struct vg_config *c, const char *volume, const stru
 	return 0;
 }
 
-static int apply_policy(const struct vg_config *c, const char *volume, struct vol *v,
+static int apply_policy(const struct vg_config *c, const char *volume, struct vg_vol *v,
 			const struct vg_members *m, const struct vg_fix_opts *o,
 			struct vg_fix_stats *st, struct vg_error *e)
 {
@@ -371,13 +360,24 @@ static int apply_policy(const struct vg_config *c, const char *volume, struct vo
 	vg_tree_policy_init(&p, m);
 	if (m->n > VG_ACL_MAX_NAMED)
 		return vg_error_set(e, E2BIG, "%s: more than %d members", volume, VG_ACL_MAX_NAMED);
-	if (o->shift && m->n > 0) {
+	if (o->copy_up) {
+		/* The range comes from the caller, who holds the registry lock. */
+		ranges = vg_reallocarray(NULL, 1, sizeof(*ranges));
+		ranges[0][0] = o->range_start;
+		ranges[0][1] = o->range_count;
+		p.shift = p.strip_privs = true;
+		p.shift_from = 0;
+		p.shift_size = o->range_count;
+		p.shift_to = o->range_start;
+		p.ranges = (const uint64_t(*)[2])ranges;
+		p.n_ranges = 1;
+	} else if (o->shift && m->n > 0) {
 		r = setup_shift(c, volume, m, o, &p, &ranges, e);
 		if (r < 0)
 			return r;
 	}
-	stamp_of(&p, stamp);
-	if (!o->walk && stamp_matches(v->name_fd, stamp)) {
+	vg_vol_stamp_of(&p, stamp);
+	if (!o->walk && vg_vol_stamp_matches(v->name_fd, stamp)) {
 		/* The tree was done for this policy; only _data itself may have been reset
 		 * (Docker's copy-up chowns and chmods it). */
 		r = vg_fix_data_root(v->data_fd, &p, o->dry_run, e);
@@ -408,7 +408,7 @@ static int apply_policy(const struct vg_config *c, const char *volume, struct vo
 	return 0;
 }
 
-static int record(struct vol *v, const struct vg_members *m, struct vg_error *e)
+static int record(struct vg_vol *v, const struct vg_members *m, struct vg_error *e)
 {
 	int r = stamp_remove(v, e);
 
@@ -453,13 +453,17 @@ static void keep_first_error(const struct vg_fix_event *ev, void *data)
 
 /* The volume commands' pass: apply the policy (the whole tree when `walk`, else only what a
  * stale stamp needs); an entry that failed fails the command, naming the first one. */
-static int apply_and_check(const struct vg_config *c, const char *volume, struct vol *v,
-			   const struct vg_members *m, bool walk, struct vg_fix_stats *st,
-			   struct vg_error *e)
+static int apply_and_check(const struct vg_config *c, const char *volume, struct vg_vol *v,
+			   const struct vg_members *m, const struct vg_fix_opts *base,
+			   struct vg_fix_stats *st, struct vg_error *e)
 {
 	struct first_error fe = { { 0 } };
-	struct vg_fix_opts o = { .walk = walk, .event = keep_first_error, .data = &fe };
-	int r = apply_policy(c, volume, v, m, &o, st, e);
+	struct vg_fix_opts o = *base;
+	int r;
+
+	o.event = keep_first_error;
+	o.data = &fe;
+	r = apply_policy(c, volume, v, m, &o, st, e);
 
 	if (r >= 0 && st->errors > 0)
 		r = vg_error_set(e, EIO, "%s: %llu entries could not be fixed (first: %s)", v->what,
@@ -468,16 +472,18 @@ static int apply_and_check(const struct vg_config *c, const char *volume, struct
 }
 
 int vg_volume_prepare(const struct vg_config *c, const char *volume, const char *member, bool ro,
-		      uint32_t uid, uint32_t gid, struct vg_error *e)
+		      uint32_t uid, uint32_t gid, uint64_t range_start, uint64_t range_count,
+		      struct vg_error *e)
 {
 	struct vg_members m = { 0 };
 	enum vg_members_source src;
 	struct vg_fix_stats st = { 0 };
+	struct vg_fix_opts o = { 0 };
 	struct vg_vmember *x;
-	struct vol v;
+	struct vg_vol v;
 	int r;
 
-	r = open_volume(c, volume, true, &v, e);
+	r = vg_vol_open(c, volume, true, &v, e);
 	if (r < 0)
 		goto out;
 	/* Only what is recorded: the caller (the runtime, the hook) holds the registry lock, so
@@ -491,16 +497,22 @@ int vg_volume_prepare(const struct vg_config *c, const char *volume, const char 
 	if (r < 0)
 		goto out;
 	x = vg_members_find(&m, member);
+	if (x && x->ro)
+		ro = true; /* recorded read-only: a rw mount does not make it a writer */
+	/* Never prepared: what is in it came from the image (or from before volguard). */
+	o.copy_up = src != VG_MEMBERS_RECORDED && range_count > 0;
+	o.range_start = range_start;
+	o.range_count = range_count;
 	if (src != VG_MEMBERS_RECORDED || !x || x->ro != ro || x->uid != uid || x->gid != gid) {
 		vg_members_put(&m, member, ro, uid, gid);
 		r = record(&v, &m, e);
 		if (r < 0)
 			goto out;
 	}
-	r = apply_and_check(c, volume, &v, &m, false, &st, e);
+	r = apply_and_check(c, volume, &v, &m, &o, &st, e);
 out:
 	vg_members_free(&m);
-	vol_close(&v);
+	vg_vol_close(&v);
 	return r;
 }
 
@@ -510,14 +522,15 @@ int vg_volume_fix(const struct vg_config *c, const char *volume, const struct vg
 	struct vg_members m = { 0 };
 	enum vg_members_source src;
 	struct vg_fix_opts oo = *o;
-	struct vol v;
+	struct vg_vol v;
 	int r;
 
 	oo.walk = true;
-	r = open_volume(c, volume, false, &v, e);
+	r = vg_vol_open(c, volume, false, &v, e);
+	st->not_ours = v.foreign;
 	if (r < 0)
 		goto out;
-	r = load_members(c, volume, v.name_fd, !o->dry_run, &m, &src, e);
+	r = vg_vol_load_members(c, volume, v.name_fd, !o->dry_run, &m, &src, e);
 	if (r < 0)
 		goto out;
 	if (m.n == 0) {
@@ -541,7 +554,7 @@ int vg_volume_fix(const struct vg_config *c, const char *volume, const struct vg
 	r = apply_policy(c, volume, &v, &m, &oo, st, e);
 out:
 	vg_members_free(&m);
-	vol_close(&v);
+	vg_vol_close(&v);
 	return r;
 }
 
@@ -554,13 +567,13 @@ int vg_volume_create(const struct vg_config *c, const char *volume, const char *
 	struct vg_vmember *x;
 	uint32_t uid = UINT32_MAX;
 	bool ro = false;
-	struct vol v;
+	struct vg_vol v;
 	int r;
 
 	r = check_member(c, volume, owner, &ro, e); /* refuse before anything is created */
 	if (r < 0)
 		return r;
-	r = open_volume(c, volume, true, &v, e);
+	r = vg_vol_open(c, volume, true, &v, e);
 	if (r < 0)
 		goto out;
 	r = vg_members_read(v.name_fd, v.what, &rec, e);
@@ -602,7 +615,7 @@ int vg_volume_create(const struct vg_config *c, const char *volume, const char *
 out:
 	vg_members_free(&m);
 	vg_members_free(&rec);
-	vol_close(&v);
+	vg_vol_close(&v);
 	return r;
 }
 
@@ -611,7 +624,7 @@ int vg_volume_share(const struct vg_config *c, const char *volume, const struct 
 {
 	struct vg_members m = { 0 };
 	enum vg_members_source src;
-	struct vol v;
+	struct vg_vol v;
 	int r;
 
 	for (size_t i = 0; i < n; i++) { /* refuse before anything is created */
@@ -620,10 +633,10 @@ int vg_volume_share(const struct vg_config *c, const char *volume, const struct 
 		if (r < 0)
 			return r;
 	}
-	r = open_volume(c, volume, true, &v, e);
+	r = vg_vol_open(c, volume, true, &v, e);
 	if (r < 0)
 		goto out;
-	r = load_members(c, volume, v.name_fd, true, &m, &src, e);
+	r = vg_vol_load_members(c, volume, v.name_fd, true, &m, &src, e);
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -643,10 +656,10 @@ int vg_volume_share(const struct vg_config *c, const char *volume, const struct 
 	r = record(&v, &m, e);
 	if (r < 0)
 		goto out;
-	r = apply_and_check(c, volume, &v, &m, true, st, e);
+	r = apply_and_check(c, volume, &v, &m, &(struct vg_fix_opts){ .walk = true }, st, e);
 out:
 	vg_members_free(&m);
-	vol_close(&v);
+	vg_vol_close(&v);
 	return r;
 }
 
@@ -655,13 +668,13 @@ int vg_volume_revoke(const struct vg_config *c, const char *volume, const char *
 {
 	struct vg_members m = { 0 };
 	enum vg_members_source src;
-	struct vol v;
+	struct vg_vol v;
 	int r;
 
-	r = open_volume(c, volume, false, &v, e);
+	r = vg_vol_open(c, volume, false, &v, e);
 	if (r < 0)
 		goto out;
-	r = load_members(c, volume, v.name_fd, true, &m, &src, e);
+	r = vg_vol_load_members(c, volume, v.name_fd, true, &m, &src, e);
 	if (r < 0)
 		goto out;
 	if (!vg_members_remove(&m, member)) {
@@ -672,92 +685,9 @@ int vg_volume_revoke(const struct vg_config *c, const char *volume, const char *
 	r = record(&v, &m, e);
 	if (r < 0)
 		goto out;
-	r = apply_and_check(c, volume, &v, &m, true, st, e);
+	r = apply_and_check(c, volume, &v, &m, &(struct vg_fix_opts){ .walk = true }, st, e);
 out:
 	vg_members_free(&m);
-	vol_close(&v);
+	vg_vol_close(&v);
 	return r;
-}
-
-int vg_volume_status(const struct vg_config *c, const char *volume, struct vg_volume_status *s,
-		     struct vg_error *e)
-{
-	struct vg_fix_opts o = { .dry_run = true, .walk = true };
-	struct vg_fix_stats st = { 0 };
-	struct vg_tree_policy p;
-	char stamp[STAMP_MAX];
-	uint8_t buf[VG_ACL_MAX_SIZE];
-	struct stat sb;
-	ssize_t n;
-	struct vol v;
-	int r;
-
-	memset(s, 0, sizeof(*s));
-	r = open_volume(c, volume, false, &v, e);
-	if (r < 0)
-		goto out;
-	r = load_members(c, volume, v.name_fd, false, &s->members, &s->source, e);
-	if (r < 0)
-		goto out;
-	s->recorded = s->source == VG_MEMBERS_RECORDED;
-	vg_tree_policy_init(&p, &s->members);
-	stamp_of(&p, stamp);
-	s->stamp_ok = stamp_matches(v.name_fd, stamp);
-	r = vg_fix_data_root(v.data_fd, &p, true, e);
-	if (r < 0)
-		goto out;
-	s->root_ok = r == 0;
-	if (fstat(v.data_fd, &sb) < 0) {
-		r = vg_error_errno(e, errno, "%s/_data: fstat", v.what);
-		goto out;
-	}
-	s->data_uid = sb.st_uid;
-	s->data_gid = sb.st_gid;
-	s->data_mode = sb.st_mode & 07777;
-	n = vg_acl_read(v.data_fd, false, VG_XATTR_ACL_ACCESS, buf, sizeof(buf));
-	if (n > 0)
-		s->data_acl = vg_acl_to_text(buf, (size_t)n);
-	n = vg_acl_read(v.data_fd, false, VG_XATTR_ACL_DEFAULT, buf, sizeof(buf));
-	if (n > 0)
-		s->data_dflt = vg_acl_to_text(buf, (size_t)n);
-	r = vg_fix_tree(v.data_fd, volume, &p, &o, &st, e);
-	s->differ = st.changed + st.hardlinks;
-	s->errors = st.errors;
-out:
-	vol_close(&v);
-	return r < 0 ? r : 0;
-}
-
-void vg_volume_status_free(struct vg_volume_status *st)
-{
-	vg_members_free(&st->members);
-	free(st->data_acl);
-	free(st->data_dflt);
-	st->data_acl = st->data_dflt = NULL;
-}
-
-int vg_volume_list(const struct vg_config *c, char ***ret, struct vg_error *e)
-{
-	_cleanup_close_ int root = open_volumes_root(c, false, e);
-	_cleanup_closedir_ DIR *d = NULL;
-	struct dirent *de;
-	int fd;
-
-	if (root < 0)
-		return root;
-	fd = fcntl(root, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return vg_error_errno(e, errno, "%s", c->volumes_root);
-	}
-	while ((de = readdir(d))) {
-		struct stat st;
-		if (!vg_name_valid(de->d_name) ||
-		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISDIR(st.st_mode))
-			continue;
-		vg_strv_push(ret, de->d_name);
-	}
-	return 0;
 }

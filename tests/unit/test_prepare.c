@@ -69,7 +69,7 @@ static void prepare_private_then_shared(void **state)
 	/* The runtime holds the registry's write lock while it prepares: no deadlock. */
 	assert_int_equal(vg_registry_open(&reg, &cfg, VG_REGISTRY_WRITE, &e), 0);
 	alarm(20);
-	assert_int_equal(vg_volume_prepare(&cfg, "pv", "web", false, P1, P1, &e), 0);
+	assert_int_equal(vg_volume_prepare(&cfg, "pv", "web", false, P1, P1, 0, 0, &e), 0);
 	alarm(0);
 	vg_registry_close(&reg);
 
@@ -94,7 +94,7 @@ static void prepare_private_then_shared(void **state)
 	assert_int_equal(chown(data, 0, 0), 0);
 	assert_int_equal(chmod(data, 0755), 0);
 	assert_int_equal(stat(file, &st), 0);
-	assert_int_equal(vg_volume_prepare(&cfg, "pv", "web", false, P1, P1, &e), 0);
+	assert_int_equal(vg_volume_prepare(&cfg, "pv", "web", false, P1, P1, 0, 0, &e), 0);
 	assert_int_equal(stat(data, &st2), 0);
 	assert_int_equal(st2.st_uid, P1);
 	assert_int_equal(st2.st_mode & 07777, 0700);
@@ -103,7 +103,7 @@ static void prepare_private_then_shared(void **state)
 	assert_true(getxattr(file, "system.posix_acl_access", stamp, sizeof(stamp)) > 0);
 
 	/* A second member: new policy, stamp stale, full walk: the foreign entry is gone. */
-	assert_int_equal(vg_volume_prepare(&cfg, "pv", "worker", true, P2, P2, &e), 0);
+	assert_int_equal(vg_volume_prepare(&cfg, "pv", "worker", true, P2, P2, 0, 0, &e), 0);
 	assert_int_equal(stat(data, &st2), 0);
 	assert_int_equal(st2.st_uid, 0);
 	assert_int_equal(st2.st_mode & 07777, 0770);
@@ -132,10 +132,10 @@ static void strict_refuses_undeclared(void **state)
 	c2.docker_root = strdup(cfg.docker_root);
 	c2.volumes_root = strdup(cfg.volumes_root);
 	c2.state_dir = strdup(cfg.state_dir);
-	assert_int_equal(vg_volume_prepare(&c2, "decl", "intruder", false, P2, P2, &e),
+	assert_int_equal(vg_volume_prepare(&c2, "decl", "intruder", false, P2, P2, 0, 0, &e),
 			 -VG_EREFUSED);
 	assert_non_null(strstr(e.msg, "strict_membership"));
-	assert_int_equal(vg_volume_prepare(&c2, "decl", "web", false, P1, P1, &e), 0);
+	assert_int_equal(vg_volume_prepare(&c2, "decl", "web", false, P1, P1, 0, 0, &e), 0);
 	vg_config_free(&c2);
 }
 
