@@ -25,6 +25,8 @@ static const struct {
 	{ "writable-submount", "VG-MOUNT-009" },
 	{ "unresolvable", "VG-MOUNT-010" },
 	{ "volume-driver", "VG-MOUNT-011" },
+	{ "listening-socket", "VG-MOUNT-012" },
+	{ "hardlink", "VG-MOUNT-013" },
 	{ "privileged", "VG-PRIV-001" },
 	{ "host-pid", "VG-PRIV-002" },
 	{ "host-ipc", "VG-PRIV-002" },
@@ -78,7 +80,8 @@ static void add_finding(struct audit_ctx *x, const struct audit_ct *ct, const st
 	const struct audit_ct *from = NULL;
 	bool path_rule = strcmp(pf->rule, "sensitive-writable") == 0 ||
 			 strcmp(pf->rule, "sensitive-readonly") == 0 ||
-			 strcmp(pf->rule, "runtime-socket") == 0;
+			 strcmp(pf->rule, "runtime-socket") == 0 ||
+			 strcmp(pf->rule, "listening-socket") == 0;
 	enum vg_severity sev;
 	struct vg_audit_finding *f;
 

@@ -71,9 +71,11 @@ static void on_event(const struct vg_fix_event *ev, void *data)
 	}
 	switch (ev->kind) {
 	case VG_FIX_CHANGE:
-		if (x->dry_run)
-			printf("%s/_data/%s: %s\n", ev->volume, path, ev->msg);
-		else
+		if (x->dry_run) {
+			/* File names are the containers' to choose: escaped like every message. */
+			_cleanup_free_ char *safe = vg_escape(path);
+			printf("%s/_data/%s: %s\n", ev->volume, safe, ev->msg);
+		} else
 			vg_log_debug("%s/_data/%s: %s", ev->volume, path, ev->msg);
 		break;
 	case VG_FIX_SKIP:

@@ -96,8 +96,8 @@ deny  | --device /dev/kmsg
 deny  | --device-cgroup-rule c%1:1%rwm
 deny  | -v $T/d:/x:ro
 deny  | -v $T/d/sock:/x.sock:ro
-deny  | -v $T/linked:/x
-allow | -v $T/linked:/x:ro
+deny  | -v $T/linked:/linked-file
+allow | -v $T/linked:/linked-file:ro
 "
 n=0
 while IFS='|' read -r want args; do

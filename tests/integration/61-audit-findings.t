@@ -46,6 +46,19 @@ echo '{"MountType":"none","MountOpts":"bind","MountDevice":"/etc"}' \
 	>"$T/docker/volumes/bindetc/opts.json"
 af_container c15 etcrw "$(af_bind /etc /x true)" '.Runtime="runc"'
 af_container c16 sock "$(af_bind "$T/run/docker.sock" /var/run/docker.sock false)" '.Runtime="runc"'
+# A directory holding a socket a host process listens on (not a runtime socket's name), and a
+# writable bind of a file with a second name.
+mkdir -p "$T/lsock/app"
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); time.sleep(120)' \
+	"$T/lsock/app/listen.sock" &
+LSOCK_PID=$!
+VG_CLEANUP_HOOKS+=("kill $LSOCK_PID")
+for _ in $(seq 50); do [ -S "$T/lsock/app/listen.sock" ] && break; sleep 0.1; done
+af_container c30 lsock "$(af_bind "$T/lsock" /l false)"
+echo data >"$T/hl-file"
+ln "$T/hl-file" "$T/hl-other"
+af_container c31 hlink "$(af_bind "$T/hl-file" /f true)"
 af_container c17 etcro "$(af_bind /etc /x false)" '.Runtime="runc"'
 af_container c18 priv '.' '.Runtime="runc" | .Privileged=true'
 af_container c22 caps '.' '.Runtime="runc" | .PidMode="host" | .CapAdd=["SYS_MODULE"] |
@@ -144,6 +157,8 @@ like "$(jq -r '.findings[] | select(.id=="VG-MOUNT-001" and .subject.name=="etcr
 	'^docker rm -f etcrw && docker run \.\.\. without -v /etc:/x' "the remedy is the docker command"
 has_finding "$json" VG-MOUNT-002 sock "VG-MOUNT-002 runtime socket, even read-only"
 has_finding "$json" VG-MOUNT-003 bindvoluser "VG-MOUNT-003 bind volume of /etc"
+has_finding "$json" VG-MOUNT-012 lsock "VG-MOUNT-012 a directory above a listening socket, read-only"
+has_finding "$json" VG-MOUNT-013 hlink "VG-MOUNT-013 writable bind of a hard-linked file"
 has_finding "$json" VG-MOUNT-004 inherit "VG-MOUNT-004 inherited through --volumes-from"
 is "$(jq -r '.findings[] | select(.id=="VG-MOUNT-004" and .subject.name=="inherit") | .evidence.from' <<<"$json")" \
 	etcrw "the evidence names the container it came from"
