@@ -31,6 +31,12 @@ DOCKER_CLI=${DOCKER_CLI:-/usr/bin/docker}
 RUNC=${RUNC:-/usr/sbin/runc}
 VGRUNC=$(dirname "$VG")/volguard-runc
 
+# The top-level entries of the busybox root. runc bundles share the tree read-only, but runc
+# still creates their mount points in it (/x, /c...): images are imported from these entries
+# alone, so that what an image holds does not depend on which tests ran before (Docker's copy-up
+# gives a new volume the mode of the image directory it is mounted on).
+E2E_ROOTFS_DIRS="bin etc tmp proc sys dev root srv data home var"
+
 e2e_require() { # e2e_require TOOL...: skip the whole file when a tool is missing
 	local t
 	for t in "$@"; do
@@ -45,7 +51,7 @@ e2e_rootfs() {
 	mkdir -p "$E2E_CACHE"
 	local tmp d
 	tmp=$(mktemp -d "$E2E_CACHE/rootfs.XXXXXX")
-	for d in bin etc tmp proc sys dev root srv data home var/tmp; do mkdir -p "$tmp/$d"; done
+	for d in $E2E_ROOTFS_DIRS var/tmp; do mkdir -p "$tmp/$d"; done
 	chmod 0755 "$tmp"
 	chmod 1777 "$tmp/tmp" "$tmp/var/tmp"
 	cp /bin/busybox "$tmp/bin/busybox"
@@ -57,6 +63,14 @@ e2e_rootfs() {
 	# A concurrent builder may have won: then keep its tree and drop ours.
 	mv -T "$tmp" "$E2E_ROOTFS" 2>/dev/null || rm -rf "$tmp"
 	[ -x "$E2E_ROOTFS/bin/sh" ]
+}
+
+# e2e_rootfs_copy DEST: a copy of the busybox root (its own entries only), for an image of a
+# test's own.
+e2e_rootfs_copy() {
+	local d
+	mkdir -p "$1" && chmod 0755 "$1" || return 1
+	for d in $E2E_ROOTFS_DIRS; do cp -a "$E2E_ROOTFS/$d" "$1/" || return 1; done
 }
 
 # ---- runc ----------------------------------------------------------------------------------
@@ -153,7 +167,8 @@ EOF
 			t1=$(date +%s%N)
 			E2E_DOCKERD_MS=$(((t1 - t0) / 1000000))
 			diag "dockerd ready in ${E2E_DOCKERD_MS} ms"
-			run dk import - "$E2E_IMAGE" < <(tar -C "$E2E_ROOTFS" -c .)
+			# shellcheck disable=SC2086 # a list of names
+			run dk import - "$E2E_IMAGE" < <(tar -C "$E2E_ROOTFS" -c $E2E_ROOTFS_DIRS)
 			# shellcheck disable=SC2154 # set by run
 			[ "$rc" -eq 0 ] && return 0
 			return 1

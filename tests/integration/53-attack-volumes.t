@@ -148,7 +148,7 @@ is "$(canary "$V/privvol/_data")" "$p0" "owner1's _data unchanged"
 # --- class 10: copy-up from the image ----------------------------------------------------------
 mkimg() { # mkimg NAME SETUP-SCRIPT: the busybox image plus what SETUP-SCRIPT makes in $r
 	local r=$T/img-$1
-	cp -a "$E2E_ROOTFS" "$r" && (cd "$r" && eval "$2") &&
+	e2e_rootfs_copy "$r" && (cd "$r" && eval "$2") &&
 		tar --xattrs --xattrs-include='*' -C "$r" -c . | dk import - "$1" >/dev/null
 }
 mkimg vgcopy 'mkdir -p data/sub && echo image > data/own && chmod 0644 data/own &&

@@ -59,7 +59,7 @@ CANARY=$(canary_state)
 # the host's hardware random number generator (c 10:183), readable by anyone: the device
 # cgroup is what stands in the way.
 R2=$T/capsroot
-cp -a "$E2E_ROOTFS" "$R2"
+e2e_rootfs_copy "$R2"
 mkdir -p "$R2/fc" "$R2/fk" "$R2/fp" "$R2/nodes"
 for d in fc fk fp; do cp "$R2/bin/busybox" "$R2/$d/busybox"; done
 setcap cap_kill,cap_net_admin+ep "$R2/fc/busybox" || skip_all "setcap does not work here"

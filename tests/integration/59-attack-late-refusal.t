@@ -16,7 +16,7 @@ e2e_rootfs || skip_all "cannot build the busybox root file system"
 # A second image whose /dev-nodes holds a character device: Docker's copy-up puts it in a new
 # volume mounted there.
 DEVROOT=$T/devroot
-cp -a "$E2E_ROOTFS" "$DEVROOT"
+e2e_rootfs_copy "$DEVROOT"
 mkdir -p "$DEVROOT/nodes"
 mknod "$DEVROOT/nodes/mem" c 1 1
 if ! e2e_dockerd_start; then
