@@ -319,37 +319,32 @@ static bool invisible(unsigned cp)
 char *vg_escape(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&buf, &size);
+	/* No input byte grows past four output bytes ("\\xNN"; a 2- or 3-byte character becomes
+	 * at most "\\xNN\\xNN" or "\\u{NNNN}", a 4-byte one at most 9 bytes). */
+	size_t len = strlen((const char *)p), room = 4 * len + 1;
+	char *buf = vg_malloc0(room), *o = buf;
 
-	if (!f)
-		oom();
 	while (*p) {
 		unsigned cp = 0;
 		size_t n = utf8_decode(p, &cp);
 
 		if (n == 0) { /* not UTF-8: the byte itself, so that nothing is lost */
-			fprintf(f, "\\x%02x", *p);
+			o += sprintf(o, "\\x%02x", *p);
 			n = 1;
-		} else if (cp == '\\')
-			fputs("\\\\", f);
-		else if (cp == '\n')
-			fputs("\\n", f);
-		else if (cp == '\t')
-			fputs("\\t", f);
-		else if (cp == 0x1b)
-			fputs("\\e", f);
-		else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f))
+		} else if (cp == '\\' || cp == '\n' || cp == '\t' || cp == 0x1b) {
+			*o++ = '\\';
+			*o++ = cp == '\\' ? '\\' : cp == '\n' ? 'n' : cp == '\t' ? 't' : 'e';
+		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
 			for (size_t i = 0; i < n; i++) /* C0, DEL, C1: the bytes as they are */
-				fprintf(f, "\\x%02x", p[i]);
-		else if (invisible(cp))
-			fprintf(f, "\\u{%04x}", cp);
-		else if (fwrite(p, 1, n, f) != n)
-			break; /* the memory stream is full: fclose says so */
+				o += sprintf(o, "\\x%02x", p[i]);
+		} else if (invisible(cp)) {
+			o += sprintf(o, "\\u{%04x}", cp);
+		} else {
+			memcpy(o, p, n);
+			o += n;
+		}
 		p += n;
 	}
-	if (fclose(f) != 0 || !buf || *p)
-		oom();
+	*o = '\0';
 	return buf;
 }
