@@ -23,3 +23,6 @@ int cmd_runtime(int argc, char **argv);
 
 /* True when an option argument asks for help ("-h", "--help"). */
 int vg_cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* getopt returned '?': the option it could not take, named (escaped) in a usage error. getopt's
+ * own messages are off (opterr = 0): they would print the argument raw. */
+int vg_cmd_bad_option(const char *cmd, char **argv);

@@ -225,7 +225,8 @@ void audit_files(struct audit_ctx *x)
 {
 	const struct vg_config *c = x->c;
 	_cleanup_close_ int dfd = -1;
-	static const char *const files[] = { "ranges", "ranges.lock" };
+	static const char *const files[] = { "ranges", "ranges.lock", "quarantine" };
+	static const char *const what[] = { "registry", "lock file", "quarantine file" };
 	struct vg_audit_finding *f;
 	struct stat st;
 
@@ -256,7 +257,7 @@ void audit_files(struct audit_ctx *x)
 			audit_remedy(f, "ls -l %s", p);
 			continue;
 		}
-		check_owner_mode(x, "VG-HOST-005", i == 0 ? "registry" : "lock file", p, &st, p);
+		check_owner_mode(x, "VG-HOST-005", what[i], p, &st, p);
 	}
 }
 

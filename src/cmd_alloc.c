@@ -42,7 +42,7 @@ int cmd_alloc(int argc, char **argv, struct vg_config *c)
 			help();
 			return 0;
 		default:
-			return vg_cmd_usage_error("alloc", "unknown option");
+			return vg_cmd_bad_option("alloc", argv);
 		}
 	}
 	if (optind + 1 != argc)

@@ -82,7 +82,7 @@ int cmd_audit(int argc, char **argv, struct vg_config *c)
 			help();
 			return 0;
 		default:
-			return vg_cmd_usage_error("audit", "unknown option");
+			return vg_cmd_bad_option("audit", argv);
 		}
 	}
 	if (optind != argc)

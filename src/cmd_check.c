@@ -147,7 +147,7 @@ int cmd_check(int argc, char **argv, struct vg_config *c)
 			usage(stdout);
 			return VG_EXIT_OK;
 		default:
-			return vg_cmd_usage_error("check", "unknown option");
+			return vg_cmd_bad_option("check", argv);
 		}
 	}
 	/* After "--": a docker command line, "run ..." (also "docker run", "container run"). */

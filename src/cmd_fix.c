@@ -182,7 +182,7 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 			help();
 			return 0;
 		default:
-			return vg_cmd_usage_error("fix", "unknown option");
+			return vg_cmd_bad_option("fix", argv);
 		}
 	}
 	if (all == (optind < argc))

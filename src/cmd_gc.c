@@ -94,7 +94,7 @@ int cmd_gc(int argc, char **argv, struct vg_config *c)
 			help();
 			return 0;
 		default:
-			return vg_cmd_usage_error("gc", "unknown option");
+			return vg_cmd_bad_option("gc", argv);
 		}
 	}
 	if (optind != argc)

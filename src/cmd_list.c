@@ -51,7 +51,7 @@ int cmd_list(int argc, char **argv, struct vg_config *c)
 			help();
 			return 0;
 		default:
-			return vg_cmd_usage_error("list", "unknown option");
+			return vg_cmd_bad_option("list", argv);
 		}
 	}
 	if (optind != argc)

@@ -108,7 +108,7 @@ int cmd_prestart(int argc, char **argv, struct vg_config *c)
 			verify = true;
 			continue;
 		}
-		return vg_cmd_usage_error("prestart", "unknown option");
+		return vg_cmd_bad_option("prestart", argv);
 	}
 	if (optind != argc)
 		return vg_cmd_usage_error("prestart",

@@ -79,7 +79,7 @@ int cmd_release(int argc, char **argv, struct vg_config *c)
 			help();
 			return 0;
 		default:
-			return vg_cmd_usage_error("release", "unknown option");
+			return vg_cmd_bad_option("release", argv);
 		}
 	}
 	if (optind + 1 != argc)

@@ -58,7 +58,7 @@ static int do_create(int argc, char **argv, struct vg_config *c)
 			help();
 			return 0;
 		default:
-			return vg_cmd_usage_error("volume", "unknown option");
+			return vg_cmd_bad_option("volume", argv);
 		}
 	}
 	if (optind + 1 != argc || !owner)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cleanup.h"
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
@@ -71,15 +72,30 @@ static void usage(FILE *f)
 	      f);
 }
 
+int vg_cmd_bad_option(const char *cmd, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+
+	/* optind has passed the word getopt choked on, unless it stopped inside a cluster. */
+	if (optopt && !(arg[0] == '-' && arg[1] == '-'))
+		return vg_cmd_usage_error(
+		    cmd, "unknown option, or option without its argument: -%c", optopt);
+	return vg_cmd_usage_error(cmd, "unknown option, or option without its argument: %s", arg);
+}
+
 int vg_cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
+	_cleanup_free_ char *text = NULL, *safe = NULL;
 	va_list ap;
+	int r;
 
-	fprintf(stderr, "volguard %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	r = vasprintf(&text, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'volguard %s --help'.\n", cmd);
+	/* The arguments quoted are the caller's to choose: escaped like every message. */
+	safe = vg_escape(r < 0 ? fmt : text);
+	fprintf(stderr, "volguard%s%s: %s\nTry 'volguard%s%s --help'.\n", *cmd ? " " : "", cmd,
+		safe, *cmd ? " " : "", cmd);
 	return VG_EXIT_ERROR;
 }
 
@@ -109,6 +125,7 @@ int main(int argc, char **argv)
 	if (argc > 0 && strcmp(basename(argv[0]), "volguard-runc") == 0)
 		return cmd_runtime(argc, argv);
 
+	opterr = 0; /* getopt's messages quote arguments raw: vg_cmd_bad_option says it instead */
 	while ((c = getopt_long(argc, argv, "+c:qvhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -127,8 +144,7 @@ int main(int argc, char **argv)
 			puts("volguard " VG_VERSION);
 			return 0;
 		default:
-			usage(stderr);
-			return VG_EXIT_ERROR;
+			return vg_cmd_bad_option("", argv);
 		}
 	}
 	if (optind >= argc) {

@@ -120,4 +120,11 @@ exits 0 "--help" vg check --help
 like "$out" "Usage: volguard check" "help text"
 exits 1 "-- docker run" vg check -- docker run -v "$T/sens/etc:/x" img
 exits 1 "-- container create" vg check -- container create -v "$T/sens/etc:/x" img
+# An option volguard cannot take is named escaped, never raw (getopt's own message is off).
+run vg check $'--x\e[2J\ny'
+is "$rc" 2 "an unknown option is a usage error"
+like "$out" 'unknown option, or option without its argument: --x\\e\[2J\\ny' "named, escaped"
+unlike "$out" $'\e' "no raw ESC reaches the terminal"
+run "$VG" $'--z\e]0;t\a' list
+like "$out" '^volguard: unknown option.*--z\\e\]0;t\\x07' "a global option too"
 done_testing

@@ -268,6 +268,13 @@ exits 1 "a world-writable registry" vg audit --json
 has_finding "$out" VG-HOST-005 host "VG-HOST-005 registry mode"
 like "$(jq -r '.findings[] | select(.id=="VG-HOST-005") | .evidence.seen' <<<"$out")" '0666' \
 	"the evidence shows the mode"
+chmod 0644 "$T/state/ranges"
+printf 'old:1073741824:65536 # released=2026-01-01T00:00:00Z\n' >"$T/state/quarantine"
+chmod 0666 "$T/state/quarantine"
+exits 1 "a world-writable quarantine file" vg audit --json
+like "$(jq -r '.findings[] | select(.id=="VG-HOST-005") | .message' <<<"$out")" 'quarantine' \
+	"VG-HOST-005 names the quarantine file"
+rm "$T/state/quarantine"
 rm "$T/state/ranges"
 mkdir "$T/state/ranges"
 exits 1 "an unreadable registry is a finding, not a crash" vg audit --json
