@@ -1,7 +1,8 @@
 /*
  * Volume membership as recorded on <volumes_root>/NAME (never on _data, which containers reach):
  * trusted.volguard.members holds one member a line, "NAME:rw|ro:UID:GID" (UID/GID: the member's
- * principal on the host), and trusted.volguard.stamp the hash of the applied policy.
+ * principal on the host), trusted.volguard.stamp the hash of the applied policy, and
+ * trusted.volguard.copyup "pending" while Docker may still copy image content into it.
  */
 #pragma once
 #include <stdbool.h>
@@ -9,8 +10,11 @@
 
 #include "vg.h"
 
-#define VG_XATTR_MEMBERS    "trusted.volguard.members"
-#define VG_XATTR_STAMP	    "trusted.volguard.stamp"
+#define VG_XATTR_MEMBERS "trusted.volguard.members"
+#define VG_XATTR_STAMP	 "trusted.volguard.stamp"
+/* Set by `volume create` on a volume whose _data is empty, removed by its first preparation:
+ * what Docker copies from the image in between is moved into the range like any copy-up. */
+#define VG_XATTR_COPYUP	    "trusted.volguard.copyup"
 #define VG_MEMBERS_MAX_SIZE 65536
 
 struct vg_vmember {

@@ -29,3 +29,5 @@ int vg_vol_load_members(const struct vg_config *c, const char *volume, int name_
 			struct vg_members *m, enum vg_members_source *src, struct vg_error *e);
 void vg_vol_stamp_of(const struct vg_tree_policy *p, char buf[STAMP_MAX]);
 bool vg_vol_stamp_matches(int name_fd, const char *want);
+/* Is the copy-up marker (VG_XATTR_COPYUP) on the volume? */
+bool vg_vol_copyup_pending(int name_fd);

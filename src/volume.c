@@ -276,6 +276,33 @@ bool vg_vol_stamp_matches(int name_fd, const char *want)
 	return strcmp(cur, want) == 0;
 }
 
+bool vg_vol_copyup_pending(int name_fd)
+{
+	char path[64], buf[16];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", name_fd);
+	return getxattr(path, VG_XATTR_COPYUP, buf, sizeof(buf)) > 0;
+}
+
+/* _data holds nothing yet (Docker's copy-up only fills an empty volume). */
+static int data_is_empty(int data_fd, const char *what, struct vg_error *e)
+{
+	_cleanup_close_ int fd = openat(data_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+
+	if (fd < 0)
+		return vg_error_errno(e, errno, "%s/_data", what);
+	d = fdopendir(fd);
+	if (!d)
+		return vg_error_errno(e, errno, "%s/_data", what);
+	TAKE_FD(fd);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			return 0;
+	return 1;
+}
+
 static int stamp_remove(struct vg_vol *v, struct vg_error *e)
 {
 	if (fremovexattr(v->name_fd, VG_XATTR_STAMP) < 0 && errno != ENODATA)
@@ -481,6 +508,7 @@ int vg_volume_prepare(const struct vg_config *c, const char *volume, const char 
 	struct vg_fix_opts o = { 0 };
 	struct vg_vmember *x;
 	struct vg_vol v;
+	bool pending;
 	int r;
 
 	r = vg_vol_open(c, volume, true, &v, e);
@@ -499,8 +527,11 @@ int vg_volume_prepare(const struct vg_config *c, const char *volume, const char 
 	x = vg_members_find(&m, member);
 	if (x && x->ro)
 		ro = true; /* recorded read-only: a rw mount does not make it a writer */
-	/* Never prepared: what is in it came from the image (or from before volguard). */
-	o.copy_up = src != VG_MEMBERS_RECORDED && range_count > 0;
+	/* Never prepared, or laid out empty by `volume create` and never used: what is in it
+	 * came from the image (or from before volguard). */
+	pending = vg_vol_copyup_pending(v.name_fd);
+	o.copy_up = (src != VG_MEMBERS_RECORDED || pending) && range_count > 0;
+	o.walk = pending; /* the stamp `volume create` wrote says nothing of the copied files */
 	o.range_start = range_start;
 	o.range_count = range_count;
 	if (src != VG_MEMBERS_RECORDED || !x || x->ro != ro || x->uid != uid || x->gid != gid) {
@@ -510,6 +541,9 @@ int vg_volume_prepare(const struct vg_config *c, const char *volume, const char 
 			goto out;
 	}
 	r = apply_and_check(c, volume, &v, &m, &o, &st, e);
+	if (r >= 0 && pending && o.copy_up && fremovexattr(v.name_fd, VG_XATTR_COPYUP) < 0 &&
+	    errno != ENODATA)
+		r = vg_error_errno(e, errno, "%s: cannot remove %s", v.what, VG_XATTR_COPYUP);
 out:
 	vg_members_free(&m);
 	vg_vol_close(&v);
@@ -597,6 +631,12 @@ int vg_volume_create(const struct vg_config *c, const char *volume, const char *
 			goto out;
 	}
 	r = record(&v, &m, e);
+	if (r < 0)
+		goto out;
+	r = data_is_empty(v.data_fd, v.what, e);
+	/* Empty: Docker will copy the image's content into it on first use. */
+	if (r > 0 && fsetxattr(v.name_fd, VG_XATTR_COPYUP, "pending", 7, 0) < 0)
+		r = vg_error_errno(e, errno, "%s: cannot write %s", v.what, VG_XATTR_COPYUP);
 	if (r < 0)
 		goto out;
 	if (v.created) {

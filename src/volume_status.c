@@ -183,7 +183,7 @@ int vg_volume_inspect(const struct vg_config *c, const char *volume, bool copy_u
 		goto out;
 	ret->has_record = r > 0;
 	r = 0;
-	if (copy_up_scan && !ret->has_record) {
+	if (copy_up_scan && (!ret->has_record || vg_vol_copyup_pending(v.name_fd))) {
 		_cleanup_free_ char *what = vg_asprintf("%s/_data", v.what);
 		r = vg_copyup_scan(v.data_fd, what, e);
 	}

@@ -168,6 +168,22 @@ drun --name pg -u 999 -v pgvol:/data vgcopy sh -c 'echo more >> /data/pgfile && 
 diag "pg: rc=$rc $out"
 ok "$rc" "--user 999 writes the files the image gave UID 999"
 
+# A volume laid out by `volguard volume create` before its first use gets the same: Docker
+# copies the image into it, and its first start moves that into the range.
+exits 0 "volume create cuv2 --owner cu2 (empty)" vg volume create cuv2 --owner cu2
+like "$(getfattr --absolute-names -n trusted.volguard.copyup --only-values "$V/cuv2" 2>/dev/null)" \
+	'^pending$' "an empty volume it creates is marked for copy-up"
+drun --name cu2 -v cuv2:/data vgcopy sh -c 'echo mine >> /data/own && echo done'
+ok "$rc" "its owner writes what Docker copied into it"
+c2=$(vg alloc cu2 --start)
+is "$(stat -c %u:%g "$V/cuv2/_data/own")" "$c2:$c2" "the copied file is in the owner's range"
+is "$(stat -c %a "$V/cuv2/_data/suid")" "755" "and the setuid bit is cleared"
+is "$(getfattr --absolute-names -n trusted.volguard.copyup --only-values "$V/cuv2" 2>/dev/null)" "" \
+	"the first start removed the mark"
+echo later >"$V/cuv2/_data/admin-file"
+drun --name cu2 -v cuv2:/data vgcopy true
+is "$(stat -c %u "$V/cuv2/_data/admin-file")" "0" "a later start moves nothing (root's file stays root's)"
+
 mkimg vgdev 'mkdir -p data && mknod data/null c 1 3'
 ok $? "an image with a character device in /data"
 drun --name dv -v devvol:/data vgdev true
