@@ -333,7 +333,10 @@ char *vg_escape(const char *s)
 			n = 1;
 		} else if (cp == '\\' || cp == '\n' || cp == '\t' || cp == 0x1b) {
 			*o++ = '\\';
-			*o++ = (char)(cp == '\\' ? '\\' : cp == '\n' ? 'n' : cp == '\t' ? 't' : 'e');
+			*o++ = (char)(cp == '\\'   ? '\\'
+				      : cp == '\n' ? 'n'
+				      : cp == '\t' ? 't'
+						   : 'e');
 		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
 			for (size_t i = 0; i < n; i++) /* C0, DEL, C1: the bytes as they are */
 				o += sprintf(o, "\\x%02x", p[i]);
