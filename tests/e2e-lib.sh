@@ -2,8 +2,9 @@
 # shellcheck disable=SC2016 # jq filters are single-quoted on purpose
 # Real containers for the end-to-end tests (tests/integration/5N-*.t). Source after tests/lib.sh
 # and vg_setup. Everything is private to the test's $T: runc's state root, dockerd's socket,
-# data root and exec root. The busybox root file system is built once into build/e2e/ and
-# shared read-only by every bundle and image.
+# data root and exec root. The busybox root file system is built once into build/e2e/ (or
+# /var/cache/volguard-tests/e2e/ when other users cannot reach the checkout) and shared
+# read-only by every bundle and image.
 #
 # What dockerd needs on this machine (Debian 12, docker.io 20.10, containerd 1.6, cgroup v1
 # hybrid with a tmpfs /sys/fs/cgroup), found by trying:
@@ -24,7 +25,25 @@
 #  - the shims' sockets are hashed under /run/containerd/s; that directory is left in place
 #    (another daemon may be using it).
 
-E2E_CACHE=$TOP/build/e2e
+# e2e_traversable DIR: can every user reach DIR (o+x on it and each directory above it)?
+e2e_traversable() {
+	local d=$1
+	while [ -n "$d" ] && [ "$d" != / ]; do
+		[ -d "$d" ] && [ "$(($(stat -c '0%a' "$d") & 1))" -eq 1 ] || return 1
+		d=$(dirname "$d")
+	done
+}
+# Containers in a user namespace (the range's root) must reach the root file system: a checkout
+# under /root (0700) cannot hold it, so it then lives in /var/cache/volguard-tests.
+if [ -z "${E2E_CACHE:-}" ]; then
+	mkdir -p "$TOP/build"
+	if e2e_traversable "$TOP/build"; then
+		E2E_CACHE=$TOP/build/e2e
+	else
+		E2E_CACHE=/var/cache/volguard-tests/e2e
+		mkdir -p "${E2E_CACHE%/e2e}" && chmod 0755 "${E2E_CACHE%/e2e}"
+	fi
+fi
 E2E_IMAGE=vgbusybox
 DOCKER_CLI=${DOCKER_CLI:-/usr/bin/docker}
 [ -x "$DOCKER_CLI" ] || DOCKER_CLI=$(command -v docker || true)
@@ -48,7 +67,7 @@ e2e_require() { # e2e_require TOOL...: skip the whole file when a tool is missin
 e2e_rootfs() {
 	E2E_ROOTFS=$E2E_CACHE/rootfs
 	[ -x "$E2E_ROOTFS/bin/sh" ] && return 0
-	mkdir -p "$E2E_CACHE"
+	mkdir -p "$E2E_CACHE" && chmod 0755 "$E2E_CACHE"
 	local tmp d
 	tmp=$(mktemp -d "$E2E_CACHE/rootfs.XXXXXX")
 	for d in $E2E_ROOTFS_DIRS var/tmp; do mkdir -p "$tmp/$d"; done
