@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define VG_EXIT_OK	0
 #define VG_EXIT_REFUSED 1 /* refused, or findings at or above --fail-on */
@@ -80,3 +81,7 @@ char *vg_escape(const char *s) __attribute__((returns_nonnull));
 /* fopen(path, "re") for a file read from outside: refuses (EINVAL) anything but a regular file,
  * without blocking on a FIFO. NULL with errno set on failure. */
 FILE *vg_fopen_regular(const char *path);
+/* A small file of /proc (st_size is 0 there, so no size check applies): name opened relative to
+ * dir_fd without following a symlink, up to size-1 bytes read into buf and NUL-terminated.
+ * Returns the length or -errno. */
+ssize_t vg_read_proc_file(int dir_fd, const char *name, char *buf, size_t size);

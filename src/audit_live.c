@@ -18,36 +18,14 @@
 
 #define PROC_READ_MAX 8192
 
-/* A /proc file (its st_size is 0, so audit_read_file does not fit): up to size-1 bytes. */
-static ssize_t read_proc(int proc_fd, const char *name, char *buf, size_t size)
-{
-	_cleanup_close_ int fd =
-	    openat(proc_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	size_t len = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (len + 1 < size) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	return (ssize_t)len;
-}
-
 /* The real, effective, saved and file-system UIDs from /proc/PID/status. */
 static bool proc_uids(int pid_fd, uint64_t uids[4])
 {
 	char buf[PROC_READ_MAX];
 	const char *p;
 
-	if (read_proc(pid_fd, "status", buf, sizeof(buf)) < 0 || !(p = strstr(buf, "\nUid:")))
+	if (vg_read_proc_file(pid_fd, "status", buf, sizeof(buf)) < 0 ||
+	    !(p = strstr(buf, "\nUid:")))
 		return false;
 	p += 5;
 	for (int i = 0; i < 4; i++) {
@@ -89,7 +67,7 @@ static void live_one(struct audit_ctx *x, int proc_fd, const char *pid_name)
 	struct audit_ct *ct;
 	uint64_t uids[4];
 
-	if (pid_fd < 0 || read_proc(pid_fd, "cgroup", cg, sizeof(cg)) <= 0)
+	if (pid_fd < 0 || vg_read_proc_file(pid_fd, "cgroup", cg, sizeof(cg)) <= 0)
 		return; /* gone, or a kernel thread's empty file */
 	ct = cgroup_container(x, cg);
 	if (!ct || !proc_uids(pid_fd, uids))

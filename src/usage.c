@@ -141,16 +141,9 @@ static void scan_status(struct vg_usage *u, int proc_fd, const char *pidname, pi
 {
 	_cleanup_free_ char *path = vg_asprintf("%s/status", pidname);
 	_cleanup_free_ char *buf = vg_malloc0(PROC_STATUS_MAX + 1);
-	_cleanup_close_ int fd = openat(proc_fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	size_t len = 0;
-	ssize_t n;
 
-	if (fd < 0)
-		return; /* gone meanwhile */
-	while (len < PROC_STATUS_MAX &&
-	       ((n = read(fd, buf + len, PROC_STATUS_MAX - len)) > 0 || (n < 0 && errno == EINTR)))
-		len += n > 0 ? (size_t)n : 0;
-	buf[len] = '\0';
+	/* Gone meanwhile: nothing read, nothing found; a read cut short: what it gave is used. */
+	(void)vg_read_proc_file(proc_fd, path, buf, PROC_STATUS_MAX + 1);
 	/* A zombie (or a dying task) runs nothing and can reach nothing: it holds no range. */
 	if (strstr(buf, "\nState:\tZ") || strstr(buf, "\nState:\tX"))
 		return;

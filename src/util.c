@@ -243,6 +243,35 @@ int vg_replace_file_at(int dir_fd, const char *name, const char *tmp, const char
 	return 0;
 }
 
+ssize_t vg_read_proc_file(int dir_fd, const char *name, char *buf, size_t size)
+{
+	int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	size_t len = 0;
+	ssize_t r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (size == 0) {
+		close(fd);
+		return -EINVAL;
+	}
+	while (len + 1 < size) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return r < 0 ? r : (ssize_t)len;
+}
+
 FILE *vg_fopen_regular(const char *path)
 {
 	struct stat st;
