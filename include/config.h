@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "isolation.h"
 #include "vg.h"
 
 #define VG_DEFAULT_CONFIG  "/etc/volguard/volguard.conf"
@@ -20,11 +21,7 @@ struct vg_volume_decl {
 	unsigned line; /* where it was declared */
 };
 
-/* How a container is kept from the host. Only shift exists today; the user-namespace mode
- * (issue 11) is one more value, and one more case in vg_config_cap_survivors(). */
-enum vg_isolation {
-	VG_ISOLATION_SHIFT = 0, /* host user namespace, IDs moved into the range */
-};
+
 
 struct vg_config {
 	char *path; /* the file it was loaded from; NULL for built-in defaults */
@@ -50,6 +47,7 @@ struct vg_config {
 	bool allow_readonly_sensitive;
 	bool deny_privileged;
 	uint64_t drop_capabilities; /* bit mask of CAP_* numbers */
+	bool drop_capabilities_set; /* else the default list, applied in shift mode only */
 	enum vg_isolation isolation;
 	uint64_t allowed_capabilities; /* bit mask; only meaningful when set */
 	bool allowed_capabilities_set; /* else the isolation mode's default */
@@ -83,7 +81,11 @@ bool vg_config_is_exempt(const struct vg_config *c, const char *name);
 extern const char *const vg_default_sensitive_paths[];
 /* The default drop_capabilities mask. */
 uint64_t vg_default_drop_capabilities(void);
-/* allowed_capabilities as configured, or the isolation mode's default (shift: none). */
-uint64_t vg_config_allowed_caps(const struct vg_config *c);
-/* The capabilities a container keeps, in every set: allowed minus drop_capabilities. */
-uint64_t vg_config_cap_survivors(const struct vg_config *c);
+/* Docker's default capability set (the userns mode's default allowed_capabilities). */
+uint64_t vg_docker_default_caps(void);
+/* allowed_capabilities as configured, or the default of the mode the container runs in (shift:
+ * none; userns: Docker's default set, which acts only on the container's own namespace). */
+uint64_t vg_config_allowed_caps(const struct vg_config *c, enum vg_isolation mode);
+/* The capabilities a container keeps, in every set: allowed minus drop_capabilities (the
+ * default drop list in shift mode; in userns mode only a configured one). */
+uint64_t vg_config_cap_survivors(const struct vg_config *c, enum vg_isolation mode);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "isolation.h"
 #include "vg.h"
 
 enum vg_mount_kind {
@@ -42,6 +43,9 @@ struct vg_container {
 
 	bool privileged;
 	bool host_pid, host_ipc, host_net, host_uts, host_userns, host_cgroupns;
+	/* The mode it runs in, chosen by admission before the judge (isolation.h); AUTO, the
+	 * zero value, is judged as shift. */
+	enum vg_isolation isolation;
 	char **cap_add; /* NULL-terminated capability names as given */
 	char **devices; /* NULL-terminated host device paths (Docker, docker run) */
 	/* NULL-terminated device nodes as numbers, "c 10:229 /dev/fuse" (OCI linux.devices: the

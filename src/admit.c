@@ -454,7 +454,7 @@ int vg_admit_isolate(struct vg_admission *a, int bundle_fd, struct vg_error *e)
 	if (r >= 0) {
 		shift = (struct vg_spec_shift){ .start = rg->start,
 						.count = rg->count,
-						.keep_caps = vg_config_cap_survivors(a->c) };
+						.keep_caps = vg_config_cap_survivors(a->c, VG_ISOLATION_SHIFT) };
 		r = vg_spec_apply_shift(a->spec, &shift, e);
 	}
 	if (r >= 0) /* a read-only member's rw mounts become ro */

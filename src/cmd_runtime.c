@@ -293,7 +293,7 @@ static int container_shift(const struct vg_config *c, const char *runtime,
 	if (rg) {
 		*ret = (struct vg_spec_shift){ .start = rg->start,
 					       .count = rg->count,
-					       .keep_caps = vg_config_cap_survivors(c) };
+					       .keep_caps = vg_config_cap_survivors(c, VG_ISOLATION_SHIFT) };
 		r = 1;
 	} else if (exempt) {
 		r = 0;

@@ -68,11 +68,31 @@ uint64_t vg_default_drop_capabilities(void)
 	return m;
 }
 
-uint64_t vg_config_allowed_caps(const struct vg_config *c)
+/* What dockerd gives a container by default (moby's oci/caps/defaults.go). */
+static const int docker_default_caps[] = {
+	CAP_CHOWN,    CAP_DAC_OVERRIDE, CAP_FSETID,	      CAP_FOWNER,     CAP_MKNOD,
+	CAP_NET_RAW,  CAP_SETGID,	CAP_SETUID,	      CAP_SETFCAP,    CAP_SETPCAP,
+	CAP_NET_BIND_SERVICE,		CAP_SYS_CHROOT,	      CAP_KILL,	      CAP_AUDIT_WRITE,
+};
+
+uint64_t vg_docker_default_caps(void)
+{
+	uint64_t m = 0;
+	for (size_t i = 0; i < VG_ARRAY_SIZE(docker_default_caps); i++)
+		m |= UINT64_C(1) << docker_default_caps[i];
+	return m;
+}
+
+uint64_t vg_config_allowed_caps(const struct vg_config *c, enum vg_isolation mode)
 {
 	if (c->allowed_capabilities_set)
 		return c->allowed_capabilities;
-	switch (c->isolation) {
+	switch (mode) {
+	case VG_ISOLATION_USERNS:
+		/* Capabilities over the container's own user namespace: root-start images chown and
+		 * drop; nothing acts on the host. */
+		return vg_docker_default_caps();
+	case VG_ISOLATION_AUTO:
 	case VG_ISOLATION_SHIFT:
 		/* The process shares the host's user namespace: any capability acts on the host. */
 		return 0;
@@ -80,9 +100,13 @@ uint64_t vg_config_allowed_caps(const struct vg_config *c)
 	return 0;
 }
 
-uint64_t vg_config_cap_survivors(const struct vg_config *c)
+uint64_t vg_config_cap_survivors(const struct vg_config *c, enum vg_isolation mode)
 {
-	return vg_config_allowed_caps(c) & ~c->drop_capabilities;
+	uint64_t drop = mode == VG_ISOLATION_USERNS && !c->drop_capabilities_set
+			    ? 0
+			    : c->drop_capabilities;
+
+	return vg_config_allowed_caps(c, mode) & ~drop;
 }
 
 void vg_config_init(struct vg_config *c)
@@ -486,6 +510,7 @@ static int handler(void *user, const char *inih_sec, const char *key, const char
 		if (strcmp(key, "drop_capabilities") == 0) {
 			if (!s->continuation)
 				c->drop_capabilities = 0;
+			c->drop_capabilities_set = true;
 			return for_each_item(s, sec, key, v, add_cap_item, &c->drop_capabilities);
 		}
 		if (strcmp(key, "allowed_capabilities") == 0) {
@@ -502,6 +527,17 @@ static int handler(void *user, const char *inih_sec, const char *key, const char
 					     &c->isolation_exempt);
 		if (strcmp(key, "strict_membership") == 0)
 			return set_bool(s, sec, key, v, &c->strict_membership);
+		if (strcmp(key, "isolation") == 0) {
+			static const enum vg_isolation modes[] = {
+				VG_ISOLATION_AUTO, VG_ISOLATION_USERNS, VG_ISOLATION_SHIFT
+			};
+			for (size_t i = 0; i < VG_ARRAY_SIZE(modes); i++)
+				if (strcmp(v, vg_isolation_name(modes[i])) == 0) {
+					c->isolation = modes[i];
+					return 1;
+				}
+			return fail(s, sec, key, "'%s': expected auto, userns or shift", v);
+		}
 	} else {
 		struct vg_volume_decl *d = volume_decl(s, sec);
 		if (!d)

@@ -290,7 +290,7 @@ static int cap_number(const char *name)
 static void cap_findings(struct vg_policy_ctx *x)
 {
 	char *const *caps = x->ct->cap_add;
-	uint64_t keep = vg_config_cap_survivors(x->c);
+	uint64_t keep = vg_config_cap_survivors(x->c, x->ct->isolation);
 	uint64_t drop = x->c->drop_capabilities;
 
 	for (size_t i = 0; caps && caps[i]; i++) {

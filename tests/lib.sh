@@ -79,7 +79,9 @@ vg_cleanup() {
 	[ -n "${T:-}" ] && [ -d "$T" ] && rm -rf --one-file-system "$T"
 }
 VG_CLEANUP_HOOKS=()
-# vg_write_conf EXTRA: rewrite $CONF with the test paths plus EXTRA lines (INI text).
+# vg_write_conf EXTRA: rewrite $CONF with the test paths plus EXTRA lines (INI text), and the
+# isolation mode $VG_ISOLATION (default shift: the tests written for that mode; the userns tests
+# and the second pass of the attack tests set it).
 vg_write_conf() {
 	cat >"$CONF" <<CONF_EOF
 [paths]
@@ -88,6 +90,8 @@ state_dir = $T/state
 subuid_file = $T/subuid
 subgid_file = $T/subgid
 $1
+[policy]
+isolation = ${VG_ISOLATION:-shift}
 CONF_EOF
 	chmod 0644 "$CONF"
 }

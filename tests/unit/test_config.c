@@ -64,8 +64,8 @@ static void defaults(void **state)
 	assert_true(c.drop_capabilities & (UINT64_C(1) << CAP_MKNOD));
 	assert_false(c.drop_capabilities & (UINT64_C(1) << CAP_NET_BIND_SERVICE));
 	/* Shift mode: no capability survives, no device is allowed. */
-	assert_int_equal(c.isolation, VG_ISOLATION_SHIFT);
-	assert_int_equal(vg_config_cap_survivors(&c), 0);
+	assert_int_equal(c.isolation, VG_ISOLATION_AUTO);
+	assert_int_equal(vg_config_cap_survivors(&c, VG_ISOLATION_SHIFT), 0);
 	assert_null(c.allowed_devices);
 	assert_null(c.isolation_exempt);
 	assert_int_equal(c.n_volumes, 0);
@@ -125,7 +125,7 @@ static void every_key(void **state)
 	assert_int_equal(c.drop_capabilities,
 			 (UINT64_C(1) << CAP_CHOWN) | (UINT64_C(1) << CAP_NET_RAW));
 	/* The survivors: allowed minus dropped. */
-	assert_int_equal(vg_config_cap_survivors(&c),
+	assert_int_equal(vg_config_cap_survivors(&c, VG_ISOLATION_SHIFT),
 			 (UINT64_C(1) << CAP_KILL) | (UINT64_C(1) << CAP_NET_BIND_SERVICE));
 	assert_int_equal(vg_strv_length(c.allowed_devices), 2);
 	assert_string_equal(c.allowed_devices[1], "/dev/net/tun");
@@ -430,7 +430,7 @@ static void shipped_conf_is_true(void **state)
 	assert_int_equal(c.allow_readonly_sensitive, d.allow_readonly_sensitive);
 	assert_int_equal(c.deny_privileged, d.deny_privileged);
 	assert_int_equal(c.drop_capabilities, d.drop_capabilities);
-	assert_int_equal(vg_config_allowed_caps(&c), vg_config_allowed_caps(&d));
+	assert_int_equal(vg_config_allowed_caps(&c, VG_ISOLATION_SHIFT), vg_config_allowed_caps(&d, VG_ISOLATION_SHIFT));
 	assert_null(c.allowed_devices);
 	assert_int_equal(c.strict_membership, d.strict_membership);
 	/* The examples of keys whose default is empty, and the volume example, parse. */
