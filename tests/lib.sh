@@ -19,6 +19,13 @@ ok() { # ok COND-EXIT-CODE DESCRIPTION
 }
 pass() { ok 0 "$1"; }
 fail() { ok 1 "$1"; }
+skip() { # skip REASON [COUNT]: COUNT (default 1) tests that cannot run, each saying why
+	local _
+	for _ in $(seq "${2:-1}"); do
+		_n=$((_n + 1))
+		echo "ok $_n # SKIP $1"
+	done
+}
 diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
 skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 
@@ -96,3 +103,15 @@ CONF_EOF
 	chmod 0644 "$CONF"
 }
 vg() { "$VG" --config "$CONF" "$@"; }
+
+# The isolation mode the test's containers run in: the attack tests run once per mode (the
+# userns pass is 69-attacks-userns.t) and say, assertion by assertion, what each mode must give.
+VG_MODE=${VG_ISOLATION:-shift}
+in_userns() { [ "$VG_MODE" = userns ]; }
+in_shift() { [ "$VG_MODE" != userns ]; }
+# skip_in_userns REASON [COUNT]: in the userns pass, COUNT skips saying why the assertion does
+# not apply there (true: the caller runs the assertion); in the shift pass, false.
+skip_in_userns() {
+	in_userns || return 1
+	skip "not in userns mode: $1" "${2:-1}"
+}

@@ -6,6 +6,10 @@
 #  9. keys as runc reads them: "User" instead of "user", two keys that differ only in case.
 # Every attack has a canary outside the container's data whose owner, mode, ACL and ctime
 # must never change, and a host root process that must never be signalled.
+# Both isolation modes (VG_ISOLATION; the userns pass is 69-attacks-userns.t). The outcome is the
+# same; the capabilities differ: shift mode leaves none, userns mode Docker's default set, which
+# acts only on the container's own user namespace (66-attack-userns.t attacks it from there).
+# --pid host needs the host's namespace, so that container runs in shift mode in both passes.
 # shellcheck disable=SC2154 # out and rc are set by run (tests/lib.sh)
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../e2e-lib.sh"
@@ -33,7 +37,11 @@ exits 1 "check --oci: a capability outside allowed_capabilities is refused" \
 like "$out" "CAP_NET_ADMIN.*allowed_capabilities" "the message names the capability"
 
 e2e_rootfs || skip_all "cannot build the busybox root file system"
-declare -F skip >/dev/null || skip() { _n=$((_n + 1)); echo "ok $_n # SKIP $1"; }
+# Docker's default capability set (moby's oci/caps/defaults.go) as /proc/PID/status prints it:
+# CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE NET_RAW SYS_CHROOT
+# MKNOD AUDIT_WRITE SETFCAP; NET_ADMIN is bit 12.
+DOCKER_CAPS=$((0xa80425fb))
+NET_ADMIN=$((1 << 12))
 
 # The canary: a directory and file only root and the host group 0 may read, never given to
 # a container writable. canary_state prints what must never change.
@@ -97,13 +105,25 @@ ok $? "a cap_kill binary with --pid host cannot kill a host root process"
 drun --name fcap2 vgcaps /fp/busybox grep -E '^Cap' /proc/self/status
 ok "$rc" "a binary with permitted file capabilities runs"
 diag "cap_kill,cap_net_admin+p in the container: $(caps_line "$out")"
+# capset NAME OUT: the Cap$NAME mask in OUT, as a number
+capset() { printf '%s\n' "$2" | awk -v k="Cap$1:" '$1 == k { print "0x" $2 }'; }
 for s in Eff Prm Bnd Amb Inh; do
-	like "$out" "Cap$s:[[:space:]]*0+($|[^0-9a-f])" "file capabilities raise nothing: Cap$s is 0"
+	if in_userns; then
+		m=$(($(capset "$s" "$out")))
+		check "(m & ~$DOCKER_CAPS) == 0 && (m & $NET_ADMIN) == 0" \
+			"userns: file capabilities raise nothing beyond Docker's default set: Cap$s $(printf %x "$m")"
+	else
+		like "$out" "Cap$s:[[:space:]]*0+($|[^0-9a-f])" "file capabilities raise nothing: Cap$s is 0"
+	fi
 done
 drun --name fcap3 vgcaps /fc/busybox true
 diag "cap_kill,cap_net_admin+ep: rc $rc: $out"
 drun --name plaincaps "$E2E_IMAGE" grep -E '^Cap' /proc/self/status
-like "$out" "CapBnd:[[:space:]]*0+($|[^0-9a-f])" "a plain container's bounding set is empty too"
+if in_userns; then
+	is "$(($(capset Bnd "$out")))" "$DOCKER_CAPS" "userns: a plain container's bounding set is Docker's default set"
+else
+	like "$out" "CapBnd:[[:space:]]*0+($|[^0-9a-f])" "a plain container's bounding set is empty too"
+fi
 
 # --- 4. --cap-add --------------------------------------------------------------------------
 drun --name capadd --cap-add NET_ADMIN --cap-add SYS_TIME --cap-add SYSLOG vgcaps \
@@ -112,9 +132,15 @@ diag "--cap-add NET_ADMIN,SYS_TIME,SYSLOG: rc $rc: $(caps_line "$out")"
 check "rc != 0" "--cap-add NET_ADMIN,SYS_TIME,SYSLOG is refused"
 like "$out" 'volguard:.*(cap-add|allowed_capabilities)' "the refusal names the rule"
 drun --name capkill --cap-add KILL "$E2E_IMAGE" true
-check "rc != 0" "--cap-add KILL (outside the empty allowed_capabilities) is refused"
-run vg list
-unlike "$out" '^(capadd|capkill):' "a refused container gets no range"
+if in_userns; then
+	ok "$rc" "userns: --cap-add KILL (in Docker's default set, the userns mode's allowed set) runs"
+	run vg list
+	unlike "$out" '^capadd:' "a refused container gets no range"
+else
+	check "rc != 0" "--cap-add KILL (outside the empty allowed_capabilities) is refused"
+	run vg list
+	unlike "$out" '^(capadd|capkill):' "a refused container gets no range"
+fi
 
 # allowed_capabilities: what is listed survives (in every set but ambient's users), minus
 # drop_capabilities.
@@ -174,7 +200,8 @@ deny_privileged = yes'
 
 # --- 9. keys as runc reads them ------------------------------------------------------------
 B=$T/bundle
-e2e_bundle "$B" 'grep -E "^(Uid|Gid|Groups)" /proc/self/status; cat /c/secret'
+# shellcheck disable=SC2016 # expanded in the container
+e2e_bundle "$B" 'grep -E "^(Uid|Gid|Groups)" /proc/self/status; echo uid_map $(cat /proc/self/uid_map); echo gid_map $(cat /proc/self/gid_map); cat /c/secret'
 e2e_bind "$B" "$C" /c ro
 # "User" is runc's process.user: with it, the host group 0 would read the root-only canary.
 e2e_jq "$B" 'del(.process.user) | .process.User = {uid: 0, gid: 0, additionalGids: [0]}'
@@ -185,10 +212,17 @@ e2e_runc_run_vg() {
 }
 e2e_runc_run_vg "$B" keycase
 diag "process.User: rc $rc: $out"
-unlike "$out" 'Groups:[[:space:]]*0([[:space:]]|$)' "\"User\" does not keep the host group 0"
-unlike "$out" 'host secret' "the root-group canary stays unreadable"
 start=$(vg list | awk -F: '$1 == "keycase" { print $2 }')
-like "$out" "Uid:[[:space:]]*${start:-x}[[:space:]]" "the process runs as its range's start"
+if in_userns; then
+	# Group 0 inside is the range's start outside: the user namespace's maps say so.
+	like "$out" "gid_map 0 ${start:-x} 65536" "userns: \"User\" does not keep the host group 0 (gid 0 inside is ${start:-?} outside)"
+	unlike "$out" 'host secret' "the root-group canary stays unreadable"
+	like "$out" "uid_map 0 ${start:-x} 65536" "userns: the process runs as its range's start"
+else
+	unlike "$out" 'Groups:[[:space:]]*0([[:space:]]|$)' "\"User\" does not keep the host group 0"
+	unlike "$out" 'host secret' "the root-group canary stays unreadable"
+	like "$out" "Uid:[[:space:]]*${start:-x}[[:space:]]" "the process runs as its range's start"
+fi
 e2e_jq "$B" '.process.user = {uid: 0, gid: 0}'
 e2e_runc_run_vg "$B" keydup
 is "$rc" 1 "a spec with process.user and process.User is refused (exit 1)"
