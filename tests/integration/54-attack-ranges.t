@@ -38,6 +38,10 @@ canary_ok() { is "$(canary)" "$CANARY" "canary: $CAN unchanged ($1)"; }
 probe() { run dk run --rm --network none --runtime plainrunc -u "$1:$1" -v "$V/$2/_data:/p" "$IMG" sh -c "$3"; }
 start_of() { vg list | awk -F: -v n="$1" '$1 == n { print $2 }'; }
 attack='touch /h/pwned 2>/dev/null; chmod 777 /h 2>/dev/null; true'
+# HOSTUID: a command printing the container process's host UID (userns: the host ID that uid 0
+# of its namespace maps to, its range's start; shift: its own UID, already the host's).
+HOSTUID='id -u'
+in_userns && HOSTUID="awk 'NR == 1 { print \$2 }' /proc/self/uid_map"
 PIDS=()
 # shellcheck disable=SC2317 # called by vg_cleanup
 kill_mine() { local p; for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done; return 0; }
@@ -85,8 +89,8 @@ dk restart -t 0 web >/dev/null
 is "$(e2e_host_uid web)" "$u_new" "the new web keeps its own"
 dk exec web sh -c "$attack"
 dk rm -f web web-old >/dev/null
-a=$(dk run --rm --network none --name again "$IMG" id -u)
-b=$(dk run --rm --network none --name again "$IMG" id -u)
+a=$(dk run --rm --network none --name again "$IMG" sh -c "$HOSTUID")
+b=$(dk run --rm --network none --name again "$IMG" sh -c "$HOSTUID")
 check "${a:-0} >= $POOL_START && ${a:-0} == ${b:-1}" \
 	"docker run --rm --name again twice (re-creation) keeps the same range ($a)"
 canary_ok "rename + reuse of the name"
@@ -159,7 +163,7 @@ fi
 # The range lost some other way (a registry restored from an old backup): the line is removed.
 grep -v "^ex:" "$T/state/ranges" >"$T/state/ranges.new"
 chmod 0644 "$T/state/ranges.new" && mv -f "$T/state/ranges.new" "$T/state/ranges"
-run dk exec ex sh -c "id -u; $attack"
+run dk exec ex sh -c "$HOSTUID; $attack"
 check "rc != 0" "docker exec of a container whose range is not in the registry is refused"
 unlike "$out" "^0" "it never runs as host root"
 like "$out" "volguard:.*range" "volguard says why"
@@ -182,7 +186,7 @@ if ! skip_in_userns "files on disk carry container-relative IDs, never qa's host
 	like "$out" "qvol/_data" "release lists files under the volumes root that still carry qa's IDs"
 	like "$out" "qa: 2 entries" "with a count"
 fi
-run dk run --rm --network none --name qb "$IMG" id -u
+run dk run --rm --network none --name qb "$IMG" sh -c "$HOSTUID"
 u_qb=$out
 check "${u_qb:-0} >= $POOL_START && ${u_qb:-0} != ${u_qa:-0}" \
 	"a new container does not get the range qa just released ($u_qb, qa had $u_qa)"
