@@ -72,14 +72,14 @@ conf() {
 members = web-$1:rw, worker-$1:rw"
 }
 
-# create_alone MODE: volguard-runc's own work on create for Docker's container web-MODE (its
-# files read, the FILES-file volume judged and prepared or staged), with `true` as the runtime it
+# create_alone MODE VOLUME WHAT: volguard-runc's own work on create for Docker's container
+# web-MODE (its files read, VOLUME judged and prepared or staged), with `true` as the runtime it
 # hands over to, timed by hyperfine.
 create_alone() {
-	local m=$1 id B=$E2E_EXEC_ROOT/bundle-$1 main_conf=$CONF true_conf=$T/etc/true-$1.conf
-	id=$(dk create --network none --name "web-$m" -v "big-$m:/d" "$E2E_IMAGE" true)
+	local m=$1 vol=$2 what=$3 id B=$E2E_EXEC_ROOT/bundle-$1 main_conf=$CONF true_conf=$T/etc/true-$1.conf
+	id=$(dk create --network none --name "web-$m" -v "$vol:/d" "$E2E_IMAGE" true)
 	e2e_bundle "$B" true
-	e2e_bind "$B" "$T/docker/volumes/big-$m/_data" /d rw
+	e2e_bind "$B" "$T/docker/volumes/$vol/_data" /d rw
 	cp "$B/config.json" "$T/config-$m.orig"
 	CONF=$true_conf
 	conf "$m" /bin/true
@@ -91,7 +91,7 @@ create_alone() {
 	hyperfine -N --warmup 3 --runs "$RUNS" --prepare "$T/prepare-$m.sh" \
 		--export-json "$T/create-$m.json" \
 		"$VGRUNC --config $true_conf create --bundle $B $id" >/dev/null 2>&1
-	echo "$m: volguard-runc create alone (Docker container web-$m, shared volume of $FILES files;"
+	echo "$m: volguard-runc create alone (Docker container web-$m, $what;"
 	# CPU time (user + system) is the figure a loaded machine disturbs least.
 	printf '  runc replaced by true, hyperfine): median %.1f ms, mean %.1f ms, min %.1f ms, CPU %.1f ms\n' \
 		"$(jq '.results[0].median * 1000' "$T/create-$m.json")" \
@@ -109,6 +109,7 @@ bench_mode() {
 	compare "$m: trivial container ($RUNS runs)" --name "web-$m" "$E2E_IMAGE" true
 	dk volume create "empty-$m" >/dev/null
 	compare "$m: empty volume" --name "web-$m" -v "empty-$m:/d" "$E2E_IMAGE" true
+	create_alone "$m" "empty-$m" "an empty volume"
 	# A shared volume with FILES files; the first start of each member is timed on its own.
 	dk volume create "big-$m" >/dev/null
 	t0=$(now_ms)
@@ -120,7 +121,7 @@ bench_mode() {
 	timed volguard --name "worker-$m" -v "big-$m:/d" "$E2E_IMAGE" true >/dev/null
 	echo "$m: first starts of web-$m and worker-$m (shift: a full walk of $FILES files): $(($(now_ms) - t0)) ms"
 	compare "$m: shared volume, $FILES files" --name "web-$m" -v "big-$m:/d" "$E2E_IMAGE" true
-	create_alone "$m"
+	create_alone "$m" "big-$m" "shared volume of $FILES files"
 	rm -rf --one-file-system "$T/docker/volumes/big-$m/_data/d" # 1M files weigh on the next mode
 }
 

@@ -81,6 +81,15 @@ like "$out" "uid_map 0 $sb 65536" "it runs in its own user namespace: 0 -> its r
 is "$(printf '%s\n' "$out" | sed -n 2p)" 0 "as root inside"
 check "(($(capset Eff "$out")) & (1 << 27)) != 0" "with CAP_MKNOD (Docker's default set) in its namespace"
 like "$(grep "^base:" "$T/state/ranges")" 'isolation=userns' "the registry line says isolation=userns"
+run dk run -d --network none --name longer "$IMG" sleep 300
+id_longer=$out
+sl=$(start_of longer)
+is "$(e2e_host_uid longer)" "$sl" "seen from the host, its root is its range's start ($sl), not 0"
+[ -d "/run/volguard/$id_longer" ]
+ok $? "its root file system is staged in /run/volguard/ID"
+dk rm -f longer >/dev/null
+[ ! -e "/run/volguard/$id_longer" ]
+ok $? "docker rm removes the staging directory"
 
 # --- read-only binds --------------------------------------------------------------------------
 drun --name robind -v "$C:/ro:ro" "$IMG" sh -c '
