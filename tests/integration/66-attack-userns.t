@@ -85,10 +85,10 @@ run dk run -d --network none --name longer "$IMG" sleep 300
 id_longer=$out
 sl=$(start_of longer)
 is "$(e2e_host_uid longer)" "$sl" "seen from the host, its root is its range's start ($sl), not 0"
-[ -d "/run/volguard/$id_longer" ]
-ok $? "its root file system is staged in /run/volguard/ID"
+[ -d "$T/stage/$id_longer" ]
+ok $? "its root file system is staged in the stage_dir ($T/stage/ID)"
 dk rm -f longer >/dev/null
-[ ! -e "/run/volguard/$id_longer" ]
+[ ! -e "$T/stage/$id_longer" ]
 ok $? "docker rm removes the staging directory"
 
 # --- read-only binds --------------------------------------------------------------------------
