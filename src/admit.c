@@ -333,7 +333,8 @@ static int judge_volumes(struct vg_admission *a, const char *member, struct vg_e
 	}
 	/* The runtime (and check, which says what the runtime would do) makes a read-only
 	 * member's rw mount ro in the spec; the hook cannot rewrite it and refuses. */
-	r = vg_mounted_volumes_check(a->c, &a->vols, member, a->via != VG_ADMIT_HOOK, &why);
+	r = vg_mounted_volumes_check(a->c, &a->vols, member, a->via != VG_ADMIT_HOOK,
+				     a->ct.isolation, &why);
 	if (r == -VG_EREFUSED) {
 		vg_report_add(&a->rep, VG_DENY, "membership", "volumes", "%s", why.msg);
 		return 0;
@@ -469,9 +470,10 @@ int vg_admit_isolate(struct vg_admission *a, int bundle_fd, struct vg_error *e)
 	if (r >= 0)
 		r = vg_registry_commit(&reg, e);
 	if (r >= 0)
-		r = vg_mounted_volumes_prepare(
-		    a->c, &a->vols, a->name, (uint32_t)(shift.start + a->user.uid),
-		    (uint32_t)(shift.start + a->user.gid), shift.start, shift.count, e);
+		r = vg_mounted_volumes_prepare(a->c, &a->vols, a->name,
+					       (uint32_t)(shift.start + a->user.uid),
+					       (uint32_t)(shift.start + a->user.gid), shift.start,
+					       shift.count, a->ct.isolation, e);
 	if (r >= 0)
 		r = vg_spec_write(bundle_fd, "config.json", a->spec, "config.json", e);
 	if (r >= 0) {
@@ -500,7 +502,8 @@ int vg_admit_prepare(struct vg_admission *a, struct vg_error *e)
 		return vg_admit_refusal(a, e);
 	if (a->verify || a->exempt || !a->ct.has_uidmap || !a->range_name)
 		return 0;
-	return vg_mounted_volumes_prepare(
-	    a->c, &a->vols, a->range_name, (uint32_t)(a->range_start + a->user.uid),
-	    (uint32_t)(a->range_start + a->user.gid), a->range_start, a->range_count, e);
+	return vg_mounted_volumes_prepare(a->c, &a->vols, a->range_name,
+					  (uint32_t)(a->range_start + a->user.uid),
+					  (uint32_t)(a->range_start + a->user.gid), a->range_start,
+					  a->range_count, a->ct.isolation, e);
 }
