@@ -27,6 +27,9 @@ static void help(void)
 	     "  show     members, principals, _data's owner, mode and ACL, and whether the\n"
 	     "           tree matches the policy (a read-only walk: ACLs, and owners outside\n"
 	     "           every member's range)\n\n"
+	     "A volume in the idmap model (userns mode: trusted.volguard.model) keeps its\n"
+	     "owners container-relative: create, share and revoke only change its record, and\n"
+	     "show judges its owners against 0..range_size-1.\n\n"
 	     "A volume with driver options (-o type=/o=/device=: bind, tmpfs, nfs...) or whose\n"
 	     "_data is another mount is not volguard's: every subcommand refuses it and says why.");
 }
