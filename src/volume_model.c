@@ -167,9 +167,9 @@ out:
 static void note_ranges(const struct vg_fix_opts *o, const char *volume, size_t n, uint64_t size)
 {
 	_cleanup_free_ char *msg =
-	    vg_asprintf("owners and ACL entries inside the %zu registered range%s become "
-			"container-relative (0-%llu); volguard's stamp goes, the idmap mark is "
-			"written last",
+	    vg_asprintf("owners and ACL entries inside the %zu known range%s (registered, "
+			"quarantined, the members') become container-relative (0-%llu); "
+			"volguard's stamp goes, the idmap mark is written last",
 			n, n == 1 ? "" : "s", (unsigned long long)(size - 1));
 	note(o, volume, msg);
 }
@@ -195,6 +195,21 @@ static int record_found_members(const struct vg_config *c, const char *volume, s
 	return r < 0 ? r : 0;
 }
 
+/* The ranges of the recorded members' principals (ranges are aligned): a range released so
+ * long ago that the quarantine forgot it still owns the files its container wrote. */
+static int member_ranges(const struct vg_config *c, struct vg_vol *v, struct range_list *l,
+			 struct vg_error *e)
+{
+	struct vg_members m = { 0 };
+	int r = vg_members_read(v->name_fd, v->what, &m, e);
+
+	for (size_t i = 0; r >= 0 && i < m.n; i++)
+		if (m.v[i].uid != UINT32_MAX && m.v[i].uid >= c->range_size)
+			range_add(l, m.v[i].uid - m.v[i].uid % c->range_size, c->range_size);
+	vg_members_free(&m);
+	return r < 0 ? r : 0;
+}
+
 static int convert(const struct vg_config *c, const char *volume, struct vg_vol *v,
 		   const struct vg_fix_opts *o, struct vg_fix_stats *st, struct vg_error *e)
 {
@@ -204,6 +219,8 @@ static int convert(const struct vg_config *c, const char *volume, struct vg_vol 
 	int r;
 
 	r = registered_ranges(c, &l, e);
+	if (r >= 0)
+		r = member_ranges(c, v, &l, e);
 	ranges = l.v;
 	if (r < 0)
 		return r;

@@ -437,6 +437,26 @@ static void to_idmap_interrupted_then_rerun(void **state)
 	assert_int_equal(check("iv2", VG_ISOLATION_USERNS, &e), 0);
 }
 
+/* A member whose range the registry no longer knows (released, quarantine over): its files
+ * still become container-relative, by its recorded principal. */
+static void to_idmap_forgotten_range(void **state)
+{
+	struct vg_fix_stats st = { 0 };
+	struct vg_fix_opts o = { 0 };
+	struct vg_error e = { 0 };
+	const uint32_t gone = 1073741824u + 65536u * 100;
+	char p[256], rec[96];
+
+	mkvol("old");
+	path(p, sizeof(p), "old");
+	snprintf(rec, sizeof(rec), "gone:rw:%u:%u\n", gone, gone);
+	assert_int_equal(setxattr(p, VG_XATTR_MEMBERS, rec, strlen(rec), 0), 0);
+	touch("old/_data/f", gone + 9, 0600);
+	assert_int_equal(vg_volume_to_idmap(&cfg, "old", &o, &st, &e), 0);
+	assert_int_equal(st_of("old/_data/f").st_uid, 9);
+	assert_int_equal(st.foreign, 0);
+}
+
 /* share and revoke on an idmap volume change the record, nothing below NAME/. */
 static void share_on_idmap_records_only(void **state)
 {
@@ -469,6 +489,7 @@ int main(void)
 		cmocka_unit_test(acl_map_ids_sorts_and_merges),
 		cmocka_unit_test(to_idmap_and_back),
 		cmocka_unit_test(to_idmap_interrupted_then_rerun),
+		cmocka_unit_test(to_idmap_forgotten_range),
 		cmocka_unit_test(share_on_idmap_records_only),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
