@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,6 +39,10 @@ struct range_list {
 	size_t n;
 };
 
+static void range_list_free(struct range_list *l)
+{
+	free(l->v);
+}
 static void range_add(struct range_list *l, uint64_t start, uint64_t count)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -94,8 +99,7 @@ static int refuse_shift_model(const char *what, const char *volume, struct vg_er
 static int pending_to_idmap(const struct vg_config *c, struct vg_vol *v, const struct vg_members *m,
 			    uint64_t range_start, uint64_t range_count, struct vg_error *e)
 {
-	_cleanup_free_ uint64_t(*ranges)[2] = NULL;
-	struct range_list l = { 0 };
+	_cleanup_(range_list_free) struct range_list l = { 0 };
 	struct vg_tree_policy p;
 	int r;
 
@@ -104,7 +108,6 @@ static int pending_to_idmap(const struct vg_config *c, struct vg_vol *v, const s
 	for (size_t i = 0; i < m->n; i++)
 		if (m->v[i].uid != UINT32_MAX && m->v[i].uid >= c->range_size)
 			range_add(&l, m->v[i].uid - m->v[i].uid % c->range_size, c->range_size);
-	ranges = l.v;
 	policy_to_idmap(c, &l, &p);
 	r = vg_vol_stamp_remove(v, e);
 	if (r >= 0)
@@ -213,15 +216,13 @@ static int member_ranges(const struct vg_config *c, struct vg_vol *v, struct ran
 static int convert(const struct vg_config *c, const char *volume, struct vg_vol *v,
 		   const struct vg_fix_opts *o, struct vg_fix_stats *st, struct vg_error *e)
 {
-	_cleanup_free_ uint64_t(*ranges)[2] = NULL;
-	struct range_list l = { 0 };
+	_cleanup_(range_list_free) struct range_list l = { 0 };
 	struct vg_tree_policy p;
 	int r;
 
 	r = registered_ranges(c, &l, e);
 	if (r >= 0)
 		r = member_ranges(c, v, &l, e);
-	ranges = l.v;
 	if (r < 0)
 		return r;
 	policy_to_idmap(c, &l, &p);
