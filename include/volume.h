@@ -33,8 +33,10 @@ int vg_volume_prepare(const struct vg_config *c, const char *volume, const char 
  * no walk, no stamp. O(1). What lies in _data is used as it is (container-relative owners: a
  * volume written under plain runc, Docker's copy-up). A volume `volume create` laid out and no
  * container used yet takes the model too (only _data's owner moves, from create's principal
- * to container-relative); any other shift-model volume is refused (VG_EREFUSED, naming `fix
- * --to-idmap`). range_start/range_count: the member's range. Never opens the registry.
+ * to container-relative, and so does anything in it that a member's host ID owns: one walk,
+ * once, over what Docker copied from the image); any other shift-model volume is refused
+ * (VG_EREFUSED, naming `fix --to-idmap`). range_start/range_count: the member's range. Never
+ * opens the registry.
  */
 int vg_volume_prepare_idmap(const struct vg_config *c, const char *volume, const char *member,
 			    bool ro, uint32_t uid, uint32_t gid, uint64_t range_start,

@@ -90,16 +90,19 @@ static int refuse_shift_model(const char *what, const char *volume, struct vg_er
 /* ---- userns mode's act: record, mark, nothing else ---- */
 
 /*
- * A volume `volume create` laid out and no container used yet (the copy-up marker): below
- * _data is only what Docker copied from the image, image-relative as the idmap model wants
- * it; only _data itself carries the principal create gave it. The caller holds the registry
- * lock, so the ranges come from the members' principals (ranges are aligned) and the
- * member's own.
+ * A volume `volume create` laid out and no container used yet (the copy-up marker): what is
+ * below _data came from the image through Docker's copy-up, image-relative as the idmap model
+ * wants it, and _data itself carries the principal create gave it. What someone may have put
+ * there by hand as a member's host ID is made container-relative too: the one walk of a userns
+ * start, once, over what an image brought. The caller holds the registry lock, so the ranges
+ * come from the members' principals (ranges are aligned) and the member's own.
  */
 static int pending_to_idmap(const struct vg_config *c, struct vg_vol *v, const struct vg_members *m,
 			    uint64_t range_start, uint64_t range_count, struct vg_error *e)
 {
 	_cleanup_(range_list_free) struct range_list l = { 0 };
+	struct vg_fix_opts o = { .walk = true };
+	struct vg_fix_stats st = { 0 };
 	struct vg_tree_policy p;
 	int r;
 
@@ -112,6 +115,11 @@ static int pending_to_idmap(const struct vg_config *c, struct vg_vol *v, const s
 	r = vg_vol_stamp_remove(v, e);
 	if (r >= 0)
 		r = vg_fix_data_root(v->data_fd, &p, false, e);
+	if (r >= 0)
+		r = vg_fix_tree(v->data_fd, "", &p, &o, &st, e);
+	if (r >= 0 && st.errors > 0)
+		r = vg_error_set(e, EIO, "%s: %llu entries could not be made container-relative",
+				 v->what, (unsigned long long)st.errors);
 	return r < 0 ? r : 0;
 }
 

@@ -256,6 +256,14 @@ static void prepare_idmap_is_record_only(void **state)
 	buf[n] = '\0';
 	assert_non_null(strstr(buf, "web:ro:"));
 	assert_int_equal(st_of("pg/_data").st_ctim.tv_nsec, d0.st_ctim.tv_nsec);
+	/* A restart writes nothing at all: not even NAME/'s xattrs (its ctime stays). */
+	d0 = st_of("pg");
+	assert_int_equal(vg_volume_prepare_idmap(&cfg, "pg", "web", false, (uint32_t)web,
+						 (uint32_t)web, web, 65536, &e),
+			 0);
+	d1 = st_of("pg");
+	assert_int_equal(d1.st_ctim.tv_sec, d0.st_ctim.tv_sec);
+	assert_int_equal(d1.st_ctim.tv_nsec, d0.st_ctim.tv_nsec);
 	/* The shift mode's writers leave it alone. */
 	assert_int_equal(
 	    vg_volume_prepare(&cfg, "pg", "db", false, (uint32_t)db, (uint32_t)db, db, 65536, &e),
@@ -274,12 +282,16 @@ static void prepare_idmap_pending_and_shift(void **state)
 	assert_int_equal(vg_volume_create(&cfg, "cr", "web", &st, &e), 0);
 	assert_int_equal(st_of("cr/_data").st_uid, web);
 	assert_true(has_xattr("cr", VG_XATTR_COPYUP));
+	touch("cr/_data/image-file", 999, 0644);	   /* Docker's copy-up, image-relative */
+	touch("cr/_data/by-hand", (uid_t)(web + 7), 0644); /* a member's host ID, put by hand */
 	assert_int_equal(check("cr", VG_ISOLATION_USERNS, &e), 0);
 	assert_int_equal(vg_volume_prepare_idmap(&cfg, "cr", "web", false, (uint32_t)web,
 						 (uint32_t)web, web, 65536, &e),
 			 0);
 	assert_int_equal(st_of("cr/_data").st_uid, 0);
 	assert_int_equal(st_of("cr/_data").st_mode & 07777, 0700);
+	assert_int_equal(st_of("cr/_data/image-file").st_uid, 999);
+	assert_int_equal(st_of("cr/_data/by-hand").st_uid, 7);
 	assert_false(has_xattr("cr", VG_XATTR_COPYUP));
 	assert_false(has_xattr("cr", VG_XATTR_STAMP));
 	assert_true(has_xattr("cr", VG_XATTR_MODEL));
