@@ -111,7 +111,8 @@ struct vg_fix_stats {
 	bool root_changed;  /* _data itself */
 	bool stamped;	    /* the complete pass wrote the stamp (--to-idmap: the model mark) */
 	bool not_ours;	    /* the volume is not volguard's (vg_volume_is_ours): left alone */
-	bool idmap;	    /* fix without --to-idmap/--shift-from: the volume is idmap's */
+	bool idmap; /* the volume is in the idmap model: fix (without --to-idmap or --shift-from)
+		       refused it, create/share/revoke changed only its record */
 };
 
 /* Add the counters of s to t (the flags are per volume and left alone). */

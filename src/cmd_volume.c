@@ -36,6 +36,12 @@ static void help(void)
 
 static int report_walk(const char *volume, const struct vg_fix_stats *st)
 {
+	if (st->idmap) {
+		vg_log_info("volume '%s': idmap model: membership recorded, nothing below it "
+			    "changed (owners stay container-relative)",
+			    volume);
+		return 0;
+	}
 	vg_log_info("volume '%s': _data %s, %llu entries below it checked, %llu changed%s", volume,
 		    st->root_changed ? "changed" : "already right", (unsigned long long)st->seen,
 		    (unsigned long long)st->changed, st->stamped ? "" : " (content left to fix)");

@@ -492,7 +492,7 @@ static int refuse_idmap(const struct vg_vol *v, const char *volume, struct vg_er
 static int record_only(struct vg_vol *v, const struct vg_members *m, struct vg_fix_stats *st,
 		       struct vg_error *e)
 {
-	st->stamped = true;
+	st->stamped = st->idmap = true;
 	return vg_members_write(v->name_fd, v->what, m, e);
 }
 
@@ -685,7 +685,7 @@ int vg_volume_create(const struct vg_config *c, const char *volume, const char *
 		if (r < 0)
 			goto out;
 	}
-	r = record(&v, &m, e);
+	r = idmap ? record_only(&v, &m, st, e) : record(&v, &m, e);
 	if (r < 0 || idmap)
 		goto out; /* idmap: _data's owner is the container's business */
 	r = data_is_empty(v.data_fd, v.what, e);
