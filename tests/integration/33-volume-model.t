@@ -115,6 +115,13 @@ exits 0 "the second run" vg fix --to-idmap big
 is "$(find "$V/big/_data" -mindepth 1 ! -uid 33 | wc -l)" "0" "every entry is container-relative (none moved twice)"
 is "$(xattr trusted.volguard.model "$V/big")" "idmap" "the mark is written"
 
+exits 2 "--to-idmap with --shift-from is a usage error" vg fix --to-idmap --shift-from 0 shared
+mkdir -p "$V/tmpfsvol/_data" && chmod 0701 "$V/tmpfsvol"
+printf '{"MountType":"tmpfs","MountOpts":"","MountDevice":"tmpfs"}' >"$V/tmpfsvol/opts.json"
+exits 1 "--to-idmap refuses a volume that is not volguard's" vg fix --to-idmap tmpfsvol
+ok "$(xattr trusted.volguard.model "$V/tmpfsvol" >/dev/null; echo $((!$?)))" "... and marks nothing"
+rm -rf "$V/tmpfsvol"
+
 # --- fix without --to-idmap must not shift it back silently --------------------------------
 exits 1 "fix shared (no option) refuses an idmap volume" vg fix shared
 like "$out" "idmap model.*'volguard fix --shift-from 0 shared'" "... and says how to go back"
