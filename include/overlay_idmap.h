@@ -61,7 +61,9 @@ int vg_overlay_idmapped(int overlay2_fd, int layer_fd, int userns_fd, uint64_t s
  * vg_overlay_idmapped, so that there is never a second overlay on the same upper and Docker's
  * own Put() unmounts ours at stop. What is mounted there must be an overlay (statfs) whose
  * upperdir is this layer's diff (its root's inode, and mountinfo's upperdir by device and inode);
- * anything else is -EBUSY and left alone; nothing mounted there is fine. Everything that can fail
+ * anything else is -EBUSY and left alone; nothing mounted there is fine. No descriptor of this
+ * process may point into Docker's mount (a pinned root.path would keep Docker's overlay alive
+ * beside ours): -EBUSY naming it, before anything changes. Everything that can fail
  * is prepared first; Docker's mount is detached (umount2 MNT_DETACH through its descriptor)
  * right before the overlay is created and ours is moved onto the directory beneath it.
  * Returns a detached clone of the new overlay (for root.path, to attach in the private mount

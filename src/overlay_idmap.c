@@ -425,6 +425,36 @@ out:
 }
 
 /*
+ * A descriptor of this process (other than `self`) into mount `mnt` (Docker's overlay) would keep
+ * its superblock alive after the detach, beside ours on the same upper: refused before anything
+ * changes, naming the descriptor. Other processes' references (a shell's cwd in merged) cannot be
+ * seen this cheaply; the kernel then logs "upperdir is in-use".
+ */
+static int held_here(uint64_t mnt, int self, struct vg_error *e)
+{
+	_cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (!d)
+		return vg_error_errno(e, errno, "/proc/self/fd");
+	while ((de = readdir(d))) {
+		uint64_t id = 0;
+		int fd;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		fd = atoi(de->d_name);
+		if (fd == self || fd == dirfd(d) || mount_id_of(fd, &id, NULL) < 0 || id != mnt)
+			continue;
+		return vg_error_set(e, EBUSY,
+				    "descriptor %d of volguard still holds Docker's overlay on "
+				    "merged: it would outlive the swap beside the new one",
+				    fd);
+	}
+	return 0;
+}
+
+/*
  * What is on layer_fd/merged? 1 and *ret_fd (its root) when it is Docker's overlay of this
  * layer, 0 when nothing is mounted there, -EBUSY for anything else.
  */
@@ -460,6 +490,8 @@ static int docker_merged(int overlay2_fd, int layer_fd, int *ret_fd, struct vg_e
 	if (st.st_ino != diff.st_ino)
 		return vg_error_set(e, EBUSY, "the overlay on merged is not this layer's");
 	r = upperdir_is(mnt, overlay2_fd, &diff, e);
+	if (r >= 0)
+		r = held_here(mnt, fd, e);
 	if (r < 0)
 		return r;
 	*ret_fd = TAKE_FD(fd);

@@ -326,6 +326,34 @@ static void swap_relative(void **state)
 	swap_once(true);
 }
 
+/* A descriptor of ours into Docker's mount would keep Docker's overlay alive beside the new
+ * one: refused before anything changes; once it is closed, the swap goes through. */
+static void swap_refuses_while_pinned(void **state)
+{
+	struct vg_error e = { 0 };
+	int o2 = odir("o2"), layer = odir("o2/" ID), ns, pin, root;
+
+	(void)state;
+	docker_mount(ID, false);
+	pin = open(P("o2/" ID "/merged/bin"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(pin >= 0);
+	ns = vg_userns_open(S, RANGE, &e);
+	assert_int_equal(vg_overlay_swap_merged(o2, layer, ns, S, &e), -EBUSY);
+	assert_non_null(strstr(e.msg, "still holds Docker's overlay"));
+	assert_int_equal(mounts_on("o2/" ID "/merged"), 1);
+	assert_owner("o2/" ID "/merged/bin/sh", 0, 0); /* Docker's, untouched */
+	close(pin);
+	root = vg_overlay_swap_merged(o2, layer, ns, S, &e);
+	if (root < 0)
+		fail_msg("vg_overlay_swap_merged: %s", e.msg);
+	close(root);
+	close(ns);
+	assert_owner("o2/" ID "/merged/bin/sh", S, S);
+	umount_all("o2/" ID "/merged");
+	close(o2);
+	close(layer);
+}
+
 /* Nothing mounted on merged: ours is attached there all the same. */
 static void swap_nothing_mounted(void **state)
 {
@@ -538,6 +566,7 @@ int main(void)
 		cmocka_unit_test(owners_and_writes),
 		cmocka_unit_test(swap_absolute),
 		cmocka_unit_test(swap_relative),
+		cmocka_unit_test(swap_refuses_while_pinned),
 		cmocka_unit_test(swap_nothing_mounted),
 		cmocka_unit_test(swap_refuses_foreign_mounts),
 		cmocka_unit_test(bad_layers),
