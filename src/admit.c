@@ -110,6 +110,9 @@ int vg_admit_load_bundle(struct vg_admission *a, int bundle_fd, const char *bund
 			return r;
 	}
 	a->name = vg_strdup(a->has_docker && a->docker.name ? a->docker.name : id);
+	/* The spec's binds of X's files (--network container:X) are judged knowing X. */
+	if (a->has_docker && a->docker.net_container)
+		a->ct.net_container = vg_strdup(a->docker.net_container);
 	if (!vg_name_valid(a->name))
 		return vg_error_set(e, EINVAL, "'%.300s' is not a valid container name", a->name);
 	/* The root file system, pinned: the userns mode mounts this very directory. */
@@ -167,6 +170,22 @@ int vg_admit_load_hook(struct vg_admission *a, const struct vg_hook_state *st, s
 	a->kernel.host_net = a->ct.host_net;
 	a->kernel.oci = true;
 	a->has_kernel = true;
+	/* dockerd's container joining X's network gets X's per-container files: Docker's files say
+	 * which X (nothing else of them is taken: the hook judges the spec and the kernel). */
+	{
+		_cleanup_free_ char *dcfg =
+		    vg_asprintf("%s/containers/%s/config.v2.json", a->c->docker_root, st->id);
+		struct vg_container dk = { 0 };
+		struct vg_error ignore = { 0 };
+		struct stat sb;
+
+		if (vg_name_valid(st->id) && !strchr(st->id, '/') && lstat(dcfg, &sb) == 0 &&
+		    vg_docker_load(a->c, st->id, &dk, &ignore) >= 0 && dk.net_container) {
+			a->kernel.net_container = vg_strdup(dk.net_container);
+			a->ct.net_container = vg_strdup(dk.net_container);
+		}
+		vg_container_free(&dk);
+	}
 	return 0;
 }
 

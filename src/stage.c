@@ -45,13 +45,20 @@ static bool has_prefix_dir(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
-/* Is spec mount i one of Docker's files for this container (containers/ID/...)? */
+/* Is spec mount i one of Docker's files for this container (containers/ID/...), or for the
+ * container whose network it joins? */
 static bool docker_file(const struct vg_stage_req *r, const struct vg_mount *m)
 {
-	_cleanup_free_ char *dir = vg_asprintf("%s/containers/%s", r->c->docker_root, r->ct->id);
+	const char *ids[] = { r->ct->id, r->ct->net_container };
 
-	return m->kind == VG_MOUNT_BIND && m->source && has_prefix_dir(m->source, dir) &&
-	       strcmp(m->source, dir) != 0;
+	for (size_t i = 0; m->kind == VG_MOUNT_BIND && m->source && i < VG_ARRAY_SIZE(ids); i++) {
+		_cleanup_free_ char *dir =
+		    ids[i] ? vg_asprintf("%s/containers/%s", r->c->docker_root, ids[i]) : NULL;
+
+		if (dir && has_prefix_dir(m->source, dir) && strcmp(m->source, dir) != 0)
+			return true;
+	}
+	return false;
 }
 
 /* The volume (volguard's, checked) that mount i belongs to, or NULL. */
@@ -218,6 +225,39 @@ static int make_point(int mdir, const struct staged *s, char *name, size_t size,
 	return 0;
 }
 
+/*
+ * The clone's flags are locked for the container (its mount namespace belongs to its user
+ * namespace): runc's remount of a bind must repeat them, or the kernel refuses it with EPERM.
+ */
+static int locked_options(json_t *m, unsigned flags, struct vg_error *e)
+{
+	json_t *opts = vg_json_member(m, "options");
+	const char *need[3];
+	size_t n = 0;
+
+	if (opts && !json_is_array(opts))
+		return vg_error_set(e, EINVAL, "mounts: options: not an array");
+	if (!opts) {
+		opts = json_array();
+		vg_json_set_new(m, "options", opts);
+	}
+	need[n++] = "nosuid";
+	need[n++] = "nodev";
+	if (flags & VG_IDMAP_RDONLY)
+		need[n++] = "ro";
+	for (size_t k = 0; k < n; k++) {
+		bool have = false;
+		size_t i;
+		json_t *o;
+
+		json_array_foreach(opts, i, o) have =
+		    have || (json_is_string(o) && strcmp(json_string_value(o), need[k]) == 0);
+		if (!have)
+			json_array_append_new(opts, json_string(need[k]));
+	}
+	return 0;
+}
+
 /* In the private namespace: attach everything and point the spec at it. */
 static int attach_all(const struct vg_stage_req *r, int dir, int root_tree, struct staged *v,
 		      size_t n, json_t *spec, struct vg_error *e)
@@ -246,6 +286,7 @@ static int attach_all(const struct vg_stage_req *r, int dir, int root_tree, stru
 			_cleanup_free_ char *src =
 			    vg_asprintf("%s/%s/" MOUNTS "/%s", r->c->stage_dir, r->id, name);
 			vg_json_set_new(m, "source", json_string(src));
+			rc = locked_options(m, v[i].flags, e);
 		}
 	}
 	if (rc >= 0)
