@@ -8,8 +8,9 @@
  * Docker mounts ID/merged in the host's mount namespace before it calls the runtime's create;
  * a layer without a `lower` file has nothing mounted and root.path is ID/diff.
  *
- * Kernel: idmapped layers need 5.19, "lowerdir+" 6.8, layers given by descriptor 6.13. Older
- * kernels fail vg_overlay_idmap_supported (0, the reason in e) and `auto` runs shift mode.
+ * Kernel: idmapped layers need 5.19, "lowerdir+" 6.8, layers given by descriptor 6.13, and as
+ * O_PATH descriptors of detached mounts (what open_tree gives) 6.15. On older kernels
+ * vg_overlay_idmap_supported says 0 (the kernel's refusal in e) and `auto` runs shift mode.
  */
 #pragma once
 #include <stdint.h>
@@ -60,7 +61,8 @@ int vg_overlay_idmapped(int overlay2_fd, int layer_fd, int userns_fd, uint64_t s
  * namespace: call this there, before unsharing one for runc) by the overlay of
  * vg_overlay_idmapped, so that there is never a second overlay on the same upper and Docker's
  * own Put() unmounts ours at stop. What is mounted there must be an overlay (statfs) whose
- * upperdir is this layer's diff (its root's inode, and mountinfo's upperdir by device and inode);
+ * upperdir is this layer's diff (its root's inode, and mountinfo's upperdir by device and inode),
+ * or ours of an earlier start (`docker restart` does not unmount it: it is replaced the same way);
  * anything else is -EBUSY and left alone; nothing mounted there is fine. No descriptor of this
  * process may point into Docker's mount (a pinned root.path would keep Docker's overlay alive
  * beside ours): -EBUSY naming it, before anything changes. Everything that can fail

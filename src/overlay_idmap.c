@@ -379,15 +379,34 @@ static void unescape_octal(char *s)
 	*w = '\0';
 }
 
-/* mountinfo's upperdir of mount `id` (an absolute path, or relative to overlay2 as Docker
- * writes it when the options would not fit a page): is it the directory `diff`? */
-static int upperdir_is(uint64_t id, int overlay2_fd, const struct stat *diff, struct vg_error *e)
+/* The value of option `key` in a mountinfo option string, unescaped, or NULL. */
+static char *mount_option(const char *opts, const char *key)
+{
+	char *val = NULL, *s;
+	size_t len = 0;
+
+	if (!opts || mnt_optstr_get_option(opts, key, &val, &len) != 0 || !val)
+		return NULL;
+	s = strndup(val, len);
+	if (!s)
+		abort();
+	unescape_octal(s);
+	return s;
+}
+
+/*
+ * Is the overlay `id` (mountinfo) one of this layer's? Docker's names its upperdir by path (an
+ * absolute one, or relative to overlay2 when the options would not fit a page): it must be the
+ * directory `diff`. One of ours (the previous start of this container: `docker restart` leaves
+ * it mounted) shows the layers' paths inside their detached clones, "/diff" and "/work"; its
+ * root's inode (checked by the caller) is what names the layer then.
+ */
+static int overlay_is_layers(uint64_t id, int overlay2_fd, const struct stat *diff,
+			     struct vg_error *e)
 {
 	struct libmnt_table *t = mnt_new_table();
 	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_BACKWARD);
 	struct libmnt_fs *fs;
-	char *val = NULL;
-	size_t len = 0;
 	int r = vg_error_set(e, EBUSY, "the mount on merged is not in mountinfo");
 
 	if (!t || !it || mnt_table_parse_file(t, "/proc/self/mountinfo") < 0) {
@@ -396,26 +415,25 @@ static int upperdir_is(uint64_t id, int overlay2_fd, const struct stat *diff, st
 	}
 	while (mnt_table_next_fs(t, it, &fs) == 0) {
 		const char *opts = mnt_fs_get_fs_options(fs);
-		_cleanup_free_ char *path = NULL;
+		_cleanup_free_ char *upper = NULL, *work = NULL;
 		_cleanup_close_ int fd = -1;
 		struct stat st;
 
 		if ((uint64_t)mnt_fs_get_id(fs) != id)
 			continue;
-		if (!opts || mnt_optstr_get_option(opts, "upperdir", &val, &len) != 0) {
-			r = vg_error_set(e, EBUSY, "the overlay on merged has no upperdir");
+		upper = mount_option(opts, "upperdir");
+		work = mount_option(opts, "workdir");
+		r = vg_error_set(e, EBUSY, "the overlay on merged is not this layer's");
+		if (!upper || !work)
+			break;
+		if (strcmp(upper, "/diff") == 0 && strcmp(work, "/work") == 0) {
+			r = 0; /* ours */
 			break;
 		}
-		path = strndup(val, len);
-		if (!path)
-			abort();
-		unescape_octal(path);
-		fd = openat(overlay2_fd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		fd = openat(overlay2_fd, upper, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == diff->st_dev &&
 		    st.st_ino == diff->st_ino)
 			r = 0;
-		else
-			r = vg_error_set(e, EBUSY, "the overlay on merged is not this layer's");
 		break;
 	}
 out:
@@ -456,7 +474,7 @@ static int held_here(uint64_t mnt, int self, struct vg_error *e)
 
 /*
  * What is on layer_fd/merged? 1 and *ret_fd (its root) when it is Docker's overlay of this
- * layer, 0 when nothing is mounted there, -EBUSY for anything else.
+ * layer or ours of an earlier start, 0 when nothing is mounted there, -EBUSY for anything else.
  */
 static int docker_merged(int overlay2_fd, int layer_fd, int *ret_fd, struct vg_error *e)
 {
@@ -489,7 +507,7 @@ static int docker_merged(int overlay2_fd, int layer_fd, int *ret_fd, struct vg_e
 	/* All layers on one file system: the overlay's root shows the upper's inode number. */
 	if (st.st_ino != diff.st_ino)
 		return vg_error_set(e, EBUSY, "the overlay on merged is not this layer's");
-	r = upperdir_is(mnt, overlay2_fd, &diff, e);
+	r = overlay_is_layers(mnt, overlay2_fd, &diff, e);
 	if (r >= 0)
 		r = held_here(mnt, fd, e);
 	if (r < 0)

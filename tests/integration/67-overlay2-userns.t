@@ -76,11 +76,25 @@ run dk exec long sh -c 'touch /y && id -u && ls -ln /srv/f'
 ok "$rc" "docker exec runs in the container"
 like "$out" "1 33 +33 .*/srv/f" "and sees the container-relative owner"
 
+# The caveat of volguard(8): the host's view of merged is the range's.
+echo cp >"$T/cpfile"
+run dk cp "$T/cpfile" long:/tmp/cpfile
+check "rc != 0" "docker cp into a running overlay2 userns container fails (CAVEATS)"
+diag "$out"
+
 # A second container on the same image, in another range, at the same time.
 run dk run --rm --network none --name other "$IMG" sh -c 'touch /z && ls -ln /z && cat /proc/self/uid_map'
 ok "$rc" "a second container on the same image runs alongside"
 like "$out" "0 +0 .*/z" "its new file is root's inside"
 unlike "$out" "0 +$POOL_START +65536" "in a range of its own"
+
+# docker restart leaves our overlay on merged (Docker does not unmount it): replaced again.
+run dk restart -t 1 long
+ok "$rc" "docker restart"
+run dk exec long sh -c 'ls -ln /srv/f; cat /proc/self/uid_map'
+like "$out" "1 33 +33 .*/srv/f" "after restart the data is there"
+like "$out" "0 +$uid +65536" "in the same range"
+is "$(mounts_at "$MERGED" | grep -c .)" 1 "one mount on merged after restart"
 
 # Docker's Put() at stop unmounts what is on merged: ours.
 run dk stop -t 1 long

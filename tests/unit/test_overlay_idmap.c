@@ -313,6 +313,31 @@ static void swap_once(bool relative)
 	close(layer);
 }
 
+/* `docker restart` leaves our overlay of the last start on merged: it is replaced like Docker's
+ * (a fresh one, created as this start's range). */
+static void swap_over_our_own(void **state)
+{
+	struct vg_error e = { 0 };
+	int o2 = odir("o2"), layer = odir("o2/" ID), ns, root;
+
+	(void)state;
+	docker_mount(ID, false);
+	for (int i = 0; i < 2; i++) {
+		ns = vg_userns_open(S + (unsigned)i * RANGE, RANGE, &e);
+		root = vg_overlay_swap_merged(o2, layer, ns, S + (unsigned)i * RANGE, &e);
+		if (root < 0)
+			fail_msg("swap %d: %s", i, e.msg);
+		close(root);
+		close(ns);
+		assert_int_equal(mounts_on("o2/" ID "/merged"), 1);
+		assert_owner("o2/" ID "/merged/bin/sh", S + (unsigned)i * RANGE,
+			     S + (unsigned)i * RANGE);
+	}
+	umount_all("o2/" ID "/merged");
+	close(o2);
+	close(layer);
+}
+
 static void swap_absolute(void **state)
 {
 	(void)state;
@@ -399,6 +424,18 @@ static void swap_refuses_foreign_mounts(void **state)
 	assert_non_null(strstr(e.msg, "not this layer's"));
 	assert_int_equal(mounts_on("o2/" ID "/merged"), 1);
 	assert_owner("o2/" ID "/merged/bin/sh", 0, 0); /* still that overlay */
+	umount_all("o2/" ID "/merged");
+	/* Another layer's overlay of ours (ID2's, by descriptor) on ID's merged. */
+	{
+		int l2 = odir("o2/" ID2), m2 = vg_overlay_idmapped(o2, l2, ns, S, &e);
+		assert_true(m2 >= 0);
+		assert_int_equal(vg_mount_attach(m2, layer, "merged", &e), 0);
+		close(m2);
+		close(l2);
+	}
+	assert_int_equal(vg_overlay_swap_merged(o2, layer, ns, S, &e), -EBUSY);
+	assert_non_null(strstr(e.msg, "not this layer's"));
+	assert_int_equal(mounts_on("o2/" ID "/merged"), 1);
 	umount_all("o2/" ID "/merged");
 	close(ns);
 	close(o2);
@@ -566,6 +603,7 @@ int main(void)
 		cmocka_unit_test(owners_and_writes),
 		cmocka_unit_test(swap_absolute),
 		cmocka_unit_test(swap_relative),
+		cmocka_unit_test(swap_over_our_own),
 		cmocka_unit_test(swap_refuses_while_pinned),
 		cmocka_unit_test(swap_nothing_mounted),
 		cmocka_unit_test(swap_refuses_foreign_mounts),
