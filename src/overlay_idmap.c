@@ -37,11 +37,21 @@
 
 #define LOWER_FILE_MAX 65536 /* 500 links of "l/" + 26 characters fit 14 KiB */
 
+/*
+ * openat2 with RESOLVE_BENEATH gives EAGAIN when a rename or a mount anywhere on the host raced
+ * with its ".." steps (every short link is "../ID/diff"): a busy Docker host mounts all the time,
+ * so it is retried, a bounded number of times.
+ */
 static int openat2_beneath(int dir_fd, const char *path, uint64_t flags, uint64_t resolve)
 {
 	struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = resolve };
-	long fd = syscall(SYS_openat2, dir_fd, path, &how, sizeof(how));
+	long fd = -1;
 
+	for (int i = 0; i < 64; i++) {
+		fd = syscall(SYS_openat2, dir_fd, path, &how, sizeof(how));
+		if (fd >= 0 || errno != EAGAIN)
+			break;
+	}
 	return fd < 0 ? -errno : (int)fd;
 }
 

@@ -515,6 +515,56 @@ static void bad_layers(void **state)
 	}
 }
 
+/* Docker stacks up to 128 layers, each a "lowerdir+" of its own (no page limit on options); the
+ * kernel's limit is 500. */
+static void many_lowers(void **state)
+{
+	struct vg_error e = { 0 };
+	char rel[128], target[64], *lower = malloc(501 * 12);
+	int o2 = odir("o2"), layer, ns, mfd;
+	struct stat st;
+
+	(void)state;
+	lower[0] = '\0';
+	for (int i = 0; i < 501; i++) {
+		snprintf(rel, sizeof(rel), "o2/M%d", i);
+		mkd(rel, 0710, 0, 0);
+		snprintf(rel, sizeof(rel), "o2/M%d/diff", i);
+		mkd(rel, 0755, 0, 0);
+		snprintf(rel, sizeof(rel), "o2/M%d/diff/f%d", i, i);
+		mkf(rel, (uid_t)i, 0, "");
+		snprintf(target, sizeof(target), "../M%d/diff", i);
+		snprintf(rel, sizeof(rel), "o2/l/M%d", i);
+		assert_int_equal(symlink(target, P(rel)), 0);
+		snprintf(lower + strlen(lower), 12, "%sl/M%d", i ? ":" : "", i);
+		if (i == 127) {
+			mklayer("many128", NULL);
+			mkf("o2/many128/lower", 0, 0, lower);
+		}
+	}
+	mklayer("many501", NULL);
+	mkf("o2/many501/lower", 0, 0, lower);
+	free(lower);
+	ns = vg_userns_open(S, RANGE, &e);
+	layer = odir("o2/many128");
+	mfd = vg_overlay_idmapped(o2, layer, ns, S, &e);
+	if (mfd < 0)
+		fail_msg("128 lowers: %s", e.msg);
+	assert_int_equal(fstatat(mfd, "f0", &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_int_equal(st.st_uid, S);
+	assert_int_equal(fstatat(mfd, "f127", &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_int_equal(st.st_uid, S + 127);
+	close(mfd);
+	close(layer);
+	layer = odir("o2/many501");
+	mfd = vg_overlay_idmapped(o2, layer, ns, S, &e);
+	if (mfd != -E2BIG)
+		fail_msg("501 lowers: %d %s", mfd, e.msg);
+	close(layer);
+	close(ns);
+	close(o2);
+}
+
 static int count_entries(const char *rel)
 {
 	DIR *d = opendir(P(rel));
@@ -608,6 +658,7 @@ int main(void)
 		cmocka_unit_test(swap_nothing_mounted),
 		cmocka_unit_test(swap_refuses_foreign_mounts),
 		cmocka_unit_test(bad_layers),
+		cmocka_unit_test(many_lowers),
 		cmocka_unit_test(probe),
 		cmocka_unit_test(layer_of_root_path),
 	};
