@@ -174,9 +174,13 @@ static int clone_rootfs(const struct vg_stage_req *r, int userns_fd, int *swap_l
 		overlay2 = openat(layer, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (layer < 0 || overlay2 < 0)
 		return vg_error_errno(e, errno, "the overlay2 layer of the root file system");
-	t = vg_overlay_idmapped(overlay2, layer, userns_fd, r->start, e);
-	if (t >= 0)
-		*swap_layer_fd = TAKE_FD(layer);
+	/* The admission's pin of root.path is Docker's overlay, which it would keep alive beside
+	 * ours on the same upper: re-pointed at the layer (same number, still the admission's). */
+	if (dup3(layer, r->rootfs_fd, O_CLOEXEC) < 0)
+		return vg_error_errno(e, errno, "re-pinning the root file system to its layer");
+	/* Built and put in place of Docker's merged mount in one call (overlay_idmap.h: Docker's is
+	 * detached before ours is created); a detached clone comes back for rootfs/. */
+	t = vg_overlay_swap_merged(overlay2, layer, userns_fd, r->start, e);
 	return t;
 }
 
@@ -335,8 +339,6 @@ int vg_stage_build(const struct vg_stage_req *r, json_t *spec, struct vg_error *
 		return rc;
 	root_tree = clone_rootfs(r, userns, &swap, e);
 	rc = root_tree < 0 ? root_tree : make_dirs(r, &dir, e);
-	if (rc >= 0 && swap >= 0)
-		rc = vg_overlay_swap_merged(swap, root_tree, e);
 	if (rc >= 0 && (host_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0)
 		rc = vg_error_errno(e, errno, "/proc/self/ns/mnt");
 	if (rc >= 0)
