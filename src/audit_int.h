@@ -73,8 +73,6 @@ struct audit_ctx {
 	size_t n_vols;
 
 	struct vg_policy_batch *policy; /* the mount-check engine, made on first use */
-	dev_t host_userns_dev;		/* audit's own user namespace (audit_live.c) */
-	ino_t host_userns_ino;		/* 0 when unknown */
 };
 
 struct vg_audit_finding *audit_add(struct audit_ctx *x, const char *id, enum vg_subject_kind kind,

@@ -61,17 +61,6 @@ static struct audit_ct *cgroup_container(struct audit_ctx *x, const char *cg)
 	return NULL;
 }
 
-/* Is the process in the host's user namespace? By the namespace's inode, or, when that cannot
- * be read, by its identity map. `map` is its uid_map. */
-static bool in_host_userns(const struct audit_ctx *x, int pid_fd, const struct vg_proc_map *map)
-{
-	struct stat st;
-
-	if (x->host_userns_ino && fstatat(pid_fd, "ns/user", &st, 0) == 0)
-		return st.st_ino == x->host_userns_ino && st.st_dev == x->host_userns_dev;
-	return vg_proc_map_is_host(map);
-}
-
 /* The user namespace of one of the container's processes: in the host's, or in one whose
  * maps must stay inside the container's range (or the one of the container it joins). */
 static void live_userns(struct audit_ctx *x, struct audit_ct *ct, int pid_fd, long pid)
@@ -86,7 +75,10 @@ static void live_userns(struct audit_ctx *x, struct audit_ct *ct, int pid_fd, lo
 	    vg_read_proc_file(pid_fd, "gid_map", gbuf, sizeof(gbuf)) < 0 ||
 	    vg_proc_map_parse(ubuf, um) < 0 || vg_proc_map_parse(gbuf, gm) < 0)
 		return; /* gone; the kernel writes nothing else */
-	if (in_host_userns(x, pid_fd, um)) {
+	/* Only the host's own namespace shows the identity map. (/proc/PID/ns/user would tell by
+	 * inode, but needs CAP_SYS_PTRACE for another user's process, which audit does not keep;
+	 * uid_map is readable by all.) */
+	if (vg_proc_map_is_host(um)) {
 		if (!ct->live_hostns) {
 			ct->live_hostns = true;
 			ct->live_hostns_pid = pid;
@@ -142,16 +134,11 @@ static void live_one(struct audit_ctx *x, int proc_fd, const char *pid_name)
 void audit_live_index(struct audit_ctx *x)
 {
 	_cleanup_closedir_ DIR *d = NULL;
-	struct stat st;
 	struct dirent *de;
 	int fd;
 
 	if (x->n_cts == 0)
 		return;
-	if (stat("/proc/self/ns/user", &st) == 0) {
-		x->host_userns_dev = st.st_dev;
-		x->host_userns_ino = st.st_ino;
-	}
 	fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return;

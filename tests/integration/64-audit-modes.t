@@ -109,6 +109,15 @@ is "$(h8 .id)" "" "after the remedy (chmod 0700) it is gone"
 chmod 0710 "$VOLS"
 run vg audit --json
 is "$(h8 .id)" "" "0710 with root's group: no host user gets in"
+# A user whose group is root's (not a host user that counts), seen only by audit: /etc/passwd
+# bound over in a private mount namespace.
+cp /etc/passwd "$T/passwd"
+echo "vgops$$:x:4242:0::/nonexistent:/usr/sbin/nologin" >>"$T/passwd"
+# shellcheck disable=SC2317 # expanded by the inner sh
+out=$(unshare -m sh -c 'mount --bind "$1/passwd" /etc/passwd && shift && exec "$@"' sh "$T" \
+	"$VG" --config "$CONF" audit --json 2>&1)
+is "$(jq -r '.findings[].id' <<<"$out" | grep -c VG-HOST-008)" 0 \
+	"... nor does a user whose primary group is root's"
 chgrp nogroup "$VOLS"
 run vg audit --json
 like "$(h8 .evidence.reachable_by)" 'user nobody \(65534\)' \
@@ -119,9 +128,12 @@ if setfacl -m u:nobody:--x "$VOLS" 2>/dev/null; then
 	run vg audit --json
 	is "$(h8 .evidence.reachable_by)" "user nobody (65534)" \
 		"0700 plus an ACL entry user:nobody:--x: nobody reaches it"
+	setfacl -m m::r-- "$VOLS"
+	run vg audit --json
+	is "$(h8 .id)" "" "... not when the ACL mask r-- takes its x away"
 	setfacl -m m::--- "$VOLS"
 	run vg audit --json
-	is "$(h8 .id)" "" "... not once the ACL mask takes the x away"
+	is "$(h8 .id)" "" "... nor with the mask --- (the mode alone decides then)"
 	setfacl -b "$VOLS"
 else
 	skip "no ACLs on the file system of $VOLS"
