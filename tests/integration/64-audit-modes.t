@@ -135,10 +135,22 @@ if setfacl -m u:nobody:--x "$VOLS" 2>/dev/null; then
 	run vg audit --json
 	is "$(h8 .id)" "" "... nor with the mask --- (the mode alone decides then)"
 	setfacl -b "$VOLS"
+	setfacl -m g:nogroup:--x "$VOLS"
+	run vg audit --json
+	like "$(h8 .evidence.reachable_by)" 'user nobody \(65534\)' \
+		"0700 plus group:nogroup:--x: nobody (in nogroup) reaches it"
+	setfacl -m m::r-- "$VOLS"
+	run vg audit --json
+	is "$(h8 .id)" "" "... not when the mask r-- takes the group entry's x away"
+	setfacl -b "$VOLS"
 else
-	skip "no ACLs on the file system of $VOLS"
-	skip "no ACLs on the file system of $VOLS"
+	for _ in 1 2 3 4 5; do skip "no ACLs on the file system of $VOLS"; done
 fi
+chmod 0700 "$VOLS"
+chown nobody "$VOLS"
+run vg audit --json
+is "$(h8 .evidence.reachable_by)" "user nobody (65534)" "0700 owned by nobody: its owner reaches it"
+chown root "$VOLS"
 chmod 0701 "$VOLS"
 chmod 0700 "$T/docker"
 run vg audit --json
