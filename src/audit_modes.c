@@ -43,10 +43,11 @@ const struct vg_range *audit_ct_range(const struct audit_ctx *x, const struct au
 /* What needs a host namespace, as the runtime words it (DESIGN.md: those run in shift mode). */
 static const char *host_ns_need(const struct vg_container *ct)
 {
-	return ct->host_net   ? "the host's network namespace (--network host)"
-	       : ct->host_pid ? "the host's PID namespace (--pid host)"
-	       : ct->host_ipc ? "the host's IPC namespace (--ipc host)"
-			      : NULL;
+	return ct->host_net	 ? "the host's network namespace (--network host)"
+	       : ct->host_pid	 ? "the host's PID namespace (--pid host)"
+	       : ct->host_ipc	 ? "the host's IPC namespace (--ipc host)"
+	       : ct->host_userns ? "the host's user namespace (--userns host)"
+				 : NULL;
 }
 
 /* The mode a container runs in and why: recorded at its last create, else what its processes
@@ -196,10 +197,11 @@ static const char *probe_effect(const char *what)
 					      : "containers that need it run in shift mode";
 }
 
-/* A later line for the same kernel, file system and probe replaces an earlier one. */
-static bool superseded(const struct vg_isoprobe *p, size_t i)
+/* The runtime takes the first line for a kernel, file system and probe (isolation.c): a
+ * later one for the same is never read. */
+static bool shadowed(const struct vg_isoprobe *p, size_t i)
 {
-	for (size_t j = i + 1; j < p->n; j++)
+	for (size_t j = 0; j < i; j++)
 		if (p->v[j].fs == p->v[i].fs && strcmp(p->v[j].kernel, p->v[i].kernel) == 0 &&
 		    strcmp(p->v[j].what, p->v[i].what) == 0)
 			return true;
@@ -259,12 +261,13 @@ static void audit_probe_cache(struct audit_ctx *x)
 	uint64_t fs_docker = 0, fs_volumes = 0;
 	bool have_docker, have_volumes;
 	struct utsname u;
+	struct stat st;
 	size_t len = 0;
 	int r;
 
 	if (x->c->isolation != VG_ISOLATION_AUTO)
 		return; /* no probe decides anything */
-	r = audit_read_file(AT_FDCWD, path, VG_ISOPROBE_MAX_SIZE, &buf, &len, NULL);
+	r = audit_read_file(AT_FDCWD, path, VG_ISOPROBE_MAX_SIZE, &buf, &len, &st);
 	if (r == -ENOENT)
 		return;
 	if (r < 0 || vg_isoprobe_parse(buf, len, &p, &e) < 0) {
@@ -274,6 +277,11 @@ static void audit_probe_cache(struct audit_ctx *x)
 									    : strerror(-r))
 			  : vg_strdup(e.msg);
 		probe_unusable(x, path, why);
+		return;
+	}
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		/* The runtime does not trust it and probes again (VG-HOST-005 says why). */
+		vg_isoprobe_free(&p);
 		return;
 	}
 	if (p.n_bad) {
@@ -294,7 +302,7 @@ static void audit_probe_cache(struct audit_ctx *x)
 		bool fs_now = (!have_docker && !have_volumes) ||
 			      (have_docker && l->fs == fs_docker) ||
 			      (have_volumes && l->fs == fs_volumes);
-		if (!l->ok && fs_now && strcmp(l->kernel, u.release) == 0 && !superseded(&p, i))
+		if (!l->ok && fs_now && strcmp(l->kernel, u.release) == 0 && !shadowed(&p, i))
 			probe_failed(x, path, l);
 	}
 	vg_isoprobe_free(&p);

@@ -177,9 +177,10 @@ like "$(ev "$out" VG-HOST-009 host .message)" \
 is "$(jq -r '[.findings[] | select(.id=="VG-HOST-009")] | length' <<<"$out")" 1 \
 	"... only that one: another kernel's line and another file system's are not the host's now"
 unlike "$(af_ids "$out")" 'VG-HOST-010' "... and the cache is well formed"
-probe "kernel=$KERNEL fs=$FS what=overlay ok=0 why=x" "kernel=$KERNEL fs=0x$FS what=overlay ok=1 why="
+probe "kernel=$KERNEL fs=0x$FS what=overlay ok=1 why=" "kernel=$KERNEL fs=$FS what=overlay ok=0 why=x"
 run vg audit --json
-unlike "$(af_ids "$out")" 'VG-HOST-009' "a later line for the same probe replaces an earlier one"
+unlike "$(af_ids "$out")" 'VG-HOST-009' \
+	"the first line for a probe is the answer, as the runtime reads it (a later one is never read)"
 probe "kernel=$KERNEL fs=$FS what=idmap ok=0 why=$(enc "open_tree: Operation not permitted")" \
 	"this is no probe line" "kernel=$KERNEL fs=$FS what=idmap ok=2"
 run vg audit --json
@@ -192,6 +193,8 @@ chmod 0666 "$PROBE"
 run vg audit --json
 like "$(ev "$out" VG-HOST-005 host .message)" "isolation probe cache $PROBE is writable by group or others" \
 	"VG-HOST-005: a probe cache others can write"
+unlike "$(af_ids "$out")" 'VG-HOST-0(09|10)' \
+	"... whose answers the runtime does not trust (it probes again): no VG-HOST-009 from it"
 chmod 0644 "$PROBE"
 VG_ISOLATION="userns" af_conf ""
 run vg audit --json
@@ -262,4 +265,54 @@ is "$(ev "$json" VG-ISO-009 esc .evidence.expected)" "inside $S8-$((S8 + 65535))
 is "$(ev "$json" VG-ISO-007 plain '"\(.evidence.isolation) \(.evidence.source)"')" "shift seen live" \
 	"an unrecorded container running in the host's user namespace: shift, seen live"
 is "$(ev "$json" VG-ISO-007 joiner .evidence.joins)" "$ID1" "joiner's evidence names the container it joins"
+
+# --- what the runtime records, on a private dockerd (isolation = auto) ----------------------
+e2e_runc_cleanup
+E2E_RUNC_IDS=()
+rm -rf "$T/docker/containers" "$T/state" "$T/daemon.json"
+mkdir -p "$T/docker/containers"
+chmod 0755 "$T" # the range must reach the staging directory under it
+vg_write_conf "daemon_config = $T/d/daemon.json"
+if ! command -v dockerd >/dev/null || ! e2e_dockerd_start; then
+	skip "dockerd cannot start here: the records of a real userns container were not audited"
+	done_testing
+fi
+run dk run -d --network none --name uweb -v udata:/data "$E2E_IMAGE" sh -c 'echo hi >/data/f && exec sleep 60'
+ok "$rc" "a container starts through volguard (isolation = auto)" || diag "$out"
+run dk run -d --network host --name uhost "$E2E_IMAGE" sh -c 'exec sleep 60'
+ok "$rc" "a --network host container starts" || diag "$out"
+sleep 0.5
+S=$(vg list | awk -F: '$1 == "uweb" { print $2 }')
+run vg audit --json
+json=$out
+is "$(ev "$json" VG-ISO-007 uweb '"\(.evidence.isolation) \(.evidence.source) \(.evidence.uid_map)"')" \
+	"userns recorded at its last create 0 $S 65536" \
+	"uweb: userns, as the runtime recorded it, and its processes' uid_map is 0 -> its range"
+like "$(ev "$json" VG-ISO-007 uweb .evidence.why)" "^auto: idmapped mounts work on " \
+	"... with the runtime's reason (the auto probe)"
+is "$(ev "$json" VG-ISO-008 uhost '"\(.severity) \(.evidence.isolation) \(.evidence.source)"')" \
+	"low shift recorded at its last create" "uhost: shift mode for --network host, low"
+like "$(ev "$json" VG-ISO-008 uhost .evidence.why)" "needs the host's network namespace" \
+	"... with the runtime's reason"
+unlike "$(af_ids "$json")" 'VG-ISO-009|VG-HOST-009|VG-HOST-010' \
+	"the live view agrees with the records, and no probe failed"
+like "$(cat "$T/state/isolation-probe" 2>/dev/null)" "^kernel=$KERNEL fs=[0-9a-f]+ what=idmap ok=1 why=" \
+	"the runtime's probe cache is in the format audit reads"
+is "$(jq -r '.examined.isolation | "\(.userns) \(.shift)"' <<<"$json")" "1 1" "one container per mode"
+chain=$(ev "$json" VG-HOST-008 host .evidence.chain)
+if [ -z "$chain" ]; then
+	# dockerd made its data root 0710 (or 0700): nobody reaches the volumes below it.
+	chmod 0711 "$T/docker"
+	run vg audit --json
+fi
+is "$(ev "$out" VG-HOST-008 host '"\(.severity) \(.evidence.userns_containers) \(.remedy)"')" \
+	"high uweb chmod 0700 $T/docker/volumes" \
+	"VG-HOST-008 for a volumes root others can reach, naming the userns container"
+chmod 0700 "$T/docker/volumes"
+run dk restart uweb
+ok "$rc" "after the remedy, the userns container restarts" || diag "$out"
+run dk exec uweb cat /data/f
+is "$out" hi "... and still reads its volume"
+run vg audit --json
+unlike "$(af_ids "$out")" 'VG-HOST-008' "... and VG-HOST-008 is gone"
 done_testing
