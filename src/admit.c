@@ -24,6 +24,7 @@
 #include "jsonutil.h"
 #include "isolation.h"
 #include "kmounts.h"
+#include "procmap.h"
 #include "registry.h"
 #include "stage.h"
 
@@ -347,6 +348,13 @@ static int judge_hook_range(struct vg_admission *a, struct vg_error *e)
 	return r;
 }
 
+/* The volume model its mounts need: idmapped only by volguard-runc's userns mode (stage.c);
+ * the hook's runc binds volumes as they are, so their owners must be host-shifted. */
+static enum vg_isolation volume_mode(const struct vg_admission *a)
+{
+	return a->via == VG_ADMIT_HOOK ? VG_ISOLATION_SHIFT : a->mode;
+}
+
 /*
  * The named volumes it mounts, and whether it may: membership (declared, recorded), and, for
  * volguard-runc, that every volume Docker's files name is one it can see in the spec (a local
@@ -372,7 +380,8 @@ static int judge_volumes(struct vg_admission *a, const char *member, struct vg_e
 	}
 	/* The runtime (and check, which says what the runtime would do) makes a read-only
 	 * member's rw mount ro in the spec; the hook cannot rewrite it and refuses. */
-	r = vg_mounted_volumes_check(a->c, &a->vols, member, a->via != VG_ADMIT_HOOK, &why);
+	r = vg_mounted_volumes_check(a->c, &a->vols, member, a->via != VG_ADMIT_HOOK,
+				     volume_mode(a), &why);
 	if (r == -VG_EREFUSED) {
 		vg_report_add(&a->rep, VG_DENY, "membership", "volumes", "%s", why.msg);
 		return 0;
@@ -443,9 +452,9 @@ static int judge_join(struct vg_admission *a, struct vg_error *e)
 {
 	pid_t pid = a->spec ? netns_pid(&a->ct, a->spec) : 0;
 	char path[64], buf[256], self[64], theirs[64];
-	unsigned long long in, out, n;
+	uint64_t out, count;
 	ssize_t len;
-	FILE *f;
+	bool ours = false;
 
 	if (!pid)
 		return 0;
@@ -463,26 +472,49 @@ static int judge_join(struct vg_admission *a, struct vg_error *e)
 					"host's user namespace");
 		return 0;
 	}
-	snprintf(buf, sizeof(buf), "/proc/%d/uid_map", (int)pid);
-	f = fopen(buf, "re");
-	if (!f)
-		return vg_error_errno(e, errno, "%s", buf);
-	if (fscanf(f, "%llu %llu %llu", &in, &out, &n) != 3 || in != 0 || fscanf(f, "%*s") != EOF) {
-		fclose(f);
-		vg_report_add(&a->rep, VG_DENY, "isolation", "--network container:",
-			      "container %s: the container whose network it joins has a user "
-			      "namespace volguard did not make (%s)",
-			      a->name ? a->name : UNNAMED, buf);
-		return 0;
+	snprintf(buf, sizeof(buf), "/proc/%d", (int)pid);
+	{
+		_cleanup_close_ int dir = open(buf, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		char text[4096];
+		struct vg_proc_map *m = vg_malloc0(sizeof(*m));
+		ssize_t n =
+		    dir >= 0 ? vg_read_proc_file(dir, "uid_map", text, sizeof(text)) : -errno;
+		bool one =
+		    n >= 0 && vg_proc_map_parse(text, m) == 0 && m->n == 1 && m->v[0].inside == 0;
+
+		out = one ? m->v[0].outside : 0;
+		count = one ? m->v[0].count : 0;
+		free(m);
+		if (n < 0)
+			return vg_error_errno(e, (int)n, "%s/uid_map", buf);
+		/* ... and a range volguard gave out, exactly. */
+		if (one) {
+			struct vg_registry reg;
+			const struct vg_range *rg;
+			int r = vg_registry_open(&reg, a->c, VG_REGISTRY_READ, e);
+
+			if (r < 0)
+				return r;
+			rg = vg_registry_find_id(&reg, out);
+			ours = rg && rg->start == out && rg->count == count;
+			vg_registry_close(&reg);
+		}
+		if (!ours) {
+			vg_report_add(
+			    &a->rep, VG_DENY, "isolation", "--network container:",
+			    "container %s: the container whose network it joins has a user "
+			    "namespace volguard did not make (%s/uid_map)",
+			    a->name ? a->name : UNNAMED, buf);
+			return 0;
+		}
 	}
-	fclose(f);
 	a->join_userns = vg_strdup(path);
 	a->join_start = out;
-	a->join_count = n;
+	a->join_count = count;
 	free(a->mode_why);
 	a->mode_why = vg_asprintf("it joins the user namespace of the container whose network it "
 				  "uses (range %llu+%llu)",
-				  out, n);
+				  (unsigned long long)out, (unsigned long long)count);
 	return 0;
 }
 
@@ -602,6 +634,8 @@ static int apply_mode(struct vg_admission *a, const struct vg_range *rg, struct 
  * volumes' records. shift: the volumes, moved into the range. */
 static int act_mounts(struct vg_admission *a, struct vg_error *e)
 {
+	int r = 0;
+
 	if (a->mode == VG_ISOLATION_USERNS) {
 		struct vg_stage_req req = { .c = a->c,
 					    .id = a->ct.id,
@@ -611,13 +645,14 @@ static int act_mounts(struct vg_admission *a, struct vg_error *e)
 					    .ct = &a->ct,
 					    .vols = &a->vols,
 					    .checked = &a->checked };
-		int r = vg_stage_build(&req, a->spec, e);
-
-		return r;
+		r = vg_stage_build(&req, a->spec, e);
 	}
-	return vg_mounted_volumes_prepare(
-	    a->c, &a->vols, a->name, (uint32_t)(a->range_start + a->user.uid),
-	    (uint32_t)(a->range_start + a->user.gid), a->range_start, a->range_count, e);
+	if (r >= 0)
+		r = vg_mounted_volumes_prepare(a->c, &a->vols, a->name,
+					       (uint32_t)(a->range_start + a->user.uid),
+					       (uint32_t)(a->range_start + a->user.gid),
+					       a->range_start, a->range_count, volume_mode(a), e);
+	return r;
 }
 
 int vg_admit_isolate(struct vg_admission *a, int bundle_fd, struct vg_error *e)
@@ -687,7 +722,8 @@ int vg_admit_prepare(struct vg_admission *a, struct vg_error *e)
 		return vg_admit_refusal(a, e);
 	if (a->verify || a->exempt || !a->ct.has_uidmap || !a->range_name)
 		return 0;
-	return vg_mounted_volumes_prepare(
-	    a->c, &a->vols, a->range_name, (uint32_t)(a->range_start + a->user.uid),
-	    (uint32_t)(a->range_start + a->user.gid), a->range_start, a->range_count, e);
+	return vg_mounted_volumes_prepare(a->c, &a->vols, a->range_name,
+					  (uint32_t)(a->range_start + a->user.uid),
+					  (uint32_t)(a->range_start + a->user.gid), a->range_start,
+					  a->range_count, volume_mode(a), e);
 }

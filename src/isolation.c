@@ -23,11 +23,12 @@
 #include "container.h"
 #include "idmap.h"
 #include "isolation.h"
+#include "isoprobe.h"
 #include "overlay_idmap.h"
 #include "registry.h"
 
-#define PROBE_FILE     "isolation-probe"
-#define PROBE_MAX_SIZE (64 * 1024)
+#define PROBE_FILE     VG_ISOPROBE_FILE
+#define PROBE_MAX_SIZE VG_ISOPROBE_MAX_SIZE
 
 struct probe {
 	char kernel[65];
@@ -52,18 +53,28 @@ static void kernel_release(char buf[65])
 		snprintf(buf, 65, "?");
 }
 
-/* One cache line; false when malformed. */
+/* One cache line; false when malformed. The line format has one reader and one writer,
+ * isoprobe.c, which audit shares. */
 static bool probe_parse(char *line, struct probe *p)
 {
-	char why[1024];
+	struct vg_isoprobe ip;
+	struct vg_error e = { 0 };
+	bool good;
 
 	memset(p, 0, sizeof(*p));
-	if (sscanf(line, "kernel=%64s fs=%lx what=%15s ok=%d why=%1023s", p->kernel, &p->fs,
-		   p->what, &p->ok, why) != 5 ||
-	    (p->ok != 0 && p->ok != 1))
+	if (vg_isoprobe_parse(line, strlen(line), &ip, &e) < 0)
 		return false;
-	p->why = vg_meta_decode(why);
-	return p->why != NULL;
+	good = ip.n == 1 && strlen(ip.v[0].kernel) < sizeof(p->kernel) &&
+	       strlen(ip.v[0].what) < sizeof(p->what);
+	if (good) {
+		snprintf(p->kernel, sizeof(p->kernel), "%s", ip.v[0].kernel);
+		snprintf(p->what, sizeof(p->what), "%s", ip.v[0].what);
+		p->fs = (unsigned long)ip.v[0].fs;
+		p->ok = ip.v[0].ok;
+		p->why = TAKE_PTR(ip.v[0].why);
+	}
+	vg_isoprobe_free(&ip);
+	return good;
 }
 
 /* The cache's text, or NULL (missing, unreadable, too large, not root's). */
@@ -115,7 +126,6 @@ static void probe_store(const struct vg_config *c, const char *kernel, unsigned 
 			const char *what, int ok, const char *why)
 {
 	_cleanup_free_ char *text = probe_read(c), *path = probe_path(c), *tmp = NULL;
-	_cleanup_free_ char *enc = vg_meta_encode(why);
 	_cleanup_fclose_ FILE *f = NULL;
 	char *save = NULL;
 	int fd;
@@ -141,27 +151,17 @@ static void probe_store(const struct vg_config *c, const char *kernel, unsigned 
 			fprintf(f, "%s\n", l);
 		free(p.why);
 	}
-	fprintf(f, "kernel=%s fs=%lx what=%s ok=%d why=%s\n", kernel, fs, what, ok, enc);
+	{
+		struct vg_isoprobe_line l = { .kernel = (char *)kernel,
+					      .fs = fs,
+					      .what = (char *)what,
+					      .ok = ok,
+					      .why = (char *)why };
+		_cleanup_free_ char *line = vg_isoprobe_format(&l);
+		fprintf(f, "%s\n", line);
+	}
 	if (fflush(f) != 0 || fsync(fileno(f)) < 0 || rename(tmp, path) < 0)
 		unlink(tmp);
-}
-
-static const char *fs_name(unsigned long magic)
-{
-	switch (magic) {
-	case EXT4_SUPER_MAGIC:
-		return "ext4";
-	case XFS_SUPER_MAGIC:
-		return "xfs";
-	case BTRFS_SUPER_MAGIC:
-		return "btrfs";
-	case TMPFS_MAGIC:
-		return "tmpfs";
-	case OVERLAYFS_SUPER_MAGIC:
-		return "overlay";
-	default:
-		return NULL;
-	}
 }
 
 /* Probe (or look up) one kind of support on dir_fd's file system: 1 works, 0 does not (why). */
@@ -180,10 +180,16 @@ static int probe(const struct vg_config *c, int dir_fd, const char *what, char *
 		return ok;
 	r = strcmp(what, "overlay") == 0 ? vg_overlay_idmap_supported(dir_fd, &pe)
 					 : vg_idmap_supported(dir_fd, &pe);
+	/* `check` keeps no capability to make a user namespace with: it uses what the runtime
+	 * found, or judges as shift (the stricter) until the runtime has probed. */
+	if (r == -EPERM) {
+		*why = vg_strdup("not probed yet (volguard-runc probes at the first create)");
+		return 0;
+	}
 	if (r < 0)
 		return vg_error_set(e, -r, "probing idmapped mounts: %s", pe.msg);
 	{
-		const char *fsn = fs_name((unsigned long)sf.f_type);
+		const char *fsn = vg_fs_type_name((uint64_t)sf.f_type);
 		_cleanup_free_ char *fsd =
 		    fsn ? vg_strdup(fsn)
 			: vg_asprintf("file system 0x%lx", (unsigned long)sf.f_type);
@@ -271,26 +277,4 @@ int vg_isolation_choose(const struct vg_config *c, const struct vg_container *ct
 	*mode = VG_ISOLATION_SHIFT;
 	*why = vg_asprintf("auto: %s", probed);
 	return 0;
-}
-
-char **vg_isolation_probe_failures(const struct vg_config *c)
-{
-	_cleanup_free_ char *text = probe_read(c);
-	char kernel[65], *save = NULL, **ret = NULL;
-
-	kernel_release(kernel);
-	for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l;
-	     l = strtok_r(NULL, "\n", &save)) {
-		struct probe p;
-
-		if (!probe_parse(l, &p))
-			continue;
-		if (strcmp(p.kernel, kernel) == 0 && p.ok == 0) {
-			_cleanup_free_ char *s =
-			    vg_asprintf("fs=%lx what=%s: %s", p.fs, p.what, p.why);
-			vg_strv_push(&ret, s);
-		}
-		free(p.why);
-	}
-	return ret;
 }

@@ -13,8 +13,8 @@
 #    hierarchies by itself; there is no system containerd or dockerd to share.
 #  - --bridge=none --iptables=false --ip6tables=false: no iptables, no docker0; containers run
 #    with --network none.
-#  - --storage-driver=vfs: overlay on this ext4 would also work, vfs needs no mount per layer
-#    and leaves nothing mounted when dockerd is killed.
+#  - --storage-driver=vfs (E2E_STORAGE_DRIVER, default vfs): overlay2 on this ext4 also works,
+#    vfs needs no mount per layer and leaves nothing mounted when dockerd is killed.
 #  - the unix socket path must stay under 108 bytes: $T is /tmp/vgtest.XXXXXX, short enough.
 #  - the docker.io CLI (/usr/bin/docker, 20.10) talks to it; /usr/local/bin/docker (28.x) also
 #    works but negotiates down, so the CLI of the same version is preferred.
@@ -177,7 +177,7 @@ EOF
 	E2E_EXEC_ROOT=${E2E_EXEC_ROOT:-$d/exec}
 	VG_CLEANUP_HOOKS+=("e2e_dockerd_stop")
 	t0=$(date +%s%N)
-	dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
+	dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver="${E2E_STORAGE_DRIVER:-vfs}" \
 		--data-root "$T/docker" --exec-root "$E2E_EXEC_ROOT" --pidfile "$d/pid" \
 		-H "unix://$d/sock" --config-file "$d/daemon.json" >"$d/log" 2>&1 </dev/null &
 	E2E_DOCKERD_PID=$!
