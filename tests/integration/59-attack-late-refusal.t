@@ -66,11 +66,18 @@ refused "a process UID beyond the range" -u 70000 -v first:/a -v second:/b "$IMG
 dk volume rm second >/dev/null
 fresh second
 NOCTIME=1
-# Refused in both modes: in userns mode the volume is mounted nodev, but the node would still
-# wait on disk for a later reader outside that mount.
-refused "a device node copied up into the last volume" \
-	-v first:/a -v second:/nodes vgdevimg sh -c 'echo x > /nodes/mem && echo device-opened'
-unlike "$out" 'device-opened' "the device node copied up into the last volume was never opened"
+if in_userns; then
+	# A copied device node is admitted there (the volume is mounted nodev); what is refused is a
+	# volume of the other model: a --pid host container runs in shift mode and lays one out.
+	run dk run --rm --network none --pid host --name shifter -v shiftvol:/c "$IMG" true
+	ok "$rc" "userns: a --pid host container (shift mode) lays out shiftvol in the shift model"
+	refused "the last volume is in the shift model" -v first:/a -v second:/b -v shiftvol:/c "$IMG" true
+	like "$out" 'volguard:.*shiftvol' "userns: the refusal names the volume"
+else
+	refused "a device node copied up into the last volume" \
+		-v first:/a -v second:/nodes vgdevimg sh -c 'echo x > /nodes/mem && echo device-opened'
+	unlike "$out" 'device-opened' "the device node copied up into the last volume was never opened"
+fi
 NOCTIME=
 # Whatever Docker copied, volguard did not leave a device in a host volume it prepared.
 if [ -e "$V/second/_data/mem" ]; then
