@@ -55,6 +55,14 @@ struct vg_admission {
 	bool has_user;
 	char *name;	       /* the identity: Docker's container name, else the OCI id */
 	const char *runc_root; /* runtime: runc's --root, recorded with the range (not owned) */
+	int rootfs_fd;	       /* runtime: root.path as loaded (O_PATH), -1 otherwise */
+
+	/* The mode it runs in (isolation.h), chosen first in judge, and why. */
+	enum vg_isolation mode;
+	char *mode_why;
+	/* userns, --network container:X: X's user namespace and range, which it joins. */
+	char *join_userns;
+	uint64_t join_start, join_count;
 
 	/* What judge found. */
 	struct vg_report rep;		  /* every finding, the pipeline's own rules included */

@@ -21,8 +21,6 @@ struct vg_volume_decl {
 	unsigned line; /* where it was declared */
 };
 
-
-
 struct vg_config {
 	char *path; /* the file it was loaded from; NULL for built-in defaults */
 
@@ -30,6 +28,7 @@ struct vg_config {
 	char *docker_root;
 	char *volumes_root; /* default: <docker_root>/volumes */
 	char *state_dir;
+	char *stage_dir; /* userns mode: where root.path and the idmapped binds are staged */
 	char *runtime;
 	char *subuid_file;
 	char *subgid_file;

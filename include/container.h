@@ -43,6 +43,9 @@ struct vg_container {
 
 	bool privileged;
 	bool host_pid, host_ipc, host_net, host_uts, host_userns, host_cgroupns;
+	/* --network container:X: X's container ID (Docker stores it resolved), whose per-container
+	 * files (hosts, hostname, resolv.conf) Docker binds into this one; NULL otherwise. */
+	char *net_container;
 	/* The mode it runs in, chosen by admission before the judge (isolation.h); AUTO, the
 	 * zero value, is judged as shift. */
 	enum vg_isolation isolation;

@@ -25,3 +25,26 @@ static inline const char *vg_isolation_name(enum vg_isolation m)
 {
 	return m == VG_ISOLATION_USERNS ? "userns" : m == VG_ISOLATION_SHIFT ? "shift" : "auto";
 }
+
+struct vg_config;
+struct vg_container;
+
+/*
+ * The mode container ct runs in, and why (a sentence for the log, the registry and audit; the
+ * caller frees it):
+ *  - isolation = shift in the config: shift;
+ *  - a container that needs a host namespace (--network, --pid or --ipc host): shift, whatever
+ *    the config says (runc cannot mount /sys, /proc or mqueue for it in a new user namespace);
+ *  - otherwise userns where idmapped mounts work for its root file system `rootfs_fd` (an
+ *    O_PATH descriptor, -1 when there is none: check judges docker_root's file system): a
+ *    plain directory needs an idmapped bind, an overlay (overlay2) an overlay on idmapped
+ *    layers. The answer is probed once per kernel release, file system type and kind, and
+ *    cached in <state_dir>/isolation-probe (lines "kernel=R fs=HEX what=idmap|overlay ok=0|1
+ *    why=ENCODED"). Where it fails, auto gives shift and userns is VG_EREFUSED (the why in e).
+ */
+int vg_isolation_choose(const struct vg_config *c, const struct vg_container *ct, int rootfs_fd,
+			enum vg_isolation *mode, char **why, struct vg_error *e);
+
+/* The probe's cached answers for the running kernel, for audit: each failed probe's line
+ * ("fs=HEX what=KIND: WHY"), NULL-terminated, or NULL when none failed. */
+char **vg_isolation_probe_failures(const struct vg_config *c);

@@ -16,10 +16,12 @@
  * of a host mount: source = the host path, destination = the path in the container, readonly
  * from the mount's flags. Fresh pseudo and tmpfs file systems (no host mount shares their
  * device) and runc's default device nodes are left out.
- * `host_mountinfo` is normally "/proc/self/mountinfo" (a parameter for tests).
+ * `host_mountinfo` is normally "/proc/self/mountinfo" (a parameter for tests). Host mounts
+ * below `skip_below` (volguard-runc's staging directory, stage.h, or NULL) are never a host
+ * path: they are clones of what the judge saw, and the original is the path that counts.
  */
 int vg_kmounts_read(pid_t pid, const char *rootfs, const char *host_mountinfo,
-		    struct vg_container *ret, struct vg_error *e);
+		    const char *skip_below, struct vg_container *ret, struct vg_error *e);
 
 /*
  * Check time is mount time (DESIGN "Rules for admission"): what the judge saw of each bind

@@ -1,8 +1,8 @@
 /*
  * The per-container rewrite of an OCI runtime spec (config.json), in one place: volguard-runc
  * reads the spec, checks it can be rewritten (vg_spec_user), applies one isolation mode, and
- * writes it back (vg_spec_write). A second mode (the container in its own user namespace with
- * its root file system shifted) is one more vg_spec_apply_* function, not a second wrapper.
+ * writes it back (vg_spec_write). Each isolation mode (isolation.h) is one vg_spec_apply_*
+ * function: shift and userns.
  */
 #pragma once
 #include <jansson.h>
@@ -42,6 +42,27 @@ int vg_spec_apply_shift(json_t *spec, const struct vg_spec_shift *p, struct vg_e
 
 /* The same for one process object: the spec's, or the process.json of `runc exec --process`. */
 int vg_spec_apply_shift_process(json_t *process, const struct vg_spec_shift *p, struct vg_error *e);
+
+struct vg_spec_userns {
+	uint64_t start; /* the host range the namespace maps: 0 -> start, count IDs */
+	uint64_t count;
+	uint64_t keep_caps; /* CAP_* bit mask: the only capabilities left in any set */
+	const char
+	    *userns_path; /* join this namespace (--network container:X) instead of a new one */
+};
+
+/*
+ * Mode "userns": the container gets its own user namespace ({"type":"user"}, or the one of
+ * userns_path) with uidMappings and gidMappings [{0, start, count}]; process.user stays as the
+ * image asks (container IDs, checked to fit count); every capability outside keep_caps leaves
+ * every set; net.ipv4.ping_group_range, when set, becomes "0 count-1" (Docker's "0 2147483647"
+ * names unmapped groups and runc fails with EINVAL). A spec that already has a user namespace
+ * or mappings (dockerd's userns-remap) is VG_EREFUSED. Validates before it changes anything.
+ * The mounts (root.path, bind sources) are stage.h's.
+ */
+int vg_spec_apply_userns(json_t *spec, const struct vg_spec_userns *p, struct vg_error *e);
+/* For a process.json of `runc exec` in a userns container: only the capabilities. */
+int vg_spec_apply_userns_process(json_t *process, uint64_t keep_caps, struct vg_error *e);
 
 /* Leave only the capabilities in `keep` in every set of process.capabilities. */
 int vg_spec_keep_caps(json_t *spec, uint64_t keep, struct vg_error *e);

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,8 +22,10 @@
 #include "admit.h"
 #include "cleanup.h"
 #include "jsonutil.h"
+#include "isolation.h"
 #include "kmounts.h"
 #include "registry.h"
+#include "stage.h"
 
 #define ISOLATION_LABEL "volguard.isolation"
 /* The identity of a container check cannot name (docker run without --name): never a member. */
@@ -33,6 +36,7 @@ void vg_admission_init(struct vg_admission *a, const struct vg_config *c, enum v
 	memset(a, 0, sizeof(*a));
 	a->via = via;
 	a->c = c;
+	a->rootfs_fd = -1;
 }
 
 void vg_admission_free(struct vg_admission *a)
@@ -48,7 +52,12 @@ void vg_admission_free(struct vg_admission *a)
 	free(a->rootfs);
 	vg_mounted_volumes_free(&a->vols);
 	free(a->range_name);
+	free(a->mode_why);
+	free(a->join_userns);
+	if (a->rootfs_fd >= 0)
+		close(a->rootfs_fd);
 	memset(a, 0, sizeof(*a));
+	a->rootfs_fd = -1;
 }
 
 /* ---- load ---------------------------------------------------------------------------------- */
@@ -101,8 +110,21 @@ int vg_admit_load_bundle(struct vg_admission *a, int bundle_fd, const char *bund
 			return r;
 	}
 	a->name = vg_strdup(a->has_docker && a->docker.name ? a->docker.name : id);
+	/* The spec's binds of X's files (--network container:X) are judged knowing X. */
+	if (a->has_docker && a->docker.net_container)
+		a->ct.net_container = vg_strdup(a->docker.net_container);
 	if (!vg_name_valid(a->name))
 		return vg_error_set(e, EINVAL, "'%.300s' is not a valid container name", a->name);
+	/* The root file system, pinned: the userns mode mounts this very directory. */
+	{
+		const char *p =
+		    json_string_value(vg_json_member(vg_json_member(a->spec, "root"), "path"));
+		if (!p)
+			return vg_error_set(e, EINVAL, "bundle %s: root.path: missing", bundle);
+		a->rootfs_fd = openat(bundle_fd, p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (a->rootfs_fd < 0)
+			return vg_error_errno(e, errno, "bundle %s: root.path %s", bundle, p);
+	}
 	return 0;
 }
 
@@ -137,7 +159,8 @@ int vg_admit_load_hook(struct vg_admission *a, const struct vg_hook_state *st, s
 	a->kernel.id = vg_strdup(st->id);
 	a->pid = st->pid;
 	a->rootfs = vg_strdup(rootfs);
-	r = vg_kmounts_read(st->pid, rootfs, "/proc/self/mountinfo", &a->kernel, e);
+	r = vg_kmounts_read(st->pid, rootfs, "/proc/self/mountinfo", a->c->stage_dir, &a->kernel,
+			    e);
 	if (r < 0)
 		return r;
 	/* The mounts are the kernel's; the namespaces they belong to are the spec's (a host IPC
@@ -147,6 +170,22 @@ int vg_admit_load_hook(struct vg_admission *a, const struct vg_hook_state *st, s
 	a->kernel.host_net = a->ct.host_net;
 	a->kernel.oci = true;
 	a->has_kernel = true;
+	/* dockerd's container joining X's network gets X's per-container files: Docker's files say
+	 * which X (nothing else of them is taken: the hook judges the spec and the kernel). */
+	{
+		_cleanup_free_ char *dcfg =
+		    vg_asprintf("%s/containers/%s/config.v2.json", a->c->docker_root, st->id);
+		struct vg_container dk = { 0 };
+		struct vg_error ignore = { 0 };
+		struct stat sb;
+
+		if (vg_name_valid(st->id) && !strchr(st->id, '/') && lstat(dcfg, &sb) == 0 &&
+		    vg_docker_load(a->c, st->id, &dk, &ignore) >= 0 && dk.net_container) {
+			a->kernel.net_container = vg_strdup(dk.net_container);
+			a->ct.net_container = vg_strdup(dk.net_container);
+		}
+		vg_container_free(&dk);
+	}
 	return 0;
 }
 
@@ -375,6 +414,104 @@ static int judge_verify(struct vg_admission *a, struct vg_error *e)
 	return r;
 }
 
+/* The PID in "/proc/PID/ns/net", the path dockerd gives for --network container:X. */
+static pid_t netns_pid(const struct vg_container *ct, json_t *spec)
+{
+	json_t *nss = vg_json_member(vg_json_member(spec, "linux"), "namespaces"), *ns;
+	size_t i;
+
+	json_array_foreach(nss, i, ns)
+	{
+		const char *type = json_string_value(vg_json_member(ns, "type"));
+		const char *path = json_string_value(vg_json_member(ns, "path"));
+		int pid, end = 0;
+
+		if (type && path && strcmp(type, "network") == 0 &&
+		    sscanf(path, "/proc/%d/ns/net%n", &pid, &end) == 1 && path[end] == '\0' &&
+		    pid > 0)
+			return pid;
+	}
+	return 0;
+}
+
+/*
+ * --network container:X: a network namespace owned by X's user namespace can only be joined
+ * from that user namespace (runc cannot mount /sys otherwise). X in userns mode: join its
+ * namespace and run in its range; X in the host's: shift mode.
+ */
+static int judge_join(struct vg_admission *a, struct vg_error *e)
+{
+	pid_t pid = a->spec ? netns_pid(&a->ct, a->spec) : 0;
+	char path[64], buf[256], self[64], theirs[64];
+	unsigned long long in, out, n;
+	ssize_t len;
+	FILE *f;
+
+	if (!pid)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	if ((len = readlink("/proc/self/ns/user", self, sizeof(self) - 1)) < 0)
+		return vg_error_errno(e, errno, "/proc/self/ns/user");
+	self[len] = '\0';
+	if ((len = readlink(path, theirs, sizeof(theirs) - 1)) < 0)
+		return vg_error_errno(e, errno, "%s (the network namespace's owner)", path);
+	theirs[len] = '\0';
+	if (strcmp(self, theirs) == 0) {
+		free(a->mode_why);
+		a->mode = VG_ISOLATION_SHIFT;
+		a->mode_why = vg_strdup("it joins the network namespace of a container in the "
+					"host's user namespace");
+		return 0;
+	}
+	snprintf(buf, sizeof(buf), "/proc/%d/uid_map", (int)pid);
+	f = fopen(buf, "re");
+	if (!f)
+		return vg_error_errno(e, errno, "%s", buf);
+	if (fscanf(f, "%llu %llu %llu", &in, &out, &n) != 3 || in != 0 || fscanf(f, "%*s") != EOF) {
+		fclose(f);
+		vg_report_add(&a->rep, VG_DENY, "isolation", "--network container:",
+			      "container %s: the container whose network it joins has a user "
+			      "namespace volguard did not make (%s)",
+			      a->name ? a->name : UNNAMED, buf);
+		return 0;
+	}
+	fclose(f);
+	a->join_userns = vg_strdup(path);
+	a->join_start = out;
+	a->join_count = n;
+	free(a->mode_why);
+	a->mode_why = vg_asprintf("it joins the user namespace of the container whose network it "
+				  "uses (range %llu+%llu)",
+				  out, n);
+	return 0;
+}
+
+/* The mode it runs in, first: the judges of capabilities and volumes depend on it. */
+static int judge_mode(struct vg_admission *a, struct vg_error *e)
+{
+	struct vg_error why = { 0 };
+	int r = 0;
+
+	if (a->via == VG_ADMIT_HOOK) {
+		/* The hook judges the spec it is given: the runtime chose. */
+		a->mode = a->ct.has_uidmap ? VG_ISOLATION_USERNS : VG_ISOLATION_SHIFT;
+	} else {
+		r = vg_isolation_choose(a->c, &a->ct, a->rootfs_fd, &a->mode, &a->mode_why, &why);
+		if (r == -VG_EREFUSED) {
+			vg_report_add(&a->rep, VG_DENY, "isolation", "[policy] isolation",
+				      "container %s: %s", a->name ? a->name : UNNAMED, why.msg);
+			a->mode = VG_ISOLATION_USERNS;
+			r = 0;
+		} else if (r < 0) {
+			*e = why;
+		}
+		if (r >= 0 && a->mode == VG_ISOLATION_USERNS && a->via == VG_ADMIT_RUNTIME)
+			r = judge_join(a, e);
+	}
+	a->ct.isolation = a->docker.isolation = a->kernel.isolation = a->mode;
+	return r;
+}
+
 int vg_admit_judge(struct vg_admission *a, struct vg_error *e)
 {
 	const char *member = a->name ? a->name : UNNAMED;
@@ -383,7 +520,9 @@ int vg_admit_judge(struct vg_admission *a, struct vg_error *e)
 	if (a->verify)
 		return judge_verify(a, e);
 
-	r = judge_policy(a, &a->ct, NULL, e);
+	r = judge_mode(a, e);
+	if (r >= 0)
+		r = judge_policy(a, &a->ct, NULL, e);
 	if (r >= 0 && a->has_docker)
 		r = judge_policy(a, &a->docker, "Docker's container files", e);
 	if (r >= 0 && a->has_kernel)
@@ -426,11 +565,65 @@ int vg_admit_refusal(const struct vg_admission *a, struct vg_error *e)
 
 /* ---- act ----------------------------------------------------------------------------------- */
 
+/* The mode and why, on the range's registry line (audit reads them). */
+static int record_mode(struct vg_admission *a, struct vg_registry *reg, struct vg_range *rg,
+		       struct vg_error *e)
+{
+	_cleanup_free_ char *why = vg_meta_encode(a->mode_why ? a->mode_why : "");
+	int r = vg_range_set_meta(reg, rg, "isolation", vg_isolation_name(a->mode), e);
+
+	return r < 0 ? r : vg_range_set_meta(reg, rg, "isolation_why", why, e);
+}
+
+/* The spec's rewrite for the mode, in memory. */
+static int apply_mode(struct vg_admission *a, const struct vg_range *rg, struct vg_error *e)
+{
+	if (a->mode == VG_ISOLATION_USERNS) {
+		struct vg_spec_userns p = {
+			.start = a->join_userns ? a->join_start : rg->start,
+			.count = a->join_userns ? a->join_count : rg->count,
+			.keep_caps = vg_config_cap_survivors(a->c, VG_ISOLATION_USERNS),
+			.userns_path = a->join_userns,
+		};
+		a->range_start = p.start;
+		a->range_count = p.count;
+		return vg_spec_apply_userns(a->spec, &p, e);
+	}
+	struct vg_spec_shift shift = { .start = rg->start,
+				       .count = rg->count,
+				       .keep_caps =
+					   vg_config_cap_survivors(a->c, VG_ISOLATION_SHIFT) };
+	a->range_start = rg->start;
+	a->range_count = rg->count;
+	return vg_spec_apply_shift(a->spec, &shift, e);
+}
+
+/* userns: the root file system and the binds, idmapped where only runc sees them; then the
+ * volumes' records. shift: the volumes, moved into the range. */
+static int act_mounts(struct vg_admission *a, struct vg_error *e)
+{
+	if (a->mode == VG_ISOLATION_USERNS) {
+		struct vg_stage_req req = { .c = a->c,
+					    .id = a->ct.id,
+					    .rootfs_fd = a->rootfs_fd,
+					    .start = a->range_start,
+					    .count = a->range_count,
+					    .ct = &a->ct,
+					    .vols = &a->vols,
+					    .checked = &a->checked };
+		int r = vg_stage_build(&req, a->spec, e);
+
+		return r;
+	}
+	return vg_mounted_volumes_prepare(
+	    a->c, &a->vols, a->name, (uint32_t)(a->range_start + a->user.uid),
+	    (uint32_t)(a->range_start + a->user.gid), a->range_start, a->range_count, e);
+}
+
 int vg_admit_isolate(struct vg_admission *a, int bundle_fd, struct vg_error *e)
 {
 	struct vg_registry reg;
 	struct vg_range *rg = NULL;
-	struct vg_spec_shift shift = { 0 };
 	bool is_new;
 	int r;
 
@@ -449,14 +642,12 @@ int vg_admit_isolate(struct vg_admission *a, int bundle_fd, struct vg_error *e)
 		r = vg_registry_claim(&reg, a->c, a->name, a->ct.id, a->runc_root, &rg, &is_new, e);
 	if (r >= 0)
 		a->range_reused = is_new && vg_range_get_meta(rg, "reused_from");
+	if (r >= 0)
+		r = record_mode(a, &reg, rg, e);
 	/* The spec is rewritten in memory before the range is committed: a spec it cannot
 	 * rewrite leaves the registry and the volumes as they were. */
-	if (r >= 0) {
-		shift = (struct vg_spec_shift){ .start = rg->start,
-						.count = rg->count,
-						.keep_caps = vg_config_cap_survivors(a->c, VG_ISOLATION_SHIFT) };
-		r = vg_spec_apply_shift(a->spec, &shift, e);
-	}
+	if (r >= 0)
+		r = apply_mode(a, rg, e);
 	if (r >= 0) /* a read-only member's rw mounts become ro */
 		r = vg_mounted_volumes_spec_ro(a->spec, &a->vols, e);
 	/* ... and so is the verify hook added: runc must mount what judge saw (kmounts.h). */
@@ -469,15 +660,11 @@ int vg_admit_isolate(struct vg_admission *a, int bundle_fd, struct vg_error *e)
 	if (r >= 0)
 		r = vg_registry_commit(&reg, e);
 	if (r >= 0)
-		r = vg_mounted_volumes_prepare(
-		    a->c, &a->vols, a->name, (uint32_t)(shift.start + a->user.uid),
-		    (uint32_t)(shift.start + a->user.gid), shift.start, shift.count, e);
+		r = act_mounts(a, e);
 	if (r >= 0)
 		r = vg_spec_write(bundle_fd, "config.json", a->spec, "config.json", e);
-	if (r >= 0) {
-		a->range_start = shift.start;
-		a->range_count = shift.count;
-	}
+	if (r >= 0 && a->mode == VG_ISOLATION_USERNS)
+		r = vg_stage_give_stdio(a->range_start, e);
 	vg_registry_close(&reg);
 	return r;
 }

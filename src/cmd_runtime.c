@@ -38,11 +38,13 @@
 #include "cleanup.h"
 #include "cmd.h"
 #include "config.h"
+#include "jsonutil.h"
 #include "policy.h"
 #include "prepare.h"
 #include "registry.h"
 #include "runcargs.h"
 #include "spec.h"
+#include "stage.h"
 #include "usage.h"
 
 #define ISOLATION_LABEL "volguard.isolation"
@@ -252,7 +254,8 @@ static bool exec_exempt(const struct vg_config *c, const char *id, const char *c
 /*
  * The shift the container's own process got: the range bound to the container ID (metadata
  * container=ID), else the one its bundle's process UID lies in. Returns 1 and fills *ret when
- * the container is isolated, 0 when it is exempt; a container runc does not know, or whose
+ * the container is isolated by shift, 2 (ret->keep_caps only) when it runs in its own user
+ * namespace, 0 when it is exempt; a container runc does not know, or whose
  * range is not found, is refused: runc would run the exec unshifted, as host root with
  * Docker's capabilities.
  */
@@ -279,6 +282,13 @@ static int container_shift(const struct vg_config *c, const char *runtime,
 	spec = json_load_file(cfg, JSON_REJECT_DUPLICATES, &je);
 	if (!spec)
 		return vg_error_set(e, EINVAL, "%s:%d: %s", cfg, je.line, je.text);
+	/* A userns container (volguard-runc refuses specs that map IDs themselves): runc exec
+	 * enters its user namespace; only the capabilities are the mode's. */
+	if (vg_json_member(vg_json_member(spec, "linux"), "uidMappings")) {
+		*ret = (struct vg_spec_shift){ .keep_caps = vg_config_cap_survivors(
+						   c, VG_ISOLATION_USERNS) };
+		return 2;
+	}
 	r = vg_spec_user_read(spec, &u, e);
 	if (r >= 0)
 		r = vg_registry_open(&reg, c, VG_REGISTRY_READ, e);
@@ -293,7 +303,8 @@ static int container_shift(const struct vg_config *c, const char *runtime,
 	if (rg) {
 		*ret = (struct vg_spec_shift){ .start = rg->start,
 					       .count = rg->count,
-					       .keep_caps = vg_config_cap_survivors(c, VG_ISOLATION_SHIFT) };
+					       .keep_caps =
+						   vg_config_cap_survivors(c, VG_ISOLATION_SHIFT) };
 		r = 1;
 	} else if (exempt) {
 		r = 0;
@@ -308,7 +319,7 @@ static int container_shift(const struct vg_config *c, const char *runtime,
 	return r;
 }
 
-static int shift_process_file(const char *path, const struct vg_spec_shift *shift,
+static int shift_process_file(const char *path, const struct vg_spec_shift *shift, bool userns,
 			      struct vg_error *e)
 {
 	_cleanup_free_ char *dir = vg_strdup(path), *base = vg_strdup(path);
@@ -323,7 +334,8 @@ static int shift_process_file(const char *path, const struct vg_spec_shift *shif
 	process = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (!process)
 		return vg_error_set(e, EINVAL, "%s:%d: %s", path, je.line, je.text);
-	r = vg_spec_apply_shift_process(process, shift, e);
+	r = userns ? vg_spec_apply_userns_process(process, shift->keep_caps, e)
+		   : vg_spec_apply_shift_process(process, shift, e);
 	if (r < 0)
 		return r;
 	return vg_spec_write(dfd, basename(base), process, path, e);
@@ -350,7 +362,7 @@ static int do_exec(struct runc_args *a)
 				 "isolated container",
 				 a->id);
 	if (r > 0)
-		r = shift_process_file(process, &shift, &e);
+		r = shift_process_file(process, &shift, r == 2, &e);
 	if (r < 0) {
 		report(a, LOG_ERR, "%s", e.msg);
 		vg_config_free(&c);
@@ -407,9 +419,15 @@ static int do_create(struct runc_args *a)
 	if (adm.exempt)
 		report(a, LOG_NOTICE, "container %s (%s): isolation off (label %s=off, exempt)",
 		       adm.name, a->id, ISOLATION_LABEL);
+	else if (adm.mode == VG_ISOLATION_USERNS)
+		report(a, LOG_INFO,
+		       "container %s (%s) runs in its own user namespace, range %llu+%llu (%s)",
+		       adm.name, a->id, (unsigned long long)adm.range_start,
+		       (unsigned long long)adm.range_count, adm.mode_why ? adm.mode_why : "");
 	else
-		report(a, LOG_INFO, "container %s (%s) runs as host UID %llu", adm.name, a->id,
-		       (unsigned long long)adm.range_start + adm.user.uid);
+		report(a, LOG_INFO, "container %s (%s) runs as host UID %llu (shift: %s)", adm.name,
+		       a->id, (unsigned long long)adm.range_start + adm.user.uid,
+		       adm.mode_why ? adm.mode_why : "");
 	if (!adm.exempt && adm.range_reused)
 		report(a, LOG_WARNING,
 		       "container %s: the pool is full; it got a quarantined range before its "
@@ -422,6 +440,62 @@ static int do_create(struct runc_args *a)
 		exec_runc(runtime, a, &e);
 	}
 	report(a, LOG_ERR, "%s", e.msg);
+	return VG_EXIT_ERROR;
+}
+
+static bool stage_exists(const struct vg_config *c, const char *id)
+{
+	_cleanup_free_ char *p = vg_asprintf("%s/%s", c->stage_dir, id);
+	struct stat st;
+
+	return lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * delete: runc's, then the staging directory of a userns container (stage.h) once runc no
+ * longer knows the container: only then can nothing be mounted on its mount points.
+ */
+static int do_delete(struct runc_args *a)
+{
+	struct vg_config c;
+	struct vg_error e = { 0 };
+	const char *id = a->argc > a->cmd + 1 ? a->argv[a->argc - 1] : NULL;
+	char **nargv = NULL;
+	int status = 0, r;
+	pid_t pid;
+
+	vg_config_init(&c);
+	if (vg_config_load(&c, a->config, &e) < 0 || !id || id[0] == '-' || !vg_name_valid(id) ||
+	    !stage_exists(&c, id)) {
+		vg_config_free(&c);
+		return pass_through(a); /* not a userns container's: runc's alone */
+	}
+	if ((r = check_not_self(c.runtime, &e)) < 0) {
+		report(a, LOG_ERR, "%s", e.msg);
+		vg_config_free(&c);
+		return VG_EXIT_ERROR;
+	}
+	nargv = vg_reallocarray(NULL, (size_t)a->argc + 2, sizeof(char *));
+	nargv[0] = c.runtime;
+	memcpy(nargv + 1, a->argv, ((size_t)a->argc + 1) * sizeof(char *));
+	if (posix_spawn(&pid, c.runtime, NULL, NULL, nargv, environ) != 0) {
+		free(nargv);
+		vg_config_free(&c);
+		return pass_through(a);
+	}
+	free(nargv);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	a->id = id;
+	{
+		_cleanup_json_ json_t *state = runc_state(c.runtime, a);
+
+		if (!state && vg_stage_remove(&c, id, &e) < 0)
+			report(a, LOG_WARNING, "container %s: %s", id, e.msg);
+	}
+	vg_config_free(&c);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
 	return VG_EXIT_ERROR;
 }
 
@@ -451,5 +525,7 @@ int cmd_runtime(int argc, char **argv)
 		return do_exec(&a);
 	if (a.cmd >= 0 && strcmp(a.argv[a.cmd], "restore") == 0)
 		return do_restore(&a);
+	if (a.cmd >= 0 && strcmp(a.argv[a.cmd], "delete") == 0)
+		return do_delete(&a);
 	return pass_through(&a);
 }

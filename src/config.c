@@ -70,9 +70,10 @@ uint64_t vg_default_drop_capabilities(void)
 
 /* What dockerd gives a container by default (moby's oci/caps/defaults.go). */
 static const int docker_default_caps[] = {
-	CAP_CHOWN,    CAP_DAC_OVERRIDE, CAP_FSETID,	      CAP_FOWNER,     CAP_MKNOD,
-	CAP_NET_RAW,  CAP_SETGID,	CAP_SETUID,	      CAP_SETFCAP,    CAP_SETPCAP,
-	CAP_NET_BIND_SERVICE,		CAP_SYS_CHROOT,	      CAP_KILL,	      CAP_AUDIT_WRITE,
+	CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,	     CAP_FOWNER,
+	CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,	     CAP_SETUID,
+	CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+	CAP_KILL,    CAP_AUDIT_WRITE,
 };
 
 uint64_t vg_docker_default_caps(void)
@@ -102,9 +103,8 @@ uint64_t vg_config_allowed_caps(const struct vg_config *c, enum vg_isolation mod
 
 uint64_t vg_config_cap_survivors(const struct vg_config *c, enum vg_isolation mode)
 {
-	uint64_t drop = mode == VG_ISOLATION_USERNS && !c->drop_capabilities_set
-			    ? 0
-			    : c->drop_capabilities;
+	uint64_t drop =
+	    mode == VG_ISOLATION_USERNS && !c->drop_capabilities_set ? 0 : c->drop_capabilities;
 
 	return vg_config_allowed_caps(c, mode) & ~drop;
 }
@@ -114,6 +114,7 @@ void vg_config_init(struct vg_config *c)
 	memset(c, 0, sizeof(*c));
 	c->docker_root = vg_strdup("/var/lib/docker");
 	c->state_dir = vg_strdup("/var/lib/volguard");
+	c->stage_dir = vg_strdup("/run/volguard");
 	c->runtime = vg_strdup("/usr/sbin/runc");
 	c->subuid_file = vg_strdup("/etc/subuid");
 	c->subgid_file = vg_strdup("/etc/subgid");
@@ -134,6 +135,7 @@ void vg_config_free(struct vg_config *c)
 {
 	free(c->path);
 	free(c->docker_root);
+	free(c->stage_dir);
 	free(c->volumes_root);
 	free(c->state_dir);
 	free(c->runtime);
@@ -464,6 +466,8 @@ static int handler(void *user, const char *inih_sec, const char *key, const char
 			return set_path(s, sec, key, v, &c->volumes_root);
 		if (strcmp(key, "state_dir") == 0)
 			return set_path(s, sec, key, v, &c->state_dir);
+		if (strcmp(key, "stage_dir") == 0)
+			return set_path(s, sec, key, v, &c->stage_dir);
 		if (strcmp(key, "runtime") == 0)
 			return set_path(s, sec, key, v, &c->runtime);
 		if (strcmp(key, "subuid_file") == 0)
@@ -528,9 +532,9 @@ static int handler(void *user, const char *inih_sec, const char *key, const char
 		if (strcmp(key, "strict_membership") == 0)
 			return set_bool(s, sec, key, v, &c->strict_membership);
 		if (strcmp(key, "isolation") == 0) {
-			static const enum vg_isolation modes[] = {
-				VG_ISOLATION_AUTO, VG_ISOLATION_USERNS, VG_ISOLATION_SHIFT
-			};
+			static const enum vg_isolation modes[] = { VG_ISOLATION_AUTO,
+								   VG_ISOLATION_USERNS,
+								   VG_ISOLATION_SHIFT };
 			for (size_t i = 0; i < VG_ARRAY_SIZE(modes); i++)
 				if (strcmp(v, vg_isolation_name(modes[i])) == 0) {
 					c->isolation = modes[i];

@@ -26,6 +26,7 @@ void vg_container_free(struct vg_container *ct)
 	free(ct->id);
 	free(ct->name);
 	free(ct->image);
+	free(ct->net_container);
 	vg_strv_free(ct->cap_add);
 	vg_strv_free(ct->devices);
 	vg_strv_free(ct->device_nodes);

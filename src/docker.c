@@ -140,6 +140,12 @@ int vg_docker_parse(json_t *config, json_t *hostconfig, struct vg_container *ct,
 	ct->host_pid = mode_is_host(hostconfig, "PidMode", e, &r);
 	ct->host_ipc = mode_is_host(hostconfig, "IpcMode", e, &r);
 	ct->host_net = mode_is_host(hostconfig, "NetworkMode", e, &r);
+	if (r >= 0) {
+		const char *nm = NULL;
+		vg_json_get_string(hostconfig, "NetworkMode", &nm, "hostconfig.json", e);
+		if (nm && strncmp(nm, "container:", 10) == 0 && vg_name_valid(nm + 10))
+			ct->net_container = vg_strdup(nm + 10);
+	}
 	ct->host_uts = mode_is_host(hostconfig, "UTSMode", e, &r);
 	ct->host_userns = mode_is_host(hostconfig, "UsernsMode", e, &r);
 	ct->host_cgroupns = mode_is_host(hostconfig, "CgroupnsMode", e, &r);

@@ -51,7 +51,7 @@ static const char *below(const char *path, const char *dir)
 }
 
 /* The host path that the mount `fs` (from the container's table) shows, or NULL. */
-static char *host_path(struct libmnt_table *host, struct libmnt_fs *fs)
+static char *host_path(struct libmnt_table *host, struct libmnt_fs *fs, const char *skip_below)
 {
 	dev_t dev = mnt_fs_get_devno(fs);
 	const char *root = mnt_fs_get_root(fs), *best_rest = NULL, *best_target = NULL;
@@ -65,6 +65,8 @@ static char *host_path(struct libmnt_table *host, struct libmnt_fs *fs)
 		const char *hroot = mnt_fs_get_root(h), *rest;
 
 		if (mnt_fs_get_devno(h) != dev || !hroot || !mnt_fs_get_target(h))
+			continue;
+		if (skip_below && below(mnt_fs_get_target(h), skip_below))
 			continue;
 		rest = below(root, hroot);
 		/* The longest root wins; among equals the last mounted (the visible one). */
@@ -92,7 +94,7 @@ static bool mount_readonly(struct libmnt_fs *fs)
 }
 
 int vg_kmounts_read(pid_t pid, const char *rootfs, const char *host_mountinfo,
-		    struct vg_container *ret, struct vg_error *e)
+		    const char *skip_below, struct vg_container *ret, struct vg_error *e)
 {
 	cleanup_table struct libmnt_table *ct = mnt_new_table(), *host = mnt_new_table();
 	_cleanup_free_ char *path = vg_asprintf("/proc/%d/mountinfo", (int)pid);
@@ -121,7 +123,7 @@ int vg_kmounts_read(pid_t pid, const char *rootfs, const char *host_mountinfo,
 			continue; /* the runtime's own mounts, or the root file system itself */
 		if (in_list(mnt_fs_get_fstype(fs), pseudo_fs, VG_ARRAY_SIZE(pseudo_fs)))
 			continue;
-		src = host_path(host, fs);
+		src = host_path(host, fs, skip_below);
 		if (!src)
 			continue; /* a file system of its own (a fresh tmpfs): no host path shows */
 		if (in_list(src, default_devices, VG_ARRAY_SIZE(default_devices)) &&

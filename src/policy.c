@@ -335,16 +335,24 @@ static bool docker_exception(struct vg_policy_ctx *x, const struct vg_resolved *
 			return true;
 		}
 	}
-	if (x->containers.ok && x->ct->id && S_ISREG(r->mode) && vg_name_valid(x->ct->id) &&
+	if (x->containers.ok && S_ISREG(r->mode) &&
 	    (strcmp(base, "hosts") == 0 || strcmp(base, "hostname") == 0 ||
 	     strcmp(base, "resolv.conf") == 0 || strcmp(base, "shm") == 0)) {
-		_cleanup_free_ char *d =
-		    vg_asprintf("%s/containers/%s", x->c->docker_root, x->ct->id);
-		_cleanup_close_ int dfd = open(d, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		/* Its own, or (--network container:X) X's, which Docker binds instead. */
+		const char *ids[] = { x->ct->id, x->ct->net_container };
 		const char *rel = strcmp(base, "shm") == 0 ? "mounts/shm" : base;
-		if (dfd >= 0 && fstatat(dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    st.st_dev == r->dev && st.st_ino == r->ino)
-			return true;
+
+		for (size_t i = 0; i < VG_ARRAY_SIZE(ids); i++) {
+			if (!ids[i] || !vg_name_valid(ids[i]))
+				continue;
+			_cleanup_free_ char *d =
+			    vg_asprintf("%s/containers/%s", x->c->docker_root, ids[i]);
+			_cleanup_close_ int dfd =
+			    open(d, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (dfd >= 0 && fstatat(dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    st.st_dev == r->dev && st.st_ino == r->ino)
+				return true;
+		}
 	}
 	return false;
 }

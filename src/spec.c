@@ -274,6 +274,111 @@ int vg_spec_apply_shift(json_t *spec, const struct vg_spec_shift *p, struct vg_e
 	return vg_spec_apply_shift_process(vg_json_member(spec, "process"), p, e);
 }
 
+/* A user namespace entry in linux.namespaces, or mappings: what userns-remap writes. */
+static int userns_check(json_t *lx, struct vg_error *e)
+{
+	json_t *nss = vg_json_member(lx, "namespaces");
+	size_t i;
+	json_t *ns;
+
+	if (nss && !json_is_array(nss))
+		return vg_error_set(e, EINVAL, "linux.namespaces: not an array");
+	json_array_foreach(nss, i, ns)
+	{
+		const char *type = json_string_value(vg_json_member(ns, "type"));
+
+		if (!json_is_object(ns) || !type)
+			return vg_error_set(e, EINVAL, "linux.namespaces[%zu]: no type", i);
+		if (strcmp(type, "user") == 0)
+			return vg_error_set(
+			    e, VG_EREFUSED,
+			    "linux.namespaces[%zu]: the spec has a user namespace "
+			    "already (dockerd's userns-remap?); volguard's userns mode "
+			    "gives each container its own: turn userns-remap off, or set "
+			    "isolation = shift",
+			    i);
+	}
+	if (vg_json_member(lx, "uidMappings") || vg_json_member(lx, "gidMappings"))
+		return vg_error_set(
+		    e, VG_EREFUSED,
+		    "linux.uidMappings: the spec maps IDs already (dockerd's "
+		    "userns-remap?); turn userns-remap off, or set isolation = shift");
+	return 0;
+}
+
+static json_t *mapping(uint64_t start, uint64_t count)
+{
+	return json_pack("[{s:I, s:I, s:I}]", "containerID", (json_int_t)0, "hostID",
+			 (json_int_t)start, "size", (json_int_t)count);
+}
+
+int vg_spec_apply_userns_process(json_t *process, uint64_t keep_caps, struct vg_error *e)
+{
+	int r;
+
+	if (!json_is_object(process))
+		return vg_error_set(e, EINVAL, "process: missing or not an object");
+	r = vg_spec_check_process_keys(process, e);
+	if (r >= 0)
+		r = caps_check(vg_json_member(process, "capabilities"), e);
+	if (r >= 0)
+		caps_keep(process, keep_caps);
+	return r;
+}
+
+int vg_spec_apply_userns(json_t *spec, const struct vg_spec_userns *p, struct vg_error *e)
+{
+	json_t *process = vg_json_member(spec, "process"), *lx = vg_json_member(spec, "linux");
+	json_t *nss, *ns, *sysctl;
+	struct vg_spec_user u;
+	int r;
+
+	if (!json_is_object(spec))
+		return vg_error_set(e, EINVAL, "the spec is not a JSON object");
+	if ((r = vg_spec_check_keys(spec, e)) < 0)
+		return r;
+	if (!json_is_object(process))
+		return vg_error_set(e, EINVAL, "process: missing or not an object");
+	if (!json_is_object(lx))
+		return vg_error_set(e, EINVAL, "linux: missing or not an object");
+	if (p->count == 0 || p->start + p->count - 1 > UINT32_MAX - 1)
+		return vg_error_set(e, ERANGE, "range %llu+%llu does not fit host IDs",
+				    (unsigned long long)p->start, (unsigned long long)p->count);
+	sysctl = vg_json_member(lx, "sysctl");
+	if (sysctl && !json_is_object(sysctl))
+		return vg_error_set(e, EINVAL, "linux.sysctl: not an object");
+	if ((r = userns_check(lx, e)) < 0)
+		return r;
+	if ((r = vg_spec_user_read(spec, &u, e)) < 0)
+		return r;
+	r = vg_spec_user_check(&u, p->count, e);
+	vg_spec_user_free(&u);
+	if (r >= 0)
+		r = caps_check(vg_json_member(process, "capabilities"), e);
+	if (r < 0)
+		return r;
+
+	/* Everything checked: from here on only changes that cannot fail. */
+	nss = vg_json_member(lx, "namespaces");
+	if (!nss) {
+		nss = json_array();
+		vg_json_set_new(lx, "namespaces", nss);
+	}
+	ns = p->userns_path ? json_pack("{s:s, s:s}", "type", "user", "path", p->userns_path)
+			    : json_pack("{s:s}", "type", "user");
+	json_array_append_new(nss, ns);
+	vg_json_set_new(lx, "uidMappings", mapping(p->start, p->count));
+	vg_json_set_new(lx, "gidMappings", mapping(p->start, p->count));
+	/* A map: its keys are matched exactly, as runc's Go map does. */
+	if (sysctl && json_object_get(sysctl, "net.ipv4.ping_group_range")) {
+		_cleanup_free_ char *range =
+		    vg_asprintf("0 %llu", (unsigned long long)(p->count - 1));
+		json_object_set_new(sysctl, "net.ipv4.ping_group_range", json_string(range));
+	}
+	caps_keep(process, p->keep_caps);
+	return 0;
+}
+
 int vg_spec_write(int dir_fd, const char *name, json_t *spec, const char *what, struct vg_error *e)
 {
 	_cleanup_free_ char *text = NULL;

@@ -169,7 +169,7 @@ e2e_dockerd_start() {
     "volguard": {"path": "$VGRUNC", "runtimeArgs": ["--config", "$CONF"]},
     "plainrunc": {"path": "$RUNC"}${E2E_EXTRA_RUNTIMES:+,$E2E_EXTRA_RUNTIMES}
   },
-  "default-runtime": "${E2E_DEFAULT_RUNTIME:-volguard}"
+  "default-runtime": "${E2E_DEFAULT_RUNTIME:-volguard}"${E2E_DAEMON_EXTRA:+,$E2E_DAEMON_EXTRA}
 }
 EOF
 	E2E_DOCKERD_DIR=$d

@@ -87,6 +87,7 @@ vg_write_conf() {
 [paths]
 docker_root = $T/docker
 state_dir = $T/state
+stage_dir = $T/stage
 subuid_file = $T/subuid
 subgid_file = $T/subgid
 $1

@@ -1,0 +1,296 @@
+/*
+ * The choice of an isolation mode per container (isolation.h), and the support probe behind
+ * `auto`. Rules this file keeps:
+ *  - a probe answers for a kernel release and a file system type, never for a guess from the
+ *    kernel version: it makes a real idmapped clone (idmap.h) or overlay (overlay_idmap.h) and
+ *    drops it, attaching nothing;
+ *  - the cache is a plain file in the state directory, replaced by rename(2); an unreadable or
+ *    malformed cache is probed again, never trusted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "config.h"
+#include "container.h"
+#include "idmap.h"
+#include "isolation.h"
+#include "overlay_idmap.h"
+#include "registry.h"
+
+#define PROBE_FILE     "isolation-probe"
+#define PROBE_MAX_SIZE (64 * 1024)
+
+struct probe {
+	char kernel[65];
+	unsigned long fs;
+	char what[16];
+	int ok;
+	char *why;
+};
+
+static char *probe_path(const struct vg_config *c)
+{
+	return vg_asprintf("%s/" PROBE_FILE, c->state_dir);
+}
+
+static void kernel_release(char buf[65])
+{
+	struct utsname u;
+
+	if (uname(&u) == 0)
+		snprintf(buf, 65, "%s", u.release);
+	else
+		snprintf(buf, 65, "?");
+}
+
+/* One cache line; false when malformed. */
+static bool probe_parse(char *line, struct probe *p)
+{
+	char why[1024];
+
+	memset(p, 0, sizeof(*p));
+	if (sscanf(line, "kernel=%64s fs=%lx what=%15s ok=%d why=%1023s", p->kernel, &p->fs,
+		   p->what, &p->ok, why) != 5 ||
+	    (p->ok != 0 && p->ok != 1))
+		return false;
+	p->why = vg_meta_decode(why);
+	return p->why != NULL;
+}
+
+/* The cache's text, or NULL (missing, unreadable, too large, not root's). */
+static char *probe_read(const struct vg_config *c)
+{
+	_cleanup_free_ char *path = probe_path(c);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 022) || st.st_size > PROBE_MAX_SIZE)
+		return NULL;
+	buf = vg_malloc0((size_t)st.st_size + 1);
+	n = read(fd, buf, (size_t)st.st_size);
+	if (n != st.st_size)
+		return NULL;
+	return TAKE_PTR(buf);
+}
+
+/* The cached answer for (kernel, fs, what): 1 found (*ok, *why set), 0 not found. */
+static int probe_lookup(const struct vg_config *c, const char *kernel, unsigned long fs,
+			const char *what, int *ok, char **why)
+{
+	_cleanup_free_ char *text = probe_read(c);
+	char *save = NULL;
+	int found = 0;
+
+	for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l && !found;
+	     l = strtok_r(NULL, "\n", &save)) {
+		struct probe p;
+
+		if (!probe_parse(l, &p))
+			continue;
+		if (strcmp(p.kernel, kernel) == 0 && p.fs == fs && strcmp(p.what, what) == 0) {
+			*ok = p.ok;
+			*why = TAKE_PTR(p.why);
+			found = 1;
+		}
+		free(p.why);
+	}
+	return found;
+}
+
+/* Add an answer: the old lines of this kernel plus the new one, by rename. Best effort: a
+ * state directory that cannot be written only means probing again next time. */
+static void probe_store(const struct vg_config *c, const char *kernel, unsigned long fs,
+			const char *what, int ok, const char *why)
+{
+	_cleanup_free_ char *text = probe_read(c), *path = probe_path(c), *tmp = NULL;
+	_cleanup_free_ char *enc = vg_meta_encode(why);
+	_cleanup_fclose_ FILE *f = NULL;
+	char *save = NULL;
+	int fd;
+
+	(void)mkdir(c->state_dir, 0755);
+	tmp = vg_asprintf("%s.%d.tmp", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(tmp);
+		return;
+	}
+	for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		struct probe p;
+
+		if (!probe_parse(l, &p))
+			continue;
+		if (strcmp(p.kernel, kernel) == 0 && !(p.fs == fs && strcmp(p.what, what) == 0))
+			fprintf(f, "%s\n", l);
+		free(p.why);
+	}
+	fprintf(f, "kernel=%s fs=%lx what=%s ok=%d why=%s\n", kernel, fs, what, ok, enc);
+	if (fflush(f) != 0 || fsync(fileno(f)) < 0 || rename(tmp, path) < 0)
+		unlink(tmp);
+}
+
+static const char *fs_name(unsigned long magic)
+{
+	switch (magic) {
+	case EXT4_SUPER_MAGIC:
+		return "ext4";
+	case XFS_SUPER_MAGIC:
+		return "xfs";
+	case BTRFS_SUPER_MAGIC:
+		return "btrfs";
+	case TMPFS_MAGIC:
+		return "tmpfs";
+	case OVERLAYFS_SUPER_MAGIC:
+		return "overlay";
+	default:
+		return NULL;
+	}
+}
+
+/* Probe (or look up) one kind of support on dir_fd's file system: 1 works, 0 does not (why). */
+static int probe(const struct vg_config *c, int dir_fd, const char *what, char **why,
+		 struct vg_error *e)
+{
+	char kernel[65];
+	struct statfs sf;
+	struct vg_error pe = { 0 };
+	int ok, r;
+
+	if (fstatfs(dir_fd, &sf) < 0)
+		return vg_error_errno(e, errno, "statfs");
+	kernel_release(kernel);
+	if (probe_lookup(c, kernel, (unsigned long)sf.f_type, what, &ok, why))
+		return ok;
+	r = strcmp(what, "overlay") == 0 ? vg_overlay_idmap_supported(dir_fd, &pe)
+					 : vg_idmap_supported(dir_fd, &pe);
+	if (r < 0)
+		return vg_error_set(e, -r, "probing idmapped mounts: %s", pe.msg);
+	{
+		const char *fsn = fs_name((unsigned long)sf.f_type);
+		_cleanup_free_ char *fsd =
+		    fsn ? vg_strdup(fsn)
+			: vg_asprintf("file system 0x%lx", (unsigned long)sf.f_type);
+		*why = r == 1 ? vg_asprintf("%s work on %s (kernel %s)",
+					    strcmp(what, "overlay") == 0
+						? "overlays on idmapped layers"
+						: "idmapped mounts",
+					    fsd, kernel)
+			      : vg_asprintf("%s cannot be %s on kernel %s: %s", fsd,
+					    strcmp(what, "overlay") == 0
+						? "the layers of an overlay with idmaps"
+						: "idmapped",
+					    kernel, pe.msg);
+	}
+	probe_store(c, kernel, (unsigned long)sf.f_type, what, r, *why);
+	return r;
+}
+
+static const char *host_namespace(const struct vg_container *ct)
+{
+	if (ct->host_net)
+		return "network namespace (--network host)";
+	if (ct->host_pid)
+		return "PID namespace (--pid host)";
+	if (ct->host_ipc)
+		return "IPC namespace (--ipc host)";
+	if (ct->host_userns)
+		return "user namespace (--userns host)";
+	return NULL;
+}
+
+int vg_isolation_choose(const struct vg_config *c, const struct vg_container *ct, int rootfs_fd,
+			enum vg_isolation *mode, char **why, struct vg_error *e)
+{
+	const char *hostns = host_namespace(ct);
+	_cleanup_free_ char *probed = NULL;
+	_cleanup_close_ int root_fd = -1;
+	const char *what = "idmap";
+	struct statfs sf;
+	int fd = rootfs_fd, r;
+
+	*why = NULL;
+	if (c->isolation == VG_ISOLATION_SHIFT) {
+		*mode = VG_ISOLATION_SHIFT;
+		*why = vg_strdup("isolation = shift in the config");
+		return 0;
+	}
+	if (hostns) {
+		*mode = VG_ISOLATION_SHIFT;
+		*why = vg_asprintf("it needs the host's %s", hostns);
+		return 0;
+	}
+	if (fd < 0) {
+		root_fd = open(c->docker_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root_fd < 0)
+			return vg_error_errno(e, errno, "%s", c->docker_root);
+		fd = root_fd;
+	}
+	if (fstatfs(fd, &sf) < 0)
+		return vg_error_errno(e, errno, "statfs of the root file system");
+	if ((unsigned long)sf.f_type == OVERLAYFS_SUPER_MAGIC) {
+		/* The layers live on docker_root's file system: that is where the probe builds. */
+		what = "overlay";
+		if (root_fd < 0) {
+			root_fd = open(c->docker_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (root_fd < 0)
+				return vg_error_errno(e, errno, "%s", c->docker_root);
+		}
+		fd = root_fd;
+	}
+	r = probe(c, fd, what, &probed, e);
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		*mode = VG_ISOLATION_USERNS;
+		*why = c->isolation == VG_ISOLATION_USERNS
+			   ? vg_strdup("isolation = userns in the config")
+			   : vg_asprintf("auto: %s", probed);
+		return 0;
+	}
+	if (c->isolation == VG_ISOLATION_USERNS)
+		return vg_error_set(e, VG_EREFUSED,
+				    "isolation = userns, but %s; set isolation = auto or shift",
+				    probed);
+	*mode = VG_ISOLATION_SHIFT;
+	*why = vg_asprintf("auto: %s", probed);
+	return 0;
+}
+
+char **vg_isolation_probe_failures(const struct vg_config *c)
+{
+	_cleanup_free_ char *text = probe_read(c);
+	char kernel[65], *save = NULL, **ret = NULL;
+
+	kernel_release(kernel);
+	for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		struct probe p;
+
+		if (!probe_parse(l, &p))
+			continue;
+		if (strcmp(p.kernel, kernel) == 0 && p.ok == 0) {
+			_cleanup_free_ char *s =
+			    vg_asprintf("fs=%lx what=%s: %s", p.fs, p.what, p.why);
+			vg_strv_push(&ret, s);
+		}
+		free(p.why);
+	}
+	return ret;
+}
