@@ -1,4 +1,4 @@
-# shellcheck shell=bash source-path=SCRIPTDIR
+# shellcheck shell=bash source-path=SCRIPTDIR disable=SC2317 # the t_* functions are called in a loop
 # The body of 70-userns-images.t (vfs) and 71-userns-images-overlay2.t: real servers from
 # Debian's packages (tests/images.sh), unmodified, started as root by their official-style
 # entrypoints, on a private dockerd with volguard-runc as the default runtime in userns mode.
@@ -10,8 +10,8 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../e2e-lib.sh"
 . "$(dirname "$0")/../images.sh"
-e2e_require dockerd runc jq tar debootstrap unshare flock
-export VG_ISOLATION=userns
+e2e_require dockerd runc jq tar debootstrap unshare flock setfacl getfacl
+export VG_ISOLATION=${IMAGES_ISOLATION:-userns}
 vg_setup
 e2e_rootfs || skip_all "cannot build the busybox root file system"
 if ! images_build; then
@@ -81,11 +81,14 @@ image_dir() {
 	*) echo "$T/docker/$E2E_STORAGE_DRIVER/$cache/diff" ;;
 	esac
 }
-# no_mounts_left ID: the host's mount table names neither the container ID (Docker's shm, the
-# staging directory /run/volguard/ID) nor /run/volguard.
+# no_mounts_left ID: the host's mount table names neither the container ID (Docker's shm) nor
+# the staging directories (<stage_dir>/ID, $T/stage in the tests), and the container's staging
+# directory is gone.
+STAGE=$T/stage
 no_mounts_left() {
-	is "$(grep -F -e "$1" -e /run/volguard /proc/self/mountinfo)" "" \
+	is "$(grep -F -e "$1" -e "$STAGE/" -e /run/volguard/ /proc/self/mountinfo)" "" \
 		"no mount of ${1:0:12} is left on the host after docker rm"
+	if [ -e "$STAGE/$1" ]; then fail "and its staging directory is removed"; fi
 }
 # start NAME DESC ARGS...: docker run -d --name NAME ARGS; $CURRENT is NAME, $CID its ID.
 start() {
@@ -132,6 +135,13 @@ else
 	done_testing
 fi
 SIG_BEFORE=$(tree_sig "$IMGDIR")
+# The canary: a host file outside every container's data, with an ACL.
+CANARY=$T/canary
+echo keep >"$CANARY"
+chmod 0640 "$CANARY"
+setfacl -m u:12345:r "$CANARY"
+canary() { stat -c '%u:%g %a %Z' "$CANARY" && getfacl -cp "$CANARY"; }
+CANARY0=$(canary)
 
 # --- nginx: master as root, workers as www-data, the page from a volume --------------------
 t_nginx() {
@@ -204,6 +214,9 @@ t_redis() {
 
 # --- adopting a host: a volume postgres wrote under plain runc is used as it is -------------
 t_adopt() {
+	# The host before volguard: plain runc, whatever volguard can do yet.
+	local todo=$TODO
+	TODO=
 	start legacy-pg "postgres under plain runc (the host before volguard)" --runtime plainrunc \
 		-v legacy:/var/lib/postgresql/data "$IMG" postgres || return
 	wait_for "the plain runc postgres writes a table" \
@@ -211,6 +224,7 @@ t_adopt() {
 	gone
 	is "$(find "$V/legacy/_data" \! -user 999 | wc -l)" "0" \
 		"plain runc left PGDATA owned by 999 on disk"
+	TODO=$todo
 	start adopter "the same volume under volguard in userns mode" \
 		-v legacy:/var/lib/postgresql/data "$IMG" postgres || return
 	wait_for "postgres answers from the adopted volume" psql_ 'select v from t'
@@ -221,9 +235,24 @@ t_adopt() {
 		"and its files are still owned by 999 on disk"
 }
 
+# What volguard-runc does not do yet on this storage driver: its own refusal, asked once with the
+# small busybox image, makes the servers' assertions TODO (they still run, and say what fails);
+# any other failure fails.
+NOT_YET=
+if [ "$USERNS" = 1 ]; then
+	run dk run --rm --network none "$E2E_IMAGE" true
+	case $out in
+	*"does not build overlays on idmapped layers yet"*)
+		NOT_YET="volguard-runc does not build overlays on idmapped layers yet ($E2E_STORAGE_DRIVER)"
+		diag "TODO: $NOT_YET; it says:" "$out"
+		;;
+	esac
+fi
 for t in t_nginx t_postgres t_redis t_adopt; do
 	t0=$(date +%s%N)
+	TODO=$NOT_YET
 	$t
+	TODO=
 	diag "$t: $((($(date +%s%N) - t0) / 1000000)) ms"
 done
 
@@ -237,5 +266,6 @@ else
 fi
 is "$(stat -c %u:%g "$IMGDIR/etc/passwd" "$IMGDIR/usr/sbin/nginx" "$IMGDIR/var/lib/postgresql/data" | tr '\n' ' ')" \
 	'0:0 0:0 999:999 ' "image files keep their owners (never chowned into a range)"
-is "$(grep -c /run/volguard /proc/self/mountinfo)" "0" "no /run/volguard mount on the host"
+is "$(canary)" "$CANARY0" "the canary (owner, mode, ACL, ctime of a host file) is unchanged"
+is "$(grep -c -e "$STAGE/" -e /run/volguard/ /proc/self/mountinfo)" "0" "no staging mount on the host"
 done_testing
