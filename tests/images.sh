@@ -141,8 +141,7 @@ images_build() {
 		fi
 		rm -rf --one-file-system "$tmp"
 		if [ "$rc" = 0 ]; then
-			diag "images: built $IMAGES_TAR in $(($(date +%s) - t0)) s," \
-				"$(du -m "$IMAGES_TAR" | cut -f1) MB"
+			diag "images: built $IMAGES_TAR in $(($(date +%s) - t0)) s, $(du -m "$IMAGES_TAR" | cut -f1) MB"
 			images_prune "$key"
 		fi
 	fi
