@@ -61,6 +61,8 @@ ids_in_range() {
 		diag "$name: plain runc, host UIDs:$rel (no range to lie in)"
 		return
 	fi
+	like "$(vg list | grep "^$name:")" "^$name:$s:65536 .*isolation=userns" \
+		"$name: the registry records its range in userns mode"
 	is "$bad" "" "$name: every UID and GID of its $(echo "$pids" | wc -w) processes lies in its range ($s), none is 0"
 	# shellcheck disable=SC2086 # a list of numbers
 	is "$(printf '%s\n' $rel | sort -un | tr '\n' ' ' | sed 's/ $//')" "$want" \
