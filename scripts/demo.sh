@@ -32,6 +32,7 @@ step_setup() {
 		[paths]
 		docker_root = $DEMO/docker
 		state_dir = $DEMO/state
+		stage_dir = $DEMO/stage
 		subuid_file = $DEMO/subuid
 		subgid_file = $DEMO/subgid
 	CONF

@@ -180,6 +180,12 @@ static int probe(const struct vg_config *c, int dir_fd, const char *what, char *
 		return ok;
 	r = strcmp(what, "overlay") == 0 ? vg_overlay_idmap_supported(dir_fd, &pe)
 					 : vg_idmap_supported(dir_fd, &pe);
+	/* `check` keeps no capability to make a user namespace with: it uses what the runtime
+	 * found, or judges as shift (the stricter) until the runtime has probed. */
+	if (r == -EPERM) {
+		*why = vg_strdup("not probed yet (volguard-runc probes at the first create)");
+		return 0;
+	}
 	if (r < 0)
 		return vg_error_set(e, -r, "probing idmapped mounts: %s", pe.msg);
 	{

@@ -363,7 +363,13 @@ static int open_dest(int rootfd, const char *dest)
 {
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-	long fd = syscall(SYS_openat2, rootfd, dest, &how, sizeof(how));
+	long fd;
+	int tries = 0;
+
+	/* RESOLVE_IN_ROOT answers EAGAIN when any mount or rename raced the walk, anywhere. */
+	do
+		fd = syscall(SYS_openat2, rootfd, dest, &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN && ++tries < 64);
 
 	return fd < 0 ? -errno : (int)fd;
 }

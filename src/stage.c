@@ -155,15 +155,12 @@ static int clone_binds(const struct vg_stage_req *r, int userns_fd, struct stage
 }
 
 /* The root file system's detached mount: an idmapped bind, or an overlay of idmapped layers
- * (then *swap_layer_fd is Docker's layer directory, whose merged mount it replaces). */
-static int clone_rootfs(const struct vg_stage_req *r, int userns_fd, int *swap_layer_fd,
-			struct vg_error *e)
+ * put in place of Docker's merged mount (overlay_idmap.h). */
+static int clone_rootfs(const struct vg_stage_req *r, int userns_fd, struct vg_error *e)
 {
 	struct statfs sf;
 	_cleanup_close_ int layer = -1, overlay2 = -1;
-	int t;
 
-	*swap_layer_fd = -1;
 	if (fstatfs(r->rootfs_fd, &sf) < 0)
 		return vg_error_errno(e, errno, "statfs of the root file system");
 	if ((unsigned long)sf.f_type != OVERLAYFS_SUPER_MAGIC)
@@ -174,10 +171,13 @@ static int clone_rootfs(const struct vg_stage_req *r, int userns_fd, int *swap_l
 		overlay2 = openat(layer, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (layer < 0 || overlay2 < 0)
 		return vg_error_errno(e, errno, "the overlay2 layer of the root file system");
-	t = vg_overlay_idmapped(overlay2, layer, userns_fd, r->start, e);
-	if (t >= 0)
-		*swap_layer_fd = TAKE_FD(layer);
-	return t;
+	/* The admission's pin of root.path is Docker's overlay, which it would keep alive beside
+	 * ours on the same upper: re-pointed at the layer (same number, still the admission's). */
+	if (dup3(layer, r->rootfs_fd, O_CLOEXEC) < 0)
+		return vg_error_errno(e, errno, "re-pinning the root file system to its layer");
+	/* Built and put in place of Docker's merged mount in one call (overlay_idmap.h: Docker's is
+	 * detached before ours is created); a detached clone comes back for rootfs/. */
+	return vg_overlay_swap_merged(overlay2, layer, userns_fd, r->start, e);
 }
 
 /* <stage_dir>/ID with rootfs/ and m/, fresh (a leftover of a crashed create is removed). */
@@ -322,7 +322,7 @@ static int enter_private_ns(const struct vg_stage_req *r, int *dir, struct vg_er
 
 int vg_stage_build(const struct vg_stage_req *r, json_t *spec, struct vg_error *e)
 {
-	_cleanup_close_ int userns = -1, root_tree = -1, dir = -1, host_ns = -1, swap = -1;
+	_cleanup_close_ int userns = -1, root_tree = -1, dir = -1, host_ns = -1;
 	struct staged *v = NULL;
 	size_t n = 0;
 	int rc;
@@ -333,10 +333,12 @@ int vg_stage_build(const struct vg_stage_req *r, json_t *spec, struct vg_error *
 	rc = clone_binds(r, userns, &v, &n, e);
 	if (rc < 0)
 		return rc;
-	root_tree = clone_rootfs(r, userns, &swap, e);
-	rc = root_tree < 0 ? root_tree : make_dirs(r, &dir, e);
-	if (rc >= 0 && swap >= 0)
-		rc = vg_overlay_swap_merged(swap, root_tree, e);
+	/* The directories first: the overlay2 swap is the one change in the host's namespace. */
+	rc = make_dirs(r, &dir, e);
+	if (rc >= 0) {
+		root_tree = clone_rootfs(r, userns, e);
+		rc = root_tree < 0 ? root_tree : 0;
+	}
 	if (rc >= 0 && (host_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0)
 		rc = vg_error_errno(e, errno, "/proc/self/ns/mnt");
 	if (rc >= 0)

@@ -13,9 +13,8 @@
 #    hierarchies by itself; there is no system containerd or dockerd to share.
 #  - --bridge=none --iptables=false --ip6tables=false: no iptables, no docker0; containers run
 #    with --network none.
-#  - --storage-driver=vfs by default: vfs needs no mount per layer and leaves nothing mounted
-#    when dockerd is killed. E2E_STORAGE_DRIVER=overlay2 (the driver real hosts use) works on
-#    this ext4 too; e2e_dockerd_stop unmounts what a killed daemon left.
+#  - --storage-driver=vfs (E2E_STORAGE_DRIVER, default vfs): overlay2 on this ext4 also works,
+#    vfs needs no mount per layer and leaves nothing mounted when dockerd is killed.
 #  - the unix socket path must stay under 108 bytes: $T is /tmp/vgtest.XXXXXX, short enough.
 #  - the docker.io CLI (/usr/bin/docker, 20.10) talks to it; /usr/local/bin/docker (28.x) also
 #    works but negotiates down, so the CLI of the same version is preferred.
@@ -158,8 +157,8 @@ VG_CLEANUP_HOOKS+=("e2e_runc_cleanup")
 # e2e_dockerd_start: a private dockerd on $T/d/sock with data root $T/docker (the config's
 # docker_root), volguard-runc as its default runtime ("volguard") and plain runc registered as
 # "plainrunc" (plus $E2E_EXTRA_RUNTIMES, JSON members such as "x": {"path": "/p"}); the busybox
-# image imported as $E2E_IMAGE; storage driver $E2E_STORAGE_DRIVER (default vfs). Sets
-# $E2E_DOCKERD_MS. Returns non-zero (with the daemon's log in $out) when it cannot start.
+# image imported as $E2E_IMAGE. Sets $E2E_DOCKERD_MS. Returns non-zero
+# (with the daemon's log in $out) when it cannot start.
 e2e_dockerd_start() {
 	local d=$T/d t0 t1
 	mkdir -p "$d"
@@ -178,8 +177,7 @@ EOF
 	E2E_EXEC_ROOT=${E2E_EXEC_ROOT:-$d/exec}
 	VG_CLEANUP_HOOKS+=("e2e_dockerd_stop")
 	t0=$(date +%s%N)
-	dockerd --iptables=false --ip6tables=false --bridge=none \
-		--storage-driver="${E2E_STORAGE_DRIVER:-vfs}" \
+	dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver="${E2E_STORAGE_DRIVER:-vfs}" \
 		--data-root "$T/docker" --exec-root "$E2E_EXEC_ROOT" --pidfile "$d/pid" \
 		-H "unix://$d/sock" --config-file "$d/daemon.json" >"$d/log" 2>&1 </dev/null &
 	E2E_DOCKERD_PID=$!

@@ -409,12 +409,14 @@ static void shipped_conf_is_true(void **state)
 	}
 	fclose(in);
 	fclose(out);
-	assert_int_equal(keys, 21); /* 7 paths, 4 ranges, 9 policy, members */
+	assert_int_equal(keys, 23); /* 8 paths, 4 ranges, 10 policy, members */
 	assert_int_equal(parse(&c, text, &e), 0);
 	vg_config_init(&d);
 	assert_int_equal(vg_config_parse_string(&d, "", "defaults", &e), 0);
 	assert_string_equal(c.docker_root, d.docker_root);
 	assert_string_equal(c.volumes_root, d.volumes_root);
+	assert_string_equal(c.stage_dir, d.stage_dir);
+	assert_int_equal(c.isolation, d.isolation);
 	assert_string_equal(c.state_dir, d.state_dir);
 	assert_string_equal(c.runtime, d.runtime);
 	assert_string_equal(c.subuid_file, d.subuid_file);

@@ -92,6 +92,8 @@ static void paths_and_lists(void **state)
 	expect_error("[policy]\ndeny_privileged = maybe\n",
 		     "[policy] deny_privileged: 'maybe' is not a boolean");
 	expect_error("[policy]\nstrict_membership = 2\n", "'2' is not a boolean");
+	expect_error("[policy]\nisolation = maybe\n", "'maybe': expected auto, userns or shift");
+	expect_error("[paths]\nstage_dir = run/volguard\n", "stage_dir");
 	expect_error("[policy]\nallow_readonly_sensitive =\n", "'' is not a boolean");
 	/* inih's line buffer (200 bytes in Debian's build) is the limit of a path, long before
 	 * PATH_MAX: a longer line is refused whole rather than cut in two. */

@@ -191,6 +191,63 @@ static void shift_defaults_to_root(void **state)
 	json_decref(spec);
 }
 
+/* userns: a user namespace and the mappings; process.user as the image asks; the caps kept. */
+static void userns_maps_and_keeps_ids(void **state)
+{
+	json_t *spec =
+	    spec_of("{\"process\": {\"user\": {\"uid\": 33, \"gid\": 33},"
+		    " \"capabilities\": {\"bounding\": [\"CAP_CHOWN\", \"CAP_SYS_ADMIN\"]}},"
+		    " \"linux\": {\"namespaces\": [{\"type\": \"mount\"}],"
+		    " \"sysctl\": {\"net.ipv4.ping_group_range\": \"0 2147483647\"}}}");
+	struct vg_spec_userns p = { .start = 1073741824, .count = 65536, .keep_caps = MASK(0) };
+	struct vg_error e = { 0 };
+	json_t *lx, *m;
+
+	assert_int_equal(vg_spec_apply_userns(spec, &p, &e), 0);
+	lx = json_object_get(spec, "linux");
+	assert_int_equal(json_array_size(json_object_get(lx, "namespaces")), 2);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(json_object_get(lx, "namespaces"), 1), "type")),
+			    "user");
+	m = json_array_get(json_object_get(lx, "uidMappings"), 0);
+	assert_int_equal(json_integer_value(json_object_get(m, "containerID")), 0);
+	assert_int_equal(json_integer_value(json_object_get(m, "hostID")), 1073741824);
+	assert_int_equal(json_integer_value(json_object_get(m, "size")), 65536);
+	assert_non_null(json_object_get(lx, "gidMappings"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(lx, "sysctl"),
+							      "net.ipv4.ping_group_range")),
+			    "0 65535");
+	/* No shift of the process: 33 stays 33 (the namespace maps it). */
+	assert_int_equal(json_integer_value(json_object_get(
+			     json_object_get(json_object_get(spec, "process"), "user"), "uid")),
+			 33);
+	assert_int_equal(
+	    json_array_size(json_object_get(
+		json_object_get(json_object_get(spec, "process"), "capabilities"), "bounding")),
+	    1);
+	json_decref(spec);
+}
+
+/* A spec that maps IDs already (userns-remap), or IDs beyond the range: refused, unchanged. */
+static void userns_refuses_without_change(void **state)
+{
+	const char *remap = "{\"process\": {}, \"linux\": {\"namespaces\": [{\"type\": "
+			    "\"user\"}], \"uidMappings\": []}}";
+	const char *big = "{\"process\": {\"user\": {\"uid\": 70000}}, \"linux\": {}}";
+	const char *texts[] = { remap, big };
+	struct vg_spec_userns p = { .start = 1073741824, .count = 65536 };
+
+	for (size_t i = 0; i < 2; i++) {
+		json_t *spec = spec_of(texts[i]), *copy = json_deep_copy(spec);
+		struct vg_error e = { 0 };
+
+		assert_int_equal(vg_spec_apply_userns(spec, &p, &e), -VG_EREFUSED);
+		assert_true(json_equal(spec, copy));
+		json_decref(spec);
+		json_decref(copy);
+	}
+}
+
 static void write_is_atomic_and_keeps_mode(void **state)
 {
 	char dir[] = "/tmp/vg-spec-test.XXXXXX";
@@ -251,6 +308,8 @@ int main(void)
 		cmocka_unit_test(shift_refuses_case_duplicates),
 		cmocka_unit_test(shift_field_errors),
 		cmocka_unit_test(shift_defaults_to_root),
+		cmocka_unit_test(userns_maps_and_keeps_ids),
+		cmocka_unit_test(userns_refuses_without_change),
 		cmocka_unit_test(write_is_atomic_and_keeps_mode),
 		cmocka_unit_test(volume_names_from_sources),
 	};
