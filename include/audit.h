@@ -58,6 +58,7 @@ struct vg_audit {
 	struct vg_audit_finding *v;
 	size_t n;
 	size_t n_containers, n_volumes, n_ranges; /* examined */
+	size_t n_userns, n_shift;		  /* containers by isolation mode, where known */
 	uint64_t pool_ranges, pool_free;	  /* ranges of range_size in the pool, left */
 };
 

@@ -26,6 +26,11 @@ const struct vg_audit_check vg_audit_catalogue[] = {
 	{ "VG-HOST-005", VG_SEV_HIGH, "state dir or registry with unsafe owner or mode" },
 	{ "VG-HOST-006", VG_SEV_MEDIUM, "daemon.json cannot be read or parsed" },
 	{ "VG-HOST-007", VG_SEV_MEDIUM, "subuid/subgid file unreadable or malformed" },
+	{ "VG-HOST-008", VG_SEV_HIGH,
+	  "volumes root reachable by host users, with userns containers" },
+	{ "VG-HOST-009", VG_SEV_LOW,
+	  "isolation = auto: idmapped mounts missing, shift mode instead" },
+	{ "VG-HOST-010", VG_SEV_LOW, "isolation probe cache unreadable or malformed" },
 	{ "VG-RANGE-001", VG_SEV_CRITICAL, "two registry ranges overlap" },
 	{ "VG-RANGE-002", VG_SEV_HIGH, "range overlaps a subuid/subgid delegation" },
 	{ "VG-RANGE-003", VG_SEV_HIGH, "range contains the ID of an existing user or group" },
@@ -42,6 +47,10 @@ const struct vg_audit_check vg_audit_catalogue[] = {
 	{ "VG-ISO-004", VG_SEV_INFO, "container exempt from isolation" },
 	{ "VG-ISO-005", VG_SEV_MEDIUM, "containers share one userns-remap range" },
 	{ "VG-ISO-006", VG_SEV_HIGH, "running container whose host UIDs are outside every range" },
+	{ "VG-ISO-007", VG_SEV_INFO, "isolation mode of the container, and why" },
+	{ "VG-ISO-008", VG_SEV_LOW, "shift mode instead of userns: needs a host namespace" },
+	{ "VG-ISO-009", VG_SEV_HIGH,
+	  "container outside the user namespace its mode and range give" },
 	{ "VG-MOUNT-001", VG_SEV_CRITICAL, "writable mount of a sensitive host path" },
 	{ "VG-MOUNT-002", VG_SEV_CRITICAL, "container-runtime socket mounted" },
 	{ "VG-MOUNT-003", VG_SEV_CRITICAL, "bind volume (opts.json) of a sensitive host path" },
@@ -422,11 +431,12 @@ json_t *vg_audit_to_json(const struct vg_config *c, const struct vg_audit_opts *
 				      json_str_or_null(o->container), "volume",
 				      json_str_or_null(o->volume), "deep", o->deep));
 	json_object_set_new(root, "examined",
-			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "containers",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I}}", "containers",
 				      (json_int_t)a->n_containers, "volumes",
 				      (json_int_t)a->n_volumes, "ranges", (json_int_t)a->n_ranges,
 				      "pool_ranges", (json_int_t)a->pool_ranges, "pool_free",
-				      (json_int_t)a->pool_free));
+				      (json_int_t)a->pool_free, "isolation", "userns",
+				      (json_int_t)a->n_userns, "shift", (json_int_t)a->n_shift));
 	json_object_set_new(root, "summary", sum);
 	json_object_set_new(root, "findings", arr);
 	return root;

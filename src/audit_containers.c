@@ -22,6 +22,10 @@ void audit_ct_free(struct audit_ct *ct)
 	free(ct->dir);
 	vg_container_free(&ct->ct);
 	vg_strv_free(ct->volumes);
+	free(ct->live_uid_map);
+	free(ct->live_gid_map);
+	free(ct->live_escape_map);
+	free(ct->join);
 	memset(ct, 0, sizeof(*ct));
 }
 
@@ -79,6 +83,19 @@ static json_t *load_json(struct audit_ctx *x, int dfd, const struct audit_ct *ct
 	return j;
 }
 
+/* "--network container:X" (or --ipc, --pid): the container X whose namespaces it joins. */
+static char *join_target(json_t *host)
+{
+	static const char *const keys[] = { "NetworkMode", "IpcMode", "PidMode" };
+
+	for (size_t i = 0; i < VG_ARRAY_SIZE(keys); i++) {
+		const char *v = json_string_value(json_object_get(host, keys[i]));
+		if (v && strncmp(v, "container:", 10) == 0 && v[10])
+			return vg_strdup(v + 10);
+	}
+	return NULL;
+}
+
 static void index_one(struct audit_ctx *x, int containers_fd, const char *dir)
 {
 	_cleanup_close_ int dfd = -1;
@@ -113,8 +130,10 @@ static void index_one(struct audit_ctx *x, int containers_fd, const char *dir)
 		vg_container_free(&ct->ct);
 		ct->ct.name = TAKE_PTR(name);
 		unusable(x, ct, path, "%s/%s", path, e.msg);
-	} else if (cfg && host)
+	} else if (cfg && host) {
 		ct->ok = true;
+		ct->join = join_target(host);
+	}
 	if (!ct->ct.id)
 		ct->ct.id = vg_strdup(dir);
 	if (ct->ct.name && !vg_name_valid(ct->ct.name)) {
@@ -318,9 +337,11 @@ void audit_containers(struct audit_ctx *x)
 		if (x->cts[i].ok) {
 			judge_isolation(x, &x->cts[i]);
 			audit_live(x, &x->cts[i]);
+			audit_modes(x, &x->cts[i]);
 			if (audit_in_scope(x, VG_SUBJ_CONTAINER, x->cts[i].ct.name,
 					   x->cts[i].ct.id))
 				audit_mounts(x, &x->cts[i]);
 		}
 	judge_sharing(x);
+	audit_modes_host(x);
 }

@@ -16,6 +16,7 @@
 
 #include "audit_int.h"
 #include "cleanup.h"
+#include "isoprobe.h"
 #include "jsonutil.h"
 
 #define DAEMON_JSON_MAX (1024 * 1024)
@@ -225,8 +226,11 @@ void audit_files(struct audit_ctx *x)
 {
 	const struct vg_config *c = x->c;
 	_cleanup_close_ int dfd = -1;
-	static const char *const files[] = { "ranges", "ranges.lock", "quarantine" };
-	static const char *const what[] = { "registry", "lock file", "quarantine file" };
+	/* The probe cache too: who writes it chooses the isolation mode of auto. */
+	static const char *const files[] = { "ranges", "ranges.lock", "quarantine",
+					     VG_ISOPROBE_FILE };
+	static const char *const what[] = { "registry", "lock file", "quarantine file",
+					    "isolation probe cache" };
 	struct vg_audit_finding *f;
 	struct stat st;
 

@@ -27,6 +27,19 @@ struct audit_ct {
 	bool live_outside; /* one of them has a UID outside every registered range */
 	long live_pid;
 	uint64_t live_uid;
+	/* audit_live.c, for audit_modes.c: the user namespaces its processes run in */
+	bool live_hostns; /* one of them is in the host's user namespace */
+	long live_hostns_pid;
+	char *live_uid_map, *live_gid_map; /* of the first one in a user namespace, or NULL */
+	long live_userns_pid;
+	char *live_escape_map; /* a uid_map or gid_map reaching outside its range, or NULL */
+	long live_escape_pid;
+	/* hostconfig.json: the container whose namespaces it joins ("--network container:X",
+	 * also --ipc and --pid), or NULL */
+	char *join;
+	/* audit_modes.c: the mode it runs in (recorded, else seen live, else by rule); AUTO when
+	 * unknown */
+	enum vg_isolation mode;
 };
 
 /* A volume as audit indexes it. */
@@ -97,6 +110,16 @@ void audit_ct_free(struct audit_ct *ct);
 /* audit_live.c: running containers' processes (one pass over /proc) and VG-ISO-006 */
 void audit_live_index(struct audit_ctx *x);
 void audit_live(struct audit_ctx *x, const struct audit_ct *ct);
+/* audit_modes.c: the isolation mode of each container (VG-ISO-007..009), and of the host:
+ * the volumes root's reach (VG-HOST-008) and the auto probe's cache (VG-HOST-009, 010) */
+void audit_modes(struct audit_ctx *x, struct audit_ct *ct);
+void audit_modes_host(struct audit_ctx *x);
+/* The range a container's processes may use: its own (bound to its ID, else its name's), or,
+ * with `joined`, the one of the container whose namespaces it joins. NULL when none. */
+const struct vg_range *audit_ct_range(const struct audit_ctx *x, const struct audit_ct *ct,
+				      bool joined);
+/* audit_reach.c: VG-HOST-008, host users who can reach the volumes root of userns containers */
+void audit_reach_volumes(struct audit_ctx *x);
 /* audit_mounts.c: one container through the mount-check engine */
 void audit_mounts(struct audit_ctx *x, const struct audit_ct *ct);
 /* audit_volumes.c */

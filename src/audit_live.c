@@ -2,8 +2,10 @@
  * Running containers as the kernel sees them: the processes whose cgroup names a container's
  * ID, and the host UIDs they run as. A container that runs while its UIDs lie outside every
  * registered range (its range was released, or never allocated) is not isolated any more,
- * whatever Docker's files say: VG-ISO-006. Reading /proc only. Docker's State.Pid is not used:
- * after a crash it may name a reused PID, and it says nothing of `docker exec` processes.
+ * whatever Docker's files say: VG-ISO-006. The user namespaces they run in are noted here and
+ * judged against the recorded isolation mode in audit_modes.c. Reading /proc only. Docker's
+ * State.Pid is not used: after a crash it may name a reused PID, and it says nothing of `docker
+ * exec` processes.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +17,7 @@
 
 #include "audit_int.h"
 #include "cleanup.h"
+#include "procmap.h"
 
 #define PROC_READ_MAX 8192
 
@@ -58,6 +61,50 @@ static struct audit_ct *cgroup_container(struct audit_ctx *x, const char *cg)
 	return NULL;
 }
 
+/* The user namespace of one of the container's processes: in the host's, or in one whose
+ * maps must stay inside the container's range (or the one of the container it joins). */
+static void live_userns(struct audit_ctx *x, struct audit_ct *ct, int pid_fd, long pid)
+{
+	_cleanup_free_ struct vg_proc_map *um = vg_malloc0(sizeof(*um)),
+					  *gm = vg_malloc0(sizeof(*gm));
+	char ubuf[PROC_READ_MAX], gbuf[PROC_READ_MAX];
+	const struct vg_range *own, *joined;
+	bool u_ok, g_ok;
+
+	if (vg_read_proc_file(pid_fd, "uid_map", ubuf, sizeof(ubuf)) < 0 ||
+	    vg_read_proc_file(pid_fd, "gid_map", gbuf, sizeof(gbuf)) < 0 ||
+	    vg_proc_map_parse(ubuf, um) < 0 || vg_proc_map_parse(gbuf, gm) < 0)
+		return; /* gone; the kernel writes nothing else */
+	/* Only the host's own namespace shows the identity map. (/proc/PID/ns/user would tell by
+	 * inode, but needs CAP_SYS_PTRACE for another user's process, which audit does not keep;
+	 * uid_map is readable by all.) */
+	if (vg_proc_map_is_host(um)) {
+		if (!ct->live_hostns) {
+			ct->live_hostns = true;
+			ct->live_hostns_pid = pid;
+		}
+		return;
+	}
+	if (!ct->live_uid_map) {
+		ct->live_uid_map = vg_proc_map_text(um);
+		ct->live_gid_map = vg_proc_map_text(gm);
+		ct->live_userns_pid = pid;
+	}
+	own = audit_ct_range(x, ct, false);
+	joined = audit_ct_range(x, ct, true);
+	if (ct->live_escape_map || (!own && !joined))
+		return;
+	u_ok = (own && vg_proc_map_within(um, own->start, own->count)) ||
+	       (joined && vg_proc_map_within(um, joined->start, joined->count));
+	g_ok = (own && vg_proc_map_within(gm, own->start, own->count)) ||
+	       (joined && vg_proc_map_within(gm, joined->start, joined->count));
+	if (!u_ok || !g_ok) {
+		_cleanup_free_ char *t = vg_proc_map_text(u_ok ? gm : um);
+		ct->live_escape_map = vg_asprintf("%s %s", u_ok ? "gid_map" : "uid_map", t);
+		ct->live_escape_pid = pid;
+	}
+}
+
 /* One process: whose container is it, and are its UIDs inside a range? */
 static void live_one(struct audit_ctx *x, int proc_fd, const char *pid_name)
 {
@@ -73,6 +120,7 @@ static void live_one(struct audit_ctx *x, int proc_fd, const char *pid_name)
 	if (!ct || !proc_uids(pid_fd, uids))
 		return;
 	ct->live_procs++;
+	live_userns(x, ct, pid_fd, strtol(pid_name, NULL, 10));
 	for (int k = 0; k < 4; k++)
 		if (!ct->live_outside && !vg_registry_find_id(&x->reg, uids[k])) {
 			ct->live_outside = true;

@@ -23,11 +23,12 @@
 #include "container.h"
 #include "idmap.h"
 #include "isolation.h"
+#include "isoprobe.h"
 #include "overlay_idmap.h"
 #include "registry.h"
 
-#define PROBE_FILE     "isolation-probe"
-#define PROBE_MAX_SIZE (64 * 1024)
+#define PROBE_FILE     VG_ISOPROBE_FILE
+#define PROBE_MAX_SIZE VG_ISOPROBE_MAX_SIZE
 
 struct probe {
 	char kernel[65];
@@ -52,18 +53,28 @@ static void kernel_release(char buf[65])
 		snprintf(buf, 65, "?");
 }
 
-/* One cache line; false when malformed. */
+/* One cache line; false when malformed. The line format has one reader and one writer,
+ * isoprobe.c, which audit shares. */
 static bool probe_parse(char *line, struct probe *p)
 {
-	char why[1024];
+	struct vg_isoprobe ip;
+	struct vg_error e = { 0 };
+	bool good;
 
 	memset(p, 0, sizeof(*p));
-	if (sscanf(line, "kernel=%64s fs=%lx what=%15s ok=%d why=%1023s", p->kernel, &p->fs,
-		   p->what, &p->ok, why) != 5 ||
-	    (p->ok != 0 && p->ok != 1))
+	if (vg_isoprobe_parse(line, strlen(line), &ip, &e) < 0)
 		return false;
-	p->why = vg_meta_decode(why);
-	return p->why != NULL;
+	good = ip.n == 1 && strlen(ip.v[0].kernel) < sizeof(p->kernel) &&
+	       strlen(ip.v[0].what) < sizeof(p->what);
+	if (good) {
+		snprintf(p->kernel, sizeof(p->kernel), "%s", ip.v[0].kernel);
+		snprintf(p->what, sizeof(p->what), "%s", ip.v[0].what);
+		p->fs = (unsigned long)ip.v[0].fs;
+		p->ok = ip.v[0].ok;
+		p->why = TAKE_PTR(ip.v[0].why);
+	}
+	vg_isoprobe_free(&ip);
+	return good;
 }
 
 /* The cache's text, or NULL (missing, unreadable, too large, not root's). */
@@ -115,7 +126,6 @@ static void probe_store(const struct vg_config *c, const char *kernel, unsigned 
 			const char *what, int ok, const char *why)
 {
 	_cleanup_free_ char *text = probe_read(c), *path = probe_path(c), *tmp = NULL;
-	_cleanup_free_ char *enc = vg_meta_encode(why);
 	_cleanup_fclose_ FILE *f = NULL;
 	char *save = NULL;
 	int fd;
@@ -141,7 +151,15 @@ static void probe_store(const struct vg_config *c, const char *kernel, unsigned 
 			fprintf(f, "%s\n", l);
 		free(p.why);
 	}
-	fprintf(f, "kernel=%s fs=%lx what=%s ok=%d why=%s\n", kernel, fs, what, ok, enc);
+	{
+		struct vg_isoprobe_line l = { .kernel = (char *)kernel,
+					      .fs = fs,
+					      .what = (char *)what,
+					      .ok = ok,
+					      .why = (char *)why };
+		_cleanup_free_ char *line = vg_isoprobe_format(&l);
+		fprintf(f, "%s\n", line);
+	}
 	if (fflush(f) != 0 || fsync(fileno(f)) < 0 || rename(tmp, path) < 0)
 		unlink(tmp);
 }

@@ -36,7 +36,7 @@ exits 2 "config: a NUL byte is refused" "$VG" --config "$T/etc/nul.conf" list
 like "$out" "contains a NUL byte" "config: the error says NUL byte"
 vg_write_conf "bogus = 1"
 exits 2 "config: an unknown key" vg list
-like "$out" "volguard.conf:6: \[paths\] bogus: unknown key" "config: file, line, section and key"
+like "$out" "volguard.conf:7: \[paths\] bogus: unknown key" "config: file, line, section and key"
 vg_write_conf ""
 
 # --- the state dir: readers are refused too; parents and '..'
