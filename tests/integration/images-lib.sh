@@ -216,9 +216,7 @@ t_redis() {
 
 # --- adopting a host: a volume postgres wrote under plain runc is used as it is -------------
 t_adopt() {
-	# The host before volguard: plain runc, whatever volguard can do yet.
-	local todo=$TODO
-	TODO=
+	# The host before volguard: plain runc.
 	start legacy-pg "postgres under plain runc (the host before volguard)" --runtime plainrunc \
 		-v legacy:/var/lib/postgresql/data "$IMG" postgres || return
 	wait_for "the plain runc postgres writes a table" \
@@ -226,7 +224,6 @@ t_adopt() {
 	gone
 	is "$(find "$V/legacy/_data" \! -user 999 | wc -l)" "0" \
 		"plain runc left PGDATA owned by 999 on disk"
-	TODO=$todo
 	start adopter "the same volume under volguard in userns mode" \
 		-v legacy:/var/lib/postgresql/data "$IMG" postgres || return
 	wait_for "postgres answers from the adopted volume" psql_ 'select v from t'
@@ -237,24 +234,9 @@ t_adopt() {
 		"and its files are still owned by 999 on disk"
 }
 
-# What volguard-runc does not do yet on this storage driver: its own refusal, asked once with the
-# small busybox image, makes the servers' assertions TODO (they still run, and say what fails);
-# any other failure fails.
-NOT_YET=
-if [ "$USERNS" = 1 ]; then
-	run dk run --rm --network none "$E2E_IMAGE" true
-	case $out in
-	*"does not build overlays on idmapped layers yet"*)
-		NOT_YET="volguard-runc does not build overlays on idmapped layers yet ($E2E_STORAGE_DRIVER)"
-		diag "TODO: $NOT_YET; it says:" "$out"
-		;;
-	esac
-fi
 for t in t_nginx t_postgres t_redis t_adopt; do
 	t0=$(date +%s%N)
-	TODO=$NOT_YET
 	$t
-	TODO=
 	diag "$t: $((($(date +%s%N) - t0) / 1000000)) ms"
 done
 
