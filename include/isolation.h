@@ -44,7 +44,3 @@ struct vg_container;
  */
 int vg_isolation_choose(const struct vg_config *c, const struct vg_container *ct, int rootfs_fd,
 			enum vg_isolation *mode, char **why, struct vg_error *e);
-
-/* The probe's cached answers for the running kernel, for audit: each failed probe's line
- * ("fs=HEX what=KIND: WHY"), NULL-terminated, or NULL when none failed. */
-char **vg_isolation_probe_failures(const struct vg_config *c);

@@ -24,6 +24,7 @@
 #include "jsonutil.h"
 #include "isolation.h"
 #include "kmounts.h"
+#include "procmap.h"
 #include "registry.h"
 #include "stage.h"
 
@@ -443,9 +444,9 @@ static int judge_join(struct vg_admission *a, struct vg_error *e)
 {
 	pid_t pid = a->spec ? netns_pid(&a->ct, a->spec) : 0;
 	char path[64], buf[256], self[64], theirs[64];
-	unsigned long long in, out, n;
+	uint64_t out, count;
 	ssize_t len;
-	FILE *f;
+	bool ours = false;
 
 	if (!pid)
 		return 0;
@@ -463,26 +464,49 @@ static int judge_join(struct vg_admission *a, struct vg_error *e)
 					"host's user namespace");
 		return 0;
 	}
-	snprintf(buf, sizeof(buf), "/proc/%d/uid_map", (int)pid);
-	f = fopen(buf, "re");
-	if (!f)
-		return vg_error_errno(e, errno, "%s", buf);
-	if (fscanf(f, "%llu %llu %llu", &in, &out, &n) != 3 || in != 0 || fscanf(f, "%*s") != EOF) {
-		fclose(f);
-		vg_report_add(&a->rep, VG_DENY, "isolation", "--network container:",
-			      "container %s: the container whose network it joins has a user "
-			      "namespace volguard did not make (%s)",
-			      a->name ? a->name : UNNAMED, buf);
-		return 0;
+	snprintf(buf, sizeof(buf), "/proc/%d", (int)pid);
+	{
+		_cleanup_close_ int dir = open(buf, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		char text[4096];
+		struct vg_proc_map *m = vg_malloc0(sizeof(*m));
+		ssize_t n =
+		    dir >= 0 ? vg_read_proc_file(dir, "uid_map", text, sizeof(text)) : -errno;
+		bool one =
+		    n >= 0 && vg_proc_map_parse(text, m) == 0 && m->n == 1 && m->v[0].inside == 0;
+
+		out = one ? m->v[0].outside : 0;
+		count = one ? m->v[0].count : 0;
+		free(m);
+		if (n < 0)
+			return vg_error_errno(e, (int)n, "%s/uid_map", buf);
+		/* ... and a range volguard gave out, exactly. */
+		if (one) {
+			struct vg_registry reg;
+			const struct vg_range *rg;
+			int r = vg_registry_open(&reg, a->c, VG_REGISTRY_READ, e);
+
+			if (r < 0)
+				return r;
+			rg = vg_registry_find_id(&reg, out);
+			ours = rg && rg->start == out && rg->count == count;
+			vg_registry_close(&reg);
+		}
+		if (!ours) {
+			vg_report_add(
+			    &a->rep, VG_DENY, "isolation", "--network container:",
+			    "container %s: the container whose network it joins has a user "
+			    "namespace volguard did not make (%s/uid_map)",
+			    a->name ? a->name : UNNAMED, buf);
+			return 0;
+		}
 	}
-	fclose(f);
 	a->join_userns = vg_strdup(path);
 	a->join_start = out;
-	a->join_count = n;
+	a->join_count = count;
 	free(a->mode_why);
 	a->mode_why = vg_asprintf("it joins the user namespace of the container whose network it "
 				  "uses (range %llu+%llu)",
-				  out, n);
+				  (unsigned long long)out, (unsigned long long)count);
 	return 0;
 }
 

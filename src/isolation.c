@@ -164,24 +164,6 @@ static void probe_store(const struct vg_config *c, const char *kernel, unsigned 
 		unlink(tmp);
 }
 
-static const char *fs_name(unsigned long magic)
-{
-	switch (magic) {
-	case EXT4_SUPER_MAGIC:
-		return "ext4";
-	case XFS_SUPER_MAGIC:
-		return "xfs";
-	case BTRFS_SUPER_MAGIC:
-		return "btrfs";
-	case TMPFS_MAGIC:
-		return "tmpfs";
-	case OVERLAYFS_SUPER_MAGIC:
-		return "overlay";
-	default:
-		return NULL;
-	}
-}
-
 /* Probe (or look up) one kind of support on dir_fd's file system: 1 works, 0 does not (why). */
 static int probe(const struct vg_config *c, int dir_fd, const char *what, char **why,
 		 struct vg_error *e)
@@ -207,7 +189,7 @@ static int probe(const struct vg_config *c, int dir_fd, const char *what, char *
 	if (r < 0)
 		return vg_error_set(e, -r, "probing idmapped mounts: %s", pe.msg);
 	{
-		const char *fsn = fs_name((unsigned long)sf.f_type);
+		const char *fsn = vg_fs_type_name((uint64_t)sf.f_type);
 		_cleanup_free_ char *fsd =
 		    fsn ? vg_strdup(fsn)
 			: vg_asprintf("file system 0x%lx", (unsigned long)sf.f_type);
@@ -295,26 +277,4 @@ int vg_isolation_choose(const struct vg_config *c, const struct vg_container *ct
 	*mode = VG_ISOLATION_SHIFT;
 	*why = vg_asprintf("auto: %s", probed);
 	return 0;
-}
-
-char **vg_isolation_probe_failures(const struct vg_config *c)
-{
-	_cleanup_free_ char *text = probe_read(c);
-	char kernel[65], *save = NULL, **ret = NULL;
-
-	kernel_release(kernel);
-	for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l;
-	     l = strtok_r(NULL, "\n", &save)) {
-		struct probe p;
-
-		if (!probe_parse(l, &p))
-			continue;
-		if (strcmp(p.kernel, kernel) == 0 && p.ok == 0) {
-			_cleanup_free_ char *s =
-			    vg_asprintf("fs=%lx what=%s: %s", p.fs, p.what, p.why);
-			vg_strv_push(&ret, s);
-		}
-		free(p.why);
-	}
-	return ret;
 }

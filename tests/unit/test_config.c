@@ -432,7 +432,8 @@ static void shipped_conf_is_true(void **state)
 	assert_int_equal(c.allow_readonly_sensitive, d.allow_readonly_sensitive);
 	assert_int_equal(c.deny_privileged, d.deny_privileged);
 	assert_int_equal(c.drop_capabilities, d.drop_capabilities);
-	assert_int_equal(vg_config_allowed_caps(&c, VG_ISOLATION_SHIFT), vg_config_allowed_caps(&d, VG_ISOLATION_SHIFT));
+	assert_int_equal(vg_config_allowed_caps(&c, VG_ISOLATION_SHIFT),
+			 vg_config_allowed_caps(&d, VG_ISOLATION_SHIFT));
 	assert_null(c.allowed_devices);
 	assert_int_equal(c.strict_membership, d.strict_membership);
 	/* The examples of keys whose default is empty, and the volume example, parse. */
