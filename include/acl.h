@@ -58,6 +58,16 @@ void vg_acl_expected_access(const struct vg_acl_policy *p, bool is_dir, const vo
  */
 void vg_acl_expected_fixed(const struct vg_acl_policy *p, struct vg_acl_blob *ret);
 
+/*
+ * The ACL `cur` (the kernel's xattr form, cur_len 0: none) with every named user and group
+ * qualifier passed through `map`; entries that map to the same ID are merged (permissions
+ * or'ed), and the result is in the kernel's order (tag, then ID), so an ACL that `map` leaves
+ * alone comes out byte for byte as it was. None stays none (minimal). -EINVAL when `cur` is
+ * malformed or longer than a blob holds.
+ */
+int vg_acl_map_ids(const void *cur, size_t cur_len, uint32_t (*map)(uint32_t id, const void *data),
+		   const void *data, struct vg_acl_blob *ret);
+
 /* Does the ACL on disk (cur_len 0: none) equal `want`? A minimal `want` equals only "none"
  * (the kernel never stores an ACL the mode can say); a malformed `cur` equals nothing. */
 bool vg_acl_equal(const void *cur, size_t cur_len, const struct vg_acl_blob *want);

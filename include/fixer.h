@@ -25,12 +25,22 @@ struct vg_tree_policy {
 	size_t n_ranges;
 	/* Copy-up: clear setuid/setgid bits and security.capability of every non-directory. */
 	bool strip_privs;
+
+	/* fix --to-idmap: every ID (owner, group, named ACL entry) inside one of the `unshift`
+	 * ranges [start, count) becomes container-relative (id - start); no ACL of the policy
+	 * (acl, dflt, root) is applied, the ACLs on disk keep their other entries. An owner at or
+	 * above idmap_size afterwards is counted as foreign: a member sees it as nobody. */
+	bool to_idmap;
+	const uint64_t (*unshift)[2];
+	size_t n_unshift;
+	uint64_t idmap_size;
 };
 
 /* Build the policy of a member set: one member private, two or more shared, none root's. */
 void vg_tree_policy_init(struct vg_tree_policy *p, const struct vg_members *m);
 
-/* _data itself. Returns 1 when it changed (or would), 0 when it matched, -errno. */
+/* _data itself. Returns 1 when it changed (or would), 0 when it matched, -errno. With
+ * p->to_idmap, _data is mapped like any entry (owner, group, ACL qualifiers). */
 int vg_fix_data_root(int data_fd, const struct vg_tree_policy *p, bool dry_run, struct vg_error *e);
 /* Everything below _data. Entry failures are counted in st->errors and reported through
  * o->event; the return value is < 0 only when the walk itself had to stop. */

@@ -16,6 +16,20 @@
  * what Docker copies from the image in between is moved into the range like any copy-up. */
 #define VG_XATTR_COPYUP	    "trusted.volguard.copyup"
 #define VG_MEMBERS_MAX_SIZE 65536
+/*
+ * The volume model (DESIGN.md, Concepts: Volume model): "idmap" when the volume is mounted
+ * into its members as an idmapped mount (userns mode: owners on disk container-relative, no
+ * ACLs, no stamp). Absent on a volume volguard prepared: the shift model (owners host-shifted,
+ * ACLs, stamp). Written last by a conversion, removed first by the way back.
+ */
+#define VG_XATTR_MODEL	    "trusted.volguard.model"
+#define VG_MODEL_IDMAP_TEXT "idmap"
+
+enum vg_volume_model {
+	VG_MODEL_NEW,	/* no volguard xattr at all: volguard never saw it, either model fits */
+	VG_MODEL_SHIFT, /* members, stamp or copy-up marker, and no model mark */
+	VG_MODEL_IDMAP, /* trusted.volguard.model = idmap */
+};
 
 struct vg_vmember {
 	char *name;
@@ -39,3 +53,12 @@ bool vg_members_remove(struct vg_members *m, const char *name);
  * A missing xattr gives an empty set and returns 0; returns 1 when it was present. */
 int vg_members_read(int dirfd, const char *what, struct vg_members *m, struct vg_error *e);
 int vg_members_write(int dirfd, const char *what, const struct vg_members *m, struct vg_error *e);
+
+const char *vg_volume_model_name(enum vg_volume_model m);
+/* The model of the volume directory `dirfd` (any open fd of it): one getxattr per volguard
+ * xattr, no walk. A mark with another value is -EINVAL (e says what it holds). */
+int vg_volume_model_read(int dirfd, const char *what, enum vg_volume_model *ret,
+			 struct vg_error *e);
+/* Write (idmap) or remove (!idmap) the model mark; compares first, so an unchanged mark is
+ * not written again. */
+int vg_volume_model_mark(int dirfd, const char *what, bool idmap, struct vg_error *e);

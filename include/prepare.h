@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "container.h"
+#include "isolation.h"
 #include "vg.h"
 
 struct vg_mounted_volume {
@@ -46,20 +47,27 @@ bool vg_mounted_volumes_has(const struct vg_mounted_volumes *vols, const char *n
  * device lies in another volume's _data becomes that volume, `via` naming it); membership
  * (declared members; with strict_membership only declared or recorded members, VG_EREFUSED);
  * the recorded mode wins (a member recorded or declared ro is ro; mounted rw it gets
- * force_ro, or, when `spec_rewritable` is false (the hook), is refused); and for a volume
- * never prepared the copy-up scan (device nodes are refused).
+ * force_ro, or, when `spec_rewritable` is false (the hook), is refused); the volume model
+ * against the container's `mode` (AUTO is judged as shift): in userns mode a shift-model
+ * volume is refused naming `volguard fix --to-idmap NAME`, in shift mode an idmap-model volume
+ * naming `volguard fix --shift-from 0 NAME` (a volume never prepared, or laid out by `volume
+ * create` and never used, fits either); and, in shift mode only, for a volume never prepared
+ * the copy-up scan (device nodes are refused). In userns mode nothing below _data is read:
+ * the mount is idmapped, nosuid and nodev, so a volume of any size is judged in O(1).
  */
 int vg_mounted_volumes_check(const struct vg_config *c, struct vg_mounted_volumes *vols,
-			     const char *member, bool spec_rewritable, struct vg_error *e);
+			     const char *member, bool spec_rewritable, enum vg_isolation mode,
+			     struct vg_error *e);
 /*
  * Act phase, in memory: make every spec mount of a force_ro volume read-only (mounts[i].options:
  * "rw" dropped, "ro" added). Call before the spec is written.
  */
 int vg_mounted_volumes_spec_ro(json_t *spec, const struct vg_mounted_volumes *vols,
 			       struct vg_error *e);
-/* Act phase: vg_volume_prepare for each volume that is volguard's, with the member's principal
- * host IDs and its range (for the copy-up shift). */
+/* Act phase: for each volume that is volguard's, vg_volume_prepare (shift mode, AUTO
+ * included: the member's principal host IDs and its range, for the copy-up shift) or
+ * vg_volume_prepare_idmap (userns mode: the record and the model mark, O(1)). */
 int vg_mounted_volumes_prepare(const struct vg_config *c, const struct vg_mounted_volumes *vols,
 			       const char *member, uint32_t uid, uint32_t gid, uint64_t range_start,
-			       uint64_t range_count, struct vg_error *e);
+			       uint64_t range_count, enum vg_isolation mode, struct vg_error *e);
 void vg_mounted_volumes_free(struct vg_mounted_volumes *vols);

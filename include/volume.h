@@ -28,6 +28,21 @@ int vg_volume_prepare(const struct vg_config *c, const char *volume, const char 
 		      struct vg_error *e);
 
 /*
+ * The same for a container in userns mode (the idmap model, volume_model.c): record `member`
+ * (ro or rw, principal uid/gid) and the model mark on NAME/, nothing else: no chown, no ACL,
+ * no walk, no stamp. O(1). What lies in _data is used as it is (container-relative owners: a
+ * volume written under plain runc, Docker's copy-up). A volume `volume create` laid out and no
+ * container used yet takes the model too (only _data's owner moves, from create's principal
+ * to container-relative, and so does anything in it that a member's host ID owns: one walk,
+ * once, over what Docker copied from the image); any other shift-model volume is refused
+ * (VG_EREFUSED, naming `fix --to-idmap`). range_start/range_count: the member's range. Never
+ * opens the registry.
+ */
+int vg_volume_prepare_idmap(const struct vg_config *c, const char *volume, const char *member,
+			    bool ro, uint32_t uid, uint32_t gid, uint64_t range_start,
+			    uint64_t range_count, struct vg_error *e);
+
+/*
  * What the admission check needs to know about a named volume before anything changes:
  * whether it exists, whether it is volguard's (else why, and its driver options), its recorded
  * members, and for a volume never prepared (no members recorded) the copy-up scan: a device
@@ -42,6 +57,8 @@ struct vg_volume_info {
 	bool device_binds;	    /* ... and the options make it a bind of that path */
 	struct vg_members recorded; /* trusted.volguard.members (empty when none) */
 	bool has_record;
+	enum vg_volume_model model; /* trusted.volguard.model and the other marks */
+	bool copyup_pending;	    /* laid out by `volume create`, no container used it yet */
 };
 int vg_volume_inspect(const struct vg_config *c, const char *volume, bool copy_up_scan,
 		      struct vg_volume_info *ret, struct vg_error *e);
@@ -67,8 +84,11 @@ struct vg_volume_status {
 	char *data_dflt;   /* _data's default ACL as text, or NULL */
 	uint64_t differ;   /* entries below _data that do not match (a dry-run walk) */
 	uint64_t errors;   /* entries the dry-run walk could not read */
-	uint64_t foreign;  /* entries owned by IDs outside every member's range */
+	uint64_t foreign;  /* entries owned by IDs outside every member's range (idmap model:
+			      IDs at or above range_size, which members see as nobody) */
 	bool owners_known; /* every member's range was found, so owners were judged */
+	enum vg_volume_model model; /* idmap: no policy of owners or ACLs applies (stamp_ok and
+				       root_ok are true), only owners are judged */
 };
 int vg_volume_status(const struct vg_config *c, const char *volume, struct vg_volume_status *st,
 		     struct vg_error *e);
@@ -89,8 +109,10 @@ struct vg_fix_stats {
 	uint64_t devices;   /* device nodes: skipped */
 	uint64_t foreign;   /* owners outside every member's range (with --shift-from): kept */
 	bool root_changed;  /* _data itself */
-	bool stamped;	    /* the complete pass wrote the stamp */
+	bool stamped;	    /* the complete pass wrote the stamp (--to-idmap: the model mark) */
 	bool not_ours;	    /* the volume is not volguard's (vg_volume_is_ours): left alone */
+	bool idmap; /* the volume is in the idmap model: fix (without --to-idmap or --shift-from)
+		       refused it, create/share/revoke changed only its record */
 };
 
 /* Add the counters of s to t (the flags are per volume and left alone). */
@@ -136,10 +158,29 @@ int vg_volume_members(const struct vg_config *c, const char *volume, bool alloca
  * volguard fix for one volume: record the members if they were declared or discovered,
  * remove the stamp, fix _data and (always) the whole tree, write the stamp when no entry
  * failed. Returns 0, or -errno when the volume could not be fixed at all. A volume without
- * members is -ENOENT.
+ * members is -ENOENT. A volume in the idmap model is refused (VG_EREFUSED, st->idmap) unless
+ * o->shift (--shift-from), which takes it back to the shift model: the model mark is removed
+ * before anything else changes.
  */
 int vg_volume_fix(const struct vg_config *c, const char *volume, const struct vg_fix_opts *o,
 		  struct vg_fix_stats *st, struct vg_error *e);
+
+/*
+ * volguard fix --to-idmap for one volume: convert a shift-model volume to the idmap model.
+ * Owners, groups and named ACL entries inside a registered range (quarantined ones included)
+ * become container-relative (id - start); other IDs are kept (an owner that is not
+ * container-relative afterwards is counted as foreign); setuid/setgid bits of moved files are
+ * cleared. The fixer's rules hold (no symlink followed, no mount crossed, hard-linked files and
+ * devices skipped and counted, compare before write). Order: shift stamp removed, members
+ * found in the config or Docker's files recorded, _data and the tree, copy-up marker removed,
+ * then the model mark, only after a pass without a failed entry (st->stamped). An idmap
+ * volume is left alone (a note). dry_run changes nothing.
+ */
+int vg_volume_to_idmap(const struct vg_config *c, const char *volume, const struct vg_fix_opts *o,
+		       struct vg_fix_stats *st, struct vg_error *e);
+/* The model of an existing volume (volguard's: else -VG_EREFUSED). */
+int vg_volume_model_of(const struct vg_config *c, const char *volume, enum vg_volume_model *ret,
+		       struct vg_error *e);
 
 /* volume create NAME --owner C: lay out NAME/_data (or adopt it), record C as the only member,
  * fix _data; the content of an adopted volume is left to fix. */

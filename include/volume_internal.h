@@ -31,3 +31,10 @@ void vg_vol_stamp_of(const struct vg_tree_policy *p, char buf[STAMP_MAX]);
 bool vg_vol_stamp_matches(int name_fd, const char *want);
 /* Is the copy-up marker (VG_XATTR_COPYUP) on the volume? */
 bool vg_vol_copyup_pending(int name_fd);
+/* A declared volume: the declaration says ro or rw (*ro), and with strict_membership only its
+ * members may join (VG_EREFUSED). */
+int vg_vol_check_member(const struct vg_config *c, const char *volume, const char *member, bool *ro,
+			struct vg_error *e);
+/* Remove the stamp and the copy-up marker (absent is fine). */
+int vg_vol_stamp_remove(struct vg_vol *v, struct vg_error *e);
+int vg_vol_copyup_remove(struct vg_vol *v, struct vg_error *e);

@@ -150,6 +150,52 @@ void vg_acl_expected_fixed(const struct vg_acl_policy *p, struct vg_acl_blob *re
 	build(p, true, true, 7, 0, 0, ret);
 }
 
+static bool xentry_less(const struct xentry *a, const struct xentry *b)
+{
+	return a->tag != b->tag ? a->tag < b->tag : a->id < b->id;
+}
+
+int vg_acl_map_ids(const void *cur, size_t cur_len, uint32_t (*map)(uint32_t id, const void *data),
+		   const void *data, struct vg_acl_blob *ret)
+{
+	struct xentry x[VG_ACL_MAX_NAMED + 4];
+	size_t n = 0, out = 0;
+	uint32_t v;
+
+	memset(ret, 0, sizeof(*ret));
+	if (cur_len == 0) {
+		ret->minimal = true;
+		return 0;
+	}
+	if (cur_len < 4 || (cur_len - 4) % 8 != 0 || cur_len > VG_ACL_MAX_SIZE)
+		return -EINVAL;
+	memcpy(&v, cur, 4);
+	if (le32toh(v) != XATTR_VERSION)
+		return -EINVAL;
+	for (size_t i = 0; get(cur, cur_len, i, &x[n]); i++, n++) {
+		if (x[n].tag == TAG_USER || x[n].tag == TAG_GROUP)
+			x[n].id = map(x[n].id, data);
+		/* Insertion sort: a few dozen entries at most. */
+		for (size_t k = n; k > 0 && xentry_less(&x[k], &x[k - 1]); k--) {
+			struct xentry t = x[k];
+			x[k] = x[k - 1];
+			x[k - 1] = t;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (out > 0 && x[out - 1].tag == x[i].tag && x[out - 1].id == x[i].id &&
+		    (x[i].tag == TAG_USER || x[i].tag == TAG_GROUP)) {
+			x[out - 1].perm |= x[i].perm; /* two grants met: the stronger of both */
+			continue;
+		}
+		x[out++] = x[i];
+	}
+	begin(ret);
+	for (size_t i = 0; i < out; i++)
+		put(ret, x[i].tag, x[i].perm, x[i].id);
+	return 0;
+}
+
 bool vg_acl_equal(const void *cur, size_t cur_len, const struct vg_acl_blob *want)
 {
 	if (want->minimal)

@@ -348,6 +348,13 @@ static int judge_hook_range(struct vg_admission *a, struct vg_error *e)
 	return r;
 }
 
+/* The volume model its mounts need: idmapped only by volguard-runc's userns mode (stage.c);
+ * the hook's runc binds volumes as they are, so their owners must be host-shifted. */
+static enum vg_isolation volume_mode(const struct vg_admission *a)
+{
+	return a->via == VG_ADMIT_HOOK ? VG_ISOLATION_SHIFT : a->mode;
+}
+
 /*
  * The named volumes it mounts, and whether it may: membership (declared, recorded), and, for
  * volguard-runc, that every volume Docker's files name is one it can see in the spec (a local
@@ -373,7 +380,8 @@ static int judge_volumes(struct vg_admission *a, const char *member, struct vg_e
 	}
 	/* The runtime (and check, which says what the runtime would do) makes a read-only
 	 * member's rw mount ro in the spec; the hook cannot rewrite it and refuses. */
-	r = vg_mounted_volumes_check(a->c, &a->vols, member, a->via != VG_ADMIT_HOOK, &why);
+	r = vg_mounted_volumes_check(a->c, &a->vols, member, a->via != VG_ADMIT_HOOK,
+				     volume_mode(a), &why);
 	if (r == -VG_EREFUSED) {
 		vg_report_add(&a->rep, VG_DENY, "membership", "volumes", "%s", why.msg);
 		return 0;
@@ -425,12 +433,17 @@ static pid_t netns_pid(const struct vg_container *ct, json_t *spec)
 	{
 		const char *type = json_string_value(vg_json_member(ns, "type"));
 		const char *path = json_string_value(vg_json_member(ns, "path"));
-		int pid, end = 0;
+		char *end = NULL;
+		long pid;
 
-		if (type && path && strcmp(type, "network") == 0 &&
-		    sscanf(path, "/proc/%d/ns/net%n", &pid, &end) == 1 && path[end] == '\0' &&
-		    pid > 0)
-			return pid;
+		if (!type || !path || strcmp(type, "network") != 0 ||
+		    strncmp(path, "/proc/", 6) != 0)
+			continue;
+		errno = 0;
+		pid = strtol(path + 6, &end, 10);
+		if (errno == 0 && end != path + 6 && strcmp(end, "/ns/net") == 0 && pid > 0 &&
+		    pid < INT32_MAX)
+			return (pid_t)pid;
 	}
 	return 0;
 }
@@ -626,6 +639,8 @@ static int apply_mode(struct vg_admission *a, const struct vg_range *rg, struct 
  * volumes' records. shift: the volumes, moved into the range. */
 static int act_mounts(struct vg_admission *a, struct vg_error *e)
 {
+	int r = 0;
+
 	if (a->mode == VG_ISOLATION_USERNS) {
 		struct vg_stage_req req = { .c = a->c,
 					    .id = a->ct.id,
@@ -635,13 +650,14 @@ static int act_mounts(struct vg_admission *a, struct vg_error *e)
 					    .ct = &a->ct,
 					    .vols = &a->vols,
 					    .checked = &a->checked };
-		int r = vg_stage_build(&req, a->spec, e);
-
-		return r;
+		r = vg_stage_build(&req, a->spec, e);
 	}
-	return vg_mounted_volumes_prepare(
-	    a->c, &a->vols, a->name, (uint32_t)(a->range_start + a->user.uid),
-	    (uint32_t)(a->range_start + a->user.gid), a->range_start, a->range_count, e);
+	if (r >= 0)
+		r = vg_mounted_volumes_prepare(a->c, &a->vols, a->name,
+					       (uint32_t)(a->range_start + a->user.uid),
+					       (uint32_t)(a->range_start + a->user.gid),
+					       a->range_start, a->range_count, volume_mode(a), e);
+	return r;
 }
 
 int vg_admit_isolate(struct vg_admission *a, int bundle_fd, struct vg_error *e)
@@ -711,7 +727,8 @@ int vg_admit_prepare(struct vg_admission *a, struct vg_error *e)
 		return vg_admit_refusal(a, e);
 	if (a->verify || a->exempt || !a->ct.has_uidmap || !a->range_name)
 		return 0;
-	return vg_mounted_volumes_prepare(
-	    a->c, &a->vols, a->range_name, (uint32_t)(a->range_start + a->user.uid),
-	    (uint32_t)(a->range_start + a->user.gid), a->range_start, a->range_count, e);
+	return vg_mounted_volumes_prepare(a->c, &a->vols, a->range_name,
+					  (uint32_t)(a->range_start + a->user.uid),
+					  (uint32_t)(a->range_start + a->user.gid), a->range_start,
+					  a->range_count, volume_mode(a), e);
 }

@@ -83,6 +83,10 @@ const struct vg_audit_check vg_audit_catalogue[] = {
 	{ "VG-VOL-010", VG_SEV_HIGH, "membership record unreadable or corrupt" },
 	{ "VG-VOL-011", VG_SEV_MEDIUM, "member's recorded UID is outside its current range" },
 	{ "VG-VOL-012", VG_SEV_MEDIUM, "--deep: entries volguard fix would change" },
+	{ "VG-VOL-013", VG_SEV_MEDIUM,
+	  "idmap volume: files owned by IDs its members see as nobody" },
+	{ "VG-VOL-014", VG_SEV_MEDIUM,
+	  "volume model mark unreadable, or on a volume volguard does not manage" },
 };
 const size_t vg_audit_catalogue_size = VG_ARRAY_SIZE(vg_audit_catalogue);
 

@@ -50,6 +50,8 @@ struct audit_vol {
 	bool members_broken; /* present but unreadable or corrupt (finding made) */
 	bool used;	     /* some container mounts it */
 	bool foreign;	     /* driver options (opts.json): a mount volguard does not manage */
+	enum vg_volume_model model; /* trusted.volguard.model and the other marks */
+	char *model_bad;	    /* the model mark cannot be read: why */
 };
 
 struct audit_ctx {

@@ -33,6 +33,7 @@
 void audit_vol_free(struct audit_vol *v)
 {
 	free(v->name);
+	free(v->model_bad);
 	vg_members_free(&v->members);
 	memset(v, 0, sizeof(*v));
 }
@@ -139,6 +140,9 @@ int audit_volumes_index(struct audit_ctx *x, struct vg_error *e)
 			v->members_broken = true;
 		}
 		v->recorded = r > 0;
+		me = (struct vg_error){ 0 };
+		if (vg_volume_model_read(vfd, what, &v->model, &me) < 0)
+			v->model_bad = vg_strdup(me.msg);
 		for (size_t i = 0; i < x->n_cts && !v->used; i++)
 			v->used = vg_strv_contains(x->cts[i].volumes, v->name);
 	}
@@ -550,14 +554,22 @@ static void check_tree(struct audit_ctx *x, const struct audit_vol *v, int data_
 {
 	struct id_set ok = { 0 };
 	struct walk w = { .ok = &ok, .limit = x->o->deep ? SIZE_MAX : VG_AUDIT_SAMPLE };
+	bool idmap = v->model == VG_MODEL_IDMAP;
 
-	member_ranges(x, v, &ok);
+	if (idmap) { /* owners are container-relative: what the idmapped mount maps */
+		vg_intervals_add(&ok.uids, 0, x->c->range_size - 1, "container-relative");
+		vg_intervals_add(&ok.gids, 0, x->c->range_size - 1, "container-relative");
+	} else
+		member_ranges(x, v, &ok);
 	walk_tree(&w, data_fd);
 	if (w.bad) {
 		struct vg_audit_finding *f = audit_add(
-		    x, "VG-VOL-006", VG_SUBJ_VOLUME, v->name, NULL,
-		    "%zu of %zu %sentries below %s are owned by IDs outside every member's range",
-		    w.bad, w.seen, x->o->deep ? "" : "sampled ", path);
+		    x, idmap ? "VG-VOL-013" : "VG-VOL-006", VG_SUBJ_VOLUME, v->name, NULL,
+		    "%zu of %zu %sentries below %s are owned by IDs %s", w.bad, w.seen,
+		    x->o->deep ? "" : "sampled ", path,
+		    idmap ? "at or above range_size: its members see them as nobody and cannot "
+			    "change them"
+			  : "outside every member's range");
 		for (size_t i = 0; i < WALK_EXAMPLES && w.examples[i]; i++)
 			audit_ev(f,
 				 i == 0	  ? "example"
@@ -570,7 +582,7 @@ static void check_tree(struct audit_ctx *x, const struct audit_vol *v, int data_
 			audit_ev(f, "incomplete",
 				 "some entries could not be read or changed during "
 				 "the walk");
-		audit_remedy(f, "volguard fix %s", v->name);
+		audit_remedy(f, "volguard fix %s%s", idmap ? "--to-idmap " : "", v->name);
 	}
 	for (size_t i = 0; i < WALK_EXAMPLES; i++)
 		free(w.examples[i]);
@@ -672,6 +684,15 @@ static bool check_driver_opts(struct audit_ctx *x, const struct audit_vol *v, in
 		audit_ev(f, "options", "%s", d.o);
 	if (d.device)
 		audit_ev(f, "device", "%s", d.device);
+	if (v->model == VG_MODEL_IDMAP || v->model_bad) {
+		struct vg_audit_finding *g = audit_add(
+		    x, "VG-VOL-014", VG_SUBJ_VOLUME, v->name, NULL,
+		    "volume has volguard's model mark (%s) but is not volguard's: it is mounted as "
+		    "the mount it is, never idmapped as a volume",
+		    VG_XATTR_MODEL);
+		audit_remedy(g, "setfattr -x %s %s/%s", VG_XATTR_MODEL, x->c->volumes_root,
+			     v->name);
+	}
 	if (v->recorded)
 		audit_ev(f, "recorded_members",
 			 "%zu (an older volguard prepared it: check the owner and mode of %s)",
@@ -709,6 +730,21 @@ static void audit_volume(struct audit_ctx *x, const struct audit_vol *v)
 	}
 	if (check_driver_opts(x, v, vfd) || v->members_broken)
 		return;
+	if (v->model_bad) {
+		f = audit_add(x, "VG-VOL-014", VG_SUBJ_VOLUME, v->name, NULL,
+			      "%s; containers that mount it cannot be admitted", v->model_bad);
+		audit_remedy(f, "volguard fix --to-idmap %s (userns mode) or setfattr -x %s %s/%s",
+			     v->name, VG_XATTR_MODEL, x->c->volumes_root, v->name);
+		return;
+	}
+	if (v->model == VG_MODEL_IDMAP) {
+		/* No shift policy applies: owners are container-relative, no stamp, no ACLs of
+		 * volguard's; only owners its members cannot see are a finding. */
+		dfd = openat(vfd, "_data", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd >= 0)
+			check_tree(x, v, dfd, path);
+		return;
+	}
 	if (!v->recorded) {
 		if (v->used || decl) {
 			f = audit_add(

@@ -1,4 +1,4 @@
-/* volguard fix [--dry-run] [--shift-from BASE] [--json] [--all | VOLUME...] */
+/* volguard fix [--dry-run] [--shift-from BASE | --to-idmap] [--json] [--all | VOLUME...] */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,7 +14,8 @@
 
 static void help(void)
 {
-	puts("Usage: volguard fix [--dry-run] [--shift-from BASE] [--json] [--all | VOLUME...]\n\n"
+	puts("Usage: volguard fix [--dry-run] [--shift-from BASE | --to-idmap] [--json]\n"
+	     "                    [--all | VOLUME...]\n\n"
 	     "Apply each volume's policy to everything below its _data: the members' ACL\n"
 	     "entries (access on all, default on directories), the mask, _data's owner and\n"
 	     "mode. Members come from what volguard recorded, else the [volume] declaration,\n"
@@ -24,12 +25,19 @@ static void help(void)
 	     "  -n, --dry-run         change nothing; list what would change\n"
 	     "  -s, --shift-from BASE move owners in [BASE, BASE+range_size) into the owner's\n"
 	     "                        range (shared volume: the first member's); setuid and\n"
-	     "                        setgid bits of moved files are cleared\n"
+	     "                        setgid bits of moved files are cleared; a volume in\n"
+	     "                        the idmap model goes back to the shift model\n"
+	     "  -I, --to-idmap        convert to the idmap model (userns mode): owners and\n"
+	     "                        ACL entries inside a registered range become\n"
+	     "                        container-relative, the stamp goes, the model mark is\n"
+	     "                        written last; nothing else of the ACLs changes\n"
 	     "  -j, --json            print a JSON report on stdout\n"
 	     "  -a, --all             every volume under volumes_root (those that are not\n"
 	     "                        volguard's, with driver options, are skipped)\n"
 	     "      --jobs N          threads for the subdirectories of _data (default: the\n"
 	     "                        number of CPUs, at most 8)\n\n"
+	     "Without --to-idmap or --shift-from, a volume in the idmap model is refused\n"
+	     "(skipped with --all): the shift policy would undo it.\n\n"
 	     "Exit status: 0 done, 1 some entry failed (no stamp written), 2 error.");
 }
 
@@ -142,6 +150,7 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 		{ "all", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "jobs", required_argument, NULL, 'J' },
+		{ "to-idmap", no_argument, NULL, 'I' },
 		{ 0 },
 	};
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -151,10 +160,10 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 	struct ctx x = { 0 };
 	_cleanup_json_ json_t *report = NULL;
 	char **names = NULL;
-	bool all = false, failed = false, broken = false;
+	bool all = false, failed = false, broken = false, to_idmap = false;
 	int o;
 
-	while ((o = getopt_long(argc, argv, "ns:jah", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "ns:jahI", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n':
 			fo.dry_run = true;
@@ -173,6 +182,9 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 		case 'a':
 			all = true;
 			break;
+		case 'I':
+			to_idmap = true;
+			break;
 		case 'J':
 			if (vg_parse_u64(optarg, 8, &jobs) < 0 || jobs == 0)
 				return vg_cmd_usage_error("fix", "--jobs: '%.100s' is not 1 to 8",
@@ -185,6 +197,8 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 			return vg_cmd_bad_option("fix", argv);
 		}
 	}
+	if (to_idmap && fo.shift)
+		return vg_cmd_usage_error("fix", "--to-idmap and --shift-from go opposite ways");
 	if (all == (optind < argc))
 		return vg_cmd_usage_error("fix", "give --all or VOLUME names (not both)");
 	for (int i = optind; i < argc; i++)
@@ -214,14 +228,15 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 		memset(x.listed, 0, sizeof(x.listed));
 		x.jvol = json_pack("{s:s}", "name", names[i]);
 		clock_gettime(CLOCK_MONOTONIC, &x.start);
-		r = vg_volume_fix(c, names[i], &fo, &st, &err);
+		r = to_idmap ? vg_volume_to_idmap(c, names[i], &fo, &st, &err)
+			     : vg_volume_fix(c, names[i], &fo, &st, &err);
 		if (x.progress_shown) {
 			fputs("\r\033[K", stderr);
 			x.progress_shown = false;
 		}
-		if (r < 0 && all && st.not_ours) {
-			/* --all: a volume that is not volguard's is skipped, said, not a failure.
-			 */
+		if (r < 0 && all && (st.not_ours || st.idmap)) {
+			/* --all: a volume that is not volguard's, or one in the idmap model, is
+			 * skipped, said, not a failure. */
 			if (x.json)
 				json_object_set_new(x.jvol, "skipped", json_string(err.msg));
 			else
@@ -239,15 +254,20 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 			if (st.errors > 0)
 				failed = true;
 			if (!x.json)
-				print_summary(names[i], &st, fo.dry_run,
-					      fo.dry_run   ? ""
-					      : st.stamped ? "; stamped"
-							   : "; not stamped");
+				print_summary(
+				    names[i], &st, fo.dry_run,
+				    fo.dry_run ? ""
+				    : to_idmap ? (st.stamped ? "; idmap model" : "; not converted")
+				    : st.stamped ? "; stamped"
+						 : "; not stamped");
 		}
 		vg_fix_stats_add(&total, &st);
 		json_object_set_new(x.jvol, "stats", stats_json(&st));
 		json_object_set_new(x.jvol, "root_changed", json_boolean(st.root_changed));
 		json_object_set_new(x.jvol, "stamped", json_boolean(st.stamped));
+		if (to_idmap)
+			json_object_set_new(x.jvol, "model",
+					    json_string(st.stamped ? "idmap" : "shift"));
 		json_array_append_new(json_object_get(report, "volumes"), x.jvol);
 	}
 	if (x.json) {

@@ -27,12 +27,21 @@ static void help(void)
 	     "  show     members, principals, _data's owner, mode and ACL, and whether the\n"
 	     "           tree matches the policy (a read-only walk: ACLs, and owners outside\n"
 	     "           every member's range)\n\n"
+	     "A volume in the idmap model (userns mode: trusted.volguard.model) keeps its\n"
+	     "owners container-relative: create, share and revoke only change its record, and\n"
+	     "show judges its owners against 0..range_size-1.\n\n"
 	     "A volume with driver options (-o type=/o=/device=: bind, tmpfs, nfs...) or whose\n"
 	     "_data is another mount is not volguard's: every subcommand refuses it and says why.");
 }
 
 static int report_walk(const char *volume, const struct vg_fix_stats *st)
 {
+	if (st->idmap) {
+		vg_log_info("volume '%s': idmap model: membership recorded, nothing below it "
+			    "changed (owners stay container-relative)",
+			    volume);
+		return 0;
+	}
 	vg_log_info("volume '%s': _data %s, %llu entries below it checked, %llu changed%s", volume,
 		    st->root_changed ? "changed" : "already right", (unsigned long long)st->seen,
 		    (unsigned long long)st->changed, st->stamped ? "" : " (content left to fix)");
@@ -156,6 +165,7 @@ static int do_show(int argc, char **argv, struct vg_config *c)
 		json_object_set_new(j, "entries_foreign_owner",
 				    json_integer((json_int_t)s.foreign));
 		json_object_set_new(j, "owners_judged", json_boolean(s.owners_known));
+		json_object_set_new(j, "model", json_string(vg_volume_model_name(s.model)));
 		char mode[8];
 		snprintf(mode, sizeof(mode), "%04o", s.data_mode);
 		json_object_set_new(json_object_get(j, "data"), "mode", json_string(mode));
@@ -173,6 +183,10 @@ static int do_show(int argc, char **argv, struct vg_config *c)
 		putchar('\n');
 	} else {
 		printf("volume:  %s (%s)\n", name, policy_name(&s));
+		printf("model:   %s\n",
+		       s.model == VG_MODEL_IDMAP
+			   ? "idmap (userns mode: mounted idmapped, owners container-relative)"
+			   : "shift (owners host-shifted, ACLs)");
 		printf("members: (%s)\n", vg_members_source_name(s.source));
 		for (size_t i = 0; i < s.members.n; i++) {
 			if (s.members.v[i].uid == UINT32_MAX)
@@ -187,8 +201,20 @@ static int do_show(int argc, char **argv, struct vg_config *c)
 		       s.root_ok ? "" : " (does not match the policy)");
 		printf("acl:     %s\n", s.data_acl ? s.data_acl : "none");
 		printf("default: %s\n", s.data_dflt ? s.data_dflt : "none");
-		printf("stamp:   %s\n", s.stamp_ok ? "matches the policy" : "missing or stale");
-		if (matches && s.owners_known)
+		if (s.model != VG_MODEL_IDMAP)
+			printf("stamp:   %s\n",
+			       s.stamp_ok ? "matches the policy" : "missing or stale");
+		if (s.model == VG_MODEL_IDMAP && s.foreign == 0 && s.errors == 0)
+			printf("tree:    every owner is container-relative (walked)\n");
+		else if (s.model == VG_MODEL_IDMAP)
+			printf(
+			    "tree:    %llu entries are owned by IDs at or above range_size: "
+			    "members "
+			    "see them as nobody%s; 'volguard fix --to-idmap %s' moves registered "
+			    "ranges' IDs\n",
+			    (unsigned long long)s.foreign, s.errors ? " (some unreadable)" : "",
+			    name);
+		else if (matches && s.owners_known)
 			printf("tree:    matches the policy (walked: owners, ACLs)\n");
 		else if (matches)
 			printf("tree:    ACLs match the policy (walked); owners not judged: a "
@@ -198,7 +224,7 @@ static int do_show(int argc, char **argv, struct vg_config *c)
 			       "%s'\n",
 			       (unsigned long long)s.differ, s.errors ? " (some unreadable)" : "",
 			       name);
-		if (s.foreign)
+		if (s.foreign && s.model != VG_MODEL_IDMAP)
 			printf("owners:  %llu entries belong to IDs outside every member's range "
 			       "(fix keeps them; 'fix --shift-from BASE' moves a range in)\n",
 			       (unsigned long long)s.foreign);

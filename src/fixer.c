@@ -123,19 +123,43 @@ static void progress(struct fixer *f)
 	pthread_mutex_unlock(&f->pool->mu);
 }
 
-static uint32_t shift_id(const struct vg_tree_policy *p, uint32_t id)
-{
-	if (!p->shift || id < p->shift_from || id - p->shift_from >= p->shift_size)
-		return id;
-	return (uint32_t)(p->shift_to + (id - p->shift_from));
-}
-
 static bool expected_id(const struct vg_tree_policy *p, uint32_t id)
 {
 	for (size_t i = 0; i < p->n_ranges; i++)
 		if (id >= p->ranges[i][0] && id - p->ranges[i][0] < p->ranges[i][1])
 			return true;
 	return false;
+}
+
+/* The ID an owner or ACL qualifier must have: moved by --shift-from (or the copy-up), or made
+ * container-relative by --to-idmap. */
+static uint32_t shift_id(const struct vg_tree_policy *p, uint32_t id)
+{
+	if (p->to_idmap) {
+		for (size_t i = 0; i < p->n_unshift; i++)
+			if (id >= p->unshift[i][0] && id - p->unshift[i][0] < p->unshift[i][1])
+				return (uint32_t)(id - p->unshift[i][0]);
+		return id;
+	}
+	if (!p->shift || id < p->shift_from || id - p->shift_from >= p->shift_size)
+		return id;
+	return (uint32_t)(p->shift_to + (id - p->shift_from));
+}
+
+static uint32_t map_qualifier(uint32_t id, const void *data)
+{
+	return shift_id(data, id);
+}
+
+/* Owned by an ID a member cannot see: outside every member's range (shift model), or not
+ * container-relative after the conversion (idmap model: it would show as nobody). */
+static bool foreign_owner(const struct vg_tree_policy *p, const struct statx *stx)
+{
+	uint32_t uid = shift_id(p, stx->stx_uid), gid = shift_id(p, stx->stx_gid);
+
+	if (p->to_idmap)
+		return uid >= p->idmap_size || gid >= p->idmap_size;
+	return p->n_ranges && (!expected_id(p, uid) || !expected_id(p, gid));
 }
 
 /* What an entry needs, computed from its state (stx, its ACLs) and the policy. */
@@ -145,6 +169,8 @@ struct plan {
 	bool strip; /* copy-up: setuid/setgid bits or security.capability to clear */
 	bool has_cap;
 	struct vg_acl_blob want;
+	const struct vg_acl_blob *want_dflt; /* the policy's, or dflt_buf (--to-idmap) */
+	struct vg_acl_blob dflt_buf;
 };
 
 #define XATTR_CAPS "security.capability"
@@ -171,6 +197,22 @@ static int plan_entry(const struct vg_tree_policy *p, const struct statx *stx, c
 	pl->uid = shift_id(p, stx->stx_uid);
 	pl->gid = shift_id(p, stx->stx_gid);
 	pl->owner = pl->uid != stx->stx_uid || pl->gid != stx->stx_gid;
+	pl->want_dflt = &p->dflt;
+	if (p->to_idmap) {
+		/* The entry's own ACLs, their qualifiers mapped (the caller refused an ACL too
+		 * long to read). */
+		(void)vg_acl_map_ids(acc, (size_t)acc_len, map_qualifier, p, &pl->want);
+		pl->access = !vg_acl_equal(acc, (size_t)acc_len, &pl->want);
+		pl->dflt = false;
+		if (is_dir) {
+			(void)vg_acl_map_ids(dfl, (size_t)dfl_len, map_qualifier, p, &pl->dflt_buf);
+			pl->want_dflt = &pl->dflt_buf;
+			pl->dflt = !vg_acl_equal(dfl, (size_t)dfl_len, &pl->dflt_buf);
+		}
+		pl->has_cap = has_cap;
+		pl->strip = false;
+		return pl->owner || pl->access || pl->dflt;
+	}
 	vg_acl_expected_access(&p->acl, is_dir, acc, acc_bad ? 0 : (size_t)acc_len, stx->stx_mode,
 			       &pl->want);
 	pl->access = acc_bad || !vg_acl_equal(acc, (size_t)acc_len, &pl->want);
@@ -222,7 +264,7 @@ static int apply(struct fixer *f, int fd, bool path_fd, const struct statx *now,
 			return r;
 	}
 	if (pl->dflt) {
-		r = vg_acl_write(fd, path_fd, VG_XATTR_ACL_DEFAULT, &f->p->dflt, f->e);
+		r = vg_acl_write(fd, path_fd, VG_XATTR_ACL_DEFAULT, pl->want_dflt, f->e);
 		if (r < 0)
 			return r;
 	}
@@ -291,12 +333,16 @@ static int visit(const struct vg_walk_entry *ent, void *data)
 	}
 	if (p->strip_privs && !is_dir)
 		has_cap = vg_getxattrat(ent->dirfd, ent->name, XATTR_CAPS, NULL, 0) > 0;
-	if (p->n_ranges && (!expected_id(p, shift_id(p, ent->stx.stx_uid)) ||
-			    !expected_id(p, shift_id(p, ent->stx.stx_gid)))) {
+	if (p->to_idmap && (acc_bad || dfl_bad)) {
+		event(f, VG_FIX_ERROR, ent->path, "its ACL is too long to be mapped; left alone");
+		return 0;
+	}
+	if (foreign_owner(p, &ent->stx)) {
 		st->foreign++;
-		event(f, VG_FIX_SKIP, ent->path,
-		      "owner %u:%u is outside every member's range: owner kept", ent->stx.stx_uid,
-		      ent->stx.stx_gid);
+		event(f, VG_FIX_SKIP, ent->path, "owner %u:%u is %s: owner kept", ent->stx.stx_uid,
+		      ent->stx.stx_gid,
+		      p->to_idmap ? "in no registered range and not container-relative"
+				  : "outside every member's range");
 	}
 	if (!plan_entry(p, &ent->stx, acc, acc_len, acc_bad, dfl, dfl_len, dfl_bad, has_cap, &pl))
 		return 0;
@@ -325,6 +371,11 @@ static int visit(const struct vg_walk_entry *ent, void *data)
 		/* Plan again from what the descriptor shows: the name may have pointed elsewhere
 		 * for a moment while it was read. */
 		acc_len = read_acl(fd, true, VG_XATTR_ACL_ACCESS, acc, &acc_bad);
+		if (acc_len >= 0 && acc_bad && p->to_idmap) {
+			event(f, VG_FIX_ERROR, ent->path,
+			      "its ACL is too long to be mapped; left alone");
+			return 0;
+		}
 		if (acc_len < 0) {
 			event(f, VG_FIX_ERROR, ent->path, "cannot read its ACL: %s",
 			      strerror((int)-acc_len));
@@ -487,6 +538,28 @@ int vg_fix_tree(int data_fd, const char *volume, const struct vg_tree_policy *p,
 	return r;
 }
 
+/* --to-idmap on _data itself: the same plan as any directory below it. */
+static int root_to_idmap(int data_fd, const struct vg_tree_policy *p, bool dry_run,
+			 const uint8_t *acc, ssize_t acc_len, const uint8_t *dfl, ssize_t dfl_len,
+			 struct vg_error *e)
+{
+	struct vg_fix_opts o = { .dry_run = dry_run };
+	struct vg_fix_stats st = { 0 };
+	struct fixer f = { "", p, &o, &st, e, NULL, NULL };
+	struct statx stx;
+	struct plan pl;
+	int r;
+
+	if (statx(data_fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) < 0)
+		return vg_error_errno(e, errno, "_data: statx");
+	if (!plan_entry(p, &stx, acc, acc_len, false, dfl, dfl_len, false, false, &pl))
+		return 0;
+	if (dry_run)
+		return 1;
+	r = apply(&f, data_fd, false, &stx, &pl, ".");
+	return r < 0 ? r : 1;
+}
+
 int vg_fix_data_root(int data_fd, const struct vg_tree_policy *p, bool dry_run, struct vg_error *e)
 {
 	uint8_t acc[VG_ACL_MAX_SIZE], dfl[VG_ACL_MAX_SIZE];
@@ -502,6 +575,10 @@ int vg_fix_data_root(int data_fd, const struct vg_tree_policy *p, bool dry_run, 
 	if (acc_len < 0 || dfl_len < 0)
 		return vg_error_errno(e, (int)-(acc_len < 0 ? acc_len : dfl_len),
 				      "_data: cannot read its ACL");
+	if (p->to_idmap && (acc_bad || dfl_bad))
+		return vg_error_set(e, E2BIG, "_data: its ACL is too long to be mapped");
+	if (p->to_idmap)
+		return root_to_idmap(data_fd, p, dry_run, acc, acc_len, dfl, dfl_len, e);
 	owner = st.st_uid != p->root_uid || st.st_gid != p->root_gid;
 	access = acc_bad || !vg_acl_equal(acc, (size_t)acc_len, &p->root);
 	dflt = dfl_bad || !vg_acl_equal(dfl, (size_t)dfl_len, &p->dflt);

@@ -37,7 +37,8 @@ static const struct command commands[] = {
 	{ "volume", cmd_volume, { .needs_root = true, VOLUME_CAPS },
 	  "create, share, revoke or show a volume" },
 	{ "fix", cmd_fix, { .needs_root = true, VOLUME_CAPS }, "repair existing volumes" },
-	{ "check", cmd_check, { CAPS(CAP_DAC_READ_SEARCH) },
+	/* CAP_SYS_ADMIN: trusted.* (a volume's members and model) is invisible without it. */
+	{ "check", cmd_check, { CAPS(CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN) },
 	  "verify a container's mounts before it runs" },
 	/* CAP_SYS_PTRACE: /proc/PID/root and mountinfo of runc's init, which is not dumpable. */
 	{ "prestart", cmd_prestart, { .needs_root = true,

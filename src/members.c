@@ -147,3 +147,65 @@ int vg_members_write(int dirfd, const char *what, const struct vg_members *m, st
 		return vg_error_errno(e, errno, "%s: cannot write %s", what, VG_XATTR_MEMBERS);
 	return 0;
 }
+
+/* ---- the volume model (trusted.volguard.model) ---- */
+
+const char *vg_volume_model_name(enum vg_volume_model m)
+{
+	return m == VG_MODEL_IDMAP ? "idmap" : m == VG_MODEL_SHIFT ? "shift" : "new";
+}
+
+static bool has_xattr(const char *path, const char *name)
+{
+	return getxattr(path, name, NULL, 0) >= 0 || errno == ERANGE;
+}
+
+int vg_volume_model_read(int dirfd, const char *what, enum vg_volume_model *ret, struct vg_error *e)
+{
+	char path[64], buf[32];
+	_cleanup_free_ char *safe = NULL;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", dirfd);
+	n = getxattr(path, VG_XATTR_MODEL, buf, sizeof(buf) - 1);
+	if (n >= 0) {
+		buf[n] = '\0';
+		if ((size_t)n == strlen(VG_MODEL_IDMAP_TEXT) &&
+		    memcmp(buf, VG_MODEL_IDMAP_TEXT, (size_t)n) == 0) {
+			*ret = VG_MODEL_IDMAP;
+			return 0;
+		}
+		safe = vg_escape(buf);
+		return vg_error_set(e, EINVAL, "%s: %s holds '%s', not '%s'", what, VG_XATTR_MODEL,
+				    safe, VG_MODEL_IDMAP_TEXT);
+	}
+	if (errno == ERANGE)
+		return vg_error_set(e, EINVAL, "%s: %s is too long to be a model", what,
+				    VG_XATTR_MODEL);
+	if (errno != ENODATA)
+		return vg_error_errno(e, errno, "%s: cannot read %s", what, VG_XATTR_MODEL);
+	*ret = has_xattr(path, VG_XATTR_MEMBERS) || has_xattr(path, VG_XATTR_STAMP) ||
+		       has_xattr(path, VG_XATTR_COPYUP)
+		   ? VG_MODEL_SHIFT
+		   : VG_MODEL_NEW;
+	return 0;
+}
+
+int vg_volume_model_mark(int dirfd, const char *what, bool idmap, struct vg_error *e)
+{
+	enum vg_volume_model cur = VG_MODEL_NEW;
+	struct vg_error ignored = { 0 };
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", dirfd);
+	/* A mark that does not read as idmap is rewritten or removed all the same. */
+	if (vg_volume_model_read(dirfd, what, &cur, &ignored) >= 0 &&
+	    (cur == VG_MODEL_IDMAP) == idmap)
+		return 0;
+	if (idmap &&
+	    setxattr(path, VG_XATTR_MODEL, VG_MODEL_IDMAP_TEXT, strlen(VG_MODEL_IDMAP_TEXT), 0) < 0)
+		return vg_error_errno(e, errno, "%s: cannot write %s", what, VG_XATTR_MODEL);
+	if (!idmap && removexattr(path, VG_XATTR_MODEL) < 0 && errno != ENODATA)
+		return vg_error_errno(e, errno, "%s: cannot remove %s", what, VG_XATTR_MODEL);
+	return 0;
+}

@@ -144,8 +144,31 @@ static int redirect(const struct vg_config *c, struct vg_mounted_volume *v,
 	return 1;
 }
 
+/* A volume is in one model at a time: a container that would mix them is refused with the
+ * command that converts. */
+static int check_model(const struct vg_mounted_volume *v, const struct vg_volume_info *info,
+		       const char *member, enum vg_isolation mode, struct vg_error *e)
+{
+	const char *via = v->via ? " (reached through " : "", *via_name = v->via ? v->via : "",
+		   *via_end = v->via ? ")" : "";
+
+	if (mode == VG_ISOLATION_USERNS && info->model == VG_MODEL_SHIFT && !info->copyup_pending)
+		return vg_error_set(e, VG_EREFUSED,
+				    "container %s runs in userns mode but volume '%s'%s%s%s is in "
+				    "the shift model (owners host-shifted, ACLs); convert it with "
+				    "'volguard fix --to-idmap %s'",
+				    member, v->name, via, via_name, via_end, v->name);
+	if (mode != VG_ISOLATION_USERNS && info->model == VG_MODEL_IDMAP)
+		return vg_error_set(e, VG_EREFUSED,
+				    "container %s runs in shift mode but volume '%s'%s%s%s is in "
+				    "the idmap model (owners container-relative); convert it with "
+				    "'volguard fix --shift-from 0 %s'",
+				    member, v->name, via, via_name, via_end, v->name);
+	return 0;
+}
+
 static int check_one(const struct vg_config *c, struct vg_mounted_volume *v, const char *member,
-		     bool spec_rewritable, struct vg_error *e)
+		     bool spec_rewritable, enum vg_isolation mode, struct vg_error *e)
 {
 	const struct vg_volume_decl *d;
 	struct vg_volume_info info;
@@ -153,7 +176,8 @@ static int check_one(const struct vg_config *c, struct vg_mounted_volume *v, con
 	int r;
 
 	for (int pass = 0;; pass++) {
-		r = vg_volume_inspect(c, v->name, true, &info, e);
+		/* userns: the idmapped mount is nosuid,nodev and shifts nothing, no scan. */
+		r = vg_volume_inspect(c, v->name, mode != VG_ISOLATION_USERNS, &info, e);
 		if (r < 0)
 			return r;
 		if (info.ours || pass > 0 || !redirect(c, v, &info))
@@ -169,6 +193,8 @@ static int check_one(const struct vg_config *c, struct vg_mounted_volume *v, con
 	r = d			   ? check_declared(c, v, d, member, e)
 	    : c->strict_membership ? check_recorded(v, &info.recorded, member, e)
 				   : 0;
+	if (r >= 0)
+		r = check_model(v, &info, member, mode, e);
 	x = vg_members_find(&info.recorded, member);
 	if (x && x->ro)
 		v->ro = true; /* the record is the truth, not the mount */
@@ -186,10 +212,11 @@ static int check_one(const struct vg_config *c, struct vg_mounted_volume *v, con
 }
 
 int vg_mounted_volumes_check(const struct vg_config *c, struct vg_mounted_volumes *vols,
-			     const char *member, bool spec_rewritable, struct vg_error *e)
+			     const char *member, bool spec_rewritable, enum vg_isolation mode,
+			     struct vg_error *e)
 {
 	for (size_t i = 0; i < vols->n; i++) {
-		int r = check_one(c, &vols->v[i], member, spec_rewritable, e);
+		int r = check_one(c, &vols->v[i], member, spec_rewritable, mode, e);
 		if (r < 0)
 			return r;
 	}
@@ -242,14 +269,18 @@ int vg_mounted_volumes_spec_ro(json_t *spec, const struct vg_mounted_volumes *vo
 
 int vg_mounted_volumes_prepare(const struct vg_config *c, const struct vg_mounted_volumes *vols,
 			       const char *member, uint32_t uid, uint32_t gid, uint64_t range_start,
-			       uint64_t range_count, struct vg_error *e)
+			       uint64_t range_count, enum vg_isolation mode, struct vg_error *e)
 {
 	for (size_t i = 0; i < vols->n; i++) {
+		const struct vg_mounted_volume *v = &vols->v[i];
 		int r;
-		if (!vols->v[i].ours)
+		if (!v->ours)
 			continue;
-		r = vg_volume_prepare(c, vols->v[i].name, member, vols->v[i].ro, uid, gid,
-				      range_start, range_count, e);
+		r = mode == VG_ISOLATION_USERNS
+			? vg_volume_prepare_idmap(c, v->name, member, v->ro, uid, gid, range_start,
+						  range_count, e)
+			: vg_volume_prepare(c, v->name, member, v->ro, uid, gid, range_start,
+					    range_count, e);
 		if (r < 0)
 			return r;
 	}

@@ -303,10 +303,17 @@ static int data_is_empty(int data_fd, const char *what, struct vg_error *e)
 	return 1;
 }
 
-static int stamp_remove(struct vg_vol *v, struct vg_error *e)
+int vg_vol_stamp_remove(struct vg_vol *v, struct vg_error *e)
 {
 	if (fremovexattr(v->name_fd, VG_XATTR_STAMP) < 0 && errno != ENODATA)
 		return vg_error_errno(e, errno, "%s: cannot remove %s", v->what, VG_XATTR_STAMP);
+	return 0;
+}
+
+int vg_vol_copyup_remove(struct vg_vol *v, struct vg_error *e)
+{
+	if (fremovexattr(v->name_fd, VG_XATTR_COPYUP) < 0 && errno != ENODATA)
+		return vg_error_errno(e, errno, "%s: cannot remove %s", v->what, VG_XATTR_COPYUP);
 	return 0;
 }
 
@@ -415,7 +422,7 @@ static int apply_policy(const struct vg_config *c, const char *volume, struct vg
 		return 0;
 	}
 	if (!o->dry_run) {
-		r = stamp_remove(v, e);
+		r = vg_vol_stamp_remove(v, e);
 		if (r < 0)
 			return r;
 	}
@@ -437,14 +444,12 @@ static int apply_policy(const struct vg_config *c, const char *volume, struct vg
 
 static int record(struct vg_vol *v, const struct vg_members *m, struct vg_error *e)
 {
-	int r = stamp_remove(v, e);
+	int r = vg_vol_stamp_remove(v, e);
 
 	return r < 0 ? r : vg_members_write(v->name_fd, v->what, m, e);
 }
 
-/* A declared volume: the declaration says ro or rw, and with strict_membership only its members
- * may join. */
-static int check_member(const struct vg_config *c, const char *volume, const char *member, bool *ro,
+int vg_vol_check_member(const struct vg_config *c, const char *volume, const char *member, bool *ro,
 			struct vg_error *e)
 {
 	const struct vg_volume_decl *decl = vg_config_find_volume(c, volume);
@@ -462,6 +467,33 @@ static int check_member(const struct vg_config *c, const char *volume, const cha
 				    "line %u) and strict_membership is on",
 				    member, volume, c->path ? c->path : "the config", decl->line);
 	return 0;
+}
+
+/* ---- the idmap model (volume_model.c): the shift model's writers leave its tree alone ---- */
+
+static int is_idmap(struct vg_vol *v, bool *ret, struct vg_error *e)
+{
+	enum vg_volume_model m;
+	int r = vg_volume_model_read(v->name_fd, v->what, &m, e);
+
+	*ret = r >= 0 && m == VG_MODEL_IDMAP;
+	return r;
+}
+
+static int refuse_idmap(const struct vg_vol *v, const char *volume, struct vg_error *e)
+{
+	return vg_error_set(e, VG_EREFUSED,
+			    "%s is in the idmap model (userns mode: owners container-relative); "
+			    "convert it for shift mode with 'volguard fix --shift-from 0 %s'",
+			    v->what, volume);
+}
+
+/* share, revoke, create on an idmap volume: the record changes, nothing below NAME/. */
+static int record_only(struct vg_vol *v, const struct vg_members *m, struct vg_fix_stats *st,
+		       struct vg_error *e)
+{
+	st->stamped = st->idmap = true;
+	return vg_members_write(v->name_fd, v->what, m, e);
 }
 
 /* ---- the public operations ---- */
@@ -508,10 +540,14 @@ int vg_volume_prepare(const struct vg_config *c, const char *volume, const char 
 	struct vg_fix_opts o = { 0 };
 	struct vg_vmember *x;
 	struct vg_vol v;
-	bool pending;
+	bool pending, idmap;
 	int r;
 
 	r = vg_vol_open(c, volume, true, &v, e);
+	if (r >= 0)
+		r = is_idmap(&v, &idmap, e);
+	if (r >= 0 && idmap)
+		r = refuse_idmap(&v, volume, e); /* judged already: never mixed */
 	if (r < 0)
 		goto out;
 	/* Only what is recorded: the caller (the runtime, the hook) holds the registry lock, so
@@ -521,7 +557,7 @@ int vg_volume_prepare(const struct vg_config *c, const char *volume, const char 
 	if (r < 0)
 		goto out;
 	src = r > 0 ? VG_MEMBERS_RECORDED : VG_MEMBERS_NONE;
-	r = check_member(c, volume, member, &ro, e);
+	r = vg_vol_check_member(c, volume, member, &ro, e);
 	if (r < 0)
 		goto out;
 	x = vg_members_find(&m, member);
@@ -557,13 +593,30 @@ int vg_volume_fix(const struct vg_config *c, const char *volume, const struct vg
 	enum vg_members_source src;
 	struct vg_fix_opts oo = *o;
 	struct vg_vol v;
+	bool idmap = false;
 	int r;
 
 	oo.walk = true;
 	r = vg_vol_open(c, volume, false, &v, e);
 	st->not_ours = v.foreign;
+	if (r >= 0)
+		r = is_idmap(&v, &idmap, e);
+	if (r >= 0 && idmap && !o->shift) {
+		/* Its owners are container-relative: the shift policy would move none of them and
+		 * put host-shifted ACLs and owners on _data. */
+		st->idmap = true;
+		r = refuse_idmap(&v, volume, e);
+	}
 	if (r < 0)
 		goto out;
+	if (idmap) {
+		note(o, volume, "leaves the idmap model: the model mark goes first");
+		if (!o->dry_run) {
+			r = vg_volume_model_mark(v.name_fd, v.what, false, e);
+			if (r < 0)
+				goto out;
+		}
+	}
 	r = vg_vol_load_members(c, volume, v.name_fd, !o->dry_run, &m, &src, e);
 	if (r < 0)
 		goto out;
@@ -600,14 +653,16 @@ int vg_volume_create(const struct vg_config *c, const char *volume, const char *
 	struct vg_tree_policy p;
 	struct vg_vmember *x;
 	uint32_t uid = UINT32_MAX;
-	bool ro = false;
+	bool ro = false, idmap = false;
 	struct vg_vol v;
 	int r;
 
-	r = check_member(c, volume, owner, &ro, e); /* refuse before anything is created */
+	r = vg_vol_check_member(c, volume, owner, &ro, e); /* refuse before anything is created */
 	if (r < 0)
 		return r;
 	r = vg_vol_open(c, volume, true, &v, e);
+	if (r >= 0)
+		r = is_idmap(&v, &idmap, e);
 	if (r < 0)
 		goto out;
 	r = vg_members_read(v.name_fd, v.what, &rec, e);
@@ -630,9 +685,9 @@ int vg_volume_create(const struct vg_config *c, const char *volume, const char *
 		if (r < 0)
 			goto out;
 	}
-	r = record(&v, &m, e);
-	if (r < 0)
-		goto out;
+	r = idmap ? record_only(&v, &m, st, e) : record(&v, &m, e);
+	if (r < 0 || idmap)
+		goto out; /* idmap: _data's owner is the container's business */
 	r = data_is_empty(v.data_fd, v.what, e);
 	/* Empty: Docker will copy the image's content into it on first use. */
 	if (r > 0 && fsetxattr(v.name_fd, VG_XATTR_COPYUP, "pending", 7, 0) < 0)
@@ -664,16 +719,19 @@ int vg_volume_share(const struct vg_config *c, const char *volume, const struct 
 {
 	struct vg_members m = { 0 };
 	enum vg_members_source src;
+	bool idmap = false;
 	struct vg_vol v;
 	int r;
 
 	for (size_t i = 0; i < n; i++) { /* refuse before anything is created */
 		bool ro;
-		r = check_member(c, volume, add[i].name, &ro, e);
+		r = vg_vol_check_member(c, volume, add[i].name, &ro, e);
 		if (r < 0)
 			return r;
 	}
 	r = vg_vol_open(c, volume, true, &v, e);
+	if (r >= 0)
+		r = is_idmap(&v, &idmap, e);
 	if (r < 0)
 		goto out;
 	r = vg_vol_load_members(c, volume, v.name_fd, true, &m, &src, e);
@@ -683,7 +741,7 @@ int vg_volume_share(const struct vg_config *c, const char *volume, const struct 
 		struct vg_vmember *x;
 		bool ro = add[i].ro;
 
-		r = check_member(c, volume, add[i].name, &ro, e);
+		r = vg_vol_check_member(c, volume, add[i].name, &ro, e);
 		if (r < 0)
 			goto out;
 		x = vg_members_find(&m, add[i].name);
@@ -693,8 +751,8 @@ int vg_volume_share(const struct vg_config *c, const char *volume, const struct 
 	r = fill_principals(c, &m, true, e);
 	if (r < 0)
 		goto out;
-	r = record(&v, &m, e);
-	if (r < 0)
+	r = idmap ? record_only(&v, &m, st, e) : record(&v, &m, e);
+	if (r < 0 || idmap)
 		goto out;
 	r = apply_and_check(c, volume, &v, &m, &(struct vg_fix_opts){ .walk = true }, st, e);
 out:
@@ -708,10 +766,13 @@ int vg_volume_revoke(const struct vg_config *c, const char *volume, const char *
 {
 	struct vg_members m = { 0 };
 	enum vg_members_source src;
+	bool idmap = false;
 	struct vg_vol v;
 	int r;
 
 	r = vg_vol_open(c, volume, false, &v, e);
+	if (r >= 0)
+		r = is_idmap(&v, &idmap, e);
 	if (r < 0)
 		goto out;
 	r = vg_vol_load_members(c, volume, v.name_fd, true, &m, &src, e);
@@ -722,8 +783,8 @@ int vg_volume_revoke(const struct vg_config *c, const char *volume, const char *
 				 volume);
 		goto out;
 	}
-	r = record(&v, &m, e);
-	if (r < 0)
+	r = idmap ? record_only(&v, &m, st, e) : record(&v, &m, e);
+	if (r < 0 || idmap)
 		goto out;
 	r = apply_and_check(c, volume, &v, &m, &(struct vg_fix_opts){ .walk = true }, st, e);
 out:

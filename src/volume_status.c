@@ -49,6 +49,45 @@ static uint64_t (*member_ranges(const struct vg_config *c, const struct vg_membe
 	return ranges;
 }
 
+/* _data's owner, mode and ACLs as they are, and the owners a member would see as nobody (the
+ * fixer's --to-idmap dry run with no range to move: it changes nothing, it counts). */
+static int data_facts(int data_fd, const char *what, struct vg_volume_status *s, struct vg_error *e)
+{
+	uint8_t buf[VG_ACL_MAX_SIZE];
+	struct stat sb;
+	ssize_t n;
+
+	if (fstat(data_fd, &sb) < 0)
+		return vg_error_errno(e, errno, "%s/_data: fstat", what);
+	s->data_uid = sb.st_uid;
+	s->data_gid = sb.st_gid;
+	s->data_mode = sb.st_mode & 07777;
+	n = vg_acl_read(data_fd, false, VG_XATTR_ACL_ACCESS, buf, sizeof(buf));
+	if (n > 0)
+		s->data_acl = vg_acl_to_text(buf, (size_t)n);
+	n = vg_acl_read(data_fd, false, VG_XATTR_ACL_DEFAULT, buf, sizeof(buf));
+	if (n > 0)
+		s->data_dflt = vg_acl_to_text(buf, (size_t)n);
+	return 0;
+}
+
+static int idmap_status(const struct vg_config *c, struct vg_vol *v, const char *volume,
+			struct vg_volume_status *s, struct vg_error *e)
+{
+	struct vg_fix_opts o = { .dry_run = true, .walk = true };
+	struct vg_tree_policy p = { .to_idmap = true, .idmap_size = c->range_size };
+	struct vg_fix_stats st = { 0 };
+	int r = data_facts(v->data_fd, v->what, s, e);
+
+	s->stamp_ok = s->root_ok = s->owners_known = true;
+	if (r >= 0)
+		r = vg_fix_tree(v->data_fd, volume, &p, &o, &st, e);
+	s->foreign = st.foreign + (s->data_uid >= c->range_size || s->data_gid >= c->range_size);
+	s->differ = s->foreign;
+	s->errors = st.errors;
+	return r;
+}
+
 int vg_volume_status(const struct vg_config *c, const char *volume, struct vg_volume_status *s,
 		     struct vg_error *e)
 {
@@ -57,9 +96,6 @@ int vg_volume_status(const struct vg_config *c, const char *volume, struct vg_vo
 	struct vg_fix_stats st = { 0 };
 	struct vg_tree_policy p;
 	char stamp[STAMP_MAX];
-	uint8_t buf[VG_ACL_MAX_SIZE];
-	struct stat sb;
-	ssize_t n;
 	struct vg_vol v;
 	int r;
 
@@ -68,9 +104,15 @@ int vg_volume_status(const struct vg_config *c, const char *volume, struct vg_vo
 	if (r < 0)
 		goto out;
 	r = vg_vol_load_members(c, volume, v.name_fd, false, &s->members, &s->source, e);
+	if (r >= 0)
+		r = vg_volume_model_read(v.name_fd, v.what, &s->model, e);
 	if (r < 0)
 		goto out;
 	s->recorded = s->source == VG_MEMBERS_RECORDED;
+	if (s->model == VG_MODEL_IDMAP) {
+		r = idmap_status(c, &v, volume, s, e);
+		goto out;
+	}
 	vg_tree_policy_init(&p, &s->members);
 	vg_vol_stamp_of(&p, stamp);
 	s->stamp_ok = vg_vol_stamp_matches(v.name_fd, stamp);
@@ -78,19 +120,9 @@ int vg_volume_status(const struct vg_config *c, const char *volume, struct vg_vo
 	if (r < 0)
 		goto out;
 	s->root_ok = r == 0;
-	if (fstat(v.data_fd, &sb) < 0) {
-		r = vg_error_errno(e, errno, "%s/_data: fstat", v.what);
+	r = data_facts(v.data_fd, v.what, s, e);
+	if (r < 0)
 		goto out;
-	}
-	s->data_uid = sb.st_uid;
-	s->data_gid = sb.st_gid;
-	s->data_mode = sb.st_mode & 07777;
-	n = vg_acl_read(v.data_fd, false, VG_XATTR_ACL_ACCESS, buf, sizeof(buf));
-	if (n > 0)
-		s->data_acl = vg_acl_to_text(buf, (size_t)n);
-	n = vg_acl_read(v.data_fd, false, VG_XATTR_ACL_DEFAULT, buf, sizeof(buf));
-	if (n > 0)
-		s->data_dflt = vg_acl_to_text(buf, (size_t)n);
 	ranges = member_ranges(c, &s->members, &p.n_ranges);
 	p.ranges = (const uint64_t(*)[2])ranges;
 	s->owners_known = p.n_ranges == s->members.n && p.n_ranges > 0;
@@ -182,8 +214,14 @@ int vg_volume_inspect(const struct vg_config *c, const char *volume, bool copy_u
 	if (r < 0)
 		goto out;
 	ret->has_record = r > 0;
-	r = 0;
-	if (copy_up_scan && (!ret->has_record || vg_vol_copyup_pending(v.name_fd))) {
+	ret->copyup_pending = vg_vol_copyup_pending(v.name_fd);
+	r = vg_volume_model_read(v.name_fd, v.what, &ret->model, e);
+	if (r < 0)
+		goto out;
+	/* An idmap volume is never shifted, so never scanned: it cannot be mounted by a shift
+	 * container (the caller refuses that). */
+	if (copy_up_scan && ret->model != VG_MODEL_IDMAP &&
+	    (!ret->has_record || ret->copyup_pending)) {
 		_cleanup_free_ char *what = vg_asprintf("%s/_data", v.what);
 		r = vg_copyup_scan(v.data_fd, what, e);
 	}

@@ -1,7 +1,9 @@
 #!/bin/bash
-# volguard-runc killed (SIGKILL, injected by strace at a system call) at each step of a userns
-# create: nothing is left mounted on the host, the image's files are unchanged, delete cleans up,
-# and the same container then starts normally.
+# shellcheck disable=SC2016 # jq filters are single-quoted on purpose
+# Faults in the userns mode, with runc bundles: volguard-runc killed (SIGKILL, injected by strace
+# at a system call) at each step of a create leaves nothing mounted on the host, the image's files
+# unchanged, and delete cleans up; a file system without idmapped mounts (as the probe cache says)
+# gives shift under auto and a refusal under userns, before anything changes.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../e2e-lib.sh"
 e2e_require runc jq strace
@@ -49,4 +51,27 @@ run "$VGRUNC" --config "$CONF" --root "$R" delete --force after-crash
 is "$(host_mounts)" 0 "nothing mounted at the end"
 okif "[ -z \"\$(ls -A '$STAGE' 2>/dev/null)\" ]" "the staging directory is empty at the end"
 is "$(img_state)" "$IMG0" "the image's files are unchanged at the end"
+
+# --- no idmapped mounts on the root's file system (the probe's cached answer) ----------------
+# (volguard-runc rewrote the bundle's config.json for its run: root.path in the staging dir.)
+cp "$B/config.json.orig" "$B/config.json"
+FS=$(stat -f -c %t "$ROOT")
+mkdir -p "$T/state"
+printf 'kernel=%s fs=%s what=idmap ok=0 why=ext4%%20cannot%%20be%%20idmapped%%20(test)\n' \
+	"$(uname -r)" "$FS" >"$T/state/isolation-probe"
+chmod 0644 "$T/state/isolation-probe"
+"$VGRUNC" --config "$CONF" --root "$R" run --bundle "$B" noidmap-userns >"$T/out" 2>&1 </dev/null
+rc=$?
+okif "[ '$rc' -ne 0 ]" "isolation = userns without idmapped mounts: refused"
+like "$(cat "$T/out")" 'isolation = userns, but .*cannot be idmapped' "... saying why"
+run vg list
+unlike "$out" '^noidmap-userns:' "... and it got no range"
+VG_ISOLATION=auto vg_write_conf ""
+cp "$B/config.json.orig" "$B/config.json"
+"$VGRUNC" --config "$CONF" --root "$R" run --bundle "$B" noidmap-auto >"$T/out" 2>&1 </dev/null
+like "$(cat "$T/out")" started "isolation = auto without idmapped mounts: the container runs"
+run vg list
+like "$out" '^noidmap-auto:.*isolation=shift isolation_why=auto:' "... in shift mode, recorded with why"
+"$VGRUNC" --config "$CONF" --root "$R" delete --force noidmap-auto >/dev/null 2>&1
+is "$(host_mounts)" 0 "nothing mounted"
 done_testing
