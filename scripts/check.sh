@@ -28,7 +28,8 @@ if [ -x scripts/check-extra.sh ]; then
 fi
 
 passed=$(grep -Ec '^ok [0-9]+' "$LOG")
-failed=$(grep -Ec '^not ok [0-9]+' "$LOG")
+# A TAP TODO (a known gap, marked "# TODO" by the test) is not a failure, as for prove.
+failed=$(grep -E '^not ok [0-9]+' "$LOG" | grep -Evc '# TODO ')
 # A file that died before its plan (syntax error, crash) has no 'not ok': prove's summary
 # lists it, indented, as 'Parse errors'.
 bad_files=$(grep -Ec '^ *(Parse errors|Bad plan)' "$LOG")

@@ -433,12 +433,17 @@ static pid_t netns_pid(const struct vg_container *ct, json_t *spec)
 	{
 		const char *type = json_string_value(vg_json_member(ns, "type"));
 		const char *path = json_string_value(vg_json_member(ns, "path"));
-		int pid, end = 0;
+		char *end = NULL;
+		long pid;
 
-		if (type && path && strcmp(type, "network") == 0 &&
-		    sscanf(path, "/proc/%d/ns/net%n", &pid, &end) == 1 && path[end] == '\0' &&
-		    pid > 0)
-			return pid;
+		if (!type || !path || strcmp(type, "network") != 0 ||
+		    strncmp(path, "/proc/", 6) != 0)
+			continue;
+		errno = 0;
+		pid = strtol(path + 6, &end, 10);
+		if (errno == 0 && end != path + 6 && strcmp(end, "/ns/net") == 0 && pid > 0 &&
+		    pid < INT32_MAX)
+			return (pid_t)pid;
 	}
 	return 0;
 }

@@ -461,7 +461,7 @@ static int do_delete(struct runc_args *a)
 	struct vg_error e = { 0 };
 	const char *id = a->argc > a->cmd + 1 ? a->argv[a->argc - 1] : NULL;
 	char **nargv = NULL;
-	int status = 0, r;
+	int status = 0;
 	pid_t pid;
 
 	vg_config_init(&c);
@@ -470,7 +470,7 @@ static int do_delete(struct runc_args *a)
 		vg_config_free(&c);
 		return pass_through(a); /* not a userns container's: runc's alone */
 	}
-	if ((r = check_not_self(c.runtime, &e)) < 0) {
+	if (check_not_self(c.runtime, &e) < 0) {
 		report(a, LOG_ERR, "%s", e.msg);
 		vg_config_free(&c);
 		return VG_EXIT_ERROR;

@@ -244,7 +244,7 @@ static int open_layer_dir(int layer_fd, const char *name, struct stat *st, struc
 /* diff and work through one idmapped clone of ID, checked to be the very directories. */
 static int open_upper(int layer_fd, int userns_fd, struct layers *l, struct vg_error *e)
 {
-	struct stat diff, work, st;
+	struct stat diff = { 0 }, work = { 0 }, st;
 	int fd;
 
 	fd = open_layer_dir(layer_fd, "diff", &diff, e);
@@ -471,7 +471,7 @@ static int held_here(uint64_t mnt, int self, struct vg_error *e)
 
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
-		fd = atoi(de->d_name);
+		fd = (int)strtol(de->d_name, NULL, 10);
 		if (fd == self || fd == dirfd(d) || mount_id_of(fd, &id, NULL) < 0 || id != mnt)
 			continue;
 		return vg_error_set(e, EBUSY,
@@ -490,7 +490,7 @@ static int docker_merged(int overlay2_fd, int layer_fd, int *ret_fd, struct vg_e
 {
 	_cleanup_close_ int fd = -1, diff_fd = -1;
 	uint64_t layer_mnt = 0, mnt = 0;
-	struct stat diff, st;
+	struct stat diff = { 0 }, st;
 	struct statfs sfs;
 	bool root = false;
 	int r;

@@ -10,11 +10,14 @@ case "$VG" in /*) ;; *) VG=$TOP/$VG ;; esac
 _n=0
 _failed=0
 
+# While $TODO is set, results are TAP TODO ("# TODO $TODO"): a known gap, reported as such, that
+# neither fails the file nor counts as failed in make check.
+TODO=
 ok() { # ok COND-EXIT-CODE DESCRIPTION
 	_n=$((_n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $_n - $2"; else
-		echo "not ok $_n - $2"
-		_failed=$((_failed + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $_n - $2${TODO:+ # TODO $TODO}"; else
+		echo "not ok $_n - $2${TODO:+ # TODO $TODO}"
+		[ -n "$TODO" ] || _failed=$((_failed + 1))
 	fi
 }
 pass() { ok 0 "$1"; }

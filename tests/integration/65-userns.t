@@ -113,6 +113,10 @@ run dk commit web vgcommitted
 is "$rc" 0 "docker commit"
 run dk run --rm --runtime plainrunc --network none vgcommitted stat -c '%u:%g' /srv/made
 is "$out" "33:33" "the committed layer is image-relative (33:33)"
+drun --rm --name cu -v copyup:/srv vgcommitted sh -c 'stat -c "%u:%g" /srv/made; touch /srv/made/x && echo root-write-ok'
+like "$out" '^33:33' "Docker's copy-up into a new volume shows the image's owners inside"
+like "$out" root-write-ok "... and container root can write it"
+is "$(stat -c '%u:%g' "$V/copyup/_data/made")" "33:33" "... on disk as they are, container-relative (no shift, no walk)"
 WID=$(cid web)
 run dk rm -f web
 is "$(host_mounts)" 0 "after docker rm: no mount on the host"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016 # jq filters are single-quoted on purpose
 # Faults in the userns mode, with runc bundles: volguard-runc killed (SIGKILL, injected by strace
 # at a system call) at each step of a create leaves nothing mounted on the host, the image's files
 # unchanged, and delete cleans up; a file system without idmapped mounts (as the probe cache says)
