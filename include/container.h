@@ -81,5 +81,7 @@ struct vg_container {
 void vg_container_free(struct vg_container *ct);
 /* Append a zeroed mount and return it. */
 struct vg_mount *vg_container_add_mount(struct vg_container *ct);
+/* Free mount i and close the gap. */
+void vg_container_remove_mount(struct vg_container *ct, size_t i);
 /* The value of label `key`, or NULL. */
 const char *vg_container_label(const struct vg_container *ct, const char *key);

@@ -22,6 +22,12 @@
  */
 int vg_kmounts_read(pid_t pid, const char *rootfs, const char *host_mountinfo,
 		    const char *skip_below, struct vg_container *ret, struct vg_error *e);
+/*
+ * In a user namespace runc cannot mknod: it bind-mounts each device of the spec's linux.devices
+ * (judged by number with the spec) from the host. Drop from `kernel` the binds that are exactly
+ * such a device: a device node of that type and number at that destination.
+ */
+void vg_kmounts_drop_spec_devices(struct vg_container *kernel, char *const *device_nodes);
 
 /*
  * Check time is mount time (DESIGN "Rules for admission"): what the judge saw of each bind

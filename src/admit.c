@@ -164,6 +164,7 @@ int vg_admit_load_hook(struct vg_admission *a, const struct vg_hook_state *st, s
 			    e);
 	if (r < 0)
 		return r;
+	vg_kmounts_drop_spec_devices(&a->kernel, a->ct.device_nodes);
 	/* The mounts are the kernel's; the namespaces they belong to are the spec's (a host IPC
 	 * namespace explains dockerd's bind of the host's /dev/shm in both views). */
 	a->kernel.host_ipc = a->ct.host_ipc;

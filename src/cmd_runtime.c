@@ -285,6 +285,18 @@ static int container_shift(const struct vg_config *c, const char *runtime,
 	/* A userns container (volguard-runc refuses specs that map IDs themselves): runc exec
 	 * enters its user namespace; only the capabilities are the mode's. */
 	if (vg_json_member(vg_json_member(spec, "linux"), "uidMappings")) {
+		r = vg_registry_open(&reg, c, VG_REGISTRY_READ, e);
+		if (r < 0)
+			return r;
+		bool bound = vg_registry_find_container(&reg, a->id) != NULL;
+
+		vg_registry_close(&reg);
+		if (!bound)
+			return vg_error_set(
+			    e, VG_EREFUSED,
+			    "container %s: no range in the registry is bound to it; "
+			    "exec refused",
+			    a->id);
 		*ret = (struct vg_spec_shift){ .keep_caps = vg_config_cap_survivors(
 						   c, VG_ISOLATION_USERNS) };
 		return 2;

@@ -40,6 +40,15 @@ void vg_container_free(struct vg_container *ct)
 	memset(ct, 0, sizeof(*ct));
 }
 
+void vg_container_remove_mount(struct vg_container *ct, size_t i)
+{
+	if (i >= ct->n_mounts)
+		return;
+	mount_free(&ct->mounts[i]);
+	memmove(&ct->mounts[i], &ct->mounts[i + 1], (ct->n_mounts - i - 1) * sizeof(*ct->mounts));
+	ct->n_mounts--;
+}
+
 struct vg_mount *vg_container_add_mount(struct vg_container *ct)
 {
 	ct->mounts = vg_reallocarray(ct->mounts, ct->n_mounts + 1, sizeof(*ct->mounts));

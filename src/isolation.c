@@ -29,6 +29,8 @@
 
 #define PROBE_FILE     VG_ISOPROBE_FILE
 #define PROBE_MAX_SIZE VG_ISOPROBE_MAX_SIZE
+/* probe(): could not ask (check keeps no capability to make a user namespace with). */
+#define NOT_PROBED 2
 
 struct probe {
 	char kernel[65];
@@ -184,7 +186,7 @@ static int probe(const struct vg_config *c, int dir_fd, const char *what, char *
 	 * found, or judges as shift (the stricter) until the runtime has probed. */
 	if (r == -EPERM) {
 		*why = vg_strdup("not probed yet (volguard-runc probes at the first create)");
-		return 0;
+		return NOT_PROBED;
 	}
 	if (r < 0)
 		return vg_error_set(e, -r, "probing idmapped mounts: %s", pe.msg);
@@ -263,6 +265,13 @@ int vg_isolation_choose(const struct vg_config *c, const struct vg_container *ct
 	r = probe(c, fd, what, &probed, e);
 	if (r < 0)
 		return r;
+	/* Not probed (check): judged as the config says, auto as the stricter shift. */
+	if (r == NOT_PROBED) {
+		*mode =
+		    c->isolation == VG_ISOLATION_USERNS ? VG_ISOLATION_USERNS : VG_ISOLATION_SHIFT;
+		*why = vg_asprintf("%s: %s", vg_isolation_name(c->isolation), probed);
+		return 0;
+	}
 	if (r == 1) {
 		*mode = VG_ISOLATION_USERNS;
 		*why = c->isolation == VG_ISOLATION_USERNS

@@ -93,6 +93,46 @@ static bool mount_readonly(struct libmnt_fs *fs)
 	       (sb && mnt_optstr_get_option(sb, "ro", NULL, NULL) == 0);
 }
 
+/* "c 10:229 /dev/fuse" (oci.c's form) against a mount of the kernel's view. */
+static bool is_spec_device(const struct vg_mount *m, const char *node)
+{
+	unsigned long long maj, min;
+	char *end = NULL;
+	struct stat st;
+	char type = node[0];
+
+	if ((type != 'c' && type != 'b') || node[1] != ' ' || !m->source || !m->destination)
+		return false;
+	errno = 0;
+	maj = strtoull(node + 2, &end, 10);
+	if (errno || *end != ':')
+		return false;
+	min = strtoull(end + 1, &end, 10);
+	if (errno || *end != ' ' || strcmp(end + 1, m->destination) != 0 ||
+	    lstat(m->source, &st) < 0)
+		return false;
+	if (!(type == 'c' ? S_ISCHR(st.st_mode) : S_ISBLK(st.st_mode)))
+		return false;
+	return major(st.st_rdev) == maj && minor(st.st_rdev) == min;
+}
+
+void vg_kmounts_drop_spec_devices(struct vg_container *kernel, char *const *device_nodes)
+{
+	size_t i = 0;
+
+	while (i < kernel->n_mounts) {
+		bool drop = false;
+
+		for (size_t k = 0; device_nodes && device_nodes[k] && !drop; k++)
+			drop = is_spec_device(&kernel->mounts[i], device_nodes[k]);
+		if (!drop) {
+			i++;
+			continue;
+		}
+		vg_container_remove_mount(kernel, i);
+	}
+}
+
 int vg_kmounts_read(pid_t pid, const char *rootfs, const char *host_mountinfo,
 		    const char *skip_below, struct vg_container *ret, struct vg_error *e)
 {
