@@ -684,6 +684,15 @@ static bool check_driver_opts(struct audit_ctx *x, const struct audit_vol *v, in
 		audit_ev(f, "options", "%s", d.o);
 	if (d.device)
 		audit_ev(f, "device", "%s", d.device);
+	if (v->recorded)
+		audit_ev(f, "recorded_members",
+			 "%zu (an older volguard prepared it: check the owner and mode of %s)",
+			 v->members.n, d.device ? d.device : "its root");
+	audit_remedy(f,
+		     "keep it and check %s by hand (volguard never changes it), or docker volume "
+		     "rm %s && docker volume create %s for a volume volguard manages",
+		     d.device ? d.device : "the mount", v->name, v->name);
+	/* After the last use of f: audit_add may move the findings (realloc). */
 	if (v->model == VG_MODEL_IDMAP || v->model_bad) {
 		struct vg_audit_finding *g = audit_add(
 		    x, "VG-VOL-014", VG_SUBJ_VOLUME, v->name, NULL,
@@ -693,14 +702,6 @@ static bool check_driver_opts(struct audit_ctx *x, const struct audit_vol *v, in
 		audit_remedy(g, "setfattr -x %s %s/%s", VG_XATTR_MODEL, x->c->volumes_root,
 			     v->name);
 	}
-	if (v->recorded)
-		audit_ev(f, "recorded_members",
-			 "%zu (an older volguard prepared it: check the owner and mode of %s)",
-			 v->members.n, d.device ? d.device : "its root");
-	audit_remedy(f,
-		     "keep it and check %s by hand (volguard never changes it), or docker volume "
-		     "rm %s && docker volume create %s for a volume volguard manages",
-		     d.device ? d.device : "the mount", v->name, v->name);
 	if (d.device && d.device[0] == '/')
 		judge_device(x, v, d.device);
 	driver_opts_free(&d);
