@@ -32,14 +32,6 @@
 /* probe(): could not ask (check keeps no capability to make a user namespace with). */
 #define NOT_PROBED 2
 
-struct probe {
-	char kernel[65];
-	unsigned long fs;
-	char what[16];
-	int ok;
-	char *why;
-};
-
 static char *probe_path(const struct vg_config *c)
 {
 	return vg_asprintf("%s/" PROBE_FILE, c->state_dir);
@@ -53,30 +45,6 @@ static void kernel_release(char buf[65])
 		snprintf(buf, 65, "%s", u.release);
 	else
 		snprintf(buf, 65, "?");
-}
-
-/* One cache line; false when malformed. The line format has one reader and one writer,
- * isoprobe.c, which audit shares. */
-static bool probe_parse(char *line, struct probe *p)
-{
-	struct vg_isoprobe ip;
-	struct vg_error e = { 0 };
-	bool good;
-
-	memset(p, 0, sizeof(*p));
-	if (vg_isoprobe_parse(line, strlen(line), &ip, &e) < 0)
-		return false;
-	good = ip.n == 1 && strlen(ip.v[0].kernel) < sizeof(p->kernel) &&
-	       strlen(ip.v[0].what) < sizeof(p->what);
-	if (good) {
-		snprintf(p->kernel, sizeof(p->kernel), "%s", ip.v[0].kernel);
-		snprintf(p->what, sizeof(p->what), "%s", ip.v[0].what);
-		p->fs = (unsigned long)ip.v[0].fs;
-		p->ok = ip.v[0].ok;
-		p->why = TAKE_PTR(ip.v[0].why);
-	}
-	vg_isoprobe_free(&ip);
-	return good;
 }
 
 /* The cache's text, or NULL (missing, unreadable, too large, not root's). */
@@ -98,38 +66,56 @@ static char *probe_read(const struct vg_config *c)
 	return TAKE_PTR(buf);
 }
 
-/* The cached answer for (kernel, fs, what): 1 found (*ok, *why set), 0 not found. */
-static int probe_lookup(const struct vg_config *c, const char *kernel, unsigned long fs,
-			const char *what, int *ok, char **why)
+/* The cache's well-formed lines (isoprobe.c, the one reader audit shares); none when the file
+ * is missing, untrusted or not text. */
+static void probe_lines(const struct vg_config *c, struct vg_isoprobe *ret)
 {
 	_cleanup_free_ char *text = probe_read(c);
-	char *save = NULL;
+	struct vg_error ignore = { 0 };
+
+	memset(ret, 0, sizeof(*ret));
+	if (text && vg_isoprobe_parse(text, strlen(text), ret, &ignore) < 0)
+		memset(ret, 0, sizeof(*ret));
+}
+
+static bool probe_is(const struct vg_isoprobe_line *l, const char *kernel, uint64_t fs,
+		     const char *what)
+{
+	return strcmp(l->kernel, kernel) == 0 && l->fs == fs && strcmp(l->what, what) == 0;
+}
+
+/* The cached answer for (kernel, fs, what), the first line that gives it: 1 found (*ok, *why
+ * set), 0 not found. */
+static int probe_lookup(const struct vg_config *c, const char *kernel, uint64_t fs,
+			const char *what, int *ok, char **why)
+{
+	struct vg_isoprobe ip;
 	int found = 0;
 
-	for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l && !found;
-	     l = strtok_r(NULL, "\n", &save)) {
-		struct probe p;
-
-		if (!probe_parse(l, &p))
-			continue;
-		if (strcmp(p.kernel, kernel) == 0 && p.fs == fs && strcmp(p.what, what) == 0) {
-			*ok = p.ok;
-			*why = TAKE_PTR(p.why);
+	probe_lines(c, &ip);
+	for (size_t i = 0; i < ip.n && !found; i++)
+		if (probe_is(&ip.v[i], kernel, fs, what)) {
+			*ok = ip.v[i].ok;
+			*why = vg_strdup(ip.v[i].why);
 			found = 1;
 		}
-		free(p.why);
-	}
+	vg_isoprobe_free(&ip);
 	return found;
 }
 
 /* Add an answer: the old lines of this kernel plus the new one, by rename. Best effort: a
  * state directory that cannot be written only means probing again next time. */
-static void probe_store(const struct vg_config *c, const char *kernel, unsigned long fs,
+static void probe_store(const struct vg_config *c, const char *kernel, uint64_t fs,
 			const char *what, int ok, const char *why)
 {
-	_cleanup_free_ char *text = probe_read(c), *path = probe_path(c), *tmp = NULL;
+	_cleanup_free_ char *path = probe_path(c), *tmp = NULL, *line = NULL;
 	_cleanup_fclose_ FILE *f = NULL;
-	char *save = NULL;
+	struct vg_isoprobe_line mine = { .kernel = (char *)kernel,
+					 .fs = fs,
+					 .what = (char *)what,
+					 .ok = ok,
+					 .why = (char *)why };
+	struct vg_isoprobe ip;
 	int fd;
 
 	(void)mkdir(c->state_dir, 0755);
@@ -143,25 +129,18 @@ static void probe_store(const struct vg_config *c, const char *kernel, unsigned 
 		unlink(tmp);
 		return;
 	}
-	for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l;
-	     l = strtok_r(NULL, "\n", &save)) {
-		struct probe p;
+	probe_lines(c, &ip);
+	for (size_t i = 0; i < ip.n; i++) {
+		_cleanup_free_ char *old = NULL;
 
-		if (!probe_parse(l, &p))
+		if (strcmp(ip.v[i].kernel, kernel) != 0 || probe_is(&ip.v[i], kernel, fs, what))
 			continue;
-		if (strcmp(p.kernel, kernel) == 0 && !(p.fs == fs && strcmp(p.what, what) == 0))
-			fprintf(f, "%s\n", l);
-		free(p.why);
+		old = vg_isoprobe_format(&ip.v[i]);
+		fprintf(f, "%s\n", old);
 	}
-	{
-		struct vg_isoprobe_line l = { .kernel = (char *)kernel,
-					      .fs = fs,
-					      .what = (char *)what,
-					      .ok = ok,
-					      .why = (char *)why };
-		_cleanup_free_ char *line = vg_isoprobe_format(&l);
-		fprintf(f, "%s\n", line);
-	}
+	vg_isoprobe_free(&ip);
+	line = vg_isoprobe_format(&mine);
+	fprintf(f, "%s\n", line);
 	if (fflush(f) != 0 || fsync(fileno(f)) < 0 || rename(tmp, path) < 0)
 		unlink(tmp);
 }
@@ -178,7 +157,7 @@ static int probe(const struct vg_config *c, int dir_fd, const char *what, char *
 	if (fstatfs(dir_fd, &sf) < 0)
 		return vg_error_errno(e, errno, "statfs");
 	kernel_release(kernel);
-	if (probe_lookup(c, kernel, (unsigned long)sf.f_type, what, &ok, why))
+	if (probe_lookup(c, kernel, (uint64_t)sf.f_type, what, &ok, why))
 		return ok;
 	r = strcmp(what, "overlay") == 0 ? vg_overlay_idmap_supported(dir_fd, &pe)
 					 : vg_idmap_supported(dir_fd, &pe);
@@ -206,7 +185,7 @@ static int probe(const struct vg_config *c, int dir_fd, const char *what, char *
 						: "idmapped",
 					    kernel, pe.msg);
 	}
-	probe_store(c, kernel, (unsigned long)sf.f_type, what, r, *why);
+	probe_store(c, kernel, (uint64_t)sf.f_type, what, r, *why);
 	return r;
 }
 
