@@ -81,6 +81,10 @@ struct vg_container {
 void vg_container_free(struct vg_container *ct);
 /* Append a zeroed mount and return it. */
 struct vg_mount *vg_container_add_mount(struct vg_container *ct);
+/* One of device_nodes, "c 10:229 /dev/fuse": its type ('c' or 'b'), numbers and the offset of
+ * its path. false when it is not of that form. */
+bool vg_device_node_parse(const char *node, char *type, long long *major, long long *minor,
+			  int *path_off);
 /* Free mount i and close the gap. */
 void vg_container_remove_mount(struct vg_container *ct, size_t i);
 /* The value of label `key`, or NULL. */

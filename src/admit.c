@@ -27,6 +27,7 @@
 #include "procmap.h"
 #include "registry.h"
 #include "stage.h"
+#include "usage.h"
 
 #define ISOLATION_LABEL "volguard.isolation"
 /* The identity of a container check cannot name (docker run without --name): never a member. */
@@ -175,13 +176,11 @@ int vg_admit_load_hook(struct vg_admission *a, const struct vg_hook_state *st, s
 	/* dockerd's container joining X's network gets X's per-container files: Docker's files say
 	 * which X (nothing else of them is taken: the hook judges the spec and the kernel). */
 	{
-		_cleanup_free_ char *dcfg =
-		    vg_asprintf("%s/containers/%s/config.v2.json", a->c->docker_root, st->id);
 		struct vg_container dk = { 0 };
 		struct vg_error ignore = { 0 };
-		struct stat sb;
 
-		if (vg_name_valid(st->id) && !strchr(st->id, '/') && lstat(dcfg, &sb) == 0 &&
+		if (vg_name_valid(st->id) && !strchr(st->id, '/') &&
+		    vg_usage_docker_container(a->c, st->id, NULL) == 1 &&
 		    vg_docker_load(a->c, st->id, &dk, &ignore) >= 0 && dk.net_container) {
 			a->kernel.net_container = vg_strdup(dk.net_container);
 			a->ct.net_container = vg_strdup(dk.net_container);

@@ -133,17 +133,24 @@ static int check_not_self(const char *path, struct vg_error *e)
 	return 0;
 }
 
-static int exec_runc(const char *runtime, const struct runc_args *a, struct vg_error *e)
+/* runc's command line: the runtime, then runc's arguments as given (ours removed). */
+static char **runc_argv(const char *runtime, const struct runc_args *a)
 {
 	char **nargv = vg_reallocarray(NULL, (size_t)a->argc + 2, sizeof(char *));
-	int r = check_not_self(runtime, e);
 
-	if (r < 0) {
-		free(nargv);
-		return r;
-	}
 	nargv[0] = (char *)runtime;
 	memcpy(nargv + 1, a->argv, ((size_t)a->argc + 1) * sizeof(char *));
+	return nargv;
+}
+
+static int exec_runc(const char *runtime, const struct runc_args *a, struct vg_error *e)
+{
+	char **nargv = NULL;
+	int r = check_not_self(runtime, e);
+
+	if (r < 0)
+		return r;
+	nargv = runc_argv(runtime, a);
 	execv(runtime, nargv);
 	r = -errno;
 	free(nargv);
@@ -487,9 +494,7 @@ static int do_delete(struct runc_args *a)
 		vg_config_free(&c);
 		return VG_EXIT_ERROR;
 	}
-	nargv = vg_reallocarray(NULL, (size_t)a->argc + 2, sizeof(char *));
-	nargv[0] = c.runtime;
-	memcpy(nargv + 1, a->argv, ((size_t)a->argc + 1) * sizeof(char *));
+	nargv = runc_argv(c.runtime, a);
 	if (posix_spawn(&pid, c.runtime, NULL, NULL, nargv, environ) != 0) {
 		free(nargv);
 		vg_config_free(&c);

@@ -1,4 +1,5 @@
 /* The container model shared by the three input adapters and the policy engine. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,27 @@ void vg_container_free(struct vg_container *ct)
 	vg_strv_free(ct->labels);
 	free(ct->bundle);
 	memset(ct, 0, sizeof(*ct));
+}
+
+bool vg_device_node_parse(const char *node, char *type, long long *major, long long *minor,
+			  int *path_off)
+{
+	const char *p = node + 2;
+	char *end;
+
+	if ((node[0] != 'b' && node[0] != 'c') || node[1] != ' ')
+		return false;
+	*type = node[0];
+	errno = 0;
+	*major = strtoll(p, &end, 10);
+	if (errno || end == p || *end != ':' || *major < 0)
+		return false;
+	p = end + 1;
+	*minor = strtoll(p, &end, 10);
+	if (errno || end == p || *end != ' ' || *minor < 0)
+		return false;
+	*path_off = (int)(end + 1 - node);
+	return true;
 }
 
 void vg_container_remove_mount(struct vg_container *ct, size_t i)

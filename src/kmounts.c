@@ -96,24 +96,17 @@ static bool mount_readonly(struct libmnt_fs *fs)
 /* "c 10:229 /dev/fuse" (oci.c's form) against a mount of the kernel's view. */
 static bool is_spec_device(const struct vg_mount *m, const char *node)
 {
-	unsigned long long maj, min;
-	char *end = NULL;
+	long long maj, min;
 	struct stat st;
-	char type = node[0];
+	char type;
+	int off;
 
-	if ((type != 'c' && type != 'b') || node[1] != ' ' || !m->source || !m->destination)
-		return false;
-	errno = 0;
-	maj = strtoull(node + 2, &end, 10);
-	if (errno || *end != ':')
-		return false;
-	min = strtoull(end + 1, &end, 10);
-	if (errno || *end != ' ' || strcmp(end + 1, m->destination) != 0 ||
-	    lstat(m->source, &st) < 0)
+	if (!vg_device_node_parse(node, &type, &maj, &min, &off) || !m->source || !m->destination ||
+	    strcmp(node + off, m->destination) != 0 || lstat(m->source, &st) < 0)
 		return false;
 	if (!(type == 'c' ? S_ISCHR(st.st_mode) : S_ISBLK(st.st_mode)))
 		return false;
-	return major(st.st_rdev) == maj && minor(st.st_rdev) == min;
+	return (long long)major(st.st_rdev) == maj && (long long)minor(st.st_rdev) == min;
 }
 
 void vg_kmounts_drop_spec_devices(struct vg_container *kernel, char *const *device_nodes)

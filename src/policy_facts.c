@@ -369,22 +369,7 @@ static bool parse_rule(const char *s, struct devrule *ret)
 /* "c 10:229 /dev/fuse" (oci.c's form of linux.devices): the number, and where the path starts. */
 static bool parse_node(const char *node, struct devrule *ret, int *path_off)
 {
-	const char *p = node + 2;
-	char *end;
-
-	if ((node[0] != 'b' && node[0] != 'c') || node[1] != ' ')
-		return false;
-	ret->type = node[0];
-	errno = 0;
-	ret->major = strtoll(p, &end, 10);
-	if (errno || end == p || *end != ':' || ret->major < 0)
-		return false;
-	p = end + 1;
-	ret->minor = strtoll(p, &end, 10);
-	if (errno || end == p || *end != ' ' || ret->minor < 0)
-		return false;
-	*path_off = (int)(end + 1 - node);
-	return true;
+	return vg_device_node_parse(node, &ret->type, &ret->major, &ret->minor, path_off);
 }
 
 static bool access_within(const char *a, const char *b)
