@@ -8,7 +8,56 @@
 #include <stdint.h>
 
 #include "acl.h"
-#include "volume.h"
+#include "members.h"
+#include "vg.h"
+
+/* What a fix counts, the events it reports and the options it takes (fix, volume, prestart). */
+struct vg_fix_stats {
+	uint64_t seen;	    /* entries below _data */
+	uint64_t changed;   /* changed (or, with dry_run, that would be) */
+	uint64_t errors;    /* entries that failed (EPERM, ENOTSUP, changed during the walk) */
+	uint64_t symlinks;  /* left alone */
+	uint64_t mounts;    /* other mounts: not entered */
+	uint64_t hardlinks; /* non-directories with several links that needed a change: skipped */
+	uint64_t devices;   /* device nodes: skipped */
+	uint64_t foreign;   /* owners outside every member's range (with --shift-from): kept */
+	bool root_changed;  /* _data itself */
+	bool stamped;	    /* the complete pass wrote the stamp (--to-idmap: the model mark) */
+	bool not_ours;	    /* the volume is not volguard's (vg_volume_is_ours): left alone */
+	bool idmap; /* the volume is in the idmap model: fix (without --to-idmap or --shift-from)
+		       refused it, create/share/revoke changed only its record */
+};
+
+/* Add the counters of s to t (the flags are per volume and left alone). */
+void vg_fix_stats_add(struct vg_fix_stats *t, const struct vg_fix_stats *s);
+
+enum vg_fix_event_kind {
+	VG_FIX_CHANGE, /* changed (dry run: would change) */
+	VG_FIX_SKIP,   /* left alone for safety: hard link, device, mount */
+	VG_FIX_ERROR,  /* this entry failed */
+	VG_FIX_NOTE,   /* about the volume: which range a shift goes to, where members came from */
+};
+
+struct vg_fix_event {
+	enum vg_fix_event_kind kind;
+	const char *volume;
+	const char *path; /* relative to _data ("." for _data itself), or NULL */
+	const char *msg;
+};
+
+struct vg_fix_opts {
+	bool dry_run;
+	bool shift;	     /* --shift-from */
+	uint64_t shift_from; /* BASE */
+	bool walk;	     /* walk the whole tree even when the stamp matches */
+	unsigned jobs;	     /* threads for the subtrees of _data (0, 1: the caller's only) */
+	/* Copy-up (first preparation): shift 0..range_count-1 to range_start, strip privileges. */
+	bool copy_up;
+	uint64_t range_start, range_count;
+	void (*event)(const struct vg_fix_event *ev, void *data);
+	void (*progress)(const char *volume, const struct vg_fix_stats *st, void *data);
+	void *data;
+};
 
 struct vg_tree_policy {
 	struct vg_acl_policy acl; /* named users: the members of a shared volume; none if private */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "fixer.h" /* struct vg_fix_stats, vg_fix_opts: what a fix reports and takes */
 #include "members.h"
 #include "vg.h"
 
@@ -99,53 +100,6 @@ void vg_volume_status_free(struct vg_volume_status *st);
 
 /* ---- the batch fixer (volguard fix) and the volume commands ---- */
 
-struct vg_fix_stats {
-	uint64_t seen;	    /* entries below _data */
-	uint64_t changed;   /* changed (or, with dry_run, that would be) */
-	uint64_t errors;    /* entries that failed (EPERM, ENOTSUP, changed during the walk) */
-	uint64_t symlinks;  /* left alone */
-	uint64_t mounts;    /* other mounts: not entered */
-	uint64_t hardlinks; /* non-directories with several links that needed a change: skipped */
-	uint64_t devices;   /* device nodes: skipped */
-	uint64_t foreign;   /* owners outside every member's range (with --shift-from): kept */
-	bool root_changed;  /* _data itself */
-	bool stamped;	    /* the complete pass wrote the stamp (--to-idmap: the model mark) */
-	bool not_ours;	    /* the volume is not volguard's (vg_volume_is_ours): left alone */
-	bool idmap; /* the volume is in the idmap model: fix (without --to-idmap or --shift-from)
-		       refused it, create/share/revoke changed only its record */
-};
-
-/* Add the counters of s to t (the flags are per volume and left alone). */
-void vg_fix_stats_add(struct vg_fix_stats *t, const struct vg_fix_stats *s);
-
-enum vg_fix_event_kind {
-	VG_FIX_CHANGE, /* changed (dry run: would change) */
-	VG_FIX_SKIP,   /* left alone for safety: hard link, device, mount */
-	VG_FIX_ERROR,  /* this entry failed */
-	VG_FIX_NOTE,   /* about the volume: which range a shift goes to, where members came from */
-};
-
-struct vg_fix_event {
-	enum vg_fix_event_kind kind;
-	const char *volume;
-	const char *path; /* relative to _data ("." for _data itself), or NULL */
-	const char *msg;
-};
-
-struct vg_fix_opts {
-	bool dry_run;
-	bool shift;	     /* --shift-from */
-	uint64_t shift_from; /* BASE */
-	bool walk;	     /* walk the whole tree even when the stamp matches */
-	unsigned jobs;	     /* threads for the subtrees of _data (0, 1: the caller's only) */
-	/* Copy-up (first preparation): shift 0..range_count-1 to range_start, strip privileges. */
-	bool copy_up;
-	uint64_t range_start, range_count;
-	void (*event)(const struct vg_fix_event *ev, void *data);
-	void (*progress)(const char *volume, const struct vg_fix_stats *st, void *data);
-	void *data;
-};
-
 /*
  * The members of a volume in DESIGN.md's order. Principals of members not yet recorded come
  * from the registry (start of the range + 0); with `allocate` a member without a range gets
@@ -197,13 +151,3 @@ int vg_volume_revoke(const struct vg_config *c, const char *volume, const char *
 		     struct vg_fix_stats *st, struct vg_error *e);
 /* All volume names under volumes_root (directories with a valid name). */
 int vg_volume_list(const struct vg_config *c, char ***ret, struct vg_error *e);
-/*
- * Refuse a volumes_root that dockerd does not use: with userns-remap, Docker keeps its data
- * in <docker_root>/UID.GID/. `daemon_json` may be NULL.
- */
-int vg_volume_check_userns_remap(const char *docker_root, const char *daemon_json,
-				 struct vg_error *e);
-/* Add the containers whose <docker_root>/containers/ID/config.v2.json mounts `volume`
- * (MountPoints, Type "volume"), principals unknown (UINT32_MAX); ro unless one mounts it RW. */
-int vg_volume_discover_members(const struct vg_config *c, const char *volume, struct vg_members *m,
-			       struct vg_error *e);

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "cleanup.h"
-#include "volume.h"
+#include "docker_volumes.h"
 
 #define CONFIG_V2_MAX (16 * 1024 * 1024)
 

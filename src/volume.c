@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "fixer.h"
 #include "registry.h"
+#include "docker_volumes.h"
 #include "volume.h"
 #include "volume_internal.h"
 #include "walk.h"

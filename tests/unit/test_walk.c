@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "members.h"
+#include "docker_volumes.h"
 #include "volume.h"
 #include "walk.h"
 
