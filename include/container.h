@@ -89,3 +89,6 @@ bool vg_device_node_parse(const char *node, char *type, long long *major, long l
 void vg_container_remove_mount(struct vg_container *ct, size_t i);
 /* The value of label `key`, or NULL. */
 const char *vg_container_label(const struct vg_container *ct, const char *key);
+/* Look a container up by name (--volumes-from): fills *ret, or < 0 with e set. */
+typedef int (*vg_container_lookup_fn)(const char *name, struct vg_container *ret, void *data,
+				      struct vg_error *e);

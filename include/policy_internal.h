@@ -1,9 +1,17 @@
-/* Shared between policy.c (host paths) and policy_facts.c (mounts, volumes, privileges). */
+/*
+ * Inside the policy, in layers: policy_report.c (the findings) and policy_ctx.c (this
+ * context: a finding added, sensitive-path matching) under the judges, policy_mounts.c (the mount
+ * table), policy_paths.c (what a mount reaches: host paths, volumes, --volumes-from) and
+ * policy_facts.c (privileges, namespaces), and policy.c (the run) on top. Nothing here is for
+ * callers outside the policy.
+ */
 #pragma once
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "policy.h"
+#include "config.h"
+#include "container.h"
+#include "policy_report.h"
 #include "resolve.h"
 
 struct libmnt_table;
@@ -52,6 +60,11 @@ struct vg_policy_ctx {
 
 enum vg_rel { REL_NONE, REL_EQUAL, REL_BELOW, REL_ABOVE };
 
+/* ---- policy_ctx.c ---- */
+
+/* Is (dev, ino) one of the n entries of v? */
+bool vg_policy_di_in(const struct vg_devino *v, size_t n, dev_t dev, ino_t ino);
+
 /* The first sensitive entry r is, lies below or above; excused_below (Docker's own files)
  * excuses "below" for the entries at or above that directory. */
 const struct vg_sensitive *vg_policy_sens_match(struct vg_policy_ctx *x,
@@ -62,7 +75,9 @@ const struct vg_sensitive *vg_policy_sens_match(struct vg_policy_ctx *x,
 void vg_policy_report_sensitive(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
 				const char *subject, const struct vg_resolved *r, const char *from,
 				const char *carried, const struct vg_sensitive *s, enum vg_rel rel);
-/* policy_mounts.c: the mount table (/proc/self/mountinfo, by libmount). */
+
+/* ---- policy_mounts.c: the mount table (/proc/self/mountinfo, by libmount) ---- */
+
 struct libmnt_table *vg_policy_mount_table(struct vg_policy_ctx *x);
 /* The first writable mount strictly below dir, and how many there are. */
 const char *vg_policy_writable_submount(struct vg_policy_ctx *x, const char *dir, size_t *count);
@@ -73,18 +88,15 @@ char *vg_policy_canonical_path(struct vg_policy_ctx *x, const struct vg_resolved
 bool vg_policy_carried_mounts(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
 			      const char *subject, const struct vg_resolved *r, const char *from);
 
-void vg_policy_add(struct vg_report *rep, enum vg_verdict v, const char *rule, size_t idx,
-		   const char *subject, const char *mode, const char *resolved, const char *fmt,
-		   ...) __attribute__((format(printf, 8, 9)));
-/* Judge host path `src` mounted as m (via: " via volume NAME" or NULL, for messages). */
-void vg_policy_judge_path(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
-			  const char *subject, const char *src, const char *via);
+/* ---- policy_paths.c: what a mount reaches on the host ---- */
+
+/* Mount m (index idx of the container's; SIZE_MAX when inherited through --volumes-from,
+ * inherited_from naming it). */
 void vg_policy_judge_mount(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
 			   const char *inherited_from);
-/* Has the local volume driver options (opts.json)? Then it is the mount they make. */
-bool vg_policy_volume_has_opts(struct vg_policy_ctx *x, const char *volume);
-/* A local volume's opts.json: a bind volume is judged by its device. */
-void vg_policy_judge_volume_opts(struct vg_policy_ctx *x, const struct vg_mount *m, size_t idx,
-				 const char *subject, const char *volume);
+/* The mounts of every --volumes-from container, found by lookup (NULL: warned, not judged). */
 void vg_policy_volumes_from(struct vg_policy_ctx *x, vg_container_lookup_fn lookup, void *data);
+
+/* ---- policy_facts.c: privileges and host namespaces ---- */
+
 void vg_policy_facts(struct vg_policy_ctx *x);

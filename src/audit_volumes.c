@@ -619,7 +619,6 @@ static void judge_device(struct audit_ctx *x, const struct audit_vol *v, const c
 {
 	struct vg_container tmp = { 0 };
 	struct vg_report rep = { 0 };
-	struct vg_error e = { 0 };
 	struct vg_mount *m = vg_container_add_mount(&tmp);
 
 	m->kind = VG_MOUNT_VOLUME;
@@ -628,27 +627,25 @@ static void judge_device(struct audit_ctx *x, const struct audit_vol *v, const c
 	m->origin = vg_asprintf("-v %s:/volume", v->name);
 	if (!x->policy)
 		x->policy = vg_policy_batch_new(x->c, NULL);
-	if (vg_policy_batch_check(x->policy, &tmp, vg_docker_lookup, (void *)x->c, &rep, &e) >= 0)
-		for (size_t i = 0; i < rep.n; i++) {
-			const struct vg_finding *pf = &rep.v[i];
-			struct vg_audit_finding *f;
+	vg_policy_batch_check(x->policy, &tmp, vg_docker_lookup, (void *)x->c, &rep);
+	for (size_t i = 0; i < rep.n; i++) {
+		const struct vg_finding *pf = &rep.v[i];
+		struct vg_audit_finding *f;
 
-			if (pf->verdict != VG_DENY ||
-			    (strcmp(pf->rule, "sensitive-writable") != 0 &&
-			     strcmp(pf->rule, "runtime-socket") != 0))
-				continue;
-			f = audit_add(x, "VG-MOUNT-003", VG_SUBJ_VOLUME, v->name, NULL,
-				      "bind volume of %s: %s", device, pf->message);
-			audit_ev(f, "device", "%s", device);
-			audit_ev(f, "rule", "%s", pf->rule);
-			if (pf->resolved)
-				audit_ev(f, "resolved", "%s", pf->resolved);
-			audit_remedy(
-			    f,
-			    "docker volume rm %s (after removing the containers that mount "
-			    "it), then a plain volume",
-			    v->name);
-		}
+		if (pf->verdict != VG_DENY || (strcmp(pf->rule, "sensitive-writable") != 0 &&
+					       strcmp(pf->rule, "runtime-socket") != 0))
+			continue;
+		f = audit_add(x, "VG-MOUNT-003", VG_SUBJ_VOLUME, v->name, NULL,
+			      "bind volume of %s: %s", device, pf->message);
+		audit_ev(f, "device", "%s", device);
+		audit_ev(f, "rule", "%s", pf->rule);
+		if (pf->resolved)
+			audit_ev(f, "resolved", "%s", pf->resolved);
+		audit_remedy(f,
+			     "docker volume rm %s (after removing the containers that mount "
+			     "it), then a plain volume",
+			     v->name);
+	}
 	vg_report_free(&rep);
 	vg_container_free(&tmp);
 }
