@@ -54,7 +54,8 @@ char *vg_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2), ret
 /* A NULL-terminated string vector. */
 void vg_strv_free(char **v);
 size_t vg_strv_length(char *const *v);
-int vg_strv_push(char ***v, const char *s);
+/* Append a copy of s; aborts on OOM (never fails otherwise). */
+void vg_strv_push(char ***v, const char *s);
 bool vg_strv_contains(char *const *v, const char *s);
 
 /*

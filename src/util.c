@@ -172,14 +172,13 @@ size_t vg_strv_length(char *const *v)
 	return n;
 }
 
-int vg_strv_push(char ***v, const char *s)
+void vg_strv_push(char ***v, const char *s)
 {
 	size_t n = vg_strv_length(*v);
 	char **nv = vg_reallocarray(*v, n + 2, sizeof(char *));
 	nv[n] = vg_strdup(s);
 	nv[n + 1] = NULL;
 	*v = nv;
-	return 0;
 }
 
 bool vg_strv_contains(char *const *v, const char *s)
