@@ -6,76 +6,11 @@
  * the evidence and the remedy phrased as a command.
  */
 #pragma once
-#include <jansson.h>
-#include <stdbool.h>
-#include <stddef.h>
-
+#include "audit_finding.h" /* the findings, their catalogue and severities */
 #include "config.h"
 #include "vg.h"
-
-#define VG_AUDIT_SCHEMA_VERSION 1
-/* Entries of each volume's _data examined for owners when not --deep. */
-#define VG_AUDIT_SAMPLE 64
-
-enum vg_severity {
-	VG_SEV_INFO = 0,
-	VG_SEV_LOW,
-	VG_SEV_MEDIUM,
-	VG_SEV_HIGH,
-	VG_SEV_CRITICAL,
-	VG_SEV_NONE, /* only as a --fail-on threshold: never fail */
-};
-
-enum vg_subject_kind { VG_SUBJ_HOST = 0, VG_SUBJ_RANGE, VG_SUBJ_CONTAINER, VG_SUBJ_VOLUME };
-
-/* One entry of the catalogue: the stable ID, its usual severity and a one-line title. */
-struct vg_audit_check {
-	const char *id;
-	enum vg_severity severity;
-	const char *title;
-};
-extern const struct vg_audit_check vg_audit_catalogue[];
-extern const size_t vg_audit_catalogue_size;
-
-struct vg_audit_finding {
-	const char *id; /* "VG-MOUNT-001": points into the catalogue */
-	enum vg_severity severity;
-	enum vg_subject_kind kind;
-	char *subject;	  /* container name, volume name, range name, or "host" */
-	char *subject_id; /* container ID, or NULL */
-	char *message;	  /* one sentence naming the subject, the path and the rule */
-	char **evidence;  /* NULL-terminated "key=value": path, resolved, seen, expected, ... */
-	char *remedy;	  /* the command to run */
-};
-
-struct vg_audit_opts {
-	const char *container; /* narrow to this container (name or ID) and its range, or NULL */
-	const char *volume;    /* narrow to this volume, or NULL */
-	bool deep;	       /* walk every volume's whole tree, not a sample */
-};
-
-struct vg_audit {
-	struct vg_audit_finding *v;
-	size_t n;
-	size_t n_containers, n_volumes, n_ranges; /* examined */
-	size_t n_userns, n_shift;		  /* containers by isolation mode, where known */
-	uint64_t pool_ranges, pool_free;	  /* ranges of range_size in the pool, left */
-};
 
 /* Examine the host. Returns 0 (findings in *a, even for unreadable inputs), or -errno on a
  * failure that stops the audit itself (out of memory). */
 int vg_audit_run(const struct vg_config *c, const struct vg_audit_opts *o, struct vg_audit *a,
 		 struct vg_error *e);
-void vg_audit_free(struct vg_audit *a);
-
-const char *vg_severity_name(enum vg_severity s);
-/* "critical", "high", "medium", "low", "info", "none"; -EINVAL otherwise. */
-int vg_severity_parse(const char *s, enum vg_severity *ret);
-/* Counts by severity (index enum vg_severity, VG_SEV_NONE excluded) and the worst one. */
-void vg_audit_count(const struct vg_audit *a, size_t counts[VG_SEV_NONE]);
-enum vg_severity vg_audit_worst(const struct vg_audit *a); /* VG_SEV_NONE when empty */
-
-/* Reports (the command prints them): one JSON document, or text grouped by subject. */
-json_t *vg_audit_to_json(const struct vg_config *c, const struct vg_audit_opts *o,
-			 const struct vg_audit *a);
-char *vg_audit_to_text(const struct vg_audit *a, bool colour);

@@ -1,10 +1,11 @@
-/* Internal to the audit files (audit*.c): the shared context and the finding helpers. */
+/* Internal to the audit files (audit*.c): the shared context and the finding helpers
+ * (audit_finding.c), and what the run (audit.c) calls of each check. */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
-#include "audit.h"
+#include "audit_finding.h"
 #include "config.h"
 #include "container.h"
 #include "members.h"
@@ -97,6 +98,8 @@ int audit_read_file(int dirfd, const char *name, size_t max, char **ret, size_t 
 /* Is this subject inside --container/--volume? (Host findings are not when narrowed.) */
 bool audit_in_scope(const struct audit_ctx *x, enum vg_subject_kind kind, const char *name,
 		    const char *id);
+/* Drop the findings --container/--volume leave out (cross-subject checks ran on everything). */
+void audit_narrow(struct audit_ctx *x);
 /* The container that --container names (by name, ID or ID prefix), or NULL. */
 const struct audit_ct *audit_find_ct(const struct audit_ctx *x, const char *name_or_id);
 

@@ -1,8 +1,11 @@
 /*
- * Each container's mounts and privileges through the mount-check engine (policy.c): the same
- * verdicts volguard-runc gives at create and `volguard check` prints, turned into findings with
- * stable IDs. A writable sensitive bind that came from a bind volume (opts.json) or through
- * --volumes-from gets its own ID, so that the remedy names the right thing to remove.
+ * Each container's mounts and privileges through the mount-check engine (policy.h, one batch per
+ * audit): the same verdicts volguard-runc gives at create and `volguard check` prints, turned
+ * into findings with stable IDs (rule_ids; a rule not listed is VG-MOUNT-099). A sensitive path
+ * or socket (writable or not) reached through a volume mount (a bind volume's opts.json, or a
+ * --mount volume-opt device) is VG-MOUNT-003, one inherited through --volumes-from VG-MOUNT-004,
+ * so that the remedy names the right thing to remove. A warning is at most medium, a refusal at
+ * least high, whatever the catalogue says.
  */
 #include <stdint.h>
 #include <string.h>
@@ -140,7 +143,8 @@ void audit_mounts(struct audit_ctx *x, const struct audit_ct *ct)
 {
 	struct vg_report rep = { 0 };
 
-	/* Docker's files list --volumes-from mounts already: no lookup is needed. */
+	/* Docker's files list --volumes-from mounts already (volumes_from_resolved): the engine
+	 * does not call the lookup for them. */
 	if (!x->policy)
 		x->policy = vg_policy_batch_new(x->c, NULL);
 	vg_policy_batch_check(x->policy, &ct->ct, vg_docker_lookup, (void *)x->c, &rep);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "audit_render.h"
 #include "cleanup.h"
 #include "cmd.h"
 #include "log.h"

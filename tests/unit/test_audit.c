@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "audit.h"
+#include "audit_render.h"
 
 static void severity_parse(void **state)
 {
