@@ -3,7 +3,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "isolation.h"
+#include "isolation_mode.h"
 #include "vg.h"
 
 #define VG_DEFAULT_CONFIG  "/etc/volguard/volguard.conf"

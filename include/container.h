@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "isolation.h"
+#include "isolation_mode.h"
 #include "vg.h"
 
 enum vg_mount_kind {

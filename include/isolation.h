@@ -13,18 +13,8 @@
 #pragma once
 #include <stdbool.h>
 
+#include "isolation_mode.h"
 #include "vg.h"
-
-enum vg_isolation {
-	VG_ISOLATION_AUTO = 0, /* config only: userns where it works, else shift */
-	VG_ISOLATION_USERNS,
-	VG_ISOLATION_SHIFT,
-};
-
-static inline const char *vg_isolation_name(enum vg_isolation m)
-{
-	return m == VG_ISOLATION_USERNS ? "userns" : m == VG_ISOLATION_SHIFT ? "shift" : "auto";
-}
 
 struct vg_config;
 struct vg_container;

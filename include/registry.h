@@ -131,7 +131,9 @@ int vg_registry_claim(struct vg_registry *r, const struct vg_config *c, const ch
  * Callers free. */
 char *vg_meta_encode(const char *s);
 char *vg_meta_decode(const char *s);
-/* When a quarantined range (metadata released=TIME) may be given out again; 0 if unknown. */
+/* When quarantined range q was released (metadata released=TIME; now when missing or
+ * unreadable), and when it may be given out again. */
+int64_t vg_range_released_at(const struct vg_range *q);
 int64_t vg_quarantine_until(const struct vg_registry *r, const struct vg_range *q);
 
 const char *vg_range_get_meta(const struct vg_range *rg, const char *key);

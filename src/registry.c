@@ -120,6 +120,25 @@ const char *vg_range_get_meta(const struct vg_range *rg, const char *key)
 	return NULL;
 }
 
+#define SECONDS_PER_DAY 86400
+
+/* released=TIME of a quarantined range; a missing or unreadable one counts as now. */
+int64_t vg_range_released_at(const struct vg_range *q)
+{
+	const char *v = vg_range_get_meta(q, "released");
+	struct tm tm = { 0 };
+	const char *end = v ? strptime(v, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+
+	if (!end || *end)
+		return (int64_t)time(NULL);
+	return (int64_t)timegm(&tm);
+}
+
+int64_t vg_quarantine_until(const struct vg_registry *r, const struct vg_range *q)
+{
+	return vg_range_released_at(q) + (int64_t)r->quarantine_days * SECONDS_PER_DAY;
+}
+
 int vg_range_set_meta(struct vg_registry *r, struct vg_range *rg, const char *key,
 		      const char *value, struct vg_error *e)
 {

@@ -17,8 +17,6 @@
 #include "registry.h"
 #include "usage.h"
 
-#define SECONDS_PER_DAY 86400
-
 /* ---- metadata helpers ---------------------------------------------------------------------- */
 
 static bool meta_char_ok(unsigned char ch)
@@ -84,23 +82,6 @@ static void now_text(char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* released=TIME of a quarantined range; a missing or unreadable one counts as now. */
-static int64_t released_at(const struct vg_range *q)
-{
-	const char *v = vg_range_get_meta(q, "released");
-	struct tm tm = { 0 };
-	const char *end = v ? strptime(v, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
-
-	if (!end || *end)
-		return (int64_t)time(NULL);
-	return (int64_t)timegm(&tm);
-}
-
-int64_t vg_quarantine_until(const struct vg_registry *r, const struct vg_range *q)
-{
-	return released_at(q) + (int64_t)r->quarantine_days * SECONDS_PER_DAY;
-}
-
 /* ---- allocation ---------------------------------------------------------------------------- */
 
 /* Everything but the quarantine that a new range must avoid, normalized. */
@@ -139,7 +120,7 @@ static int reuse_quarantined(struct vg_registry *r, const struct vg_config *c,
 	for (size_t i = 0; q && i < q->n; i++) {
 		struct vg_range *qr = &q->ranges[i];
 		uint64_t got;
-		int64_t at = released_at(qr);
+		int64_t at = vg_range_released_at(qr);
 
 		if (qr->count < size || qr->start < c->pool_start ||
 		    qr->start + size - 1 > c->pool_end || qr->start % c->range_size != 0 ||
