@@ -11,7 +11,6 @@ struct vg_privs {
 	bool needs_root;	       /* effective UID 0: files it creates must be root's */
 	cap_value_t caps[VG_MAX_CAPS]; /* needed in the effective set */
 	unsigned n_caps;
-	bool keep_all; /* hands over to another runtime (runc): reduce nothing */
 };
 
 /* Refuse AT_SECURE (setuid/setgid/file capabilities raised our privileges). */

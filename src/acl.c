@@ -209,8 +209,9 @@ int vg_acl_write(int fd, bool is_path_fd, const char *xname, const struct vg_acl
 	bool remove = want->minimal && strcmp(xname, VG_XATTR_ACL_DEFAULT) == 0;
 	int r;
 
-	/* An O_PATH fd cannot f*xattr(); the *xattrat calls take it with AT_EMPTY_PATH (or go
-	 * through /proc/self/fd/N on older kernels). */
+	/* An O_PATH fd cannot f*xattr(): the *xattrat helpers (name "") reach the fd itself
+	 * through /proc/self/fd/N, since the kernel refuses O_PATH fds with AT_EMPTY_PATH
+	 * (xattrat.h). */
 	if (remove)
 		r = is_path_fd ? vg_removexattrat(fd, "", xname)
 			       : (fremovexattr(fd, xname) < 0 ? -errno : 0);

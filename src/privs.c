@@ -46,10 +46,6 @@ int vg_privs_acquire(const struct vg_privs *p, const char *command, struct vg_er
 			return r;
 		}
 	}
-	if (p->keep_all) {
-		cap_free(caps);
-		return 0;
-	}
 	if (cap_clear(caps) < 0 ||
 	    (p->n_caps > 0 &&
 	     (cap_set_flag(caps, CAP_EFFECTIVE, (int)p->n_caps, p->caps, CAP_SET) < 0 ||
