@@ -1,5 +1,6 @@
 #!/bin/bash
-# make lint: cppcheck, clang-format, clang-tidy (scripts/lint-tidy.sh), mandoc -Tlint and the
+# make lint: cppcheck, clang-format, clang-tidy (scripts/lint-tidy.sh), no dependency cycle
+# between source files (scripts/lint-cycles.sh, after its self-test), mandoc -Tlint and the
 # shell scripts through shellcheck; exits non-zero on any finding.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -20,6 +21,9 @@ clang-format --dry-run --Werror "${csrc[@]}" || failed clang-format
 
 step clang-tidy
 scripts/lint-tidy.sh || failed clang-tidy
+
+step "dependency cycles (include and symbol graph)"
+{ scripts/lint-cycles.sh --self-test && scripts/lint-cycles.sh; } || failed lint-cycles
 
 step mandoc
 for m in man/*.[0-9]; do
