@@ -21,6 +21,11 @@ struct vg_volume_decl {
 	unsigned line; /* where it was declared */
 };
 
+/* [policy] require_limits: the resource limits a container must have. */
+#define VG_LIMIT_MEMORY 1u
+#define VG_LIMIT_CPUS	2u
+#define VG_LIMIT_PIDS	4u
+
 struct vg_config {
 	char *path; /* the file it was loaded from; NULL for built-in defaults */
 
@@ -53,6 +58,7 @@ struct vg_config {
 	char **allowed_devices;	       /* NULL-terminated host device paths, may be NULL */
 	char **isolation_exempt;       /* fnmatch(3) patterns of container names */
 	bool strict_membership;
+	unsigned require_limits; /* VG_LIMIT_* bits: containers without them are refused */
 
 	/* [volume "NAME"] */
 	struct vg_volume_decl *volumes;

@@ -67,7 +67,14 @@ struct vg_container {
 	size_t n_additional_gids;
 
 	char *runtime; /* HostConfig.Runtime */
-	char **labels; /* NULL-terminated "key=value" */
+	/* Resource limits as the source states them (> 0: limited; 0 or -1: none), when it
+	 * states them (limits_known: OCI linux.resources, Docker's HostConfig, docker run). */
+	bool limits_known;
+	int64_t memory_limit; /* bytes */
+	int64_t cpu_limit;    /* nano-CPUs (--cpus) or a CFS quota (--cpu-quota) */
+	int64_t pids_limit;
+	bool seccomp_unconfined; /* --security-opt seccomp=unconfined; OCI: no linux.seccomp */
+	char **labels;		 /* NULL-terminated "key=value" */
 
 	bool has_uidmap; /* linux.uidMappings / gidMappings: container ID 0 maps to host */
 	uint64_t uidmap_host, uidmap_size;

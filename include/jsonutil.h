@@ -44,6 +44,9 @@ int vg_json_check_case(json_t *doc, const struct vg_json_case_rules *rules, stru
 int vg_json_get_string(json_t *obj, const char *key, const char **ret, const char *what,
 		       struct vg_error *e);
 int vg_json_get_bool(json_t *obj, const char *key, bool *ret, const char *what, struct vg_error *e);
+/* An integer member; *ret 0 when it is absent or null. */
+int vg_json_get_i64(json_t *obj, const char *key, int64_t *ret, const char *what,
+		    struct vg_error *e);
 int vg_json_get_u32(json_t *obj, const char *key, uint32_t *ret, bool *found, const char *what,
 		    struct vg_error *e);
 /* Typed containers: absent/null gives NULL. */

@@ -69,6 +69,9 @@ const struct vg_audit_check vg_audit_catalogue[] = {
 	{ "VG-PRIV-002", VG_SEV_HIGH, "host namespace shared" },
 	{ "VG-PRIV-003", VG_SEV_HIGH, "capability added outside allowed_capabilities" },
 	{ "VG-PRIV-004", VG_SEV_HIGH, "host device or device rule outside allowed_devices" },
+	{ "VG-PRIV-005", VG_SEV_MEDIUM, "no seccomp filter (seccomp=unconfined)" },
+	{ "VG-PRIV-006", VG_SEV_LOW,
+	  "no resource limit (memory; or one [policy] require_limits asks for)" },
 	{ "VG-VOL-001", VG_SEV_HIGH, "_data owner or mode differs from the policy" },
 	{ "VG-VOL-002", VG_SEV_HIGH, "others can access _data" },
 	{ "VG-VOL-003", VG_SEV_MEDIUM, "ACL entries differ from the members" },
@@ -86,6 +89,7 @@ const struct vg_audit_check vg_audit_catalogue[] = {
 	  "idmap volume: files owned by IDs its members see as nobody" },
 	{ "VG-VOL-014", VG_SEV_MEDIUM,
 	  "volume model mark unreadable, or on a volume volguard does not manage" },
+	{ "VG-VOL-015", VG_SEV_HIGH, "volume volguard does not manage is writable by others" },
 };
 const size_t vg_audit_catalogue_size = VG_ARRAY_SIZE(vg_audit_catalogue);
 

@@ -40,6 +40,8 @@ static const struct {
 	{ "cap-add", "VG-PRIV-003" },
 	{ "device", "VG-PRIV-004" },
 	{ "device-rule", "VG-PRIV-004" },
+	{ "seccomp-unconfined", "VG-PRIV-005" },
+	{ "limits", "VG-PRIV-006" },
 };
 
 static enum vg_severity catalogue_severity(const char *id)
@@ -131,6 +133,9 @@ static void add_finding(struct audit_ctx *x, const struct audit_ct *ct, const st
 			     "docker rm -f %s && docker run ... without -v %s (or with :ro if the "
 			     "container only reads it)",
 			     name, pf->subject ? pf->subject : "the mount");
+	else if (strcmp(pf->rule, "limits") == 0)
+		audit_remedy(f, "docker update %s %s (or docker rm -f %s && docker run ... %s)",
+			     pf->subject, name, name, pf->subject);
 	else if (strcmp(pf->rule, "shared-propagation") == 0)
 		audit_remedy(f, "docker rm -f %s && docker run ... with %s and private propagation",
 			     name, pf->subject ? pf->subject : "the mount");
@@ -152,4 +157,18 @@ void audit_mounts(struct audit_ctx *x, const struct audit_ct *ct)
 		if (rep.v[i].verdict != VG_ALLOW)
 			add_finding(x, ct, &rep.v[i]);
 	vg_report_free(&rep);
+	/* Without require_limits = memory (then the policy's refusal above says it), a container
+	 * without a memory limit is still worth a line: one container can starve the host. */
+	if (ct->ct.limits_known && ct->ct.memory_limit <= 0 &&
+	    !(x->c->require_limits & VG_LIMIT_MEMORY)) {
+		const char *name = ct->ct.name ? ct->ct.name : ct->dir;
+		struct vg_audit_finding *f =
+		    audit_add(x, "VG-PRIV-006", VG_SUBJ_CONTAINER, name, ct->ct.id,
+			      "no memory limit: the container can take all of the host's memory");
+		audit_ev(f, "rule", "limits");
+		audit_remedy(f,
+			     "docker update --memory SIZE --memory-swap SIZE %s, or set [policy] "
+			     "require_limits = memory to refuse such containers",
+			     name);
+	}
 }

@@ -705,6 +705,28 @@ static bool check_driver_opts(struct audit_ctx *x, const struct audit_vol *v, in
 	return true;
 }
 
+/* A volume volguard does not manage whose _data others may write (0777, as an entrypoint or a
+ * `chmod -R 777` leaves it): every host user who can reach it and every container that mounts
+ * it can plant files the others read or run. */
+static void unmanaged_open(struct audit_ctx *x, const struct audit_vol *v, int vfd,
+			   const char *path)
+{
+	struct vg_audit_finding *f;
+	struct stat sb;
+
+	if (fstatat(vfd, "_data", &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(sb.st_mode) ||
+	    !(sb.st_mode & S_IWOTH))
+		return;
+	f = audit_add(x, "VG-VOL-015", VG_SUBJ_VOLUME, v->name, NULL,
+		      "%s is mode %04o and volguard does not manage it: every host user who can "
+		      "reach it and every container that mounts it can write it",
+		      path, (unsigned)(sb.st_mode & 07777));
+	audit_ev(f, "path", "%s", path);
+	audit_ev(f, "mode", "%04o", (unsigned)(sb.st_mode & 07777));
+	audit_remedy(f, "volguard fix %s (gives it to its containers' ranges), or chmod o-w %s",
+		     v->name, path);
+}
+
 static void audit_volume(struct audit_ctx *x, const struct audit_vol *v)
 {
 	_cleanup_free_ char *path = vg_asprintf("%s/%s/_data", x->c->volumes_root, v->name);
@@ -755,6 +777,7 @@ static void audit_volume(struct audit_ctx *x, const struct audit_vol *v)
 				     "volguard fix %s (or restart its containers through volguard)",
 				     v->name);
 		}
+		unmanaged_open(x, v, vfd, path);
 		return;
 	}
 	if (v->members.n == 0)

@@ -340,6 +340,25 @@ static int add_cap_item(struct parse_state *s, const char *sec, const char *key,
 	return 1;
 }
 
+static int add_limit_item(struct parse_state *s, const char *sec, const char *key, const char *item,
+			  void *data)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} limits[] = { { "memory", VG_LIMIT_MEMORY },
+		       { "cpus", VG_LIMIT_CPUS },
+		       { "pids", VG_LIMIT_PIDS } };
+	unsigned *mask = data;
+
+	for (size_t i = 0; i < VG_ARRAY_SIZE(limits); i++)
+		if (strcmp(item, limits[i].name) == 0) {
+			*mask |= limits[i].bit;
+			return 1;
+		}
+	return fail(s, sec, key, "'%s' is not a limit (memory, cpus or pids)", item);
+}
+
 static int add_pattern_item(struct parse_state *s, const char *sec, const char *key,
 			    const char *item, void *data)
 {
@@ -433,7 +452,8 @@ static bool is_list_key(const char *sec, const char *key)
 {
 	static const char *const lists[] = { "sensitive_paths",	     "extra_sensitive_paths",
 					     "drop_capabilities",    "isolation_exempt",
-					     "allowed_capabilities", "allowed_devices" };
+					     "allowed_capabilities", "allowed_devices",
+					     "require_limits" };
 
 	if (strcmp(sec, "policy") != 0)
 		return strcmp(key, "members") == 0;
@@ -531,6 +551,8 @@ static int handler(void *user, const char *inih_sec, const char *key, const char
 					     &c->isolation_exempt);
 		if (strcmp(key, "strict_membership") == 0)
 			return set_bool(s, sec, key, v, &c->strict_membership);
+		if (strcmp(key, "require_limits") == 0)
+			return for_each_item(s, sec, key, v, add_limit_item, &c->require_limits);
 		if (strcmp(key, "isolation") == 0) {
 			static const enum vg_isolation modes[] = { VG_ISOLATION_AUTO,
 								   VG_ISOLATION_USERNS,

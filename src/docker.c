@@ -20,6 +20,37 @@ static bool is_hex64(const char *s)
 	return n == 64 && s[n] == '\0';
 }
 
+/* HostConfig's Memory, NanoCpus or CpuQuota, PidsLimit and SecurityOpt's seccomp. */
+static int parse_limits(json_t *hostconfig, struct vg_container *ct, struct vg_error *e)
+{
+	json_t *sec = NULL, *v;
+	int64_t nano = 0, quota = 0;
+	size_t i;
+	int r;
+
+	if ((r = vg_json_get_i64(hostconfig, "Memory", &ct->memory_limit, "hostconfig.json", e)) <
+		0 ||
+	    (r = vg_json_get_i64(hostconfig, "NanoCpus", &nano, "hostconfig.json", e)) < 0 ||
+	    (r = vg_json_get_i64(hostconfig, "CpuQuota", &quota, "hostconfig.json", e)) < 0 ||
+	    (r = vg_json_get_i64(hostconfig, "PidsLimit", &ct->pids_limit, "hostconfig.json", e)) <
+		0 ||
+	    (r = vg_json_get_array(hostconfig, "SecurityOpt", &sec, "hostconfig.json", e)) < 0)
+		return r;
+	ct->limits_known = true;
+	ct->cpu_limit = nano > 0 ? nano : quota;
+	json_array_foreach(sec, i, v)
+	{
+		const char *o = json_string_value(v);
+		if (!o)
+			return vg_error_set(e, EINVAL,
+					    "hostconfig.json: SecurityOpt[%zu]: not a string", i);
+		/* Docker accepts "seccomp=unconfined" and the old "seccomp:unconfined". */
+		if (strcmp(o, "seccomp=unconfined") == 0 || strcmp(o, "seccomp:unconfined") == 0)
+			ct->seccomp_unconfined = true;
+	}
+	return 0;
+}
+
 static int parse_mountpoint(const char *dest, json_t *mp, struct vg_container *ct,
 			    struct vg_error *e)
 {
@@ -163,6 +194,8 @@ int vg_docker_parse(json_t *config, json_t *hostconfig, struct vg_container *ct,
 		0)
 		return r;
 	ct->volumes_from_resolved = true; /* their mounts are in MountPoints already */
+	if ((r = parse_limits(hostconfig, ct, e)) < 0)
+		return r;
 	ct->runtime = runtime && *runtime ? vg_strdup(runtime) : NULL;
 	json_array_foreach(devs, i, v)
 	{

@@ -33,6 +33,11 @@ enum act {
 	A_LABEL,
 	A_RUNTIME,
 	A_VOLUME_DRIVER,
+	A_MEMORY,
+	A_CPUS,
+	A_CPU_QUOTA,
+	A_PIDS_LIMIT,
+	A_SECURITY_OPT,
 };
 
 static void strv_freep(char ***v)
@@ -61,11 +66,11 @@ static const struct flag flags[] = {
 	{ "cpu-count", 0, true, A_SKIP },
 	{ "cpu-percent", 0, true, A_SKIP },
 	{ "cpu-period", 0, true, A_SKIP },
-	{ "cpu-quota", 0, true, A_SKIP },
+	{ "cpu-quota", 0, true, A_CPU_QUOTA },
 	{ "cpu-rt-period", 0, true, A_SKIP },
 	{ "cpu-rt-runtime", 0, true, A_SKIP },
 	{ "cpu-shares", 'c', true, A_SKIP },
-	{ "cpus", 0, true, A_SKIP },
+	{ "cpus", 0, true, A_CPUS },
 	{ "cpuset-cpus", 0, true, A_SKIP },
 	{ "cpuset-mems", 0, true, A_SKIP },
 	{ "detach", 'd', false, A_SKIP },
@@ -111,7 +116,7 @@ static const struct flag flags[] = {
 	{ "log-driver", 0, true, A_SKIP },
 	{ "log-opt", 0, true, A_SKIP },
 	{ "mac-address", 0, true, A_SKIP },
-	{ "memory", 'm', true, A_SKIP },
+	{ "memory", 'm', true, A_MEMORY },
 	{ "memory-reservation", 0, true, A_SKIP },
 	{ "memory-swap", 0, true, A_SKIP },
 	{ "memory-swappiness", 0, true, A_SKIP },
@@ -125,7 +130,7 @@ static const struct flag flags[] = {
 	{ "oom-kill-disable", 0, false, A_SKIP },
 	{ "oom-score-adj", 0, true, A_SKIP },
 	{ "pid", 0, true, A_PID },
-	{ "pids-limit", 0, true, A_SKIP },
+	{ "pids-limit", 0, true, A_PIDS_LIMIT },
 	{ "platform", 0, true, A_SKIP },
 	{ "privileged", 0, false, A_PRIVILEGED },
 	{ "publish", 'p', true, A_SKIP },
@@ -136,7 +141,7 @@ static const struct flag flags[] = {
 	{ "restart", 0, true, A_SKIP },
 	{ "rm", 0, false, A_SKIP },
 	{ "runtime", 0, true, A_RUNTIME },
-	{ "security-opt", 0, true, A_SKIP },
+	{ "security-opt", 0, true, A_SECURITY_OPT },
 	{ "shm-size", 0, true, A_SKIP },
 	{ "sig-proxy", 0, false, A_SKIP },
 	{ "stop-signal", 0, true, A_SKIP },
@@ -237,6 +242,38 @@ static bool relative_bind(const char *s)
 {
 	return strcmp(s, ".") == 0 || strcmp(s, "..") == 0 || strncmp(s, "./", 2) == 0 ||
 	       strncmp(s, "../", 3) == 0;
+}
+
+/* A size (--memory 512m, go-units' RAMInBytes: NUMBER[ ][kmgtp][i][b], powers of 1024) when
+ * `units`, else a number (--cpus 1.5, --cpu-quota, --pids-limit); scaled by `scale`. */
+static int parse_amount(const char *flag, const char *val, bool units, double scale, int64_t *ret,
+			struct vg_error *e)
+{
+	static const char suffixes[] = "kmgtp";
+	char *end = NULL;
+	const char *u;
+	double d;
+
+	errno = 0;
+	d = strtod(val, &end);
+	if (units && end != val) {
+		if (*end == ' ')
+			end++;
+		if (*end && (u = strchr(suffixes, *end | 0x20))) {
+			for (long k = 0; k <= u - suffixes; k++)
+				d *= 1024;
+			end++;
+		}
+		if ((*end | 0x20) == 'i')
+			end++;
+		if ((*end | 0x20) == 'b')
+			end++;
+	}
+	if (end == val || *end || errno == ERANGE || !(d >= -9e18 && d <= 9e18 / scale))
+		return vg_error_set(e, EINVAL, "--%s %s: not a valid %s", flag, val,
+				    units ? "size" : "number");
+	*ret = (int64_t)(d * scale);
+	return 0;
 }
 
 /* -v [SRC:]DST[:MODE] */
@@ -546,6 +583,24 @@ static int apply(const struct flag *f, const char *val, struct vg_container *ct,
 	case A_VOLUME_DRIVER:
 		*volume_driver = val; /* applied to the -v volumes once all are known */
 		return 0;
+	case A_MEMORY:
+		return parse_amount(f->name, val, true, 1, &ct->memory_limit, e);
+	case A_CPUS:
+		return parse_amount(f->name, val, false, 1e9, &ct->cpu_limit, e);
+	case A_CPU_QUOTA: {
+		int64_t q = 0;
+		int r = parse_amount(f->name, val, false, 1, &q, e);
+		if (r >= 0 && ct->cpu_limit <= 0) /* --cpus wins (Docker refuses both) */
+			ct->cpu_limit = q;
+		return r;
+	}
+	case A_PIDS_LIMIT:
+		return parse_amount(f->name, val, false, 1, &ct->pids_limit, e);
+	case A_SECURITY_OPT:
+		if (strcmp(val, "seccomp=unconfined") == 0 ||
+		    strcmp(val, "seccomp:unconfined") == 0)
+			ct->seccomp_unconfined = true;
+		return 0;
 	}
 	return 0;
 }
@@ -567,6 +622,7 @@ int vg_dockerargs_parse(int argc, char *const *argv, struct vg_container *ct, st
 	const char *volume_driver = NULL;
 	int i, r;
 
+	ct->limits_known = true; /* what the command line does not set, the container lacks */
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i];
 

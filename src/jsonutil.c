@@ -115,6 +115,22 @@ int vg_json_get_bool(json_t *obj, const char *key, bool *ret, const char *what, 
 	return 0;
 }
 
+int vg_json_get_i64(json_t *obj, const char *key, int64_t *ret, const char *what,
+		    struct vg_error *e)
+{
+	json_t *v;
+	int r = vg_json_get(obj, key, &v, what, e);
+
+	*ret = 0;
+	if (r < 0 || !v)
+		return r;
+	if (!json_is_integer(v))
+		return vg_error_set(e, EINVAL, "%s%s%s: not an integer", what, *what ? "." : "",
+				    key);
+	*ret = json_integer_value(v);
+	return 0;
+}
+
 int vg_json_get_u32(json_t *obj, const char *key, uint32_t *ret, bool *found, const char *what,
 		    struct vg_error *e)
 {

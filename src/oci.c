@@ -245,6 +245,37 @@ static int parse_device_rules(json_t *lnx, struct vg_container *ct, struct vg_er
 	return 0;
 }
 
+/* linux.resources.{memory.limit, cpu.quota, pids.limit}; linux.seccomp absent: no filter. */
+static int parse_limits(json_t *lnx, struct vg_container *ct, struct vg_error *e)
+{
+	static const struct {
+		const char *group, *key;
+		size_t off;
+	} limits[] = {
+		{ "memory", "limit", offsetof(struct vg_container, memory_limit) },
+		{ "cpu", "quota", offsetof(struct vg_container, cpu_limit) },
+		{ "pids", "limit", offsetof(struct vg_container, pids_limit) },
+	};
+	json_t *res = NULL, *seccomp = NULL;
+	int r;
+
+	ct->limits_known = true;
+	ct->seccomp_unconfined = !lnx || vg_json_get(lnx, "seccomp", &seccomp, "linux", NULL) < 0 ||
+				 !seccomp || json_is_null(seccomp);
+	if (!lnx || (r = vg_json_get_object(lnx, "resources", &res, "linux", e)) < 0 || !res)
+		return lnx ? r : 0;
+	for (size_t i = 0; i < VG_ARRAY_SIZE(limits); i++) {
+		json_t *g = NULL;
+		_cleanup_free_ char *what = vg_asprintf("linux.resources.%s", limits[i].group);
+		if ((r = vg_json_get_object(res, limits[i].group, &g, "linux.resources", e)) < 0 ||
+		    (g &&
+		     (r = vg_json_get_i64(g, limits[i].key, (int64_t *)((char *)ct + limits[i].off),
+					  what, e)) < 0))
+			return r;
+	}
+	return 0;
+}
+
 /*
  * Does joining the namespace at `path` join the host's? By name (PID 1's), or by identity: the
  * same nsfs inode as the namespace volguard itself runs in (a bind-mounted /run/netns/host).
@@ -364,6 +395,8 @@ int vg_oci_parse(json_t *spec, const char *what, struct vg_container *ct, struct
 	if (proc && ((r = parse_user(proc, ct, e)) < 0 || (r = parse_caps(proc, ct, e)) < 0))
 		goto err;
 	if (lnx && (r = parse_linux(lnx, ct, e)) < 0)
+		goto err;
+	if ((r = parse_limits(lnx, ct, e)) < 0)
 		goto err;
 	if (!lnx) /* no lnx section: no namespaces at all */
 		ct->host_pid = ct->host_ipc = ct->host_net = ct->host_uts = ct->host_cgroupns =

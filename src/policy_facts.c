@@ -243,6 +243,33 @@ static void device_findings(struct vg_policy_ctx *x)
 	device_rule_findings(x, allowed, n_allowed);
 }
 
+/* [policy] require_limits: each limit the container lacks is a refusal. */
+static void limit_findings(struct vg_policy_ctx *x)
+{
+	static const struct {
+		unsigned bit;
+		size_t off;
+		const char *rule_item, *flag;
+	} limits[] = {
+		{ VG_LIMIT_MEMORY, offsetof(struct vg_container, memory_limit), "memory",
+		  "--memory" },
+		{ VG_LIMIT_CPUS, offsetof(struct vg_container, cpu_limit), "cpus", "--cpus" },
+		{ VG_LIMIT_PIDS, offsetof(struct vg_container, pids_limit), "pids",
+		  "--pids-limit" },
+	};
+	const struct vg_container *ct = x->ct;
+
+	if (!ct->limits_known)
+		return;
+	for (size_t i = 0; i < VG_ARRAY_SIZE(limits); i++)
+		if ((x->c->require_limits & limits[i].bit) &&
+		    *(const int64_t *)((const char *)ct + limits[i].off) <= 0)
+			vg_policy_add(
+			    x->rep, VG_DENY, "limits", SIZE_MAX, limits[i].flag, NULL, NULL,
+			    "no %s limit, which [policy] require_limits asks for: run it with %s",
+			    limits[i].rule_item, limits[i].flag);
+}
+
 void vg_policy_facts(struct vg_policy_ctx *x)
 {
 	const struct vg_container *ct = x->ct;
@@ -282,9 +309,14 @@ void vg_policy_facts(struct vg_policy_ctx *x)
 	if (ct->host_cgroupns)
 		vg_policy_add(x->rep, VG_ALLOW, "host-cgroupns", SIZE_MAX, "--cgroupns host", NULL,
 			      NULL, "shares the host's cgroup namespace");
+	limit_findings(x);
 	/* A privileged container has every capability and device already: said once above. */
 	if (ct->privileged)
 		return;
+	if (ct->seccomp_unconfined)
+		vg_policy_add(x->rep, VG_WARN, "seccomp-unconfined", SIZE_MAX,
+			      "--security-opt seccomp=unconfined", NULL, NULL,
+			      "no seccomp filter: every system call reaches the host kernel");
 	cap_findings(x);
 	device_findings(x);
 }

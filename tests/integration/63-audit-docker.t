@@ -15,10 +15,10 @@ if ! e2e_dockerd_start; then
 fi
 IMG=$E2E_IMAGE
 
-run dk run -d --network none --name web -v webdata:/data "$IMG" \
+run dk run -d --network none -m 64m --name web -v webdata:/data "$IMG" \
 	sh -c 'echo hello > /data/f && exec sleep 60'
 ok "$rc" "web starts through volguard"
-run dk run -d --network none --name worker -v workdata:/data "$IMG" sh -c 'exec sleep 60'
+run dk run -d --network none -m 64m --name worker -v workdata:/data "$IMG" sh -c 'exec sleep 60'
 ok "$rc" "worker starts through volguard"
 run dk run -d --network none --runtime plainrunc --name bad -v /etc:/x "$IMG" sh -c 'exec sleep 60'
 ok "$rc" "bad starts with plain runc and -v /etc:/x"

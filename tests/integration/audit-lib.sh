@@ -29,6 +29,8 @@ af_registry() {
 	chmod 0644 "$T/state/ranges"
 }
 # af_container ID NAME [JQ-FILTER-ON-CONFIG [JQ-FILTER-ON-HOSTCONFIG]]
+# A container as `docker run -m 256m` leaves it (a clean host's containers have memory limits;
+# the filter can take it away: '.Memory=0').
 # Volumes: af_container ID NAME '.MountPoints["/d"]={Type:"volume",Name:"vol",RW:true}'
 af_container() {
 	local id=$1 name=$2 cf=${3:-.} hf=${4:-.} d="$T/docker/containers/$1"
@@ -36,7 +38,7 @@ af_container() {
 	jq -n --arg id "$id" --arg name "/$name" \
 		'{ID: $id, Name: $name, Config: {User: "", Labels: {}, Image: "busybox"}, MountPoints: {}}' |
 		jq "$cf" >"$d/config.v2.json"
-	jq -n '{Runtime: "volguard", UsernsMode: "", Binds: null, Privileged: false}' | jq "$hf" >"$d/hostconfig.json"
+	jq -n '{Runtime: "volguard", UsernsMode: "", Binds: null, Privileged: false, Memory: 268435456}' | jq "$hf" >"$d/hostconfig.json"
 }
 # af_mount_volume FILTER-FOR: a jq filter adding named volume $1 at $2 (rw).
 af_vol_mount() { printf '.MountPoints["%s"]={Type:"volume",Name:"%s",Destination:"%s",RW:true}' "$2" "$1" "$2"; }

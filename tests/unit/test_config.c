@@ -59,6 +59,7 @@ static void defaults(void **state)
 	assert_true(c.allow_readonly_sensitive);
 	assert_true(c.deny_privileged);
 	assert_false(c.strict_membership);
+	assert_int_equal(c.require_limits, 0);
 	assert_int_equal(c.drop_capabilities, vg_default_drop_capabilities());
 	assert_true(c.drop_capabilities & (UINT64_C(1) << CAP_SYS_ADMIN));
 	assert_true(c.drop_capabilities & (UINT64_C(1) << CAP_MKNOD));
@@ -99,6 +100,7 @@ static void every_key(void **state)
 				   "allowed_devices = /dev/fuse /dev/net/tun\n"
 				   "isolation_exempt = legacy-*, db\n"
 				   "strict_membership = TRUE\n"
+				   "require_limits = memory,\n  pids\n"
 				   "[volume \"shared\"]\n"
 				   "members = web:rw, worker:ro db\n";
 	struct vg_config c;
@@ -122,6 +124,7 @@ static void every_key(void **state)
 	assert_false(c.allow_readonly_sensitive);
 	assert_false(c.deny_privileged);
 	assert_true(c.strict_membership);
+	assert_int_equal(c.require_limits, VG_LIMIT_MEMORY | VG_LIMIT_PIDS);
 	assert_int_equal(c.drop_capabilities,
 			 (UINT64_C(1) << CAP_CHOWN) | (UINT64_C(1) << CAP_NET_RAW));
 	/* The survivors: allowed minus dropped. */
@@ -143,7 +146,7 @@ static void every_key(void **state)
 	assert_true(d->members[1].ro);
 	assert_string_equal(d->members[2].name, "db");
 	assert_false(d->members[2].ro);
-	assert_int_equal(d->line, 26);
+	assert_int_equal(d->line, 28);
 	vg_config_free(&c);
 }
 
@@ -409,7 +412,7 @@ static void shipped_conf_is_true(void **state)
 	}
 	fclose(in);
 	fclose(out);
-	assert_int_equal(keys, 23); /* 8 paths, 4 ranges, 10 policy, members */
+	assert_int_equal(keys, 24); /* 8 paths, 4 ranges, 11 policy, members */
 	assert_int_equal(parse(&c, text, &e), 0);
 	vg_config_init(&d);
 	assert_int_equal(vg_config_parse_string(&d, "", "defaults", &e), 0);

@@ -92,6 +92,9 @@ static void paths_and_lists(void **state)
 	expect_error("[policy]\ndeny_privileged = maybe\n",
 		     "[policy] deny_privileged: 'maybe' is not a boolean");
 	expect_error("[policy]\nstrict_membership = 2\n", "'2' is not a boolean");
+	expect_error(
+	    "[policy]\nrequire_limits = memory, swap\n",
+	    "t.conf:2: [policy] require_limits: 'swap' is not a limit (memory, cpus or pids)");
 	expect_error("[policy]\nisolation = maybe\n", "'maybe': expected auto, userns or shift");
 	expect_error("[paths]\nstage_dir = run/volguard\n", "stage_dir");
 	expect_error("[policy]\nallow_readonly_sensitive =\n", "'' is not a boolean");

@@ -271,6 +271,44 @@ static void policy_flags(void **state)
 	BAD("no host device", "--device", ":/dev/x", "img");
 }
 
+/* Resource limits and seccomp, as Docker's CLI reads them. */
+static void limit_flags(void **state)
+{
+	struct vg_container ct;
+
+	OK(&ct, "img");
+	assert_true(ct.limits_known);
+	assert_true(ct.memory_limit == 0 && ct.cpu_limit == 0 && ct.pids_limit == 0);
+	assert_false(ct.seccomp_unconfined);
+	vg_container_free(&ct);
+
+	OK(&ct, "-m", "512m", "--cpus=1.5", "--pids-limit", "100", "--security-opt",
+	   "seccomp=unconfined", "img");
+	assert_int_equal(ct.memory_limit, 512LL << 20);
+	assert_int_equal(ct.cpu_limit, 1500000000LL);
+	assert_int_equal(ct.pids_limit, 100);
+	assert_true(ct.seccomp_unconfined);
+	vg_container_free(&ct);
+
+	OK(&ct, "--memory=1.5 GiB", "--cpu-quota", "50000", "--security-opt", "seccomp:unconfined",
+	   "img");
+	assert_int_equal(ct.memory_limit, 1610612736LL);
+	assert_int_equal(ct.cpu_limit, 50000);
+	assert_true(ct.seccomp_unconfined);
+	vg_container_free(&ct);
+
+	/* 0 and -1 mean no limit, as in Docker; apparmor options are not seccomp. */
+	OK(&ct, "--memory", "0", "--pids-limit=-1", "--security-opt", "apparmor=unconfined", "img");
+	assert_true(ct.memory_limit <= 0 && ct.pids_limit <= 0);
+	assert_false(ct.seccomp_unconfined);
+	vg_container_free(&ct);
+
+	BAD("--memory lots: not a valid size", "--memory", "lots", "img");
+	BAD("--memory 5x: not a valid size", "--memory", "5x", "img");
+	BAD("--cpus 1.5m: not a valid number", "--cpus", "1.5m", "img");
+	BAD("--pids-limit 1e99: not a valid number", "--pids-limit", "1e99", "img");
+}
+
 /* An independent list of Docker 20.10's `docker run` flags: each must be known, with its arity. */
 static void every_docker_run_flag(void **state)
 {
@@ -391,6 +429,10 @@ static void every_docker_run_flag(void **state)
 		{ "device", "/dev/null" },
 		{ "tmpfs", "/t" },
 		{ "name", "web" },
+		{ "memory", "512m" },
+		{ "cpus", "1.5" },
+		{ "cpu-quota", "50000" },
+		{ "pids-limit", "100" },
 	};
 	struct vg_container ct;
 
@@ -420,7 +462,7 @@ static void every_docker_run_flag(void **state)
 	static const char value_short[] = "acehlmpuw";
 	for (const char *c = value_short; *c; c++) {
 		char flag[3] = { '-', *c, 0 };
-		OK(&ct, flag, "x", "img");
+		OK(&ct, flag, *c == 'm' ? "1g" : "x", "img");
 		if (strcmp(ct.image, "img") != 0)
 			fail_msg("%s did not take a value", flag);
 		vg_container_free(&ct);
@@ -435,7 +477,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(volume_forms),		 cmocka_unit_test(mount_forms),
 		cmocka_unit_test(short_and_long_forms),	 cmocka_unit_test(policy_flags),
-		cmocka_unit_test(every_docker_run_flag),
+		cmocka_unit_test(every_docker_run_flag), cmocka_unit_test(limit_flags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -396,6 +396,51 @@ static void facts(void **state)
 	vg_container_free(&ct);
 }
 
+/* [policy] require_limits, and seccomp=unconfined (a warning, not under --privileged). */
+static void limits_and_seccomp(void **state)
+{
+	struct vg_container ct = { 0 };
+	struct vg_report rep;
+	struct vg_error e;
+
+	ct.limits_known = true;
+	ct.seccomp_unconfined = true;
+	judge(&ct, NULL, VG_WARN, "seccomp-unconfined");
+	ct.privileged = true; /* said by the privileged finding: no second one */
+	C.deny_privileged = false;
+	assert_int_equal(vg_policy_check(&C, &ct, NULL, NULL, &rep, &e), 0);
+	assert_int_equal(rep.n, 1);
+	assert_string_equal(rep.v[0].rule, "privileged");
+	vg_report_free(&rep);
+	C.deny_privileged = true;
+	ct.privileged = ct.seccomp_unconfined = false;
+
+	assert_int_equal(vg_policy_check(&C, &ct, NULL, NULL, &rep, &e), 0);
+	assert_int_equal(rep.n, 0); /* no limit, none required */
+	vg_report_free(&rep);
+	C.require_limits = VG_LIMIT_MEMORY | VG_LIMIT_PIDS;
+	ct.memory_limit = 1 << 20;
+	ct.pids_limit = -1; /* Docker's "unlimited" */
+	judge(&ct, NULL, VG_DENY, "limits");
+	assert_int_equal(vg_policy_check(&C, &ct, NULL, NULL, &rep, &e), 0);
+	assert_int_equal(rep.n, 1);
+	assert_string_equal(rep.v[0].subject, "--pids-limit");
+	assert_non_null(strstr(rep.v[0].message, "no pids limit"));
+	vg_report_free(&rep);
+	ct.pids_limit = 100;
+	assert_int_equal(vg_policy_check(&C, &ct, NULL, NULL, &rep, &e), 0);
+	assert_int_equal(rep.n, 0);
+	vg_report_free(&rep);
+	/* A source that does not state limits (no container description) is not judged. */
+	ct.limits_known = false;
+	ct.memory_limit = 0;
+	assert_int_equal(vg_policy_check(&C, &ct, NULL, NULL, &rep, &e), 0);
+	assert_int_equal(rep.n, 0);
+	vg_report_free(&rep);
+	C.require_limits = 0;
+	vg_container_free(&ct);
+}
+
 static void readonly_config(void **state)
 {
 	struct vg_container ct = { 0 };
@@ -436,6 +481,7 @@ int main(void)
 		cmocka_unit_test(docker_files_in_oci),
 		cmocka_unit_test(volumes_from),
 		cmocka_unit_test(facts),
+		cmocka_unit_test(limits_and_seccomp),
 		cmocka_unit_test(readonly_config),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
