@@ -46,8 +46,8 @@ fi
 is "$(cd "$T/src/volguard" && dpkg-parsechangelog -S Version)" "$version" \
 	"debian/changelog's version is the Makefile's VERSION"
 t0=$(date +%s)
-# The unit tests are make check's; nocheck keeps this to the build.
-(cd "$T/src/volguard" && HOME=$T/home DEB_BUILD_OPTIONS="nocheck parallel=2" \
+# The unit tests are make check's; nocheck keeps this to the build, noautodbgsym to one .deb.
+(cd "$T/src/volguard" && HOME=$T/home DEB_BUILD_OPTIONS="nocheck noautodbgsym parallel=2" \
 	dpkg-buildpackage -us -uc -b >"$T/build.log" 2>&1)
 rc=$?
 diag "dpkg-buildpackage: $(($(date +%s) - t0)) s"
