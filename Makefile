@@ -4,6 +4,11 @@ DESTDIR  ?=
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+DATADIR  ?= $(PREFIX)/share
+DOCDIR   ?= $(DATADIR)/doc/volguard
+# systemd reads /usr/local/lib/systemd/system too; Debian 12's packages use /lib/systemd/system.
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 BUILD    ?= build
 VERSION  := 0.1.0
 
@@ -72,15 +77,32 @@ fuzz:
 coverage:
 	@scripts/coverage.sh
 
-install: all
+# The same set of files as the Debian package (debian/rules calls this target): the paths in
+# the hooks.d file and the units are rewritten to BINDIR and SYSCONFDIR.
+INSTALL_SUBST = sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/etc/volguard/|$(SYSCONFDIR)/volguard/|g'
+install: $(BUILD)/volguard $(BUILD)/volguard-runc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
-	  $(DESTDIR)$(SYSCONFDIR)/volguard
+	  $(DESTDIR)$(SYSCONFDIR)/volguard $(DESTDIR)$(DATADIR)/volguard/hooks.d \
+	  $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSTEMDUNITDIR) \
+	  $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(BUILD)/volguard $(DESTDIR)$(BINDIR)/volguard
 	ln -sf volguard $(DESTDIR)$(BINDIR)/volguard-runc
 	install -m 0644 man/volguard.8 $(DESTDIR)$(MANDIR)/man8/volguard.8
+	ln -sf volguard.8 $(DESTDIR)$(MANDIR)/man8/volguard-runc.8
 	install -m 0644 man/volguard.conf.5 $(DESTDIR)$(MANDIR)/man5/volguard.conf.5
 	test -e $(DESTDIR)$(SYSCONFDIR)/volguard/volguard.conf || \
 	  install -m 0644 conf/volguard.conf $(DESTDIR)$(SYSCONFDIR)/volguard/volguard.conf
+	find conf -type f | sort | while read -r f; do r=$${f#conf/}; \
+	  install -d "$(DESTDIR)$(DOCDIR)/examples/$$(dirname "$$r")" && \
+	  $(INSTALL_SUBST) "$$f" >"$(DESTDIR)$(DOCDIR)/examples/$$r" || exit 1; done
+	for f in conf/podman-hooks.d/*.json; do \
+	  $(INSTALL_SUBST) "$$f" >$(DESTDIR)$(DATADIR)/volguard/hooks.d/$${f##*/} || exit 1; done
+	for f in systemd/volguard-audit.service systemd/volguard-audit.timer; do \
+	  $(INSTALL_SUBST) "$$f" >$(DESTDIR)$(SYSTEMDUNITDIR)/$${f##*/} || exit 1; done
+	install -m 0644 completion/volguard $(DESTDIR)$(BASHCOMPDIR)/volguard
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DATADIR)/volguard/hooks.d
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/volguard-audit.service \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/volguard-audit.timer
 
 lint:
 	@scripts/lint.sh

@@ -4,7 +4,8 @@ set -eu
 PKGS="build-essential pkg-config libacl1-dev libcap-dev libattr1-dev libinih-dev
 libjansson-dev libmount-dev libcmocka-dev acl attr util-linux uidmap runc docker.io
 busybox-static clang libclang-rt-14-dev mandoc cppcheck clang-format clang-tidy shellcheck
-gcovr strace hyperfine jq python3 time libcap2-bin e2fsprogs procps debootstrap"
+gcovr strace hyperfine jq python3 time libcap2-bin e2fsprogs procps debootstrap
+debhelper dpkg-dev fakeroot lintian bash-completion libyaml-dev systemd"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||

@@ -41,6 +41,7 @@ mapfile -t sh < <({
 	find . -path ./build -prune -o -path './build-*' -prune -o -path ./.git -prune -o \
 		-type f \( -name '*.sh' -o -name '*.t' \) -print
 	echo .ci/run
+	echo completion/volguard
 } | sort)
 shellcheck -x --source-path=SCRIPTDIR "${sh[@]}" || failed shellcheck
 
