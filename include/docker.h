@@ -71,6 +71,17 @@ int vg_docker_read_container(int dir_fd, const char *dir, const char *path,
  */
 int vg_docker_has_container(const char *docker_root, const char *id, char **ret_name);
 
+/*
+ * dockerd's daemon.json ([paths] daemon_config), the one reader of it: the same rule as the
+ * container files, at most VG_DOCKER_DAEMON_MAX bytes. -ENOENT (e set) when it does not exist
+ * (dockerd's defaults then). *ret_line as for vg_docker_read_json.
+ */
+#define VG_DOCKER_DAEMON_MAX (1024 * 1024)
+int vg_docker_daemon_read(const char *path, json_t **ret, int *ret_line, struct vg_error *e);
+/* Member `key` of a daemon.json object as dockerd's Go decoder finds it; NULL when absent, null,
+ * or ambiguous (two keys that fold to it). */
+json_t *vg_docker_daemon_get(json_t *obj, const char *key);
+
 /* Has dockerd written containers/<id>/config.v2.json (it does before it calls create)? */
 bool vg_docker_has_config(const char *docker_root, const char *id);
 

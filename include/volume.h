@@ -199,7 +199,8 @@ int vg_volume_revoke(const struct vg_config *c, const char *volume, const char *
 int vg_volume_list(const struct vg_config *c, char ***ret, struct vg_error *e);
 /*
  * Refuse a volumes_root that dockerd does not use: with userns-remap, Docker keeps its data
- * in <docker_root>/UID.GID/. `daemon_json` may be NULL.
+ * in <docker_root>/UID.GID/. `daemon_json` ([paths] daemon_config, read by docker.c) may be
+ * NULL; one that cannot be read says nothing here.
  */
 int vg_volume_check_userns_remap(const char *docker_root, const char *daemon_json,
 				 struct vg_error *e);

@@ -16,10 +16,10 @@
 
 #include "audit_int.h"
 #include "cleanup.h"
+#include "docker.h"
 #include "isoprobe.h"
 #include "jsonutil.h"
 
-#define DAEMON_JSON_MAX (1024 * 1024)
 
 static bool is_volguard_runc(const char *path)
 {
@@ -127,46 +127,33 @@ static void load_remap(struct audit_ctx *x, const char *value)
 	}
 }
 
-/* dockerd reads daemon.json with Go's encoding/json: keys match case-insensitively. */
-static json_t *dget(json_t *obj, const char *key)
-{
-	json_t *v = NULL;
-
-	if (!json_is_object(obj) || vg_json_get(obj, key, &v, "daemon.json", NULL) < 0)
-		return NULL;
-	return v;
-}
+#define dget vg_docker_daemon_get /* Go's key matching, as dockerd reads daemon.json */
 
 void audit_daemon(struct audit_ctx *x)
 {
 	const char *path = x->c->daemon_config, *def, *name;
-	_cleanup_free_ char *buf = NULL;
 	_cleanup_json_ json_t *j = NULL;
 	struct vg_audit_finding *f;
-	json_error_t je;
+	struct vg_error e = { 0 };
 	json_t *rt, *v;
-	int r;
+	int line = 0, r;
 
-	r = audit_read_file(AT_FDCWD, path, DAEMON_JSON_MAX, &buf, NULL, NULL);
+	r = vg_docker_daemon_read(path, &j, &line, &e);
 	if (r == -ENOENT)
 		j = json_object(); /* dockerd's defaults: runc, no remap */
-	else if (r < 0) {
+	else if (r < 0 && line > 0) {
+		f = audit_add(x, "VG-HOST-006", VG_SUBJ_HOST, "host", NULL,
+			      "%s; dockerd will not start with it", e.msg);
+		audit_ev(f, "path", "%s", path);
+		audit_remedy(f, "jq . %s", path);
+		return;
+	} else if (r < 0) {
 		f = audit_add(x, "VG-HOST-006", VG_SUBJ_HOST, "host", NULL,
 			      "cannot read %s: %s; volguard's runtime registration is unknown",
 			      path, r == -EINVAL ? "not a regular file" : strerror(-r));
 		audit_ev(f, "path", "%s", path);
 		audit_remedy(f, "ls -l %s", path);
 		return;
-	} else {
-		j = json_loads(buf, JSON_REJECT_DUPLICATES, &je);
-		if (!j || !json_is_object(j)) {
-			f = audit_add(x, "VG-HOST-006", VG_SUBJ_HOST, "host", NULL,
-				      "%s:%d: %s; dockerd will not start with it", path,
-				      j ? 1 : je.line, j ? "not a JSON object" : je.text);
-			audit_ev(f, "path", "%s", path);
-			audit_remedy(f, "jq . %s", path);
-			return;
-		}
 	}
 	rt = dget(j, "runtimes");
 	json_object_foreach(rt, name, v)
@@ -274,7 +261,7 @@ void audit_registry_load(struct audit_ctx *x)
 	unsigned lineno = 0;
 	int r;
 
-	r = audit_read_file(AT_FDCWD, path, VG_REGISTRY_MAX_SIZE, &buf, &len, NULL);
+	r = vg_read_file_at(AT_FDCWD, path, VG_REGISTRY_MAX_SIZE, &buf, &len, NULL);
 	if (r == -ENOENT) {
 		x->reg_ok = true;
 		return;

@@ -24,8 +24,8 @@
 #include "fixer.h"
 #include "volume.h"
 #include "cleanup.h"
+#include "volume_owner.h"
 
-#define OPTS_JSON_MAX (64 * 1024)
 /* Directories kept open during a walk; deeper ones are reopened through "..". */
 #define WALK_MAX_OPEN 32
 #define WALK_EXAMPLES 3
@@ -38,39 +38,17 @@ void audit_vol_free(struct audit_vol *v)
 	memset(v, 0, sizeof(*v));
 }
 
-/* opts.json of the local driver: {"MountType":..., "MountOpts":"bind,...", "MountDevice":...}.
- * Docker mounts that on _data: _data is then not volguard's (DESIGN.md, admission rules). */
-struct driver_opts {
-	char *type, *o, *device;
-};
-
-static void driver_opts_free(struct driver_opts *d)
+/* opts.json of the local driver, read by volume_owner.c: {"MountType":..., "MountOpts":
+ * "bind,...", "MountDevice":...}. Docker mounts that on _data: _data is then not volguard's
+ * (DESIGN.md, admission rules). True when the volume has driver options (a bind, tmpfs, nfs, a
+ * block device...); one that cannot be read counts as none, as before. */
+static bool read_driver_opts(int vfd, struct vg_volume_opts *d)
 {
-	free(d->type);
-	free(d->o);
-	free(d->device);
-}
-
-static char *opt_string(json_t *j, const char *key)
-{
-	const char *s = json_string_value(json_object_get(j, key));
-	return s && *s ? vg_strdup(s) : NULL;
-}
-
-/* True when the volume has driver options (a bind, tmpfs, nfs, a block device...). */
-static bool read_driver_opts(int vfd, struct driver_opts *d)
-{
-	_cleanup_free_ char *buf = NULL;
-	_cleanup_json_ json_t *j = NULL;
-
-	memset(d, 0, sizeof(*d));
-	if (audit_read_file(vfd, "opts.json", OPTS_JSON_MAX, &buf, NULL, NULL) < 0)
+	if (vg_volume_opts_read(vfd, "opts.json", d, NULL) < 0) {
+		vg_volume_opts_free(d);
 		return false;
-	j = json_loads(buf, 0, NULL);
-	d->type = opt_string(j, "MountType");
-	d->o = opt_string(j, "MountOpts");
-	d->device = opt_string(j, "MountDevice");
-	return d->type || d->o || d->device;
+	}
+	return !vg_volume_opts_none(d);
 }
 
 /* "bind" or "rbind" among the comma-separated mount options (as mount(8) reads o=). */
@@ -106,7 +84,7 @@ int audit_volumes_index(struct audit_ctx *x, struct vg_error *e)
 	while ((errno = 0, de = readdir(d))) {
 		_cleanup_close_ int vfd = -1;
 		_cleanup_free_ char *what = NULL;
-		struct driver_opts opts;
+		struct vg_volume_opts opts;
 		struct vg_error me = { 0 };
 		struct audit_vol *v;
 		int r;
@@ -122,7 +100,7 @@ int audit_volumes_index(struct audit_ctx *x, struct vg_error *e)
 		v->name = vg_strdup(de->d_name);
 		what = vg_asprintf("%s/%s", x->c->volumes_root, de->d_name);
 		v->foreign = read_driver_opts(vfd, &opts);
-		driver_opts_free(&opts);
+		vg_volume_opts_free(&opts);
 		r = vg_members_read(vfd, what, &v->members, &me);
 		if (r < 0 && v->foreign) {
 			vg_members_free(
@@ -660,7 +638,7 @@ static void judge_device(struct audit_ctx *x, const struct audit_vol *v, const c
  */
 static bool check_driver_opts(struct audit_ctx *x, const struct audit_vol *v, int vfd)
 {
-	struct driver_opts d;
+	struct vg_volume_opts d;
 	struct vg_audit_finding *f;
 	bool bind;
 
@@ -704,7 +682,7 @@ static bool check_driver_opts(struct audit_ctx *x, const struct audit_vol *v, in
 	}
 	if (d.device && d.device[0] == '/')
 		judge_device(x, v, d.device);
-	driver_opts_free(&d);
+	vg_volume_opts_free(&d);
 	return true;
 }
 

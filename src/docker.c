@@ -242,7 +242,8 @@ char *vg_docker_join_target(json_t *host)
 
 /* ---- the files ---------------------------------------------------------------------------- */
 
-int vg_docker_read_json(int dir_fd, const char *file, const char *what, json_t **ret,
+/* The one rule of docker.h for a JSON object file of Docker's (at most max bytes). */
+static int read_json_at(int dir_fd, const char *file, size_t max, const char *what, json_t **ret,
 			int *ret_line, struct vg_error *e)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -253,12 +254,12 @@ int vg_docker_read_json(int dir_fd, const char *file, const char *what, json_t *
 	*ret = NULL;
 	if (ret_line)
 		*ret_line = 0;
-	r = vg_read_file_at(dir_fd, file, VG_DOCKER_FILE_MAX, &buf, &len, NULL);
+	r = vg_read_file_at(dir_fd, file, max, &buf, &len, NULL);
 	if (r == -EINVAL)
 		return vg_error_set(e, EINVAL, "%s: not a regular file", what);
 	if (r == -EFBIG)
-		return vg_error_set(e, EFBIG, "%s: larger than %d bytes (or grew while read)",
-				    what, VG_DOCKER_FILE_MAX);
+		return vg_error_set(e, EFBIG, "%s: larger than %zu bytes (or grew while read)",
+				    what, max);
 	if (r < 0)
 		return vg_error_errno(e, -r, "%s: cannot read", what);
 	*ret = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
@@ -276,6 +277,26 @@ int vg_docker_read_json(int dir_fd, const char *file, const char *what, json_t *
 		return vg_error_set(e, EINVAL, "%s: not a JSON object", what);
 	}
 	return 0;
+}
+
+int vg_docker_read_json(int dir_fd, const char *file, const char *what, json_t **ret,
+			int *ret_line, struct vg_error *e)
+{
+	return read_json_at(dir_fd, file, VG_DOCKER_FILE_MAX, what, ret, ret_line, e);
+}
+
+int vg_docker_daemon_read(const char *path, json_t **ret, int *ret_line, struct vg_error *e)
+{
+	return read_json_at(AT_FDCWD, path, VG_DOCKER_DAEMON_MAX, path, ret, ret_line, e);
+}
+
+json_t *vg_docker_daemon_get(json_t *obj, const char *key)
+{
+	json_t *v = NULL;
+
+	if (!json_is_object(obj) || vg_json_get(obj, key, &v, "daemon.json", NULL) < 0)
+		return NULL;
+	return v;
 }
 
 char *vg_docker_read_name(int dir_fd)

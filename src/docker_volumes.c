@@ -31,10 +31,11 @@ int vg_volume_check_userns_remap(const char *docker_root, const char *daemon_jso
 	struct dirent *de;
 
 	if (daemon_json) {
-		json_error_t je;
-		_cleanup_json_ json_t *j = json_load_file(daemon_json, 0, &je);
-		const char *remap =
-		    j ? json_string_value(json_object_get(j, "userns-remap")) : NULL;
+		_cleanup_json_ json_t *j = NULL;
+		const char *remap = NULL;
+		/* One that cannot be read says nothing here (audit reports it: VG-HOST-006). */
+		if (vg_docker_daemon_read(daemon_json, &j, NULL, NULL) >= 0)
+			remap = json_string_value(vg_docker_daemon_get(j, "userns-remap"));
 		if (remap && *remap)
 			return vg_error_set(e, EINVAL,
 					    "%s sets \"userns-remap\": \"%s\": dockerd keeps its "
