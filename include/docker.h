@@ -43,6 +43,9 @@ int vg_docker_foreach_container(const char *docker_root, vg_docker_entry_fn fn, 
  */
 int vg_docker_read_json(int dir_fd, const char *file, const char *what, json_t **ret,
 			int *ret_line, struct vg_error *e);
+/* The parse step of vg_docker_read_json, on a buffer (for fuzzers). */
+int vg_docker_parse_json(const char *buf, size_t len, const char *what, json_t **ret,
+			 int *ret_line, struct vg_error *e);
 /* Typed readers of config.v2.json. The container's Name without the leading '/', NULL when
  * missing or not a valid name (Docker's rule, vg_name_valid). */
 int vg_docker_name(json_t *config_v2, char **ret, struct vg_error *e);

@@ -242,26 +242,11 @@ char *vg_docker_join_target(json_t *host)
 
 /* ---- the files ---------------------------------------------------------------------------- */
 
-/* The one rule of docker.h for a JSON object file of Docker's (at most max bytes). */
-static int read_json_at(int dir_fd, const char *file, size_t max, const char *what, json_t **ret,
-			int *ret_line, struct vg_error *e)
+int vg_docker_parse_json(const char *buf, size_t len, const char *what, json_t **ret,
+			 int *ret_line, struct vg_error *e)
 {
-	_cleanup_free_ char *buf = NULL;
 	json_error_t je;
-	size_t len = 0;
-	int r;
 
-	*ret = NULL;
-	if (ret_line)
-		*ret_line = 0;
-	r = vg_read_file_at(dir_fd, file, max, &buf, &len, NULL);
-	if (r == -EINVAL)
-		return vg_error_set(e, EINVAL, "%s: not a regular file", what);
-	if (r == -EFBIG)
-		return vg_error_set(e, EFBIG, "%s: larger than %zu bytes (or grew while read)",
-				    what, max);
-	if (r < 0)
-		return vg_error_errno(e, -r, "%s: cannot read", what);
 	*ret = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
 	if (!*ret) {
 		if (ret_line)
@@ -277,6 +262,28 @@ static int read_json_at(int dir_fd, const char *file, size_t max, const char *wh
 		return vg_error_set(e, EINVAL, "%s: not a JSON object", what);
 	}
 	return 0;
+}
+
+/* The one rule of docker.h for a JSON object file of Docker's (at most max bytes). */
+static int read_json_at(int dir_fd, const char *file, size_t max, const char *what, json_t **ret,
+			int *ret_line, struct vg_error *e)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	*ret = NULL;
+	if (ret_line)
+		*ret_line = 0;
+	r = vg_read_file_at(dir_fd, file, max, &buf, &len, NULL);
+	if (r == -EINVAL)
+		return vg_error_set(e, EINVAL, "%s: not a regular file", what);
+	if (r == -EFBIG)
+		return vg_error_set(e, EFBIG, "%s: larger than %zu bytes (or grew while read)",
+				    what, max);
+	if (r < 0)
+		return vg_error_errno(e, -r, "%s: cannot read", what);
+	return vg_docker_parse_json(buf, len, what, ret, ret_line, e);
 }
 
 int vg_docker_read_json(int dir_fd, const char *file, const char *what, json_t **ret,
