@@ -41,11 +41,11 @@ int vg_docker_foreach_container(const char *docker_root, vg_docker_entry_fn fn, 
  * rule above; must be a JSON object. Errors name `what`: "WHAT: not a regular file",
  * "WHAT: line 3, column 1: ..." (then *ret_line, if given, is that line; else 0). -errno.
  */
-int vg_docker_read_json(int dir_fd, const char *file, const char *what, json_t **ret,
-			int *ret_line, struct vg_error *e);
+int vg_docker_read_json(int dir_fd, const char *file, const char *what, json_t **ret, int *ret_line,
+			struct vg_error *e);
 /* The parse step of vg_docker_read_json, on a buffer (for fuzzers). */
-int vg_docker_parse_json(const char *buf, size_t len, const char *what, json_t **ret,
-			 int *ret_line, struct vg_error *e);
+int vg_docker_parse_json(const char *buf, size_t len, const char *what, json_t **ret, int *ret_line,
+			 struct vg_error *e);
 /* Typed readers of config.v2.json. The container's Name without the leading '/', NULL when
  * missing or not a valid name (Docker's rule, vg_name_valid). */
 int vg_docker_name(json_t *config_v2, char **ret, struct vg_error *e);
@@ -65,8 +65,8 @@ char *vg_docker_join_target(json_t *hostconfig);
 
 /* Both files of the container directory dir_fd (messages name `path`), parsed into ct; ct->id
  * is the directory name `dir` when config.v2.json has no ID. */
-int vg_docker_read_container(int dir_fd, const char *dir, const char *path,
-			     struct vg_container *ct, struct vg_error *e);
+int vg_docker_read_container(int dir_fd, const char *dir, const char *path, struct vg_container *ct,
+			     struct vg_error *e);
 /*
  * Does Docker have container `id`: 1 when <docker_root>/containers/<id>/ exists (then
  * *ret_name, if given, is its name or NULL), 0 when it does not (only "no such file" says so),

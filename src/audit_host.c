@@ -21,7 +21,6 @@
 #include "isoprobe.h"
 #include "jsonutil.h"
 
-
 static bool is_volguard_runc(const char *path)
 {
 	const char *slash = strrchr(path, '/');

@@ -107,8 +107,8 @@ int vg_docker_labels(json_t *config, char ***ret, struct vg_error *e)
 	int r;
 
 	if ((r = vg_json_get_object(config, "Config", &cfg, "config.v2.json", e)) < 0 ||
-	    (cfg && (r = vg_json_get_object(cfg, "Labels", &labels, "config.v2.json: Config",
-					     e)) < 0))
+	    (cfg &&
+	     (r = vg_json_get_object(cfg, "Labels", &labels, "config.v2.json: Config", e)) < 0))
 		return r;
 	json_object_foreach(labels, k, v)
 	{
@@ -242,8 +242,8 @@ char *vg_docker_join_target(json_t *host)
 
 /* ---- the files ---------------------------------------------------------------------------- */
 
-int vg_docker_parse_json(const char *buf, size_t len, const char *what, json_t **ret,
-			 int *ret_line, struct vg_error *e)
+int vg_docker_parse_json(const char *buf, size_t len, const char *what, json_t **ret, int *ret_line,
+			 struct vg_error *e)
 {
 	json_error_t je;
 
@@ -286,8 +286,8 @@ static int read_json_at(int dir_fd, const char *file, size_t max, const char *wh
 	return vg_docker_parse_json(buf, len, what, ret, ret_line, e);
 }
 
-int vg_docker_read_json(int dir_fd, const char *file, const char *what, json_t **ret,
-			int *ret_line, struct vg_error *e)
+int vg_docker_read_json(int dir_fd, const char *file, const char *what, json_t **ret, int *ret_line,
+			struct vg_error *e)
 {
 	return read_json_at(dir_fd, file, VG_DOCKER_FILE_MAX, what, ret, ret_line, e);
 }
@@ -317,8 +317,8 @@ char *vg_docker_read_name(int dir_fd)
 	return name;
 }
 
-int vg_docker_read_container(int dir_fd, const char *dir, const char *path,
-			     struct vg_container *ct, struct vg_error *e)
+int vg_docker_read_container(int dir_fd, const char *dir, const char *path, struct vg_container *ct,
+			     struct vg_error *e)
 {
 	_cleanup_free_ char *cfgpath = vg_asprintf("%s/config.v2.json", path),
 			    *hcpath = vg_asprintf("%s/hostconfig.json", path);
@@ -440,8 +440,8 @@ static int find_container(int cdir, const char *what, const char *key, char **re
 		if (!is_hex64(de->d_name))
 			continue;
 		{
-			_cleanup_close_ int cd = openat(cdir, de->d_name,
-							O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			_cleanup_close_ int cd =
+			    openat(cdir, de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			name = cd >= 0 ? vg_docker_read_name(cd) : NULL;
 		}
 		if (name && strcmp(name, key) == 0) {

@@ -82,7 +82,8 @@ static int discover_one(const struct vg_docker_entry *ent, void *data)
 		const struct vg_mount *mt = &ct.mounts[i];
 		struct vg_vmember *x;
 
-		if (mt->kind != VG_MOUNT_VOLUME || !mt->source || strcmp(mt->source, w->volume) != 0)
+		if (mt->kind != VG_MOUNT_VOLUME || !mt->source ||
+		    strcmp(mt->source, w->volume) != 0)
 			continue;
 		x = vg_members_find(w->m, ct.name);
 		if (x)

@@ -182,8 +182,8 @@ int vg_json_load_fd(int fd, size_t max, const char *what, json_t **ret, struct v
 	if (r == -EINVAL)
 		return vg_error_set(e, EINVAL, "%s: not a regular file", what);
 	if (r == -EFBIG)
-		return vg_error_set(e, EFBIG, "%s: larger than %zu bytes (or grew while read)", what,
-				    max);
+		return vg_error_set(e, EFBIG, "%s: larger than %zu bytes (or grew while read)",
+				    what, max);
 	if (r < 0)
 		return vg_error_errno(e, -r, "%s: read", what);
 	return vg_json_load_buf(buf, len, what, ret, e);

@@ -183,8 +183,8 @@ static void container_and_name(void **state)
 	(void)state;
 	mk("containers/c2");
 	put("containers/c2/config.v2.json", "{\"Name\":\"/api\",\"Config\":{\"User\":\"1000\"},"
-					     "\"MountPoints\":{\"/d\":{\"Type\":\"volume\","
-					     "\"Name\":\"data\",\"RW\":false}}}");
+					    "\"MountPoints\":{\"/d\":{\"Type\":\"volume\","
+					    "\"Name\":\"data\",\"RW\":false}}}");
 	put("containers/c2/hostconfig.json", "{\"Privileged\":true}");
 	d = open_dir("containers/c2");
 	assert_int_equal(vg_docker_read_container(d, "c2", "C2", &ct, &e), 0);
