@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "container.h"
+#include "docker.h"
 #include "vg.h"
 
 #define VG_JSON_MAX_SIZE (64 * 1024 * 1024)
@@ -14,17 +15,7 @@ int vg_oci_load(const char *config_or_bundle, struct vg_container *ct, json_t **
 		struct vg_error *e);
 int vg_oci_parse(json_t *spec, const char *what, struct vg_container *ct, struct vg_error *e);
 
-/* Docker's on-disk container: <docker_root>/containers/ID/{config.v2.json,hostconfig.json}.
- * id_or_name: full ID, unique ID prefix, or name (found by scanning). Works with dockerd stopped.
- */
-int vg_docker_load(const struct vg_config *c, const char *id_or_name, struct vg_container *ct,
-		   struct vg_error *e);
-
-/* The two parsed documents (for fuzzers and tests). */
-int vg_docker_parse(json_t *config_v2, json_t *hostconfig, struct vg_container *ct,
-		    struct vg_error *e);
-/* A vg_container_lookup_fn for --volumes-from: `config` is the struct vg_config. */
-int vg_docker_lookup(const char *name, struct vg_container *ret, void *config, struct vg_error *e);
+/* Docker's on-disk containers: docker.h. */
 
 /* A `docker run` command line (the arguments after "run"), parsed as the docker CLI does. */
 int vg_dockerargs_parse(int argc, char *const *argv, struct vg_container *ct, struct vg_error *e);

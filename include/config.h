@@ -37,7 +37,7 @@ struct vg_config {
 	char *runtime;
 	char *subuid_file;
 	char *subgid_file;
-	char *daemon_config; /* dockerd's daemon.json, read by audit */
+	char *daemon_config; /* dockerd's daemon.json, read by audit and the volume commands */
 
 	/* [ranges]: pool_end is inclusive */
 	uint64_t pool_start;

@@ -6,7 +6,8 @@
 
 /*
  * Refuse a volumes_root that dockerd does not use: with userns-remap, Docker keeps its data
- * in <docker_root>/UID.GID/. `daemon_json` may be NULL.
+ * in <docker_root>/UID.GID/. `daemon_json` ([paths] daemon_config, read by docker.c) may be
+ * NULL; one that cannot be read says nothing here.
  */
 int vg_volume_check_userns_remap(const char *docker_root, const char *daemon_json,
 				 struct vg_error *e);

@@ -25,6 +25,22 @@ void vg_intervals_normalize(struct vg_intervals *s);
 int vg_intervals_first_fit(const struct vg_intervals *s, uint64_t pool_start, uint64_t pool_end,
 			   uint64_t align, uint64_t size, uint64_t *ret);
 
+/*
+ * The one reader of subuid/subgid files: fn(name, start, count) for each "name:start:count" line
+ * with count > 0 (blank lines and '#' comments skipped); fn returning < 0 stops with that result.
+ * A missing file: 0, nothing called. A malformed line is an error naming file:line, unless
+ * VG_SUBID_SKIP_MALFORMED (then it is skipped). Not a regular file: -EINVAL.
+ */
+#define VG_SUBID_SKIP_MALFORMED 1u
+typedef int (*vg_subid_fn)(const char *name, uint64_t start, uint64_t count, void *data);
+int vg_subid_foreach(const char *path, unsigned flags, vg_subid_fn fn, void *data,
+		     struct vg_error *e);
+/* The one reader of NSS users and groups (getpwent/getgrent, so files, LDAP, sssd...). */
+struct passwd;
+struct group;
+void vg_nss_foreach_user(void (*fn)(const struct passwd *pw, void *data), void *data);
+void vg_nss_foreach_group(void (*fn)(const struct group *gr, void *data), void *data);
+
 /* Add the delegations of a subuid/subgid file ("name:start:count" lines); a missing file adds
  * nothing; a malformed line is an error naming file:line. */
 int vg_intervals_add_subid_file(struct vg_intervals *s, const char *path, struct vg_error *e);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #define VG_EXIT_OK	0
@@ -78,6 +79,18 @@ int vg_replace_file_at(int dir_fd, const char *name, const char *tmp, const char
  * \u{202e}. A fresh string (aborts on OOM); NULL gives "".
  */
 char *vg_escape(const char *s) __attribute__((returns_nonnull));
+
+/*
+ * The one bounded "read a whole file": open file fd, a regular file of at most `max` bytes, read
+ * to its end into a fresh buffer (NUL-terminated; *ret_len, if given, excludes the NUL).
+ * -EINVAL when it is not a regular file, -EFBIG when it is larger than max or grows while read,
+ * else -errno. *ret_st (optional) gets its fstat. Nothing is allocated on failure.
+ */
+int vg_read_fd(int fd, size_t max, char **ret, size_t *ret_len, struct stat *ret_st);
+/* The same for name opened relative to dir_fd (AT_FDCWD: a path) without following a symlink,
+ * without blocking on a FIFO or taking a terminal. */
+int vg_read_file_at(int dir_fd, const char *name, size_t max, char **ret, size_t *ret_len,
+		    struct stat *ret_st);
 
 /* fopen(path, "re") for a file read from outside: refuses (EINVAL) anything but a regular file,
  * without blocking on a FIFO. NULL with errno set on failure. */

@@ -91,8 +91,6 @@ int vg_admit_load_bundle(struct vg_admission *a, int bundle_fd, const char *bund
 			 struct vg_error *e)
 {
 	_cleanup_free_ char *cfg = vg_asprintf("/proc/self/fd/%d/config.json", bundle_fd);
-	_cleanup_free_ char *dcfg = NULL;
-	struct stat st;
 	int r;
 
 	r = load_spec(a, cfg, bundle, e);
@@ -104,8 +102,7 @@ int vg_admit_load_bundle(struct vg_admission *a, int bundle_fd, const char *bund
 	a->ct.id = vg_strdup(id);
 	/* dockerd writes containers/ID/ before it calls create; anything else is a plain OCI
 	 * container, named by its ID. */
-	dcfg = vg_asprintf("%s/containers/%s/config.v2.json", a->c->docker_root, id);
-	a->has_docker = strchr(id, '/') == NULL && lstat(dcfg, &st) == 0;
+	a->has_docker = vg_docker_has_config(a->c->docker_root, id);
 	if (a->has_docker) {
 		r = vg_docker_load(a->c, id, &a->docker, e);
 		if (r < 0)

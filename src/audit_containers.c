@@ -55,50 +55,30 @@ static void unusable(struct audit_ctx *x, const struct audit_ct *ct, const char 
 		     ct_label(ct), path);
 }
 
-/* Read and parse one of the container's files; a finding and NULL when it is unusable. */
+/* Read and parse one of the container's files (docker.c's reader); a finding and NULL when it is
+ * unusable. */
 static json_t *load_json(struct audit_ctx *x, int dfd, const struct audit_ct *ct, const char *file)
 {
-	_cleanup_free_ char *buf = NULL, *path = NULL;
-	json_error_t je;
-	json_t *j;
-	size_t len;
-	int r;
+	_cleanup_free_ char *path = NULL;
+	struct vg_error e = { 0 };
+	json_t *j = NULL;
+	int line = 0, r;
 
 	path = vg_asprintf("%s/containers/%s/%s", x->c->docker_root, ct->dir, file);
-	r = audit_read_file(dfd, file, VG_JSON_MAX_SIZE, &buf, &len, NULL);
-	if (r < 0) {
+	r = vg_docker_read_json(dfd, file, file, &j, &line, &e);
+	if (r < 0 && line > 0)
+		unusable(x, ct, path, "%s:%d: %s", path, line, e.msg);
+	else if (r < 0)
 		unusable(x, ct, path, "cannot read %s: %s", path,
 			 r == -EINVAL  ? "not a regular file"
 			 : r == -EFBIG ? "too large"
 				       : strerror(-r));
-		return NULL;
-	}
-	j = json_loadb(buf, len, 0, &je);
-	if (!j || !json_is_object(j)) {
-		unusable(x, ct, path, "%s:%d: %s", path, j ? 1 : je.line,
-			 j ? "not a JSON object" : je.text);
-		json_decref(j);
-		return NULL;
-	}
 	return j;
 }
 
-/* "--network container:X" (or --ipc, --pid): the container X whose namespaces it joins. */
-static char *join_target(json_t *host)
+static int index_one(const struct vg_docker_entry *ent, void *data)
 {
-	static const char *const keys[] = { "NetworkMode", "IpcMode", "PidMode" };
-
-	for (size_t i = 0; i < VG_ARRAY_SIZE(keys); i++) {
-		const char *v = json_string_value(json_object_get(host, keys[i]));
-		if (v && strncmp(v, "container:", 10) == 0 && v[10])
-			return vg_strdup(v + 10);
-	}
-	return NULL;
-}
-
-static void index_one(struct audit_ctx *x, int containers_fd, const char *dir)
-{
-	_cleanup_close_ int dfd = -1;
+	struct audit_ctx *x = data;
 	_cleanup_json_ json_t *cfg = NULL, *host = NULL;
 	struct vg_error e = { 0 };
 	struct audit_ct *ct;
@@ -106,36 +86,30 @@ static void index_one(struct audit_ctx *x, int containers_fd, const char *dir)
 	x->cts = vg_reallocarray(x->cts, x->n_cts + 1, sizeof(*x->cts));
 	ct = &x->cts[x->n_cts++];
 	memset(ct, 0, sizeof(*ct));
-	ct->dir = vg_strdup(dir);
-	dfd = openat(containers_fd, dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0) {
-		int err = errno; /* before the allocations below, which may change it */
-		_cleanup_free_ char *path = vg_asprintf("%s/containers/%s", x->c->docker_root, dir);
-		ct->ct.id = vg_strdup(dir);
-		unusable(x, ct, path, "%s is %s", path,
+	ct->dir = vg_strdup(ent->dir);
+	if (ent->dir_fd < 0) {
+		int err = ent->open_errno;
+		ct->ct.id = vg_strdup(ent->dir);
+		unusable(x, ct, ent->path, "%s is %s", ent->path,
 			 err == ELOOP || err == ENOTDIR ? "a symbolic link or not a directory"
 							: strerror(err));
-		return;
+		return 0;
 	}
-	cfg = load_json(x, dfd, ct, "config.v2.json");
-	if (cfg) { /* the name, for the findings about hostconfig.json */
-		const char *name = json_string_value(json_object_get(cfg, "Name"));
-		if (name && vg_name_valid(name + (name[0] == '/')))
-			ct->ct.name = vg_strdup(name + (name[0] == '/'));
-	}
-	host = cfg ? load_json(x, dfd, ct, "hostconfig.json") : NULL;
+	cfg = load_json(x, ent->dir_fd, ct, "config.v2.json");
+	if (cfg) /* the name, for the findings about hostconfig.json */
+		(void)vg_docker_name(cfg, &ct->ct.name, NULL);
+	host = cfg ? load_json(x, ent->dir_fd, ct, "hostconfig.json") : NULL;
 	if (cfg && host && vg_docker_parse(cfg, host, &ct->ct, &e) < 0) {
-		_cleanup_free_ char *path = vg_asprintf("%s/containers/%s", x->c->docker_root, dir);
 		_cleanup_free_ char *name = TAKE_PTR(ct->ct.name);
 		vg_container_free(&ct->ct);
 		ct->ct.name = TAKE_PTR(name);
-		unusable(x, ct, path, "%s/%s", path, e.msg);
+		unusable(x, ct, ent->path, "%s/%s", ent->path, e.msg);
 	} else if (cfg && host) {
 		ct->ok = true;
-		ct->join = join_target(host);
+		ct->join = vg_docker_join_target(host);
 	}
 	if (!ct->ct.id)
-		ct->ct.id = vg_strdup(dir);
+		ct->ct.id = vg_strdup(ent->dir);
 	if (ct->ct.name && !vg_name_valid(ct->ct.name)) {
 		free(ct->ct.name);
 		ct->ct.name = NULL;
@@ -146,37 +120,24 @@ static void index_one(struct audit_ctx *x, int containers_fd, const char *dir)
 		    !vg_strv_contains(ct->volumes, m->source))
 			vg_strv_push(&ct->volumes, m->source);
 	}
+	return 0;
 }
 
 int audit_containers_index(struct audit_ctx *x, struct vg_error *e)
 {
-	_cleanup_free_ char *path = vg_asprintf("%s/containers", x->c->docker_root);
-	_cleanup_closedir_ DIR *d = NULL;
 	_cleanup_close_ int root = -1;
-	struct dirent *de;
-	int fd;
+	int r;
 
 	root = open(x->c->docker_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return vg_error_errno(e, errno,
 				      "docker_root %s: cannot open (set [paths] docker_root)",
 				      x->c->docker_root);
-	fd = openat(root, "containers", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return vg_error_errno(e, errno, "%s: cannot open", path);
-	}
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return vg_error_errno(e, errno, "%s: cannot read", path);
-	}
-	while ((errno = 0, de = readdir(d)))
-		if (de->d_name[0] != '.')
-			index_one(x, dirfd(d), de->d_name);
-	if (errno)
-		return vg_error_errno(e, errno, "%s: cannot read", path);
+	r = vg_docker_foreach_container(x->c->docker_root, index_one, x, e);
+	if (r == -ENOENT)
+		r = 0;
+	if (r < 0)
+		return r;
 	x->a->n_containers = x->n_cts;
 	return 0;
 }

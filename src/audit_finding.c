@@ -238,45 +238,6 @@ void audit_remedy(struct vg_audit_finding *f, const char *fmt, ...)
 	va_end(ap);
 }
 
-int audit_read_file(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len,
-		    struct stat *ret_st)
-{
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
-	struct stat st;
-	size_t len = 0;
-
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	if ((uint64_t)st.st_size > max)
-		return -EFBIG;
-	buf = vg_malloc0((size_t)st.st_size + 2);
-	for (;;) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > (size_t)st.st_size) /* grew while we read */
-			return -EFBIG;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	if (ret_len)
-		*ret_len = len;
-	if (ret_st)
-		*ret_st = st;
-	return 0;
-}
-
 static void finding_free(struct vg_audit_finding *f)
 {
 	free(f->subject);

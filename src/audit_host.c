@@ -16,10 +16,10 @@
 
 #include "audit_int.h"
 #include "cleanup.h"
+#include "ranges.h"
+#include "docker.h"
 #include "isoprobe.h"
 #include "jsonutil.h"
-
-#define DAEMON_JSON_MAX (1024 * 1024)
 
 static bool is_volguard_runc(const char *path)
 {
@@ -90,83 +90,65 @@ static void check_runtime_config(struct audit_ctx *x, const char *name, json_t *
 	check_owner_mode(x, "VG-HOST-004", "config file", path, &st, path);
 }
 
-/* userns-remap: "default" (user dockremap), "user", "user:group", "uid", "uid:gid". */
+struct remap_user {
+	struct audit_ctx *x;
+	const char *user, *uid; /* its name, and its UID as text ("" when unknown) */
+};
+
+static int add_remap(const char *name, uint64_t start, uint64_t count, void *data)
+{
+	const struct remap_user *w = data;
+
+	if (strcmp(name, w->user) == 0 || (w->uid[0] && strcmp(name, w->uid) == 0))
+		vg_intervals_add(&w->x->remap, start, start + count - 1, "userns-remap");
+	return 0;
+}
+
+/* userns-remap: "default" (user dockremap), "user", "user:group", "uid", "uid:gid". Its lines
+ * of the subuid file (ranges.c's reader; VG-HOST-007 reports a file that does not parse). */
 static void load_remap(struct audit_ctx *x, const char *value)
 {
 	_cleanup_free_ char *user = vg_strdup(strcmp(value, "default") == 0 ? "dockremap" : value);
-	_cleanup_fclose_ FILE *sf = NULL;
-	_cleanup_free_ char *line = NULL;
 	char *colon = strchr(user, ':');
-	size_t cap = 0;
 	char uidbuf[16] = "";
+	struct remap_user w = { .x = x, .user = user, .uid = uidbuf };
 	struct passwd *pw;
-	ssize_t n;
 
 	if (colon)
 		*colon = '\0';
 	pw = getpwnam(user);
 	if (pw)
 		snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)pw->pw_uid);
-	sf = vg_fopen_regular(x->c->subuid_file);
-	if (!sf)
-		return;
-	while ((n = getline(&line, &cap, sf)) >= 0) {
-		char *save = NULL, *nm, *a, *b;
-		uint64_t start, count;
-
-		if (n > 0 && line[n - 1] == '\n')
-			line[n - 1] = '\0';
-		nm = strtok_r(line, ":", &save);
-		a = strtok_r(NULL, ":", &save);
-		b = strtok_r(NULL, ":", &save);
-		if (!nm || !a || !b || vg_parse_u64(a, UINT32_MAX, &start) < 0 ||
-		    vg_parse_u64(b, UINT32_MAX, &count) < 0 || count == 0)
-			continue;
-		if (strcmp(nm, user) == 0 || (uidbuf[0] && strcmp(nm, uidbuf) == 0))
-			vg_intervals_add(&x->remap, start, start + count - 1, "userns-remap");
-	}
+	(void)vg_subid_foreach(x->c->subuid_file, VG_SUBID_SKIP_MALFORMED, add_remap, &w, NULL);
 }
 
-/* dockerd reads daemon.json with Go's encoding/json: keys match case-insensitively. */
-static json_t *dget(json_t *obj, const char *key)
-{
-	json_t *v = NULL;
-
-	if (!json_is_object(obj) || vg_json_get(obj, key, &v, "daemon.json", NULL) < 0)
-		return NULL;
-	return v;
-}
+#define dget vg_docker_daemon_get /* Go's key matching, as dockerd reads daemon.json */
 
 void audit_daemon(struct audit_ctx *x)
 {
 	const char *path = x->c->daemon_config, *def, *name;
-	_cleanup_free_ char *buf = NULL;
 	_cleanup_json_ json_t *j = NULL;
 	struct vg_audit_finding *f;
-	json_error_t je;
+	struct vg_error e = { 0 };
 	json_t *rt, *v;
-	int r;
+	int line = 0, r;
 
-	r = audit_read_file(AT_FDCWD, path, DAEMON_JSON_MAX, &buf, NULL, NULL);
+	r = vg_docker_daemon_read(path, &j, &line, &e);
 	if (r == -ENOENT)
 		j = json_object(); /* dockerd's defaults: runc, no remap */
-	else if (r < 0) {
+	else if (r < 0 && line > 0) {
+		f = audit_add(x, "VG-HOST-006", VG_SUBJ_HOST, "host", NULL,
+			      "%s; dockerd will not start with it", e.msg);
+		audit_ev(f, "path", "%s", path);
+		audit_remedy(f, "jq . %s", path);
+		return;
+	} else if (r < 0) {
 		f = audit_add(x, "VG-HOST-006", VG_SUBJ_HOST, "host", NULL,
 			      "cannot read %s: %s; volguard's runtime registration is unknown",
 			      path, r == -EINVAL ? "not a regular file" : strerror(-r));
 		audit_ev(f, "path", "%s", path);
 		audit_remedy(f, "ls -l %s", path);
 		return;
-	} else {
-		j = json_loads(buf, JSON_REJECT_DUPLICATES, &je);
-		if (!j || !json_is_object(j)) {
-			f = audit_add(x, "VG-HOST-006", VG_SUBJ_HOST, "host", NULL,
-				      "%s:%d: %s; dockerd will not start with it", path,
-				      j ? 1 : je.line, j ? "not a JSON object" : je.text);
-			audit_ev(f, "path", "%s", path);
-			audit_remedy(f, "jq . %s", path);
-			return;
-		}
 	}
 	rt = dget(j, "runtimes");
 	json_object_foreach(rt, name, v)
@@ -274,7 +256,7 @@ void audit_registry_load(struct audit_ctx *x)
 	unsigned lineno = 0;
 	int r;
 
-	r = audit_read_file(AT_FDCWD, path, VG_REGISTRY_MAX_SIZE, &buf, &len, NULL);
+	r = vg_read_file_at(AT_FDCWD, path, VG_REGISTRY_MAX_SIZE, &buf, &len, NULL);
 	if (r == -ENOENT) {
 		x->reg_ok = true;
 		return;
@@ -412,33 +394,43 @@ static void load_subids(struct audit_ctx *x, const char *file, struct vg_interva
 	audit_remedy(f, "edit %s", file);
 }
 
+struct nss_hits {
+	struct audit_ctx *x;
+	char ***hits; /* per range */
+};
+
+static void user_hit(const struct passwd *pw, void *data)
+{
+	const struct nss_hits *w = data;
+	struct vg_range *rg = vg_registry_find_id(&w->x->reg, pw->pw_uid);
+
+	if (rg) {
+		_cleanup_free_ char *h =
+		    vg_asprintf("user %s (%u)", pw->pw_name, (unsigned)pw->pw_uid);
+		vg_strv_push(&w->hits[rg - w->x->reg.ranges], h);
+	}
+}
+
+static void group_hit(const struct group *gr, void *data)
+{
+	const struct nss_hits *w = data;
+	struct vg_range *rg = vg_registry_find_id(&w->x->reg, gr->gr_gid);
+
+	if (rg) {
+		_cleanup_free_ char *h =
+		    vg_asprintf("group %s (%u)", gr->gr_name, (unsigned)gr->gr_gid);
+		vg_strv_push(&w->hits[rg - w->x->reg.ranges], h);
+	}
+}
+
 /* Users and groups whose IDs fall in a range: one finding per range, with examples. */
 static void check_nss(struct audit_ctx *x)
 {
 	char ***hits = vg_malloc0((x->reg.n + 1) * sizeof(*hits));
-	struct passwd *pw;
-	struct group *gr;
+	struct nss_hits w = { .x = x, .hits = hits };
 
-	setpwent();
-	while ((pw = getpwent())) {
-		struct vg_range *rg = vg_registry_find_id(&x->reg, pw->pw_uid);
-		if (rg) {
-			_cleanup_free_ char *h =
-			    vg_asprintf("user %s (%u)", pw->pw_name, (unsigned)pw->pw_uid);
-			vg_strv_push(&hits[rg - x->reg.ranges], h);
-		}
-	}
-	endpwent();
-	setgrent();
-	while ((gr = getgrent())) {
-		struct vg_range *rg = vg_registry_find_id(&x->reg, gr->gr_gid);
-		if (rg) {
-			_cleanup_free_ char *h =
-			    vg_asprintf("group %s (%u)", gr->gr_name, (unsigned)gr->gr_gid);
-			vg_strv_push(&hits[rg - x->reg.ranges], h);
-		}
-	}
-	endgrent();
+	vg_nss_foreach_user(user_hit, &w);
+	vg_nss_foreach_group(group_hit, &w);
 	for (size_t i = 0; i < x->reg.n; i++) {
 		const struct vg_range *rg = &x->reg.ranges[i];
 		size_t n = vg_strv_length(hits[i]);

@@ -86,15 +86,6 @@ void audit_ev(struct vg_audit_finding *f, const char *key, const char *fmt, ...)
 void audit_remedy(struct vg_audit_finding *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/*
- * Read a small regular file `name` under dirfd (AT_FDCWD for a path) without following a final
- * symlink, without blocking on a FIFO, up to `max` bytes. -errno; -EFTYPE-like -EINVAL when it
- * is not a regular file, -EFBIG when larger. *ret is NUL-terminated. ret_st (optional) gets
- * the fstat of what was read.
- */
-int audit_read_file(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len,
-		    struct stat *ret_st);
-
 /* Is this subject inside --container/--volume? (Host findings are not when narrowed.) */
 bool audit_in_scope(const struct audit_ctx *x, enum vg_subject_kind kind, const char *name,
 		    const char *id);

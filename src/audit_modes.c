@@ -267,7 +267,7 @@ static void audit_probe_cache(struct audit_ctx *x)
 
 	if (x->c->isolation != VG_ISOLATION_AUTO)
 		return; /* no probe decides anything */
-	r = audit_read_file(AT_FDCWD, path, VG_ISOPROBE_MAX_SIZE, &buf, &len, &st);
+	r = vg_read_file_at(AT_FDCWD, path, VG_ISOPROBE_MAX_SIZE, &buf, &len, &st);
 	if (r == -ENOENT)
 		return;
 	if (r < 0 || vg_isoprobe_parse(buf, len, &p, &e) < 0) {

@@ -25,6 +25,7 @@
 #include "acl.h"
 #include "audit_int.h"
 #include "cleanup.h"
+#include "ranges.h"
 
 #define REACH_MAX_DEPTH	   64  /* components from / to the volumes root */
 #define REACH_MAX_ACL	   512 /* entries read of a directory's ACL */
@@ -206,38 +207,47 @@ static bool who_of(const struct passwd *pw, struct who *w)
 	return pw->pw_uid != 0;
 }
 
+struct reachers {
+	const struct dir_info *v;
+	size_t n, count;
+	char *ex; /* the first examples */
+};
+
+static void reacher(const struct passwd *pw, void *data)
+{
+	struct reachers *r = data;
+	struct who w;
+	char *t;
+
+	if (!who_of(pw, &w) || !may_reach(r->v, r->n, &w))
+		return;
+	if (++r->count > REACH_MAX_EXAMPLES)
+		return;
+	t = vg_asprintf("%s%suser %s (%u)", r->ex ? r->ex : "", r->ex ? ", " : "", pw->pw_name,
+			(unsigned)pw->pw_uid);
+	free(r->ex);
+	r->ex = t;
+}
+
 /* Which host users reach every directory of the chain: "any user", or the NSS users who do
  * (examples in *ret, the count returned). 0 when nobody but root does. */
 static size_t who_reaches(const struct dir_info *v, size_t n, char **ret)
 {
 	struct who w = { .anyone = true };
-	_cleanup_free_ char *ex = NULL;
-	struct passwd *pw;
-	size_t count = 0;
+	struct reachers r = { .v = v, .n = n };
 
 	*ret = NULL;
 	if (may_reach(v, n, &w)) {
 		*ret = vg_strdup("any user (others may search every directory down to it)");
 		return 1;
 	}
-	setpwent();
-	while ((pw = getpwent())) {
-		char *t;
-		if (!who_of(pw, &w) || !may_reach(v, n, &w))
-			continue;
-		if (++count > REACH_MAX_EXAMPLES)
-			continue;
-		t = vg_asprintf("%s%suser %s (%u)", ex ? ex : "", ex ? ", " : "", pw->pw_name,
-				(unsigned)pw->pw_uid);
-		free(ex);
-		ex = t;
-	}
-	endpwent();
-	if (count)
-		*ret = count > REACH_MAX_EXAMPLES
-			   ? vg_asprintf("%s and %zu more", ex, count - REACH_MAX_EXAMPLES)
-			   : TAKE_PTR(ex);
-	return count;
+	vg_nss_foreach_user(reacher, &r);
+	if (r.count)
+		*ret = r.count > REACH_MAX_EXAMPLES
+			   ? vg_asprintf("%s and %zu more", r.ex, r.count - REACH_MAX_EXAMPLES)
+			   : vg_strdup(r.ex);
+	free(r.ex);
+	return r.count;
 }
 
 static char *chain_text(const struct dir_info *v, size_t n)

@@ -24,10 +24,10 @@
 #include "fixer.h"
 #include "volume.h"
 #include "cleanup.h"
+#include "volume_owner.h"
+#include "walk.h"
 
-#define OPTS_JSON_MAX (64 * 1024)
 /* Directories kept open during a walk; deeper ones are reopened through "..". */
-#define WALK_MAX_OPEN 32
 #define WALK_EXAMPLES 3
 
 void audit_vol_free(struct audit_vol *v)
@@ -38,39 +38,17 @@ void audit_vol_free(struct audit_vol *v)
 	memset(v, 0, sizeof(*v));
 }
 
-/* opts.json of the local driver: {"MountType":..., "MountOpts":"bind,...", "MountDevice":...}.
- * Docker mounts that on _data: _data is then not volguard's (DESIGN.md, admission rules). */
-struct driver_opts {
-	char *type, *o, *device;
-};
-
-static void driver_opts_free(struct driver_opts *d)
+/* opts.json of the local driver, read by volume_owner.c: {"MountType":..., "MountOpts":
+ * "bind,...", "MountDevice":...}. Docker mounts that on _data: _data is then not volguard's
+ * (DESIGN.md, admission rules). True when the volume has driver options (a bind, tmpfs, nfs, a
+ * block device...); one that cannot be read counts as none, as before. */
+static bool read_driver_opts(int vfd, struct vg_volume_opts *d)
 {
-	free(d->type);
-	free(d->o);
-	free(d->device);
-}
-
-static char *opt_string(json_t *j, const char *key)
-{
-	const char *s = json_string_value(json_object_get(j, key));
-	return s && *s ? vg_strdup(s) : NULL;
-}
-
-/* True when the volume has driver options (a bind, tmpfs, nfs, a block device...). */
-static bool read_driver_opts(int vfd, struct driver_opts *d)
-{
-	_cleanup_free_ char *buf = NULL;
-	_cleanup_json_ json_t *j = NULL;
-
-	memset(d, 0, sizeof(*d));
-	if (audit_read_file(vfd, "opts.json", OPTS_JSON_MAX, &buf, NULL, NULL) < 0)
+	if (vg_volume_opts_read(vfd, "opts.json", d, NULL) < 0) {
+		vg_volume_opts_free(d);
 		return false;
-	j = json_loads(buf, 0, NULL);
-	d->type = opt_string(j, "MountType");
-	d->o = opt_string(j, "MountOpts");
-	d->device = opt_string(j, "MountDevice");
-	return d->type || d->o || d->device;
+	}
+	return !vg_volume_opts_none(d);
 }
 
 /* "bind" or "rbind" among the comma-separated mount options (as mount(8) reads o=). */
@@ -106,7 +84,7 @@ int audit_volumes_index(struct audit_ctx *x, struct vg_error *e)
 	while ((errno = 0, de = readdir(d))) {
 		_cleanup_close_ int vfd = -1;
 		_cleanup_free_ char *what = NULL;
-		struct driver_opts opts;
+		struct vg_volume_opts opts;
 		struct vg_error me = { 0 };
 		struct audit_vol *v;
 		int r;
@@ -122,7 +100,7 @@ int audit_volumes_index(struct audit_ctx *x, struct vg_error *e)
 		v->name = vg_strdup(de->d_name);
 		what = vg_asprintf("%s/%s", x->c->volumes_root, de->d_name);
 		v->foreign = read_driver_opts(vfd, &opts);
-		driver_opts_free(&opts);
+		vg_volume_opts_free(&opts);
 		r = vg_members_read(vfd, what, &v->members, &me);
 		if (r < 0 && v->foreign) {
 			vg_members_free(
@@ -173,149 +151,40 @@ struct walk {
 	bool incomplete; /* the tree changed under us, or a directory could not be read */
 };
 
-struct frame {
-	DIR *d;
-	dev_t dev;
-	ino_t ino;
-	long pos; /* telldir of d, for when it is closed and reopened */
-	char *name;
-};
-
-static void note_bad(struct walk *w, struct frame *st, size_t depth, const char *name,
-		     const struct stat *sb)
+static void note_bad(struct walk *w, const char *path, const struct statx *sx)
 {
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f;
-
 	if (w->bad++ >= WALK_EXAMPLES)
 		return;
-	f = open_memstream(&buf, &size);
-	if (!f)
-		abort();
-	for (size_t i = 1; i <= depth; i++)
-		fprintf(f, "%s/", st[i].name);
-	fprintf(f, "%s (uid %u gid %u)", name, (unsigned)sb->st_uid, (unsigned)sb->st_gid);
-	if (fclose(f) != 0)
-		abort();
-	w->examples[w->bad - 1] = buf;
+	w->examples[w->bad - 1] =
+	    vg_asprintf("%s (uid %u gid %u)", path, (unsigned)sx->stx_uid, (unsigned)sx->stx_gid);
 }
 
-/* Reopen frame[i] (closed) from frame[i+1] through "..", checking it is the same directory. */
-static bool reopen_parent(struct frame *st, size_t i)
-{
-	int fd = openat(dirfd(st[i + 1].d), "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat sb;
+#define WALK_SAMPLED (-ECANCELED) /* the callback's "enough": not an error */
 
-	if (fd < 0)
-		return false;
-	if (fstat(fd, &sb) < 0 || sb.st_dev != st[i].dev || sb.st_ino != st[i].ino ||
-	    !(st[i].d = fdopendir(fd))) {
-		close(fd);
-		return false;
+/* One entry of walk.c's walk below _data (which never enters another mount). */
+static int walk_entry(const struct vg_walk_entry *ent, void *data)
+{
+	struct walk *w = data;
+
+	if (!(ent->stx.stx_mask & STATX_TYPE)) { /* statx failed: nothing to judge */
+		w->incomplete = true;
+		return 0;
 	}
-	seekdir(st[i].d, st[i].pos);
-	return true;
+	if (ent->skip == VG_WALK_ERROR || ent->skip == VG_WALK_RACED)
+		w->incomplete = true; /* a directory that could not be entered as seen */
+	w->seen++;
+	if (!in_set(&w->ok->uids, ent->stx.stx_uid) || !in_set(&w->ok->gids, ent->stx.stx_gid))
+		note_bad(w, ent->path, &ent->stx);
+	return w->seen >= w->limit ? WALK_SAMPLED : 0;
 }
 
 static void walk_tree(struct walk *w, int data_fd)
 {
-	size_t cap = 64, depth = 0;
-	struct frame *st = vg_malloc0(cap * sizeof(*st));
-	struct stat sb;
-	int fd = openat(data_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct vg_error e = { 0 };
+	int r = w->limit ? vg_walk(data_fd, walk_entry, w, &e) : WALK_SAMPLED;
 
-	if (fd < 0 || fstat(fd, &sb) < 0 || !(st[0].d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		w->incomplete = true;
-		free(st);
-		return;
-	}
-	st[0].dev = sb.st_dev;
-	st[0].ino = sb.st_ino;
-	st[0].name = vg_strdup("");
-	for (;;) {
-		struct dirent *de;
-		int cfd;
-
-		if (w->seen >= w->limit)
-			break;
-		errno = 0;
-		de = readdir(st[depth].d);
-		if (!de) {
-			if (errno)
-				w->incomplete = true;
-			if (depth == 0)
-				break;
-			if (!st[depth - 1].d && !reopen_parent(st, depth - 1)) {
-				w->incomplete = true;
-				break;
-			}
-			closedir(st[depth].d);
-			free(st[depth].name);
-			st[depth].d = NULL;
-			st[depth].name = NULL;
-			depth--;
-			continue;
-		}
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (fstatat(dirfd(st[depth].d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
-			w->incomplete = true;
-			continue;
-		}
-		w->seen++;
-		if (!in_set(&w->ok->uids, sb.st_uid) || !in_set(&w->ok->gids, sb.st_gid))
-			note_bad(w, st, depth, de->d_name, &sb);
-		if (!S_ISDIR(sb.st_mode) || sb.st_dev != st[0].dev)
-			continue; /* never descend into another mount */
-		cfd = openat(dirfd(st[depth].d), de->d_name,
-			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-		if (cfd < 0) {
-			w->incomplete = true;
-			continue;
-		}
-		{
-			struct stat cb;
-			if (fstat(cfd, &cb) < 0 || cb.st_dev != sb.st_dev ||
-			    cb.st_ino != sb.st_ino) {
-				close(cfd);
-				w->incomplete = true; /* swapped between fstatat and open */
-				continue;
-			}
-		}
-		if (depth + 1 == cap) {
-			st = vg_reallocarray(st, cap * 2, sizeof(*st));
-			memset(st + cap, 0, cap * sizeof(*st));
-			cap *= 2;
-		}
-		st[depth].pos = telldir(st[depth].d);
-		depth++;
-		st[depth] = (struct frame){ .dev = sb.st_dev,
-					    .ino = sb.st_ino,
-					    .name = vg_strdup(de->d_name) };
-		st[depth].d = fdopendir(cfd);
-		if (!st[depth].d) {
-			close(cfd);
-			free(st[depth].name);
-			st[depth].name = NULL;
-			depth--;
-			w->incomplete = true;
-			continue;
-		}
-		/* Bound the open descriptors: the ancestor WALK_MAX_OPEN up is closed for now. */
-		if (depth >= WALK_MAX_OPEN && st[depth - WALK_MAX_OPEN].d) {
-			closedir(st[depth - WALK_MAX_OPEN].d);
-			st[depth - WALK_MAX_OPEN].d = NULL;
-		}
-	}
-	for (size_t i = 0; i <= depth; i++) {
-		if (st[i].d)
-			closedir(st[i].d);
-		free(st[i].name);
-	}
-	free(st);
+	if (r < 0 && r != WALK_SAMPLED)
+		w->incomplete = true; /* a directory moved away or could not be read */
 }
 
 static const char *perm_str(acl_permset_t ps, char buf[4])
@@ -657,7 +526,7 @@ static void judge_device(struct audit_ctx *x, const struct audit_vol *v, const c
  */
 static bool check_driver_opts(struct audit_ctx *x, const struct audit_vol *v, int vfd)
 {
-	struct driver_opts d;
+	struct vg_volume_opts d;
 	struct vg_audit_finding *f;
 	bool bind;
 
@@ -701,7 +570,7 @@ static bool check_driver_opts(struct audit_ctx *x, const struct audit_vol *v, in
 	}
 	if (d.device && d.device[0] == '/')
 		judge_device(x, v, d.device);
-	driver_opts_free(&d);
+	vg_volume_opts_free(&d);
 	return true;
 }
 

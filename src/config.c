@@ -687,20 +687,12 @@ int vg_config_load(struct vg_config *c, const char *path, struct vg_error *e)
 	if (st.st_size > VG_CONFIG_MAX_SIZE)
 		return vg_error_set(e, EFBIG, "%s: config file larger than %d bytes", p,
 				    VG_CONFIG_MAX_SIZE);
-	buf = vg_malloc0((size_t)VG_CONFIG_MAX_SIZE + 1);
-	for (;;) {
-		ssize_t n = read(fd, buf + len, VG_CONFIG_MAX_SIZE - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return vg_error_errno(e, errno, "%s: read", p);
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == VG_CONFIG_MAX_SIZE)
-			return vg_error_set(e, EFBIG, "%s: config file larger than %d bytes", p,
-					    VG_CONFIG_MAX_SIZE - 1);
-	}
+	r = vg_read_fd(fd, VG_CONFIG_MAX_SIZE - 1, &buf, &len, NULL);
+	if (r == -EFBIG)
+		return vg_error_set(e, EFBIG, "%s: config file larger than %d bytes", p,
+				    VG_CONFIG_MAX_SIZE - 1);
+	if (r < 0)
+		return vg_error_errno(e, -r, "%s: read", p);
 	if (memchr(buf, '\0', len))
 		return vg_error_set(e, EINVAL, "%s: config file contains a NUL byte", p);
 	r = vg_config_parse_string(c, buf, p, e);

@@ -1,7 +1,8 @@
 /*
  * Docker's on-disk container: <docker_root>/containers/ID/config.v2.json and hostconfig.json,
- * read without the daemon. MountPoints is what dockerd mounts: it already holds the mounts of
- * Binds, Mounts and --volumes-from, with their final read-write flag.
+ * read without the daemon, the one reader of those files (docker.h says its rule). MountPoints
+ * is what dockerd mounts: it already holds the mounts of Binds, Mounts and --volumes-from, with
+ * their final read-write flag.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -10,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "adapters.h"
 #include "cleanup.h"
+#include "docker.h"
 #include "jsonutil.h"
 
 static bool is_hex64(const char *s)
@@ -115,18 +116,51 @@ static bool mode_is_host(json_t *hc, const char *key, struct vg_error *e, int *r
 	return v && strcmp(v, "host") == 0;
 }
 
-int vg_docker_parse(json_t *config, json_t *hostconfig, struct vg_container *ct, struct vg_error *e)
+int vg_docker_name(json_t *config, char **ret, struct vg_error *e)
 {
-	const char *id = NULL, *name = NULL, *user = NULL, *image = NULL, *runtime = NULL, *k;
-	json_t *cfg = NULL, *labels = NULL, *mps = NULL, *caps = NULL, *devs = NULL, *vf = NULL,
-	       *rules = NULL, *v;
-	size_t i;
+	const char *name = NULL;
+	int r;
+
+	*ret = NULL;
+	if ((r = vg_json_get_string(config, "Name", &name, "config.v2.json", e)) < 0)
+		return r;
+	if (name && name[0] == '/')
+		name++;
+	if (name && vg_name_valid(name))
+		*ret = vg_strdup(name);
+	return 0;
+}
+
+int vg_docker_labels(json_t *config, char ***ret, struct vg_error *e)
+{
+	json_t *cfg = NULL, *labels = NULL, *v;
+	const char *k;
+	int r;
+
+	if ((r = vg_json_get_object(config, "Config", &cfg, "config.v2.json", e)) < 0 ||
+	    (cfg &&
+	     (r = vg_json_get_object(cfg, "Labels", &labels, "config.v2.json: Config", e)) < 0))
+		return r;
+	json_object_foreach(labels, k, v)
+	{
+		_cleanup_free_ char *kv = NULL;
+		if (!json_is_string(v))
+			return vg_error_set(e, EINVAL,
+					    "config.v2.json: Config.Labels.%s: not a string", k);
+		kv = vg_asprintf("%s=%s", k, json_string_value(v));
+		vg_strv_push(ret, kv);
+	}
+	return 0;
+}
+
+int vg_docker_parse_config(json_t *config, struct vg_container *ct, struct vg_error *e)
+{
+	const char *id = NULL, *name = NULL, *user = NULL, *image = NULL, *k;
+	json_t *cfg = NULL, *mps = NULL, *v;
 	int r = 0;
 
 	if (!json_is_object(config))
 		return vg_error_set(e, EINVAL, "config.v2.json: not a JSON object");
-	if (!json_is_object(hostconfig))
-		return vg_error_set(e, EINVAL, "hostconfig.json: not a JSON object");
 	if ((r = vg_json_get_string(config, "ID", &id, "config.v2.json", e)) < 0 ||
 	    (r = vg_json_get_string(config, "Name", &name, "config.v2.json", e)) < 0 ||
 	    (r = vg_json_get_object(config, "Config", &cfg, "config.v2.json", e)) < 0 ||
@@ -134,8 +168,7 @@ int vg_docker_parse(json_t *config, json_t *hostconfig, struct vg_container *ct,
 		return r;
 	if (cfg &&
 	    ((r = vg_json_get_string(cfg, "User", &user, "config.v2.json: Config", e)) < 0 ||
-	     (r = vg_json_get_string(cfg, "Image", &image, "config.v2.json: Config", e)) < 0 ||
-	     (r = vg_json_get_object(cfg, "Labels", &labels, "config.v2.json: Config", e)) < 0))
+	     (r = vg_json_get_string(cfg, "Image", &image, "config.v2.json: Config", e)) < 0))
 		return r;
 	free(ct->id);
 	ct->id = id && *id ? vg_strdup(id) : NULL;
@@ -145,15 +178,8 @@ int vg_docker_parse(json_t *config, json_t *hostconfig, struct vg_container *ct,
 	ct->name = name && *name ? vg_strdup(name) : NULL;
 	ct->user = user && *user ? vg_strdup(user) : NULL;
 	ct->image = image && *image ? vg_strdup(image) : NULL;
-	json_object_foreach(labels, k, v)
-	{
-		_cleanup_free_ char *kv = NULL;
-		if (!json_is_string(v))
-			return vg_error_set(e, EINVAL,
-					    "config.v2.json: Config.Labels.%s: not a string", k);
-		kv = vg_asprintf("%s=%s", k, json_string_value(v));
-		vg_strv_push(&ct->labels, kv);
-	}
+	if ((r = vg_docker_labels(config, &ct->labels, e)) < 0)
+		return r;
 	json_object_foreach(mps, k, v)
 	{
 		if (!json_is_object(v))
@@ -164,7 +190,18 @@ int vg_docker_parse(json_t *config, json_t *hostconfig, struct vg_container *ct,
 			return r;
 		}
 	}
+	return 0;
+}
 
+int vg_docker_parse_hostconfig(json_t *hostconfig, struct vg_container *ct, struct vg_error *e)
+{
+	const char *runtime = NULL;
+	json_t *caps = NULL, *devs = NULL, *vf = NULL, *rules = NULL, *v;
+	size_t i;
+	int r = 0;
+
+	if (!json_is_object(hostconfig))
+		return vg_error_set(e, EINVAL, "hostconfig.json: not a JSON object");
 	if ((r = vg_json_get_bool(hostconfig, "Privileged", &ct->privileged, "hostconfig.json",
 				  e)) < 0)
 		return r;
@@ -210,28 +247,204 @@ int vg_docker_parse(json_t *config, json_t *hostconfig, struct vg_container *ct,
 	return 0;
 }
 
-static int load_file(int dirfd, const char *name, const char *what, json_t **ret,
-		     struct vg_error *e)
+int vg_docker_parse(json_t *config, json_t *hostconfig, struct vg_container *ct, struct vg_error *e)
 {
-	_cleanup_close_ int fd =
-	    openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return vg_error_errno(e, errno, "%s: cannot open", what);
-	return vg_json_load_fd(fd, VG_JSON_MAX_SIZE, what, ret, e);
+	int r;
+
+	if (!json_is_object(config))
+		return vg_error_set(e, EINVAL, "config.v2.json: not a JSON object");
+	if (!json_is_object(hostconfig))
+		return vg_error_set(e, EINVAL, "hostconfig.json: not a JSON object");
+	r = vg_docker_parse_config(config, ct, e);
+	return r < 0 ? r : vg_docker_parse_hostconfig(hostconfig, ct, e);
 }
 
-/* The container's Name from config.v2.json, without the leading '/'; NULL if unreadable. */
-static char *container_name(int cdir, const char *id)
+char *vg_docker_join_target(json_t *host)
 {
-	_cleanup_close_ int d = openat(cdir, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	_cleanup_json_ json_t *j = NULL;
-	const char *name = NULL;
+	static const char *const keys[] = { "NetworkMode", "IpcMode", "PidMode" };
 
-	if (d < 0 || load_file(d, "config.v2.json", id, &j, NULL) < 0 ||
-	    vg_json_get_string(j, "Name", &name, "", NULL) < 0 || !name)
+	for (size_t i = 0; i < VG_ARRAY_SIZE(keys); i++) {
+		const char *v = NULL;
+		if (vg_json_get_string(host, keys[i], &v, "", NULL) < 0)
+			continue;
+		if (v && strncmp(v, "container:", 10) == 0 && v[10])
+			return vg_strdup(v + 10);
+	}
+	return NULL;
+}
+
+/* ---- the files ---------------------------------------------------------------------------- */
+
+int vg_docker_parse_json(const char *buf, size_t len, const char *what, json_t **ret, int *ret_line,
+			 struct vg_error *e)
+{
+	json_error_t je;
+
+	*ret = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+	if (!*ret) {
+		if (ret_line)
+			*ret_line = je.line;
+		return vg_error_set(e, EINVAL, "%s: line %d, column %d: %s", what, je.line,
+				    je.column, je.text);
+	}
+	if (!json_is_object(*ret)) {
+		json_decref(*ret);
+		*ret = NULL;
+		if (ret_line)
+			*ret_line = 1;
+		return vg_error_set(e, EINVAL, "%s: not a JSON object", what);
+	}
+	return 0;
+}
+
+/* The one rule of docker.h for a JSON object file of Docker's (at most max bytes). */
+static int read_json_at(int dir_fd, const char *file, size_t max, const char *what, json_t **ret,
+			int *ret_line, struct vg_error *e)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	*ret = NULL;
+	if (ret_line)
+		*ret_line = 0;
+	r = vg_read_file_at(dir_fd, file, max, &buf, &len, NULL);
+	if (r == -EINVAL)
+		return vg_error_set(e, EINVAL, "%s: not a regular file", what);
+	if (r == -EFBIG)
+		return vg_error_set(e, EFBIG, "%s: larger than %zu bytes (or grew while read)",
+				    what, max);
+	if (r < 0)
+		return vg_error_errno(e, -r, "%s: cannot read", what);
+	return vg_docker_parse_json(buf, len, what, ret, ret_line, e);
+}
+
+int vg_docker_read_json(int dir_fd, const char *file, const char *what, json_t **ret, int *ret_line,
+			struct vg_error *e)
+{
+	return read_json_at(dir_fd, file, VG_DOCKER_FILE_MAX, what, ret, ret_line, e);
+}
+
+int vg_docker_daemon_read(const char *path, json_t **ret, int *ret_line, struct vg_error *e)
+{
+	return read_json_at(AT_FDCWD, path, VG_DOCKER_DAEMON_MAX, path, ret, ret_line, e);
+}
+
+json_t *vg_docker_daemon_get(json_t *obj, const char *key)
+{
+	json_t *v = NULL;
+
+	if (!json_is_object(obj) || vg_json_get(obj, key, &v, "daemon.json", NULL) < 0)
 		return NULL;
-	return vg_strdup(name[0] == '/' ? name + 1 : name);
+	return v;
 }
+
+char *vg_docker_read_name(int dir_fd)
+{
+	_cleanup_json_ json_t *j = NULL;
+	char *name = NULL;
+
+	if (vg_docker_read_json(dir_fd, "config.v2.json", "config.v2.json", &j, NULL, NULL) < 0 ||
+	    vg_docker_name(j, &name, NULL) < 0)
+		return NULL;
+	return name;
+}
+
+int vg_docker_read_container(int dir_fd, const char *dir, const char *path, struct vg_container *ct,
+			     struct vg_error *e)
+{
+	_cleanup_free_ char *cfgpath = vg_asprintf("%s/config.v2.json", path),
+			    *hcpath = vg_asprintf("%s/hostconfig.json", path);
+	_cleanup_json_ json_t *cfg = NULL, *hc = NULL;
+	int r;
+
+	if ((r = vg_docker_read_json(dir_fd, "config.v2.json", cfgpath, &cfg, NULL, e)) < 0 ||
+	    (r = vg_docker_read_json(dir_fd, "hostconfig.json", hcpath, &hc, NULL, e)) < 0)
+		return r;
+	if ((r = vg_docker_parse(cfg, hc, ct, e)) < 0) {
+		_cleanup_free_ char *p = vg_asprintf("%s: ", path);
+		vg_error_prefix(e, p);
+		return r;
+	}
+	if (!ct->id) /* the directory is the ID */
+		ct->id = vg_strdup(dir);
+	return 0;
+}
+
+int vg_docker_foreach_container(const char *docker_root, vg_docker_entry_fn fn, void *data,
+				struct vg_error *e)
+{
+	_cleanup_free_ char *path = vg_asprintf("%s/containers", docker_root);
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return vg_error_errno(e, errno, "%s: cannot open", path);
+	d = fdopendir(fd);
+	if (!d) {
+		r = vg_error_errno(e, errno, "%s: cannot read", path);
+		close(fd);
+		return r;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		_cleanup_free_ char *p = NULL;
+		struct vg_docker_entry ent = { .containers_fd = dirfd(d), .dir = de->d_name };
+
+		if (de->d_name[0] == '.')
+			continue;
+		ent.dir_fd =
+		    openat(dirfd(d), de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		ent.open_errno = ent.dir_fd < 0 ? errno : 0;
+		p = vg_asprintf("%s/%s", path, de->d_name);
+		ent.path = p;
+		r = fn(&ent, data);
+		if (ent.dir_fd >= 0)
+			close(ent.dir_fd);
+		if (r < 0)
+			return r;
+	}
+	if (errno)
+		return vg_error_errno(e, errno, "%s: cannot read", path);
+	return 0;
+}
+
+int vg_docker_has_container(const char *docker_root, const char *id, char **ret_name)
+{
+	_cleanup_free_ char *dir = vg_asprintf("%s/containers", docker_root);
+	_cleanup_close_ int fd = -1, d = -1;
+	struct stat st;
+
+	if (ret_name)
+		*ret_name = NULL;
+	if (!id || !vg_name_valid(id))
+		return 0;
+	/* Only "no such file" says the container is gone; any other failure keeps it alive. */
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : 1;
+	if (fstatat(fd, id, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : 1;
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	if (ret_name && (d = openat(fd, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0)
+		*ret_name = vg_docker_read_name(d);
+	return 1;
+}
+
+bool vg_docker_has_config(const char *docker_root, const char *id)
+{
+	_cleanup_free_ char *p = NULL;
+	struct stat st;
+
+	if (!id || !*id || strchr(id, '/'))
+		return false;
+	p = vg_asprintf("%s/containers/%s/config.v2.json", docker_root, id);
+	return lstat(p, &st) == 0;
+}
+
+/* ---- finding a container ------------------------------------------------------------------ */
 
 /* Docker's order: the full ID, then an exact name, then a unique ID prefix. */
 static int find_container(int cdir, const char *what, const char *key, char **ret,
@@ -259,7 +472,11 @@ static int find_container(int cdir, const char *what, const char *key, char **re
 		_cleanup_free_ char *name = NULL;
 		if (!is_hex64(de->d_name))
 			continue;
-		name = container_name(cdir, de->d_name);
+		{
+			_cleanup_close_ int cd =
+			    openat(cdir, de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			name = cd >= 0 ? vg_docker_read_name(cd) : NULL;
+		}
 		if (name && strcmp(name, key) == 0) {
 			*ret = vg_strdup(de->d_name);
 			return 0;
@@ -283,9 +500,8 @@ int vg_docker_load(const struct vg_config *c, const char *id_or_name, struct vg_
 		   struct vg_error *e)
 {
 	_cleanup_free_ char *dir = vg_asprintf("%s/containers", c->docker_root), *id = NULL,
-			    *cfgpath = NULL, *hcpath = NULL;
+			    *path = NULL;
 	_cleanup_close_ int cdir = -1, d = -1;
-	_cleanup_json_ json_t *cfg = NULL, *hc = NULL;
 	const char *key = id_or_name;
 	int r;
 
@@ -305,19 +521,8 @@ int vg_docker_load(const struct vg_config *c, const char *id_or_name, struct vg_
 	d = openat(cdir, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (d < 0)
 		return vg_error_errno(e, errno, "%s/%s: cannot open", dir, id);
-	cfgpath = vg_asprintf("%s/%s/config.v2.json", dir, id);
-	hcpath = vg_asprintf("%s/%s/hostconfig.json", dir, id);
-	if ((r = load_file(d, "config.v2.json", cfgpath, &cfg, e)) < 0 ||
-	    (r = load_file(d, "hostconfig.json", hcpath, &hc, e)) < 0)
-		return r;
-	if ((r = vg_docker_parse(cfg, hc, ct, e)) < 0) {
-		_cleanup_free_ char *p = vg_asprintf("%s/%s: ", dir, id);
-		vg_error_prefix(e, p);
-		return r;
-	}
-	if (!ct->id) /* the directory is the ID */
-		ct->id = vg_strdup(id);
-	return 0;
+	path = vg_asprintf("%s/%s", dir, id);
+	return vg_docker_read_container(d, id, path, ct, e);
 }
 
 int vg_docker_lookup(const char *name, struct vg_container *ret, void *config, struct vg_error *e)

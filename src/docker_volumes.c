@@ -9,9 +9,8 @@
 #include <sys/stat.h>
 
 #include "cleanup.h"
+#include "docker.h"
 #include "docker_volumes.h"
-
-#define CONFIG_V2_MAX (16 * 1024 * 1024)
 
 static bool is_uid_gid_dir(const char *s)
 {
@@ -32,10 +31,11 @@ int vg_volume_check_userns_remap(const char *docker_root, const char *daemon_jso
 	struct dirent *de;
 
 	if (daemon_json) {
-		json_error_t je;
-		_cleanup_json_ json_t *j = json_load_file(daemon_json, 0, &je);
-		const char *remap =
-		    j ? json_string_value(json_object_get(j, "userns-remap")) : NULL;
+		_cleanup_json_ json_t *j = NULL;
+		const char *remap = NULL;
+		/* One that cannot be read says nothing here (audit reports it: VG-HOST-006). */
+		if (vg_docker_daemon_read(daemon_json, &j, NULL, NULL) >= 0)
+			remap = json_string_value(vg_docker_daemon_get(j, "userns-remap"));
 		if (remap && *remap)
 			return vg_error_set(e, EINVAL,
 					    "%s sets \"userns-remap\": \"%s\": dockerd keeps its "
@@ -60,58 +60,51 @@ static int cmp_member(const void *a, const void *b)
 	return strcmp(((const struct vg_vmember *)a)->name, ((const struct vg_vmember *)b)->name);
 }
 
+struct discover {
+	const char *volume;
+	struct vg_members *m;
+};
+
+static int discover_one(const struct vg_docker_entry *ent, void *data)
+{
+	const struct discover *w = data;
+	_cleanup_json_ json_t *j = NULL;
+	struct vg_container ct = { 0 };
+
+	/* A container whose file cannot be read is no member (Docker cannot start it either). */
+	if (ent->dir_fd < 0 ||
+	    vg_docker_read_json(ent->dir_fd, "config.v2.json", ent->path, &j, NULL, NULL) < 0 ||
+	    vg_docker_parse_config(j, &ct, NULL) < 0 || !ct.name || !vg_name_valid(ct.name)) {
+		vg_container_free(&ct);
+		return 0;
+	}
+	for (size_t i = 0; i < ct.n_mounts; i++) {
+		const struct vg_mount *mt = &ct.mounts[i];
+		struct vg_vmember *x;
+
+		if (mt->kind != VG_MOUNT_VOLUME || !mt->source ||
+		    strcmp(mt->source, w->volume) != 0)
+			continue;
+		x = vg_members_find(w->m, ct.name);
+		if (x)
+			x->ro = x->ro && mt->readonly;
+		else
+			vg_members_put(w->m, ct.name, mt->readonly, UINT32_MAX, UINT32_MAX);
+	}
+	vg_container_free(&ct);
+	return 0;
+}
+
 int vg_volume_discover_members(const struct vg_config *c, const char *volume, struct vg_members *m,
 			       struct vg_error *e)
 {
-	_cleanup_free_ char *dir = vg_asprintf("%s/containers", c->docker_root);
-	_cleanup_closedir_ DIR *d = opendir(dir);
-	struct dirent *de;
+	struct discover w = { .volume = volume, .m = m };
+	int r = vg_docker_foreach_container(c->docker_root, discover_one, &w, e);
 
-	if (!d)
-		return errno == ENOENT ? 0 : vg_error_errno(e, errno, "%s", dir);
-	while ((de = readdir(d))) {
-		_cleanup_close_ int cfd = -1, fd = -1;
-		_cleanup_json_ json_t *j = NULL;
-		json_t *mp, *val;
-		const char *key, *name;
-		json_error_t je;
-		struct stat st;
-
-		if (de->d_name[0] == '.')
-			continue;
-		cfd = openat(dirfd(d), de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (cfd < 0)
-			continue;
-		fd = openat(cfd, "config.v2.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-		    st.st_size > CONFIG_V2_MAX)
-			continue;
-		j = json_loadfd(fd, 0, &je);
-		name = json_string_value(json_object_get(j, "Name"));
-		mp = json_object_get(j, "MountPoints");
-		if (!name || !json_is_object(mp))
-			continue;
-		if (name[0] == '/')
-			name++;
-		if (!vg_name_valid(name))
-			continue;
-		json_object_foreach(mp, key, val)
-		{
-			const char *type = json_string_value(json_object_get(val, "Type"));
-			const char *vname = json_string_value(json_object_get(val, "Name"));
-			struct vg_vmember *x;
-			bool ro = !json_is_true(json_object_get(val, "RW"));
-
-			if (!type || strcmp(type, "volume") != 0 || !vname ||
-			    strcmp(vname, volume) != 0)
-				continue;
-			x = vg_members_find(m, name);
-			if (x)
-				x->ro = x->ro && ro;
-			else
-				vg_members_put(m, name, ro, UINT32_MAX, UINT32_MAX);
-		}
-	}
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
 	if (m->n > 1)
 		qsort(m->v, m->n, sizeof(m->v[0]), cmp_member); /* readdir order is no order */
 	return 0;

@@ -51,17 +51,11 @@ static void kernel_release(char buf[65])
 static char *probe_read(const struct vg_config *c)
 {
 	_cleanup_free_ char *path = probe_path(c);
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
-	ssize_t n;
 
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & 022) || st.st_size > PROBE_MAX_SIZE)
-		return NULL;
-	buf = vg_malloc0((size_t)st.st_size + 1);
-	n = read(fd, buf, (size_t)st.st_size);
-	if (n != st.st_size)
+	if (vg_read_file_at(AT_FDCWD, path, PROBE_MAX_SIZE, &buf, NULL, &st) < 0 ||
+	    st.st_uid != 0 || (st.st_mode & 022))
 		return NULL;
 	return TAKE_PTR(buf);
 }

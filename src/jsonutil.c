@@ -192,30 +192,16 @@ int vg_json_load_buf(const char *buf, size_t len, const char *what, json_t **ret
 int vg_json_load_fd(int fd, size_t max, const char *what, json_t **ret, struct vg_error *e)
 {
 	_cleanup_free_ char *buf = NULL;
-	struct stat st;
 	size_t len = 0;
+	int r = vg_read_fd(fd, max, &buf, &len, NULL);
 
-	if (fstat(fd, &st) < 0)
-		return vg_error_errno(e, errno, "%s: fstat", what);
-	if (!S_ISREG(st.st_mode))
+	if (r == -EINVAL)
 		return vg_error_set(e, EINVAL, "%s: not a regular file", what);
-	if ((uint64_t)st.st_size > max)
-		return vg_error_set(e, EFBIG, "%s: larger than %zu bytes", what, max);
-	buf = vg_malloc0((size_t)st.st_size + 1);
-	/* Read to EOF but never past the cap, even if the file grows meanwhile. */
-	for (;;) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size + 1 - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return vg_error_errno(e, errno, "%s: read", what);
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > (size_t)st.st_size)
-			return vg_error_set(e, EFBIG, "%s: changed while reading", what);
-	}
+	if (r == -EFBIG)
+		return vg_error_set(e, EFBIG, "%s: larger than %zu bytes (or grew while read)",
+				    what, max);
+	if (r < 0)
+		return vg_error_errno(e, -r, "%s: read", what);
 	return vg_json_load_buf(buf, len, what, ret, e);
 }
 

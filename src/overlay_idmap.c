@@ -148,7 +148,7 @@ static int read_lower_file(int layer_fd, char **ret, struct vg_error *e)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
-	struct stat st;
+	int r;
 	size_t len = 0;
 
 	fd = openat(layer_fd, "lower", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -156,22 +156,11 @@ static int read_lower_file(int layer_fd, char **ret, struct vg_error *e)
 		return vg_error_set(e, ENODATA, "the layer has no lower layers (no `lower` file)");
 	if (fd < 0)
 		return vg_error_errno(e, errno, "open the layer's `lower` file");
-	if (fstat(fd, &st) < 0)
-		return vg_error_errno(e, errno, "fstat the layer's `lower` file");
-	if (!S_ISREG(st.st_mode) || st.st_size >= LOWER_FILE_MAX)
+	r = vg_read_fd(fd, LOWER_FILE_MAX - 1, &buf, &len, NULL);
+	if (r == -EINVAL || r == -EFBIG)
 		return vg_error_set(e, EINVAL, "the layer's `lower` is not a small regular file");
-	buf = vg_malloc0((size_t)st.st_size + 1);
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return vg_error_errno(e, errno, "read the layer's `lower` file");
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
+	if (r < 0)
+		return vg_error_errno(e, -r, "read the layer's `lower` file");
 	while (len > 0 && buf[len - 1] == '\n')
 		buf[--len] = '\0';
 	if (len == 0 || strlen(buf) != len)

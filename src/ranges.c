@@ -84,13 +84,15 @@ void vg_intervals_add_reserved(struct vg_intervals *s)
 	vg_intervals_add(s, UINT32_MAX, UINT32_MAX, "the invalid ID 4294967295");
 }
 
-int vg_intervals_add_subid_file(struct vg_intervals *s, const char *path, struct vg_error *e)
+int vg_subid_foreach(const char *path, unsigned flags, vg_subid_fn fn, void *data,
+		     struct vg_error *e)
 {
 	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0;
 	unsigned lineno = 0;
 	ssize_t n;
+	int r;
 
 	f = vg_fopen_regular(path);
 	if (!f) {
@@ -101,7 +103,7 @@ int vg_intervals_add_subid_file(struct vg_intervals *s, const char *path, struct
 		return vg_error_errno(e, errno, "%s: cannot read", path);
 	}
 	while ((n = getline(&line, &cap, f)) >= 0) {
-		char *p, *q, *save = NULL;
+		char *p, *q, *name, *save = NULL;
 		uint64_t start, count;
 
 		lineno++;
@@ -110,34 +112,80 @@ int vg_intervals_add_subid_file(struct vg_intervals *s, const char *path, struct
 		p = line + strspn(line, " \t");
 		if (*p == '\0' || *p == '#')
 			continue;
-		if (!strtok_r(p, ":", &save) || !(q = strtok_r(NULL, ":", &save)) ||
+		if (!(name = strtok_r(p, ":", &save)) || !(q = strtok_r(NULL, ":", &save)) ||
 		    vg_parse_u64(q, UINT32_MAX, &start) < 0 || !(q = strtok_r(NULL, ":", &save)) ||
-		    vg_parse_u64(q, UINT32_MAX, &count) < 0 || strtok_r(NULL, ":", &save))
+		    vg_parse_u64(q, UINT32_MAX, &count) < 0 || strtok_r(NULL, ":", &save)) {
+			if (flags & VG_SUBID_SKIP_MALFORMED)
+				continue;
 			return vg_error_set(e, EINVAL,
 					    "%s:%u: not a subordinate ID line (name:start:count)",
 					    path, lineno);
-		if (count > 0)
-			vg_intervals_add(s, start, start + count - 1,
-					 "a subordinate ID delegation");
+		}
+		if (count > 0 && (r = fn(name, start, count, data)) < 0)
+			return r;
 	}
 	if (ferror(f))
 		return vg_error_errno(e, EIO, "%s: read", path);
 	return 0;
 }
 
-void vg_intervals_add_nss_ids(struct vg_intervals *s, uint64_t lo, uint64_t hi)
+static int add_subid(const char *name, uint64_t start, uint64_t count, void *data)
+{
+	(void)name;
+	vg_intervals_add(data, start, start + count - 1, "a subordinate ID delegation");
+	return 0;
+}
+
+int vg_intervals_add_subid_file(struct vg_intervals *s, const char *path, struct vg_error *e)
+{
+	return vg_subid_foreach(path, 0, add_subid, s, e);
+}
+
+void vg_nss_foreach_user(void (*fn)(const struct passwd *pw, void *data), void *data)
 {
 	struct passwd *pw;
-	struct group *gr;
 
 	setpwent();
 	while ((pw = getpwent()))
-		if (pw->pw_uid >= lo && pw->pw_uid <= hi)
-			vg_intervals_add(s, pw->pw_uid, pw->pw_uid, "the UID of an existing user");
+		fn(pw, data);
 	endpwent();
+}
+
+void vg_nss_foreach_group(void (*fn)(const struct group *gr, void *data), void *data)
+{
+	struct group *gr;
+
 	setgrent();
 	while ((gr = getgrent()))
-		if (gr->gr_gid >= lo && gr->gr_gid <= hi)
-			vg_intervals_add(s, gr->gr_gid, gr->gr_gid, "the GID of an existing group");
+		fn(gr, data);
 	endgrent();
+}
+
+struct nss_ids {
+	struct vg_intervals *s;
+	uint64_t lo, hi;
+};
+
+static void add_user_id(const struct passwd *pw, void *data)
+{
+	const struct nss_ids *w = data;
+
+	if (pw->pw_uid >= w->lo && pw->pw_uid <= w->hi)
+		vg_intervals_add(w->s, pw->pw_uid, pw->pw_uid, "the UID of an existing user");
+}
+
+static void add_group_id(const struct group *gr, void *data)
+{
+	const struct nss_ids *w = data;
+
+	if (gr->gr_gid >= w->lo && gr->gr_gid <= w->hi)
+		vg_intervals_add(w->s, gr->gr_gid, gr->gr_gid, "the GID of an existing group");
+}
+
+void vg_intervals_add_nss_ids(struct vg_intervals *s, uint64_t lo, uint64_t hi)
+{
+	struct nss_ids w = { .s = s, .lo = lo, .hi = hi };
+
+	vg_nss_foreach_user(add_user_id, &w);
+	vg_nss_foreach_group(add_group_id, &w);
 }

@@ -521,39 +521,14 @@ static int open_state_dir(const char *path, bool create, struct vg_error *e)
 
 static int read_all(int fd, const char *path, char **ret, size_t *ret_len, struct vg_error *e)
 {
-	struct stat st;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap;
+	int r = vg_read_fd(fd, VG_REGISTRY_MAX_SIZE, ret, ret_len, NULL);
 
-	if (fstat(fd, &st) < 0)
-		return vg_error_errno(e, errno, "%s: fstat", path);
-	if ((uint64_t)st.st_size > VG_REGISTRY_MAX_SIZE)
+	if (r == -EFBIG)
 		return vg_error_set(e, EFBIG, "%s: registry larger than %u bytes", path,
 				    VG_REGISTRY_MAX_SIZE);
-	cap = (size_t)st.st_size + 2; /* room for the read that sees EOF: no regrowth */
-	buf = vg_malloc0(cap);
-	for (;;) {
-		ssize_t n;
-		if (len + 1 == cap) {
-			if (cap > VG_REGISTRY_MAX_SIZE)
-				return vg_error_set(e, EFBIG, "%s: registry larger than %u bytes",
-						    path, VG_REGISTRY_MAX_SIZE);
-			cap *= 2;
-			buf = vg_reallocarray(buf, cap, 1);
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return vg_error_errno(e, errno, "%s: read", path);
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
+	if (r == -EINVAL)
+		return vg_error_set(e, EINVAL, "%s: not a regular file", path);
+	return r < 0 ? vg_error_errno(e, -r, "%s: read", path) : 0;
 }
 
 /* Read state file `name` (missing: empty) into r, through the checked state dir. */

@@ -13,39 +13,15 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "docker.h"
 #include "members.h"
 #include "usage.h"
 #include "walk.h"
 
-#define CONFIG_V2_MAX	(16 * 1024 * 1024)
 #define PROC_STATUS_MAX (64 * 1024)
 #define FIRST_RANGE_ID	65536 /* no range holds a lower ID (registry.c) */
 
 /* ---- Docker's containers ----------------------------------------------------------------- */
-
-/* "Name" of containers/ID/config.v2.json, or NULL. */
-static char *docker_name_at(int containers_fd, const char *id)
-{
-	_cleanup_close_ int cfd = -1, fd = -1;
-	_cleanup_json_ json_t *j = NULL;
-	json_error_t je;
-	const char *name;
-	struct stat st;
-
-	cfd = openat(containers_fd, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (cfd < 0)
-		return NULL;
-	fd = openat(cfd, "config.v2.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_V2_MAX)
-		return NULL;
-	j = json_loadfd(fd, 0, &je);
-	name = json_string_value(json_object_get(j, "Name"));
-	if (!name)
-		return NULL;
-	if (name[0] == '/')
-		name++;
-	return vg_name_valid(name) ? vg_strdup(name) : NULL;
-}
 
 static int cmp_ct_id(const void *a, const void *b)
 {
@@ -62,27 +38,28 @@ static int cmp_ct_name(const void *a, const void *b)
  * Every directory under containers/ counts, even one whose config.v2.json cannot be read: a
  * container Docker still has must keep its range (fail closed); only its name is unknown.
  */
+static int add_container(const struct vg_docker_entry *ent, void *data)
+{
+	struct vg_usage *u = data;
+	struct vg_docker_ct *ct;
+
+	if (!vg_name_valid(ent->dir) || ent->dir_fd < 0)
+		return 0;
+	u->cts = vg_array_grow(u->cts, u->n_cts, sizeof(*u->cts));
+	ct = &u->cts[u->n_cts++];
+	ct->id = vg_strdup(ent->dir);
+	ct->name = vg_docker_read_name(ent->dir_fd);
+	return 0;
+}
+
 static int load_containers(const struct vg_config *c, struct vg_usage *u, struct vg_error *e)
 {
-	_cleanup_free_ char *dir = vg_asprintf("%s/containers", c->docker_root);
-	_cleanup_closedir_ DIR *d = opendir(dir);
-	struct dirent *de;
+	int r = vg_docker_foreach_container(c->docker_root, add_container, u, e);
 
-	if (!d)
-		return errno == ENOENT ? 0 : vg_error_errno(e, errno, "%s: cannot read", dir);
-	while ((de = readdir(d))) {
-		struct vg_docker_ct *ct;
-		struct stat st;
-
-		if (de->d_name[0] == '.' || !vg_name_valid(de->d_name) ||
-		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISDIR(st.st_mode))
-			continue;
-		u->cts = vg_array_grow(u->cts, u->n_cts, sizeof(*u->cts));
-		ct = &u->cts[u->n_cts++];
-		ct->id = vg_strdup(de->d_name);
-		ct->name = docker_name_at(dirfd(d), de->d_name);
-	}
+	if (r == -ENOENT)
+		r = 0;
+	if (r < 0)
+		return r;
 	if (u->n_cts)
 		qsort(u->cts, u->n_cts, sizeof(*u->cts), cmp_ct_id);
 	u->by_name = vg_reallocarray(NULL, u->n_cts + 1, sizeof(struct vg_docker_ct *));
@@ -416,25 +393,7 @@ void vg_owned_files_free(struct vg_owned_files *v, size_t n)
 
 int vg_usage_docker_container(const struct vg_config *c, const char *id, char **ret_name)
 {
-	_cleanup_free_ char *dir = vg_asprintf("%s/containers", c->docker_root);
-	_cleanup_close_ int fd = -1;
-	struct stat st;
-
-	if (ret_name)
-		*ret_name = NULL;
-	if (!id || !vg_name_valid(id))
-		return 0;
-	/* Only "no such file" says the container is gone; any other failure keeps it alive. */
-	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : 1;
-	if (fstatat(fd, id, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : 1;
-	if (!S_ISDIR(st.st_mode))
-		return 0;
-	if (ret_name)
-		*ret_name = docker_name_at(fd, id);
-	return 1;
+	return vg_docker_has_container(c->docker_root, id, ret_name);
 }
 
 static char *escape_path(const char *s)

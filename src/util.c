@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "vg.h"
 
 static int error_vset(struct vg_error *e, int err, bool with_errno, const char *fmt, va_list ap)
@@ -240,6 +241,52 @@ int vg_replace_file_at(int dir_fd, const char *name, const char *tmp, const char
 		return -errno;
 	}
 	return 0;
+}
+
+int vg_read_fd(int fd, size_t max, char **ret, size_t *ret_len, struct stat *ret_st)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if ((uint64_t)st.st_size > max)
+		return -EFBIG;
+	buf = vg_malloc0((size_t)st.st_size + 2);
+	/* Read to EOF but never past the size seen, even if the file grows meanwhile. */
+	for (;;) {
+		ssize_t n = read(fd, buf + len, (size_t)st.st_size + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > (size_t)st.st_size)
+			return -EFBIG;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	if (ret_len)
+		*ret_len = len;
+	if (ret_st)
+		*ret_st = st;
+	return 0;
+}
+
+int vg_read_file_at(int dir_fd, const char *name, size_t max, char **ret, size_t *ret_len,
+		    struct stat *ret_st)
+{
+	_cleanup_close_ int fd =
+	    openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	return vg_read_fd(fd, max, ret, ret_len, ret_st);
 }
 
 ssize_t vg_read_proc_file(int dir_fd, const char *name, char *buf, size_t size)

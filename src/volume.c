@@ -57,11 +57,7 @@ int vg_vol_open_root(const struct vg_config *c, bool create, struct vg_error *e)
 	int r;
 
 	if (strcmp(dflt, c->volumes_root) == 0) {
-		r = vg_volume_check_userns_remap(c->docker_root,
-						 strcmp(c->docker_root, "/var/lib/docker") == 0
-						     ? "/etc/docker/daemon.json"
-						     : NULL,
-						 e);
+		r = vg_volume_check_userns_remap(c->docker_root, c->daemon_config, e);
 		if (r < 0)
 			return r;
 	}

@@ -149,6 +149,12 @@ mkdir "$T/docker/100000.100000"
 exits 2 "userns-remap data root is detected" vg volume show shared1
 like "$out" "userns-remap" "... and named"
 rmdir "$T/docker/100000.100000"
+# ... and read from [paths] daemon_config, whatever docker_root is
+echo '{"userns-remap": "default"}' >"$T/daemon.json"
+vg_write_conf "daemon_config = $T/daemon.json"
+exits 2 "userns-remap in daemon_config is detected" vg volume show shared1
+like "$out" "$T/daemon.json sets \"userns-remap\"" "... naming the file"
+vg_write_conf ""
 
 # adopting a volume Docker made before volguard: create sets _data, fix does the content
 mkdir -p "$V/old/_data/dir" && chmod 0701 "$V/old" && chmod 0755 "$V/old/_data"
