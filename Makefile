@@ -7,7 +7,7 @@ SYSCONFDIR ?= /etc
 BUILD    ?= build
 VERSION  := 0.1.0
 
-PKGS     := libacl libcap libattr inih jansson mount
+PKGS     := libacl libcap libattr inih jansson mount yaml-0.1
 CC       ?= cc
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wformat=2 \
             -Wno-unused-parameter
