@@ -1210,6 +1210,10 @@ static int list_flag(struct build *b, struct vg_container *ct, const struct svc 
 		what = vg_asprintf("services.%s.%s[%zu]", svc, field, i);
 		if ((k = scalar(b->x, &rs->v[i], what, &v)) < 0)
 			return k;
+		/* the daemon refuses a tmpfs on a relative path: so does this */
+		if (strcmp(field, "tmpfs") == 0 && v[0] != '/')
+			return yerr(b->x, rs->v[i].f, rs->v[i].n,
+				    "%s: '%s' is not an absolute path", what, v);
 		if ((k = da(b, ct, &rs->v[i], what, flag, v)) < 0)
 			return k;
 	}
