@@ -25,10 +25,10 @@ struct vg_compose_opts {
 };
 
 struct vg_compose_service {
-	char *name;	    /* the service's key */
-	char *container;    /* its first container's name: container_name, else P_S_1 */
-	char *where;	    /* "FILE:LINE:COL" of the service */
-	unsigned replicas;  /* scale / deploy.replicas, 1 by default */
+	char *name;		/* the service's key */
+	char *container;	/* its first container's name: container_name, else P_S_1 */
+	char *where;		/* "FILE:LINE:COL" of the service */
+	unsigned replicas;	/* scale / deploy.replicas, 1 by default */
 	struct vg_container ct; /* what `docker run` would get for the first replica */
 };
 

@@ -270,8 +270,8 @@ int cmd_check(int argc, char **argv, struct vg_config *c)
 	}
 	inputs = !!oci + !!container + !!compose + run;
 	if (inputs != 1)
-		return vg_cmd_usage_error("check",
-					  "give exactly one of --oci, --container, --compose, -- run");
+		return vg_cmd_usage_error(
+		    "check", "give exactly one of --oci, --container, --compose, -- run");
 	if ((co.project || co.env_file) && !compose)
 		return vg_cmd_usage_error("check", "-p and --env-file go with --compose");
 	if (compose)

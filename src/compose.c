@@ -21,10 +21,10 @@
 
 extern char **environ;
 
-#define MAX_FILES	    16
-#define MAX_EXTENDS_DEPTH   16
-#define MAX_MERGE_DEPTH	    32
-#define MAX_SERVICE_REFS    16
+#define MAX_FILES	  16
+#define MAX_EXTENDS_DEPTH 16
+#define MAX_MERGE_DEPTH	  32
+#define MAX_SERVICE_REFS  16
 
 struct pair {
 	yaml_node_t *k, *v;
@@ -56,7 +56,7 @@ struct ctx {
 struct ref {
 	struct yfile *f;
 	yaml_node_t *n;
-	char *key; /* merge key: container path (volumes, devices), name (labels, sysctls) */
+	char *key;	 /* merge key: container path (volumes, devices), name (labels, sysctls) */
 	bool value_only; /* a mapping's value: the item is "key=value" */
 };
 
@@ -146,9 +146,11 @@ static int yerr(struct ctx *x, const struct yfile *f, const yaml_node_t *n, cons
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (!n)
-		return vg_error_set(x->e, EINVAL, "%s: %s", f->path, msg);
-	return vg_error_set(x->e, EINVAL, "%s:%zu:%zu: %s", f->path, n->start_mark.line + 1,
-			    n->start_mark.column + 1, msg);
+		vg_error_set(x->e, EINVAL, "%s: %s", f->path, msg);
+	else
+		vg_error_set(x->e, EINVAL, "%s:%zu:%zu: %s", f->path, n->start_mark.line + 1,
+			     n->start_mark.column + 1, msg);
+	return -EINVAL;
 }
 
 static char *where(const struct yfile *f, const yaml_node_t *n)
@@ -254,10 +256,10 @@ static int flatten(struct ctx *x, const struct yfile *f, yaml_node_t *n, const c
 		if (v->type == YAML_SEQUENCE_NODE) {
 			yaml_node_item_t *it;
 			nl = 0;
-			seq = vg_malloc0(((size_t)(v->data.sequence.items.top -
-						   v->data.sequence.items.start) +
-					  1) *
-					 sizeof(*seq));
+			seq = vg_malloc0(
+			    ((size_t)(v->data.sequence.items.top - v->data.sequence.items.start) +
+			     1) *
+			    sizeof(yaml_node_t *));
 			for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
 			     it++)
 				seq[nl++] = node(f, *it);
@@ -330,9 +332,8 @@ static void buf_add(struct buf *b, const char *s, size_t n)
 static int interpolate(struct ctx *x, const struct yfile *f, const yaml_node_t *n, char **out)
 {
 	const char *s = sval(n);
-	struct buf b = { 0 };
+	struct buf b = { .s = vg_malloc0(1), .cap = 1 };
 
-	buf_add(&b, "", 0);
 	while (*s) {
 		const char *d = strchr(s, '$');
 		const char *name, *val, *op = NULL, *arg = NULL, *end;
@@ -376,17 +377,18 @@ static int interpolate(struct ctx *x, const struct yfile *f, const yaml_node_t *
 		val = lookup(x, name, len);
 		if (op) {
 			bool colon = op[0] == ':';
-			char kind = colon ? op[1] : op[0];
+			const char *kindp = colon ? op + 1 : op;
 			size_t alen = (size_t)(end - 1 - arg);
 			bool missing = !val || (colon && !*val);
 
-			if (missing && kind == '?') {
-				int r = yerr(x, f, n, "required variable %.*s is missing a value: %.*s",
-					     (int)len, name, (int)alen, arg);
+			if (missing && *kindp == '?') {
+				int r =
+				    yerr(x, f, n, "required variable %.*s is missing a value: %.*s",
+					 (int)len, name, (int)alen, arg);
 				free(b.s);
 				return r;
 			}
-			if (missing && kind == '-') {
+			if (missing && *kindp == '-') {
 				buf_add(&b, arg, alen);
 				s = end;
 				continue;
@@ -414,9 +416,14 @@ invalid:
 /* A scalar's value, interpolated; what names it in messages. */
 static int scalar(struct ctx *x, const struct ref *r, const char *what, char **out)
 {
-	if (r->n->type != YAML_SCALAR_NODE)
-		return yerr(x, r->f, r->n, "%s must be a string", what);
-	return interpolate(x, r->f, r->n, out);
+	*out = NULL;
+	if (r->n->type != YAML_SCALAR_NODE) {
+		yerr(x, r->f, r->n, "%s must be a string", what);
+		return -EINVAL;
+	}
+	if (interpolate(x, r->f, r->n, out) < 0 || !*out)
+		return -EINVAL;
+	return 0;
 }
 
 /* PyYAML's booleans, and Compose's for an interpolated value. */
@@ -502,7 +509,7 @@ static int parse_text(struct ctx *x, const char *text, size_t len, const char *p
 		free(f->path);
 		free(f->dir);
 		free(f);
-		return r;
+		return r < 0 ? r : -EINVAL;
 	}
 	f->root = yaml_document_get_root_node(&f->doc);
 	if (f->root) {
@@ -524,7 +531,7 @@ static int parse_text(struct ctx *x, const char *text, size_t len, const char *p
 	yaml_parser_delete(&p);
 	if (r < 0) {
 		yfile_free(f);
-		return r;
+		return -EINVAL;
 	}
 	*ret = f;
 	return 0;
@@ -538,8 +545,9 @@ static int read_all(const char *path, size_t max, char **ret, size_t *ret_len, s
 	size_t k;
 
 	if (!fp)
-		return vg_error_errno(e, errno, "%s", path);
-	buf_add(&b, "", 0);
+		return vg_error_errno(e, errno ? errno : EIO, "%s", path);
+	b.s = vg_malloc0(1);
+	b.cap = 1;
 	while ((k = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
 		if (b.n + k > max) {
 			free(b.s);
@@ -560,7 +568,7 @@ static int read_all(const char *path, size_t max, char **ret, size_t *ret_len, s
 static int load_file(struct ctx *x, const char *path, struct yfile **ret)
 {
 	_cleanup_free_ char *text = NULL;
-	size_t len;
+	size_t len = 0;
 	int r;
 
 	for (size_t i = 0; i < x->n_files; i++)
@@ -629,7 +637,12 @@ static int read_dotenv(struct ctx *x, const char *path, bool must_exist)
 			for (; *w && *w != q; w++) {
 				if (q == '"' && *w == '\\' && w[1]) {
 					w++;
-					*o++ = *w == 'n' ? '\n' : *w == 't' ? '\t' : *w;
+					if (*w == 'n')
+						*o++ = '\n';
+					else if (*w == 't')
+						*o++ = '\t';
+					else
+						*o++ = *w;
 					continue;
 				}
 				*o++ = *w;
@@ -764,7 +777,7 @@ static int add_field(struct ctx *x, struct yfile *f, size_t fi, yaml_node_t *v, 
 			 fd->kind == F_MAP ? "mapping or a list" : "list");
 		goto out;
 	}
-	(void)override;
+	(void) override;
 	/* Merge: keyed items replace the base's item with the same key. */
 	for (size_t i = 0; i < add.n; i++) {
 		struct ref *a = &add.v[i];
@@ -824,8 +837,11 @@ static int extend(struct ctx *x, struct yfile *f, yaml_node_t *ext, struct chain
 			struct ref rf = { .f = f, .n = p->v };
 			if ((r = scalar(x, &rf, "extends.file", &file)) < 0)
 				return r;
-			path = file[0] == '/' ? vg_strdup(file) : vg_asprintf("%s/%s", f->dir, file);
-			if ((r = load_file(x, path, &bf)) < 0)
+			if (!file)
+				return yerr(x, f, p->v, "extends.file: no file");
+			path =
+			    file[0] == '/' ? vg_strdup(file) : vg_asprintf("%s/%s", f->dir, file);
+			if (load_file(x, path, &bf) < 0)
 				return yerr(x, f, p->v, "extends.file: %s", x->e->msg);
 		}
 	}
@@ -836,8 +852,10 @@ static int extend(struct ctx *x, struct yfile *f, yaml_node_t *ext, struct chain
 	/* Compose refuses to extend these: what they point at is not carried over. */
 	if (base.f[field_index("volumes_from")].n) {
 		svc_free(&base);
-		return yerr(x, f, ext, "cannot extend service '%s' in %s: services with "
-			    "'volumes_from' cannot be extended", svc, bf->path);
+		return yerr(x, f, ext,
+			    "cannot extend service '%s' in %s: services with "
+			    "'volumes_from' cannot be extended",
+			    svc, bf->path);
 	}
 	{
 		struct refs *nm = &base.f[field_index("network_mode")];
@@ -848,9 +866,10 @@ static int extend(struct ctx *x, struct yfile *f, yaml_node_t *ext, struct chain
 		}
 		if (v && (strncmp(v, "service:", 8) == 0 || strncmp(v, "container:", 10) == 0)) {
 			svc_free(&base);
-			return yerr(x, f, ext, "cannot extend service '%s' in %s: services with "
-				    "'network_mode: %.*s' cannot be extended", svc, bf->path,
-				    (int)strcspn(v, ":"), v);
+			return yerr(x, f, ext,
+				    "cannot extend service '%s' in %s: services with "
+				    "'network_mode: %.*s' cannot be extended",
+				    svc, bf->path, (int)strcspn(v, ":"), v);
 		}
 	}
 	*s = base;
@@ -972,8 +991,8 @@ static int read_volumes(struct build *b)
 				return r;
 		}
 		if (!t->name)
-			t->name = external ? vg_strdup(t->key)
-					   : vg_asprintf("%s_%s", x->project, t->key);
+			t->name =
+			    external ? vg_strdup(t->key) : vg_asprintf("%s_%s", x->project, t->key);
 		if ((q = map_find(&vm, "driver")) && !is_null(q->v)) {
 			struct ref rd = { .f = f, .n = q->v };
 			if ((r = scalar(x, &rd, "driver", &t->driver)) < 0)
@@ -995,8 +1014,9 @@ static int read_volumes(struct build *b)
 			}
 		}
 		if (!vg_name_valid(t->name))
-			return yerr(x, f, vols.v[i].k, "volume '%s': '%s' is not a valid volume name",
-				    t->key, t->name);
+			return yerr(x, f, vols.v[i].k,
+				    "volume '%s': '%s' is not a valid volume name", t->key,
+				    t->name);
 	}
 	return 0;
 }
@@ -1310,9 +1330,12 @@ static int build_service(struct build *b, size_t i)
 	static const struct {
 		const char *field, *flag;
 	} scalars[] = {
-		{ "user", "--user" },		 { "pid", "--pid" },
-		{ "ipc", "--ipc" },		 { "uts", "--uts" },
-		{ "userns_mode", "--userns" },	 { "runtime", "--runtime" },
+		{ "user", "--user" },
+		{ "pid", "--pid" },
+		{ "ipc", "--ipc" },
+		{ "uts", "--uts" },
+		{ "userns_mode", "--userns" },
+		{ "runtime", "--runtime" },
 		{ "volume_driver", "--volume-driver" },
 	};
 	for (size_t j = 0; j < VG_ARRAY_SIZE(scalars); j++) {
@@ -1322,14 +1345,16 @@ static int build_service(struct build *b, size_t i)
 			continue;
 		free(what);
 		what = vg_asprintf("services.%s.%s", svc, scalars[j].field);
-		if (strncmp(v, "service:", 8) != 0 && (k = da(b, ct, r, what, scalars[j].flag, v)) < 0)
+		if (strncmp(v, "service:", 8) != 0 &&
+		    (k = da(b, ct, r, what, scalars[j].flag, v)) < 0)
 			return k;
 		free(v);
 		v = NULL;
 	}
 	if ((k = field_str(b, s, "network_mode", &v, &r)) < 0)
 		return k;
-	if (v && strncmp(v, "service:", 8) != 0 && (k = da(b, ct, r, "network_mode", "--network", v)) < 0)
+	if (v && strncmp(v, "service:", 8) != 0 &&
+	    (k = da(b, ct, r, "network_mode", "--network", v)) < 0)
 		return k;
 	free(v);
 	v = NULL;
@@ -1343,8 +1368,8 @@ static int build_service(struct build *b, size_t i)
 			continue;
 		if ((k = boolean(x, &rs->v[0], what, &flag)) < 0)
 			return k;
-		if (flag && (k = da(b, ct, &rs->v[0], what,
-				    j == 0 ? "--privileged" : "--read-only", NULL)) < 0)
+		if (flag && (k = da(b, ct, &rs->v[0], what, j == 0 ? "--privileged" : "--read-only",
+				    NULL)) < 0)
 			return k;
 	}
 	if ((k = list_flag(b, ct, s, "cap_add", "--cap-add", svc)) < 0 ||
@@ -1407,7 +1432,7 @@ static int finish_service(struct build *b, size_t i, int depth)
 	const struct refs *rs = &s->f[field_index("volumes_from")];
 	for (size_t j = 0; j < rs->n; j++) {
 		_cleanup_free_ char *v = NULL, *what = vg_asprintf("services.%s.volumes_from[%zu]",
-								  o->name, j);
+								   o->name, j);
 		const struct ref *r = &rs->v[j];
 		const char *ref, *mode;
 		size_t t = SIZE_MAX;
@@ -1444,8 +1469,8 @@ static int finish_service(struct build *b, size_t i, int depth)
 		const struct svc *ts = &b->svcs[t];
 		if (ts->f[field_index("volumes_from")].n)
 			return yerr(b->x, r->f, r->n,
-				    "cannot judge: %s: service '%s' takes volumes_from itself", what,
-				    name);
+				    "cannot judge: %s: service '%s' takes volumes_from itself",
+				    what, name);
 		for (size_t m = 0; m < tc->n_mounts; m++) {
 			const struct vg_mount *src = &tc->mounts[m];
 			struct vg_mount *d;
@@ -1461,8 +1486,10 @@ static int finish_service(struct build *b, size_t i, int depth)
 			d->driver = src->driver ? vg_strdup(src->driver) : NULL;
 			d->volume_type = src->volume_type ? vg_strdup(src->volume_type) : NULL;
 			d->volume_o = src->volume_o ? vg_strdup(src->volume_o) : NULL;
-			d->volume_device = src->volume_device ? vg_strdup(src->volume_device) : NULL;
-			d->origin = vg_asprintf("%s %s: %s", what, v, src->origin ? src->origin : "");
+			d->volume_device =
+			    src->volume_device ? vg_strdup(src->volume_device) : NULL;
+			d->origin =
+			    vg_asprintf("%s %s: %s", what, v, src->origin ? src->origin : "");
 		}
 	}
 	return 0;
@@ -1630,7 +1657,7 @@ int vg_compose_load(const char *path, const struct vg_compose_opts *o, struct vg
 		    struct vg_error *e)
 {
 	_cleanup_free_ char *text = NULL;
-	size_t len;
+	size_t len = 0;
 	int r;
 
 	*ret = (struct vg_compose){ 0 };

@@ -141,6 +141,7 @@ unlike "$out" "demo_(etc|priv)_1" "the refused containers got no range"
 dc "$P/bad.yml" down -t 0 >/dev/null
 
 # --- errors: exit 2 with the place -----------------------------------------------------------
+# shellcheck disable=SC2016 # the $ is for check --compose, not the shell
 printf 'services:\n  a:\n    image: x\n    privileged: $NOT_SET_ANYWHERE\n' >"$P/unset.yml"
 exits 2 "an unset variable in what decides admission: cannot judge (exit 2)" \
 	env -u NOT_SET_ANYWHERE "$VG" --config "$CONF" check --compose "$P/unset.yml"

@@ -134,7 +134,8 @@ static void variables(void **state)
 	OK(&p, "services:\n  a:\n    image: x${EMPTY?e}\n");
 	assert_string_equal(p.v[0].ct.image, "x");
 	vg_compose_free(&p);
-	BAD("required variable NOPE is missing a value: e", "services:\n  a:\n    image: ${NOPE?e}\n");
+	BAD("required variable NOPE is missing a value: e",
+	    "services:\n  a:\n    image: ${NOPE?e}\n");
 	/* an unset variable in what decides admission: cannot judge, with its place */
 	BAD("compose.yml:4:17: cannot judge: variable NOPE is not set",
 	    "services:\n  a:\n    image: x\n    privileged: $NOPE\n");
@@ -167,7 +168,7 @@ static void dotenv(void **state)
 	fputs("services:\n  a:\n    image: x:$TAG\n    user: $Q\n    volumes: ['$SRC:/v']\n", f);
 	fclose(f);
 	assert_int_equal(vg_compose_load(path, &o, &p, &e), 0);
-	assert_string_equal(p.project, "myapp"); /* normalized as Compose does */
+	assert_string_equal(p.project, "myapp");       /* normalized as Compose does */
 	assert_string_equal(p.v[0].ct.image, "x:1.2"); /* the environment wins over .env */
 	assert_string_equal(p.v[0].ct.user, "a b");
 	assert_string_equal(p.v[0].ct.mounts[0].source, "/var");
@@ -259,7 +260,8 @@ static void extends(void **state)
 	fputs("services:\n  app:\n    extends: {file: nope.yml, service: common}\n", f);
 	fclose(f);
 	assert_true(vg_compose_load(path, &o, &p, &e) < 0);
-	if (!strstr(e.msg, "compose.yml:3:21: extends.file:")) fail_msg("%s", e.msg);
+	if (!strstr(e.msg, "compose.yml:3:21: extends.file:"))
+		fail_msg("%s", e.msg);
 	unlink(path);
 	unlink(base);
 	snprintf(base, sizeof(base), "%s/sub", dir);
@@ -324,7 +326,8 @@ static void volumes_and_refs(void **state)
 	assert_string_equal(s->ct.volumes_from[0], "zzz");
 	vg_compose_free(&p);
 
-	BAD("compose.yml:5:9: services.a.volumes[0]: named volume 'nodecl' is used but not declared",
+	BAD("compose.yml:5:9: services.a.volumes[0]: named volume 'nodecl' is used but not "
+	    "declared",
 	    "services:\n  a:\n    image: x\n    volumes:\n      - nodecl:/x\n");
 	BAD("names no service", "services:\n  a:\n    image: x\n    network_mode: service:zz\n");
 	BAD("neither an image nor a build", "services:\n  a:\n    user: '1'\n");
@@ -338,17 +341,20 @@ static void volumes_and_refs(void **state)
 
 static void errors(void **state)
 {
-	BAD("compose.yml:4:1: not valid YAML: did not find expected ','", "services:\n  a:\n    image: [x\n");
+	BAD("compose.yml:4:1: not valid YAML: did not find expected ','",
+	    "services:\n  a:\n    image: [x\n");
 	BAD("compose.yml:4:5: a: key 'image' given twice (first at line 3)",
 	    "services:\n  a:\n    image: x\n    image: y\n");
 	BAD("compose.yml:4:17: services.a.privileged: 'maybe' is not a boolean",
 	    "services:\n  a:\n    image: x\n    privileged: maybe\n");
-	BAD("compose.yml:4:15: services.a.volumes[0]: -v x: the destination 'x' is not an absolute path",
+	BAD("compose.yml:4:15: services.a.volumes[0]: -v x: the destination 'x' is not an absolute "
+	    "path",
 	    "services:\n  a:\n    image: x\n    volumes: [x]\n");
 	BAD("cap_add must be a list", "services:\n  a:\n    image: x\n    cap_add: {a: b}\n");
 	BAD("a second YAML document", "services: {}\n---\nservices: {}\n");
 	BAD("an empty compose file", "");
-	BAD("compose.yml:4:12: scale: '-1' is not a number", "services:\n  a:\n    image: x\n    scale: -1\n");
+	BAD("compose.yml:4:12: scale: '-1' is not a number",
+	    "services:\n  a:\n    image: x\n    scale: -1\n");
 	BAD("not a valid service name", "services:\n  '-a':\n    image: x\n");
 	BAD("unknown key 'sauce'",
 	    "services:\n  a:\n    image: x\n    volumes: [{type: bind, sauce: /, target: /x}]\n");
@@ -378,20 +384,19 @@ static void merge_keys(void **state)
 /* Billion laughs: nine levels of nine aliases would be 9^9 nodes expanded. */
 static void alias_bomb(void **state)
 {
-	static const char bomb[] =
-	    "x-0: &a0 {a: b}\n"
-	    "x-1: &a1 {<<: [*a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0]}\n"
-	    "x-2: &a2 {<<: [*a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1]}\n"
-	    "x-3: &a3 {<<: [*a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2]}\n"
-	    "x-4: &a4 {<<: [*a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3]}\n"
-	    "x-5: &a5 {<<: [*a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4]}\n"
-	    "x-6: &a6 {<<: [*a5, *a5, *a5, *a5, *a5, *a5, *a5, *a5, *a5]}\n"
-	    "x-7: &a7 {<<: [*a6, *a6, *a6, *a6, *a6, *a6, *a6, *a6, *a6]}\n"
-	    "x-8: &a8 {<<: [*a7, *a7, *a7, *a7, *a7, *a7, *a7, *a7, *a7]}\n"
-	    "services:\n"
-	    "  s:\n"
-	    "    image: x\n"
-	    "    labels: *a8\n";
+	static const char bomb[] = "x-0: &a0 {a: b}\n"
+				   "x-1: &a1 {<<: [*a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0]}\n"
+				   "x-2: &a2 {<<: [*a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1]}\n"
+				   "x-3: &a3 {<<: [*a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2]}\n"
+				   "x-4: &a4 {<<: [*a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3]}\n"
+				   "x-5: &a5 {<<: [*a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4]}\n"
+				   "x-6: &a6 {<<: [*a5, *a5, *a5, *a5, *a5, *a5, *a5, *a5, *a5]}\n"
+				   "x-7: &a7 {<<: [*a6, *a6, *a6, *a6, *a6, *a6, *a6, *a6, *a6]}\n"
+				   "x-8: &a8 {<<: [*a7, *a7, *a7, *a7, *a7, *a7, *a7, *a7, *a7]}\n"
+				   "services:\n"
+				   "  s:\n"
+				   "    image: x\n"
+				   "    labels: *a8\n";
 	static const char list_bomb[] = "x-0: &l0 [/a, /a, /a, /a, /a, /a, /a, /a]\n"
 					"services:\n"
 					"  s:\n"
@@ -405,10 +410,10 @@ static void alias_bomb(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(basics),     cmocka_unit_test(variables),
-		cmocka_unit_test(dotenv),     cmocka_unit_test(extends),
+		cmocka_unit_test(basics),	    cmocka_unit_test(variables),
+		cmocka_unit_test(dotenv),	    cmocka_unit_test(extends),
 		cmocka_unit_test(volumes_and_refs), cmocka_unit_test(errors),
-		cmocka_unit_test(merge_keys), cmocka_unit_test(alias_bomb),
+		cmocka_unit_test(merge_keys),	    cmocka_unit_test(alias_bomb),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
