@@ -76,10 +76,11 @@ static const char *label(char *const *labels, const char *key)
 
 static int bad_part(struct vg_error *e, const char *key, const char *v)
 {
-	return vg_error_set(e, EINVAL,
-			    "label %s=%.300s: not a valid identity part ([a-zA-Z0-9][a-zA-Z0-9_.-]*, "
-			    "at most 255 bytes)",
-			    key, v);
+	return vg_error_set(
+	    e, EINVAL,
+	    "label %s=%.300s: not a valid identity part ([a-zA-Z0-9][a-zA-Z0-9_.-]*, "
+	    "at most 255 bytes)",
+	    key, v);
 }
 
 /* Both labels or neither: 1 when both (valid), 0 when neither, < 0 otherwise. */
@@ -108,17 +109,17 @@ static void set(struct vg_identity *ret, enum vg_identity_kind k, const char *a,
 	ret->why = why;
 }
 
-#define CRI_NS	    "io.kubernetes.cri.sandbox-namespace"
-#define CRI_NAME    "io.kubernetes.cri.sandbox-name"
-#define CRIO_NS	    "io.kubernetes.pod.namespace"
-#define CRIO_NAME   "io.kubernetes.pod.name"
-#define SW_SERVICE  "com.docker.swarm.service.name"
-#define SW_SLOT	    "com.docker.swarm.task.slot"
-#define SW_TASK	    "com.docker.swarm.task.name"
-#define SW_TASK_ID  "com.docker.swarm.task.id"
-#define SW_NODE	    "com.docker.swarm.node.id"
-#define CO_PROJECT  "com.docker.compose.project"
-#define CO_SERVICE  "com.docker.compose.service"
+#define CRI_NS	   "io.kubernetes.cri.sandbox-namespace"
+#define CRI_NAME   "io.kubernetes.cri.sandbox-name"
+#define CRIO_NS	   "io.kubernetes.pod.namespace"
+#define CRIO_NAME  "io.kubernetes.pod.name"
+#define SW_SERVICE "com.docker.swarm.service.name"
+#define SW_SLOT	   "com.docker.swarm.task.slot"
+#define SW_TASK	   "com.docker.swarm.task.name"
+#define SW_TASK_ID "com.docker.swarm.task.id"
+#define SW_NODE	   "com.docker.swarm.node.id"
+#define CO_PROJECT "com.docker.compose.project"
+#define CO_SERVICE "com.docker.compose.service"
 
 static int pod_identity(char *const *labels, struct vg_identity *ret, struct vg_error *e)
 {
@@ -171,10 +172,11 @@ static int swarm_identity(char *const *labels, struct vg_identity *ret, struct v
 	ni = strlen(tid);
 	if (nt < ns + ni + 3 || strncmp(task, svc, ns) != 0 || task[ns] != '.' ||
 	    strcmp(task + nt - ni, tid) != 0 || task[nt - ni - 1] != '.')
-		return vg_error_set(e, EINVAL,
-				    "label %s=%.300s: expected %s.SLOT.%s (the service, the slot or "
-				    "node id, the task id)",
-				    SW_TASK, task, svc, tid);
+		return vg_error_set(
+		    e, EINVAL,
+		    "label %s=%.300s: expected %s.SLOT.%s (the service, the slot or "
+		    "node id, the task id)",
+		    SW_TASK, task, svc, tid);
 	mid = strndup(task + ns + 1, nt - ni - ns - 2);
 	if (!mid)
 		return vg_error_set(e, ENOMEM, "out of memory");
