@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../e2e-lib.sh"
 e2e_require runc jq tar
 vg_setup
-vg_write_conf ''
+vg_write_conf "daemon_config = $T/d/daemon.json" # written by e2e_dockerd_start
 e2e_rootfs || skip_all "cannot build the busybox root file system"
 check() { ok $((!($1))) "$2"; }
 R=$T/runc
@@ -158,6 +158,11 @@ run dk exec shop_db_2 sh -c 'grep ^Uid: /proc/self/status'
 like "$out" "[[:space:]]$s[[:space:]]" "in the service's range on the host"
 run vg volume show dbdata
 like "$out" "compose/shop/db" "the volume's member is the service"
+
+run vg audit
+unlike "$out" "VG-RANGE-005 range of 'compose/" "audit: the services' ranges are in use (no stale allocation)"
+unlike "$out" "CRITICAL|HIGH|MEDIUM" "replicas sharing their service's range are no VG-ISO-002 (shared principal)"
+like "$out" "range: $s-" "audit shows the service's range on its replicas"
 
 # A container named like the service's identity cannot exist; one named "shop" is not it.
 run dk run -d --network none --name shop "$IMG" sleep 60
