@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "config.h"
 #include "identity.h"
 #include "registry.h"
+#include "usage.h"
 
 static void conf(struct vg_config *c, const char *text)
 {
@@ -286,6 +288,129 @@ static void config_errors(void **state)
 	vg_config_free(&c);
 }
 
+static void mkct(const char *root, const char *id, const char *json)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/containers", root);
+	(void)mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/containers/%s", root, id);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", root, id);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(json, f);
+	fclose(f);
+}
+
+static void rmct(const char *root, const char *id)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/containers/%s'", root, id);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* claim of a shared identity: never evicts, binds every container that exists; usage.c counts
+ * the range in use while any of them (or an unbound one with that identity) exists. */
+static void shared_claims(void **state)
+{
+	static const char labels[] = "{\"Name\": \"/shop_db_%d\", \"Config\": {\"Labels\": "
+				     "{\"com.docker.compose.project\": \"shop\", "
+				     "\"com.docker.compose.service\": \"db\"}}}";
+	char root[] = "/tmp/vg-identity-XXXXXX", json[512], why[256];
+	struct vg_registry r;
+	struct vg_config c;
+	struct vg_error e = { 0 };
+	struct vg_usage u;
+	struct vg_range *rg;
+	uint64_t start;
+	bool is_new;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	conf(&c, "");
+	free(c.docker_root);
+	c.docker_root = strdup(root);
+	free(c.subuid_file);
+	free(c.subgid_file);
+	c.subuid_file = strdup("/nonexistent/volguard-test/subuid");
+	c.subgid_file = strdup("/nonexistent/volguard-test/subgid");
+	/* Far from the pool other tests' containers run in (a live process would use it). */
+	c.pool_start = 3221225472ULL;
+	c.pool_end = c.pool_start + 8 * 65536 - 1;
+	vg_registry_init(&r);
+
+	snprintf(json, sizeof(json), labels, 1);
+	mkct(root, "id1", json);
+	assert_int_equal(
+	    vg_registry_claim(&r, &c, "compose/shop/db", "id1", NULL, &rg, &is_new, &e), 0);
+	assert_true(is_new);
+	start = rg->start;
+	assert_string_equal(vg_range_get_meta(rg, "identity"), "compose");
+	/* A second replica while the first exists: the same range, both bound. */
+	snprintf(json, sizeof(json), labels, 2);
+	mkct(root, "id2", json);
+	assert_ptr_equal(vg_registry_claimable(&r, &c, "compose/shop/db", "id2"), rg);
+	assert_int_equal(
+	    vg_registry_claim(&r, &c, "compose/shop/db", "id2", NULL, &rg, &is_new, &e), 0);
+	assert_false(is_new);
+	assert_int_equal(rg->start, start);
+	assert_string_equal(vg_range_get_meta(rg, "container"), "id1,id2");
+	assert_ptr_equal(vg_registry_find_container(&r, "id1"), rg);
+	assert_ptr_equal(vg_registry_find_container(&r, "id2"), rg);
+	/* A restart of id1 (its own binding) changes nothing. */
+	assert_int_equal(
+	    vg_registry_claim(&r, &c, "compose/shop/db", "id1", NULL, &rg, &is_new, &e), 0);
+	assert_int_equal(rg->start, start);
+	assert_non_null(strstr(vg_range_get_meta(rg, "container"), "id1"));
+	assert_non_null(strstr(vg_range_get_meta(rg, "container"), "id2"));
+	/* A plain container named like a replica gets its own range. */
+	assert_int_equal(vg_registry_claim(&r, &c, "shop_db_1", "id9", NULL, &rg, &is_new, &e), 0);
+	assert_true(is_new);
+	assert_int_not_equal(rg->start, start);
+
+	/* In use while any replica exists. */
+	rmct(root, "id1");
+	rg = vg_registry_find(&r, "compose/shop/db");
+	assert_int_equal(vg_usage_load(&c, &u, &e), 0);
+	assert_int_equal(vg_usage_range_users(&u, rg->name, vg_range_get_meta(rg, "container"),
+					      NULL, rg->start, rg->count, why, sizeof(why)),
+			 1);
+	assert_non_null(strstr(why, "shop_db_2"));
+	vg_usage_free(&u);
+	/* A new replica (id3) drops the gone id1 from the list. */
+	snprintf(json, sizeof(json), labels, 3);
+	mkct(root, "id3", json);
+	assert_int_equal(
+	    vg_registry_claim(&r, &c, "compose/shop/db", "id3", NULL, &rg, &is_new, &e), 0);
+	assert_string_equal(vg_range_get_meta(rg, "container"), "id2,id3");
+	rmct(root, "id2");
+	rmct(root, "id3");
+	/* A container with the identity's labels, not yet bound, still uses it. */
+	snprintf(json, sizeof(json), labels, 4);
+	mkct(root, "id4", json);
+	rg = vg_registry_find(&r, "compose/shop/db");
+	assert_int_equal(vg_usage_load(&c, &u, &e), 0);
+	assert_int_equal(vg_usage_range_users(&u, rg->name, vg_range_get_meta(rg, "container"),
+					      NULL, rg->start, rg->count, why, sizeof(why)),
+			 1);
+	assert_non_null(strstr(why, "shop_db_4"));
+	vg_usage_free(&u);
+	rmct(root, "id4");
+	assert_int_equal(vg_usage_load(&c, &u, &e), 0);
+	assert_int_equal(vg_usage_range_users(&u, rg->name, vg_range_get_meta(rg, "container"),
+					      NULL, rg->start, rg->count, why, sizeof(why)),
+			 0);
+	vg_usage_free(&u);
+
+	vg_registry_close(&r);
+	vg_config_free(&c);
+	snprintf(json, sizeof(json), "rm -rf '%s'", root);
+	assert_int_equal(system(json), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +418,7 @@ int main(void)
 		cmocka_unit_test(swarm),	  cmocka_unit_test(pods),
 		cmocka_unit_test(bad_labels),	  cmocka_unit_test(registry_names),
 		cmocka_unit_test(registry_lines), cmocka_unit_test(config_errors),
+		cmocka_unit_test(shared_claims),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
