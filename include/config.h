@@ -21,6 +21,13 @@ struct vg_volume_decl {
 	unsigned line; /* where it was declared */
 };
 
+/* [identity] compose, swarm, kubernetes: the engine's identity (identity.h) or the
+ * container's own name. */
+enum vg_identity_scope {
+	VG_IDENTITY_BY_ENGINE = 0, /* service, slot, pod */
+	VG_IDENTITY_BY_CONTAINER,  /* container */
+};
+
 struct vg_config {
 	char *path; /* the file it was loaded from; NULL for built-in defaults */
 
@@ -53,6 +60,11 @@ struct vg_config {
 	char **allowed_devices;	       /* NULL-terminated host device paths, may be NULL */
 	char **isolation_exempt;       /* fnmatch(3) patterns of container names */
 	bool strict_membership;
+
+	/* [identity] */
+	enum vg_identity_scope identity_compose;    /* service | container */
+	enum vg_identity_scope identity_swarm;	    /* slot | container */
+	enum vg_identity_scope identity_kubernetes; /* pod | container */
 
 	/* [volume "NAME"] */
 	struct vg_volume_decl *volumes;

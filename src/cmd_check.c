@@ -284,13 +284,15 @@ int cmd_check(int argc, char **argv, struct vg_config *c)
 		r = vg_docker_load(c, container, &adm.ct, &e);
 	else
 		r = vg_dockerargs_parse(argc - optind, argv + optind, &adm.ct, &e);
-	if (r >= 0) {
-		adm.name = vg_strdup(adm.ct.name ? adm.ct.name : adm.ct.id ? adm.ct.id : "");
-		if (!*adm.name)
-			adm.name = (free(adm.name), NULL);
-		/* The same judge as volguard-runc's and the hook's. */
+	if (r >= 0)
+		r = vg_admit_set_identity(&adm,
+					  adm.ct.name && *adm.ct.name ? adm.ct.name
+					  : adm.ct.id && *adm.ct.id   ? adm.ct.id
+								      : NULL,
+					  adm.ct.labels, &e);
+	/* The same judge as volguard-runc's and the hook's. */
+	if (r >= 0)
 		r = vg_admit_judge(&adm, &e);
-	}
 	if (r < 0) {
 		vg_log_error("%s", e.msg);
 		vg_admission_free(&adm);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "identity.h"
 #include "members.h"
 #include "usage.h"
 #include "walk.h"
@@ -23,8 +24,37 @@
 
 /* ---- Docker's containers ----------------------------------------------------------------- */
 
-/* "Name" of containers/ID/config.v2.json, or NULL. */
-static char *docker_name_at(int containers_fd, const char *id)
+/* The identity of a container of Docker's from its name and Config.Labels (a JSON object), or
+ * NULL (no name nor engine labels, or labels that name no valid identity). */
+static char *identity_of(const struct vg_config *c, const char *name, json_t *labels)
+{
+	struct vg_identity id;
+	struct vg_error ignore = { 0 };
+	char **kv = NULL, *ret;
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(labels, k, v) if (json_is_string(v))
+	{
+		_cleanup_free_ char *one = vg_asprintf("%s=%s", k, json_string_value(v));
+		vg_strv_push(&kv, one);
+	}
+	if (vg_identity_of(c, name, kv, &id, &ignore) < 0) {
+		vg_strv_free(kv);
+		return NULL;
+	}
+	vg_strv_free(kv);
+	ret = id.name ? vg_strdup(id.name) : NULL;
+	vg_identity_free(&id);
+	return ret;
+}
+
+/*
+ * "Name" of containers/ID/config.v2.json, or NULL; with `c` and `ret_identity`, also the
+ * identity its name and Config.Labels give (identity.h), NULL when none or invalid.
+ */
+static char *docker_info_at(const struct vg_config *c, int containers_fd, const char *id,
+			    char **ret_identity)
 {
 	_cleanup_close_ int cfd = -1, fd = -1;
 	_cleanup_json_ json_t *j = NULL;
@@ -40,11 +70,19 @@ static char *docker_name_at(int containers_fd, const char *id)
 		return NULL;
 	j = json_loadfd(fd, 0, &je);
 	name = json_string_value(json_object_get(j, "Name"));
-	if (!name)
-		return NULL;
-	if (name[0] == '/')
+	if (name && name[0] == '/')
 		name++;
-	return vg_name_valid(name) ? vg_strdup(name) : NULL;
+	if (name && !vg_name_valid(name))
+		name = NULL;
+	if (c && ret_identity)
+		*ret_identity =
+		    identity_of(c, name, json_object_get(json_object_get(j, "Config"), "Labels"));
+	return name ? vg_strdup(name) : NULL;
+}
+
+static char *docker_name_at(int containers_fd, const char *id)
+{
+	return docker_info_at(NULL, containers_fd, id, NULL);
 }
 
 static int cmp_ct_id(const void *a, const void *b)
@@ -81,7 +119,7 @@ static int load_containers(const struct vg_config *c, struct vg_usage *u, struct
 		u->cts = vg_array_grow(u->cts, u->n_cts, sizeof(*u->cts));
 		ct = &u->cts[u->n_cts++];
 		ct->id = vg_strdup(de->d_name);
-		ct->name = docker_name_at(dirfd(d), de->d_name);
+		ct->name = docker_info_at(c, dirfd(d), de->d_name, &ct->identity);
 	}
 	if (u->n_cts)
 		qsort(u->cts, u->n_cts, sizeof(*u->cts), cmp_ct_id);
@@ -216,6 +254,7 @@ void vg_usage_free(struct vg_usage *u)
 	for (size_t i = 0; i < u->n_cts; i++) {
 		free(u->cts[i].id);
 		free(u->cts[i].name);
+		free(u->cts[i].identity);
 	}
 	free(u->cts);
 	free(u->by_name);
@@ -252,15 +291,31 @@ static const char *const usual_runc_roots[] = {
 	"/run/containerd/runc/k8s.io",
 };
 
-int vg_usage_range_users(const struct vg_usage *u, const char *name, const char *id,
-			 const char *runc_root, uint64_t start, uint64_t count, char *why,
-			 size_t why_len)
+bool vg_usage_container_alive(const struct vg_config *c, const char *runc_root, const char *id)
+{
+	if (vg_usage_docker_container(c, id, NULL) || vg_usage_runc_has(runc_root, id))
+		return true;
+	for (size_t i = 0; i < VG_ARRAY_SIZE(usual_runc_roots); i++)
+		if (vg_usage_runc_has(usual_runc_roots[i], id))
+			return true;
+	return false;
+}
+
+/* A container of Docker's whose identity is `name` (an engine identity's replicas). */
+static const struct vg_docker_ct *container_of_identity(const struct vg_usage *u, const char *name)
+{
+	for (size_t i = 0; name && i < u->n_cts; i++)
+		if (u->cts[i].identity && strcmp(u->cts[i].identity, name) == 0)
+			return &u->cts[i];
+	return NULL;
+}
+
+/* One container ID of the range's list: Docker's files or runc's state. */
+static int id_user(const struct vg_usage *u, const char *id, const char *runc_root, bool usual,
+		   char *why, size_t why_len)
 {
 	const struct vg_docker_ct *ct = vg_usage_container(u, id);
-	const struct vg_live_id *live;
 
-	if (!ct)
-		ct = vg_usage_container_named(u, name);
 	if (ct) {
 		snprintf(why, why_len, "container %s (%.12s) in Docker's files uses it",
 			 ct->name ? ct->name : "?", ct->id);
@@ -271,13 +326,38 @@ int vg_usage_range_users(const struct vg_usage *u, const char *name, const char 
 			 runc_root);
 		return 1;
 	}
-	/* A range claimed before runc_root was recorded: runc's usual state roots. */
-	for (size_t i = 0; !runc_root && id && i < VG_ARRAY_SIZE(usual_runc_roots); i++)
+	/* A range claimed before runc_root was recorded, or shared by containers of several
+	 * runc roots: runc's usual state roots. */
+	for (size_t i = 0; usual && i < VG_ARRAY_SIZE(usual_runc_roots); i++)
 		if (vg_usage_runc_has(usual_runc_roots[i], id)) {
 			snprintf(why, why_len, "runc still has state for container %.64s in %s", id,
 				 usual_runc_roots[i]);
 			return 1;
 		}
+	return 0;
+}
+
+int vg_usage_range_users(const struct vg_usage *u, const char *name, const char *id,
+			 const char *runc_root, uint64_t start, uint64_t count, char *why,
+			 size_t why_len)
+{
+	_cleanup_free_ char *ids = id ? vg_strdup(id) : NULL;
+	bool shared = vg_identity_shared(name);
+	const struct vg_docker_ct *ct;
+	const struct vg_live_id *live;
+	char *save = NULL;
+
+	/* Every container the range is bound to (a shared identity's: container=ID,ID,...). */
+	for (char *t = ids ? strtok_r(ids, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
+		if (id_user(u, t, runc_root, !runc_root || shared, why, why_len))
+			return 1;
+	/* A container of that name, or of that identity (its labels), bound or not yet. */
+	ct = shared ? container_of_identity(u, name) : vg_usage_container_named(u, name);
+	if (ct) {
+		snprintf(why, why_len, "container %s (%.12s) in Docker's files uses it",
+			 ct->name ? ct->name : "?", ct->id);
+		return 1;
+	}
 	live = vg_usage_live(u, start, count);
 	if (live) {
 		snprintf(why, why_len, "host process %ld runs with ID %u, which lies in it",
