@@ -152,8 +152,10 @@ static int check_compose(struct vg_config *c, const char *file, const struct vg_
 		vg_admission_init(&adm[i], c, VG_ADMIT_CHECK);
 		adm[i].ct = p.v[i].ct;
 		p.v[i].ct = (struct vg_container){ 0 };
-		adm[i].name = vg_strdup(p.v[i].container);
-		if (vg_admit_judge(&adm[i], &e) < 0) {
+		/* The identity the runtime gives it (compose/PROJECT/SERVICE from Compose's
+		 * labels). */
+		if (vg_admit_set_identity(&adm[i], p.v[i].container, adm[i].ct.labels, &e) < 0 ||
+		    vg_admit_judge(&adm[i], &e) < 0) {
 			vg_log_error("service %s (%s): %s", p.v[i].name, p.v[i].where, e.msg);
 			r = -1;
 			for (size_t j = 0; j <= i; j++)
@@ -175,6 +177,7 @@ static int check_compose(struct vg_config *c, const char *file, const struct vg_
 			json_t *o = json_object();
 			json_object_set_new(o, "service", json_text(p.v[i].name));
 			json_object_set_new(o, "container", json_text(p.v[i].container));
+			json_object_set_new(o, "identity", json_text(adm[i].name));
 			json_object_set_new(o, "replicas", json_integer(p.v[i].replicas));
 			json_object_set_new(o, "where", json_text(p.v[i].where));
 			json_object_set_new(o, "verdict",
@@ -183,8 +186,9 @@ static int check_compose(struct vg_config *c, const char *file, const struct vg_
 			json_array_append_new(svcs, o);
 		} else {
 			_cleanup_free_ char *s = vg_escape(p.v[i].name);
-			printf("%sservice %s (%u replica%s, %s)\n", i ? "\n" : "", s,
-			       p.v[i].replicas, p.v[i].replicas == 1 ? "" : "s", p.v[i].where);
+			_cleanup_free_ char *id = vg_escape(adm[i].name);
+			printf("%sservice %s (%u replica%s, identity %s, %s)\n", i ? "\n" : "", s,
+			       p.v[i].replicas, p.v[i].replicas == 1 ? "" : "s", id, p.v[i].where);
 			print_table(&adm[i].ct, &adm[i].rep);
 		}
 		vg_admission_free(&adm[i]);

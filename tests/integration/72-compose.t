@@ -50,7 +50,8 @@ echo "IMG=$E2E_IMAGE" >"$P/.env"
 
 # --- the good project ------------------------------------------------------------------------
 exits 0 "check --compose: the project is admitted" vg check --compose "$P/docker-compose.yml"
-like "$out" "service worker \\(3 replicas" "check reads scale: 3"
+like "$out" "service worker \\(3 replicas, identity compose/demo/worker" \
+	"check reads scale: 3, and names the identity the runtime gives the replicas"
 like "$out" "volume demo_shared:/data +ro +allow" "reader's long-syntax read-only volume, named as Compose names it"
 run vg check --json --compose "$P/docker-compose.yml"
 is "$(jq -r '[.project, .verdict, (.services | length)] | @tsv' <<<"$out")" "demo	allow	3" \
@@ -81,14 +82,10 @@ check "${ws:-0} >= $POOL_START && ${rs:-0} >= $POOL_START && ${w1:-0} >= $POOL_S
 	"every service runs in a pool range (web $ws, reader $rs, worker $w1)"
 check "${ws:-0} != ${rs:-0} && ${ws:-0} != ${w1:-0} && ${rs:-0} != ${w1:-0}" \
 	"the three services have different ranges"
-if grep -q 'compose = service' "$TOP/conf/volguard.conf" 2>/dev/null; then
-	check "${w1:-0} == ${w2:-1} && ${w2:-0} == ${w3:-1}" \
-		"the three replicas of worker share one range ([identity] compose = service)"
-	run vg list
-	like "$out" "compose/demo/worker" "the registry names the range compose/demo/worker"
-else
-	skip "engine identities ([identity] compose) are not in this tree yet" 2
-fi
+check "${w1:-0} == ${w2:-1} && ${w2:-0} == ${w3:-1}" \
+	"the three replicas of worker share one range ([identity] compose = service, the default)"
+run vg list
+like "$out" "compose/demo/worker" "the registry names the range compose/demo/worker"
 run dc "$P/docker-compose.yml" down -t 0
 ok "$rc" "docker-compose down"
 diag "the good project: $(($(date +%s) - t0)) s up, checks and down"
@@ -139,6 +136,13 @@ is "$(cat "$T/canary/f")" "untouched" "the privileged service changed nothing"
 run vg list
 unlike "$out" "demo_(etc|priv)_1" "the refused containers got no range"
 dc "$P/bad.yml" down -t 0 >/dev/null
+
+vg_write_conf '
+[identity]
+compose = container'
+run vg check --json --compose "$P/docker-compose.yml"
+is "$(jq -r '.services[] | select(.service == "worker") | .identity' <<<"$out")" "demo_worker_1" \
+	"with [identity] compose = container, check names the container itself"
 
 # --- errors: exit 2 with the place -----------------------------------------------------------
 # shellcheck disable=SC2016 # the $ is for check --compose, not the shell
