@@ -92,6 +92,8 @@ static const struct field {
 	{ "device_cgroup_rules", F_LIST },
 	{ "tmpfs", F_LIST },
 	{ "volumes_from", F_LIST },
+	{ "secrets", F_LIST },
+	{ "configs", F_LIST },
 	{ "volumes", F_PATHS },
 	{ "devices", F_PATHS },
 	{ "labels", F_MAP },
@@ -1264,6 +1266,85 @@ static int map_flag(struct build *b, struct vg_container *ct, const struct svc *
 }
 
 /* "service:X": X must be a service of the project. */
+/* secrets and configs outside a swarm: Compose binds the file of the top-level entry read-only,
+ * at /run/secrets/NAME (secrets) or /NAME (configs) unless a target is given. */
+static int file_mounts(struct build *b, struct vg_container *ct, const struct svc *s,
+		       const char *field, const char *svc)
+{
+	struct ctx *x = b->x;
+	const struct refs *rs = &s->f[field_index(field)];
+	_cleanup_(map_free_p) struct map top = { 0 }, sect = { 0 };
+	struct pair *p;
+	int k;
+
+	if (!rs->n)
+		return 0;
+	if ((k = flatten(x, b->main, b->main->root, "the compose file", &top, 0)) < 0)
+		return k;
+	p = map_find(&top, field);
+	if (p && !is_null(p->v) && (k = flatten(x, b->main, p->v, field, &sect, 0)) < 0)
+		return k;
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct ref *r = &rs->v[i];
+		_cleanup_free_ char *what = vg_asprintf("services.%s.%s[%zu]", svc, field, i);
+		_cleanup_free_ char *src = NULL, *dst = NULL, *file = NULL, *abs = NULL,
+				    *spec = NULL, *qs = NULL, *qd = NULL;
+		_cleanup_(map_free_p) struct map em = { 0 };
+		struct pair *q, *e;
+
+		if (r->n->type == YAML_MAPPING_NODE) {
+			_cleanup_(map_free_p) struct map im = { 0 };
+			if ((k = flatten(x, r->f, r->n, what, &im, 0)) < 0)
+				return k;
+			if (!(q = map_find(&im, "source")))
+				return yerr(x, r->f, r->n, "%s: 'source' is required", what);
+			struct ref rq = { .f = r->f, .n = q->v };
+			if ((k = scalar(x, &rq, what, &src)) < 0)
+				return k;
+			if ((q = map_find(&im, "target"))) {
+				struct ref rt = { .f = r->f, .n = q->v };
+				if ((k = scalar(x, &rt, what, &dst)) < 0)
+					return k;
+			}
+		} else if ((k = scalar(x, r, what, &src)) < 0) {
+			return k;
+		}
+		if (!(q = map_find(&sect, src)))
+			return yerr(x, r->f, r->n, "%s: '%s' is not declared in the top-level '%s'",
+				    what, src, field);
+		if (!is_null(q->v) && (k = flatten(x, b->main, q->v, src, &em, 0)) < 0)
+			return k;
+		if (!(e = map_find(&em, "file")))
+			return yerr(
+			    x, b->main, q->k,
+			    "cannot judge: %s '%s' has no 'file' (external and swarm %s are "
+			    "not read)",
+			    field, src, field);
+		struct ref rf = { .f = b->main, .n = e->v };
+		if ((k = scalar(x, &rf, "file", &file)) < 0)
+			return k;
+		abs = file[0] == '/' ? vg_strdup(file) : bind_source(b, &rf, file);
+		if (file[0] != '/' && abs[0] != '/') {
+			free(abs);
+			abs = vg_asprintf("%s/%s", b->main->dir, file);
+		}
+		if (!dst)
+			dst = strcmp(field, "secrets") == 0 ? vg_asprintf("/run/secrets/%s", src)
+							    : vg_asprintf("/%s", src);
+		else if (dst[0] != '/' && strcmp(field, "secrets") == 0) {
+			char *t = vg_asprintf("/run/secrets/%s", dst);
+			free(dst);
+			dst = t;
+		}
+		qs = csvq(abs);
+		qd = csvq(dst);
+		spec = vg_asprintf("type=bind,source=%s,target=%s,readonly", qs, qd);
+		if ((k = da(b, ct, r, what, "--mount", spec)) < 0)
+			return k;
+	}
+	return 0;
+}
+
 static int service_ref(struct build *b, const struct ref *r, const char *what, const char *v,
 		       size_t *ret)
 {
@@ -1379,7 +1460,9 @@ static int build_service(struct build *b, size_t i)
 	    (k = list_flag(b, ct, s, "tmpfs", "--tmpfs", svc)) < 0 ||
 	    (k = list_flag(b, ct, s, "devices", "--device", svc)) < 0 ||
 	    (k = map_flag(b, ct, s, "labels", "--label", svc)) < 0 ||
-	    (k = map_flag(b, ct, s, "sysctls", "--sysctl", svc)) < 0)
+	    (k = map_flag(b, ct, s, "sysctls", "--sysctl", svc)) < 0 ||
+	    (k = file_mounts(b, ct, s, "secrets", svc)) < 0 ||
+	    (k = file_mounts(b, ct, s, "configs", svc)) < 0)
 		return k;
 	{
 		const struct refs *rs = &s->f[field_index("volumes")];

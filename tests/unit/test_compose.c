@@ -339,6 +339,35 @@ static void volumes_and_refs(void **state)
 	vg_compose_free(&p);
 }
 
+static void secrets_configs(void **state)
+{
+	struct vg_compose p;
+
+	OK(&p, "services:\n"
+	       "  a:\n"
+	       "    image: x\n"
+	       "    secrets: [pw, {source: key, target: k2}]\n"
+	       "    configs: [{source: cf, target: /etc/app.conf}]\n"
+	       "secrets:\n"
+	       "  pw: {file: /etc/shadow}\n"
+	       "  key: {file: ./key.txt}\n"
+	       "configs:\n"
+	       "  cf: {file: /etc}\n");
+	/* outside a swarm Compose binds the files read-only */
+	assert_int_equal(p.v[0].ct.n_mounts, 3);
+	assert_string_equal(p.v[0].ct.mounts[0].source, "/etc/shadow");
+	assert_string_equal(p.v[0].ct.mounts[0].destination, "/run/secrets/pw");
+	assert_true(p.v[0].ct.mounts[0].readonly);
+	assert_string_equal(p.v[0].ct.mounts[1].source, "/nonexistent/dir/key.txt");
+	assert_string_equal(p.v[0].ct.mounts[1].destination, "/run/secrets/k2");
+	assert_string_equal(p.v[0].ct.mounts[2].destination, "/etc/app.conf");
+	vg_compose_free(&p);
+	BAD("'nope' is not declared in the top-level 'secrets'",
+	    "services:\n  a:\n    image: x\n    secrets: [nope]\n");
+	BAD("cannot judge: secrets 's' has no 'file'",
+	    "services:\n  a:\n    image: x\n    secrets: [s]\nsecrets:\n  s: {external: true}\n");
+}
+
 static void errors(void **state)
 {
 	BAD("compose.yml:4:1: not valid YAML: did not find expected ','",
@@ -412,8 +441,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(basics),	    cmocka_unit_test(variables),
 		cmocka_unit_test(dotenv),	    cmocka_unit_test(extends),
-		cmocka_unit_test(volumes_and_refs), cmocka_unit_test(errors),
-		cmocka_unit_test(merge_keys),	    cmocka_unit_test(alias_bomb),
+		cmocka_unit_test(volumes_and_refs), cmocka_unit_test(secrets_configs),
+		cmocka_unit_test(errors),	    cmocka_unit_test(merge_keys),
+		cmocka_unit_test(alias_bomb),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
