@@ -101,6 +101,19 @@ ok "$rc" "kubernetes = container: the container runs"
 check "$(start_of pd1) >= 1073741824" "with a range named by its ID"
 "$VGRUNC" --config "$C2" --root "$R" delete -f pd1 >/dev/null 2>&1
 
+# check judges with the identity: a declared member compose/p/s is any container of that service.
+C3=$T/conf-member
+sed 's/^\[policy\]$/[volume "v"]\nmembers = compose\/p\/s\n[policy]\nstrict_membership = yes/' "$CONF" >"$C3"
+mkdir -p "$T/docker/volumes"
+run "$VG" --config "$C3" check -- run --label com.docker.compose.project=p \
+	--label com.docker.compose.service=s -v v:/d busybox
+is "$rc" 0 "check: a container of compose/p/s is a member of a volume declared for it"
+run "$VG" --config "$C3" check -- run --name p_s_1 -v v:/d busybox
+is "$rc" 1 "a container named like a replica, without the labels, is not"
+run "$VG" --config "$C3" check -- run --label com.docker.compose.project=p -v v:/d busybox
+is "$rc" 2 "an incomplete label pair is an input error (exit 2)"
+like "$out" "label com.docker.compose.project without label com.docker.compose.service" "named in the message"
+
 # --- a swarm task's on-disk files keep its range ---------------------------------------------
 # As dockerd writes them for a task: Name, and swarm's labels in Config.Labels.
 run vg alloc swarm/api/1
