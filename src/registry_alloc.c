@@ -428,6 +428,8 @@ int vg_registry_claim(struct vg_registry *r, const struct vg_config *c, const ch
 			rc = vg_registry_alloc(r, c, name, 0, &rg, ret_new, e);
 	}
 	free(p.evicted_name);
+	if (rc >= 0 && !rg) /* vg_registry_alloc sets it on success */
+		return vg_error_set(e, ENOENT, "'%.300s' has no range", name);
 	if (rc >= 0)
 		rc = bind_range(r, c, rg, id, runc_root, e);
 	if (rc >= 0)
