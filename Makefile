@@ -12,7 +12,7 @@ BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 BUILD    ?= build
 VERSION  := 0.1.0
 
-PKGS     := libacl libcap libattr inih jansson mount
+PKGS     := libacl libcap libattr inih jansson mount yaml-0.1
 CC       ?= cc
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wformat=2 \
             -Wno-unused-parameter

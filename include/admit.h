@@ -53,7 +53,9 @@ struct vg_admission {
 	char *rootfs; /* hook: its root file system as a host path */
 	struct vg_spec_user user;
 	bool has_user;
-	char *name;	       /* the identity: Docker's container name, else the OCI id */
+	char *name;	       /* the identity (identity.h): compose/P/S, swarm/S/N, pod/NS/N
+				* from labels or annotations, else own_name */
+	char *own_name;	       /* Docker's container name, else the OCI id (may be NULL) */
 	const char *runc_root; /* runtime: runc's --root, recorded with the range (not owned) */
 	int rootfs_fd;	       /* runtime: root.path as loaded (O_PATH), -1 otherwise */
 
@@ -84,7 +86,13 @@ int vg_admit_load_bundle(struct vg_admission *a, int bundle_fd, const char *bund
 			 struct vg_error *e);
 /* The hook: the bundle the state names, and the kernel's view of process st->pid. */
 int vg_admit_load_hook(struct vg_admission *a, const struct vg_hook_state *st, struct vg_error *e);
-/* check fills a->ct itself (vg_oci_load, vg_docker_load or vg_dockerargs_parse). */
+/* check fills a->ct itself (vg_oci_load, vg_docker_load or vg_dockerargs_parse), then sets the
+ * identity with vg_admit_set_identity. */
+/* a->name (the identity) and a->own_name from the container's own name (Docker's, else the
+ * OCI id; may be NULL) and its labels or annotations (identity.h); -EINVAL on a label that
+ * names no valid identity. */
+int vg_admit_set_identity(struct vg_admission *a, const char *own_name, char *const *labels,
+			  struct vg_error *e);
 
 /* Every rule; changes nothing. < 0 on an error (bad input, unreadable file); otherwise the
  * verdict is a->rep.worst. */

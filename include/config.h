@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "identity.h"
 #include "isolation_mode.h"
 #include "vg.h"
 
@@ -25,6 +26,7 @@ struct vg_volume_decl {
 #define VG_LIMIT_MEMORY 1u
 #define VG_LIMIT_CPUS	2u
 #define VG_LIMIT_PIDS	4u
+
 
 struct vg_config {
 	char *path; /* the file it was loaded from; NULL for built-in defaults */
@@ -59,6 +61,9 @@ struct vg_config {
 	char **isolation_exempt;       /* fnmatch(3) patterns of container names */
 	bool strict_membership;
 	unsigned require_limits; /* VG_LIMIT_* bits: containers without them are refused */
+
+	/* [identity] */
+	struct vg_identity_config identity; /* compose, swarm, kubernetes */
 
 	/* [volume "NAME"] */
 	struct vg_volume_decl *volumes;

@@ -6,7 +6,9 @@
  * Released ranges rest in <state_dir>/quarantine (same format, same lock, a name may repeat,
  * metadata released=TIME) for [ranges] quarantine_days before they are given out again.
  *
- * Metadata volguard writes: created=TIME, container=ID (the container the range is bound to),
+ * Metadata volguard writes: created=TIME, container=ID (the container the range is bound to;
+ * for a shared identity, identity.h, the IDs of its containers: ID,ID,...), identity=KIND
+ * (compose, swarm or pod: a range shared by every container of that identity),
  * runc_root=PATH (runc's --root at that create, %XX-encoded), reused_from=NAME (a range taken
  * from quarantine early because the pool was full), released=TIME (quarantine only).
  */
@@ -99,7 +101,9 @@ void vg_registry_remove(struct vg_registry *r, struct vg_range *rg);
 int vg_registry_rename(struct vg_registry *r, struct vg_range *rg, const char *name,
 		       struct vg_error *e);
 
-/* The range bound to container `id` (metadata container=ID), or NULL. */
+/* Is `rg` bound to container `id` (one of the IDs of its metadata container=ID,ID...). */
+bool vg_range_bound_to(const struct vg_range *rg, const char *id);
+/* The range bound to container `id` (metadata container=ID,...), or NULL. */
 struct vg_range *vg_registry_find_container(const struct vg_registry *r, const char *id);
 
 /*
@@ -119,7 +123,10 @@ const struct vg_range *vg_registry_claimable(const struct vg_registry *r, const 
  *    web` twice), is rebound to `id`;
  *  - else (`name`'s range belongs to a container that still exists under another name) that
  *    line is renamed to its container's current name, or to its container ID when that name
- *    has a line, and `id` gets a new range.
+ *    has a line, and `id` gets a new range;
+ *  - a shared identity (identity.h: `name` is compose/..., swarm/..., pod/...) is never
+ *    evicted nor renamed: `id` joins its range, whose container list keeps the IDs that still
+ *    exist (Docker's files, runc's state), and identity=KIND is recorded.
  * `runc_root` (runc's --root, may be NULL) is recorded so that release and gc can find runc's
  * state later. *ret_new: a new range (from the pool or, pool full, from quarantine).
  */

@@ -11,8 +11,9 @@
 #include "vg.h"
 
 struct vg_docker_ct {
-	char *id;   /* the directory name under <docker_root>/containers */
-	char *name; /* "Name" without the leading '/'; NULL when the file has none */
+	char *id;	/* the directory name under <docker_root>/containers */
+	char *name;	/* "Name" without the leading '/'; NULL when the file has none */
+	char *identity; /* its identity from name and Config.Labels (identity.h), or NULL */
 };
 
 struct vg_live_id {
@@ -41,12 +42,17 @@ const struct vg_live_id *vg_usage_live(const struct vg_usage *u, uint64_t start,
 /* Does runc (state root `runc_root`) hold state for container `id`: <root>/<id>/state.json. */
 bool vg_usage_runc_has(const char *runc_root, const char *id);
 
+/* Does container `id` still exist: Docker's files, runc's state in runc_root (may be NULL) or
+ * in runc's usual roots. */
+bool vg_usage_container_alive(const struct vg_config *c, const char *runc_root, const char *id);
+
 /*
- * Is the range of registry entry `name` (bound to container `id` with runc root `runc_root`,
- * both may be NULL) in use: by a container of Docker's with that ID or that name, a runc state
- * of that ID (in runc_root; in runc's usual roots when none was recorded), or a host process
- * with an ID in [start, start + count). Returns 1 and says who in
- * `why`, or 0.
+ * Is the range of registry entry `name` (bound to container `id`, or for a shared identity to
+ * the containers "ID,ID,...", with runc root `runc_root`; both may be NULL) in use: by a
+ * container of Docker's with one of those IDs, that name or that identity (its labels,
+ * identity.h), a runc state of one of those IDs (in runc_root; also in runc's usual roots when
+ * none was recorded or the identity is shared), or a host process with an ID in
+ * [start, start + count). Returns 1 and says who in `why`, or 0.
  */
 int vg_usage_range_users(const struct vg_usage *u, const char *name, const char *id,
 			 const char *runc_root, uint64_t start, uint64_t count, char *why,

@@ -48,12 +48,14 @@ asan_suite() {
 	units=$(find build-asan/unit -maxdepth 1 -name 'test_*' -type f -perm -u+x | sort)
 	# In the normal pass only, to keep make check under 20 minutes on 2 cores: 69 runs 53..59
 	# a second time in userns mode (the sanitizer pass runs 53..59, and 65..68 run volguard's
-	# userns code), 70 and 71 run the server images through the code 65 and 67 run. 90 builds
-	# and runs its own binary (the Debian package's), never $VG: nothing of the sanitizer build.
+	# userns code), 70 and 71 run the server images through the code 65 and 67 run; 72 (Compose,
+	# ~55 s) runs the runtime's code 52 runs, and compose.c runs sanitized in test_compose and
+	# fuzz_compose; 74 (a real swarm, ~40 s) runs the identity code 73 and test_identity run.
+	# 90 builds and runs its own binary (the Debian package's), never $VG.
 	scripts=""
 	for f in tests/integration/*.t; do
 		case $f in */69-attacks-userns.t | */70-userns-images.t | */71-userns-images-overlay2.t | \
-			*/90-package.t) ;;
+			*/72-compose.t | */74-swarm.t | */90-package.t) ;;
 		*) scripts="$scripts $f" ;;
 		esac
 	done

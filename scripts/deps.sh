@@ -2,7 +2,7 @@
 # Install the Debian packages volguard builds, tests and demos with; do nothing when all are there.
 set -eu
 PKGS="build-essential pkg-config libacl1-dev libcap-dev libattr1-dev libinih-dev
-libjansson-dev libmount-dev libcmocka-dev acl attr util-linux uidmap runc docker.io
+libjansson-dev libmount-dev libyaml-dev libcmocka-dev acl attr util-linux uidmap runc docker.io
 busybox-static clang libclang-rt-14-dev mandoc cppcheck clang-format clang-tidy shellcheck
 gcovr strace hyperfine jq python3 time libcap2-bin e2fsprogs procps debootstrap
 debhelper dpkg-dev fakeroot lintian bash-completion libyaml-dev systemd"

@@ -37,7 +37,7 @@ fi
 
 B=$TOP/build-fuzz
 SAN='-fsanitize=address,undefined -fno-sanitize-recover=all'
-PKGS='libacl libcap libattr inih jansson mount'
+PKGS='libacl libcap libattr inih jansson mount yaml-0.1'
 mkdir -p "$B/bin" "$B/log" "$B/artifacts" "$B/corpus"
 
 tap() { # tap OK(0/1) DESCRIPTION [DIAG-FILE]

@@ -3,7 +3,7 @@
 # (scripts/lint.sh calls it). Any finding is an error (WarningsAsErrors: '*').
 set -u
 cd "$(dirname "$0")/.." || exit 2
-PKGS='libacl libcap libattr inih jansson mount'
+PKGS='libacl libcap libattr inih jansson mount yaml-0.1'
 files=(src/*.c tests/fuzz/fuzz_*.c)
 # The libraries' headers are system headers (-isystem): their findings are not ours.
 # shellcheck disable=SC2046,SC2086

@@ -21,6 +21,7 @@
 #include "adapters.h"
 #include "admit.h"
 #include "cleanup.h"
+#include "identity.h"
 #include "jsonutil.h"
 #include "isolation.h"
 #include "kmounts.h"
@@ -49,6 +50,7 @@ void vg_admission_free(struct vg_admission *a)
 	json_decref(a->spec);
 	vg_spec_user_free(&a->user);
 	free(a->name);
+	free(a->own_name);
 	vg_report_free(&a->rep);
 	vg_kmounts_expects_free(&a->checked);
 	free(a->rootfs);
@@ -87,6 +89,25 @@ static int load_spec(struct vg_admission *a, const char *cfg, const char *bundle
 	return 0;
 }
 
+int vg_admit_set_identity(struct vg_admission *a, const char *own_name, char *const *labels,
+			  struct vg_error *e)
+{
+	struct vg_identity id;
+	int r = vg_identity_of(&a->c->identity, own_name, labels, &id, e);
+
+	if (r < 0) {
+		_cleanup_free_ char *who =
+		    vg_asprintf("container %.300s", own_name ? own_name : UNNAMED);
+		return error_prefix(e, r, who);
+	}
+	free(a->name);
+	free(a->own_name);
+	a->name = TAKE_PTR(id.name);
+	a->own_name = own_name ? vg_strdup(own_name) : NULL;
+	vg_identity_free(&id);
+	return 0;
+}
+
 int vg_admit_load_bundle(struct vg_admission *a, int bundle_fd, const char *bundle, const char *id,
 			 struct vg_error *e)
 {
@@ -108,12 +129,21 @@ int vg_admit_load_bundle(struct vg_admission *a, int bundle_fd, const char *bund
 		if (r < 0)
 			return r;
 	}
-	a->name = vg_strdup(a->has_docker && a->docker.name ? a->docker.name : id);
+	{
+		const char *own = a->has_docker && a->docker.name ? a->docker.name : id;
+		if (!vg_name_valid(own))
+			return vg_error_set(e, EINVAL, "'%.300s' is not a valid container name",
+					    own);
+		/* Docker's labels for a container of Docker's; the spec's annotations (CRI,
+		 * CRI-O) for any other. */
+		r = vg_admit_set_identity(a, own, a->has_docker ? a->docker.labels : a->ct.labels,
+					  e);
+		if (r < 0)
+			return r;
+	}
 	/* The spec's binds of X's files (--network container:X) are judged knowing X. */
 	if (a->has_docker && a->docker.net_container)
 		a->ct.net_container = vg_strdup(a->docker.net_container);
-	if (!vg_name_valid(a->name))
-		return vg_error_set(e, EINVAL, "'%.300s' is not a valid container name", a->name);
 	/* The root file system, pinned: the userns mode mounts this very directory. */
 	{
 		const char *p =
@@ -151,7 +181,9 @@ int vg_admit_load_hook(struct vg_admission *a, const struct vg_hook_state *st, s
 		return r;
 	if (!a->ct.id)
 		a->ct.id = vg_strdup(st->id);
-	a->name = vg_strdup(a->ct.name ? a->ct.name : st->id);
+	r = vg_admit_set_identity(a, a->ct.name ? a->ct.name : st->id, a->ct.labels, e);
+	if (r < 0)
+		return r;
 	rootfs = rootfs_path(a->spec, st->bundle);
 	if (!rootfs)
 		return vg_error_set(e, EINVAL, "%s/config.json: root.path: missing", st->bundle);
@@ -218,7 +250,8 @@ static void judge_opt_out(struct vg_admission *a)
 		vg_report_add(&a->rep, VG_DENY, "opt-out", "--label " ISOLATION_LABEL,
 			      "container %s: label %s=%s: expected on or off", name,
 			      ISOLATION_LABEL, v);
-	else if (!a->name || !vg_config_is_exempt(a->c, a->name))
+	else if (!(a->name && vg_config_is_exempt(a->c, a->name)) &&
+		 !(a->own_name && vg_config_is_exempt(a->c, a->own_name)))
 		vg_report_add(&a->rep, VG_DENY, "opt-out", "--label " ISOLATION_LABEL,
 			      "container %s: label %s=off is only allowed for names listed in "
 			      "isolation_exempt",

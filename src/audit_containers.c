@@ -16,6 +16,7 @@
 #include "adapters.h"
 #include "audit_int.h"
 #include "cleanup.h"
+#include "identity.h"
 
 void audit_ct_free(struct audit_ct *ct)
 {
@@ -183,8 +184,11 @@ static void judge_isolation(struct audit_ctx *x, struct audit_ct *ct)
 			     name, x->vg_runtimes[0], runtime ? runtime : "runc");
 	}
 	if (uid_known && ct->through_volguard && !ct->exempt) {
+		/* The range bound to it (its identity's, identity.h), else its name's. */
 		const struct vg_range *rg =
-		    ct->ct.name ? vg_registry_find(&x->reg, ct->ct.name) : NULL;
+		    ct->ct.id ? vg_registry_find_container(&x->reg, ct->ct.id) : NULL;
+		if (!rg && ct->ct.name)
+			rg = vg_registry_find(&x->reg, ct->ct.name);
 		if (rg && uid < rg->count) {
 			ct->principal = rg->start + uid;
 			ct->principal_how = "volguard range";
@@ -230,6 +234,23 @@ static int cmp_principal(const void *pa, const void *pb)
 	return strcmp((*a)->dir, (*b)->dir);
 }
 
+/* Containers [lo, hi] of v share a principal because they are one shared identity's (a compose
+ * service's replicas, a pod's containers: identity.h): each is bound to that range, as the
+ * config asks. Not a finding. */
+static bool one_shared_identity(const struct audit_ctx *x, struct audit_ct *const *v, size_t lo,
+				size_t hi)
+{
+	const struct vg_range *rg = vg_registry_find_id(&x->reg, v[lo]->principal);
+
+	if (!rg || !vg_identity_shared(rg->name))
+		return false;
+	for (size_t k = lo; k <= hi; k++)
+		if (strcmp(v[k]->principal_how, "volguard range") != 0 || !v[k]->ct.id ||
+		    !vg_range_bound_to(rg, v[k]->ct.id))
+			return false;
+	return true;
+}
+
 /* Containers with the same host UID (other than root, which VG-ISO-001 reports). */
 static void judge_sharing(struct audit_ctx *x)
 {
@@ -267,7 +288,7 @@ static void judge_sharing(struct audit_ctx *x)
 			lo--;
 		while (hi + 1 < n && v[hi + 1]->principal == ct->principal)
 			hi++;
-		if (lo == hi)
+		if (lo == hi || one_shared_identity(x, v, lo, hi))
 			continue;
 		f = audit_add(x, "VG-ISO-002", VG_SUBJ_CONTAINER, name, ct->ct.id,
 			      "container runs as host UID %llu (%s), as %zu other container(s) do: "

@@ -453,10 +453,12 @@ static void check_nss(struct audit_ctx *x)
 	free(hits);
 }
 
-static bool has_container(const struct audit_ctx *x, const char *name)
+/* A container of that name, or one the range is bound to (a shared identity's replicas). */
+static bool has_container(const struct audit_ctx *x, const struct vg_range *rg)
 {
 	for (size_t i = 0; i < x->n_cts; i++)
-		if (x->cts[i].ct.name && strcmp(x->cts[i].ct.name, name) == 0)
+		if ((x->cts[i].ct.name && strcmp(x->cts[i].ct.name, rg->name) == 0) ||
+		    (x->cts[i].ct.id && vg_range_bound_to(rg, x->cts[i].ct.id)))
 			return true;
 	return false;
 }
@@ -561,7 +563,7 @@ void audit_ranges(struct audit_ctx *x)
 				     "docker rm -f %s && volguard release %s && volguard alloc %s",
 				     rg->name, rg->name, rg->name);
 		}
-		if (!has_container(x, rg->name) && !used_by_volume(x, rg->name)) {
+		if (!has_container(x, rg) && !used_by_volume(x, rg->name)) {
 			const char *cid = vg_range_get_meta(rg, "container");
 			f = audit_add(x, "VG-RANGE-005", VG_SUBJ_RANGE, rg->name, NULL,
 				      "range of '%s' is used by no container and no volume",

@@ -10,7 +10,9 @@ static void help(void)
 {
 	puts("Usage: volguard alloc NAME [--size N] [--start]\n\n"
 	     "Print NAME's range as NAME:START:COUNT, allocating one if NAME has none.\n"
-	     "The same name gets the same range until it is released.\n\n"
+	     "The same name gets the same range until it is released. NAME is a container\n"
+	     "name or an identity (compose/PROJECT/SERVICE, swarm/SERVICE/SLOT,\n"
+	     "pod/NAMESPACE/NAME).\n\n"
 	     "  --size N   IDs to allocate (a multiple of range_size; default range_size)\n"
 	     "  --start    print only START (for podman run --uidmap 0:START:COUNT)");
 }

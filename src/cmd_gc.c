@@ -13,9 +13,10 @@
 static void help(void)
 {
 	puts("Usage: volguard gc [--dry-run]\n\n"
-	     "Release the ranges that nothing uses: no container in Docker's files (by the\n"
-	     "container ID the range is bound to, or by its name), no runc state of that\n"
-	     "container, no host process with a UID or GID in the range, and no volume that\n"
+	     "Release the ranges that nothing uses: no container in Docker's files (by a\n"
+	     "container ID the range is bound to, by its name, or by labels that give its\n"
+	     "identity, such as compose/PROJECT/SERVICE), no runc state of those\n"
+	     "containers, no host process with a UID or GID in the range, and no volume that\n"
 	     "lists the name as a member. Released ranges rest in quarantine for\n"
 	     "[ranges] quarantine_days. Files under the volumes root that still carry a\n"
 	     "released range's IDs are listed.\n\n"

@@ -5,6 +5,7 @@
 
 #include "cleanup.h"
 #include "cmd.h"
+#include "identity.h"
 #include "log.h"
 #include "registry.h"
 #include "usage.h"
@@ -85,7 +86,7 @@ int cmd_release(int argc, char **argv, struct vg_config *c)
 	if (optind + 1 != argc)
 		return vg_cmd_usage_error("release", "expected exactly one NAME");
 	name = argv[optind];
-	if (!vg_name_valid(name))
+	if (!vg_identity_valid(name))
 		return vg_cmd_usage_error("release", "'%.300s' is not a valid name", name);
 
 	if (vg_registry_open(&reg, c, VG_REGISTRY_WRITE, &err) < 0)

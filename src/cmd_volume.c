@@ -5,6 +5,7 @@
 
 #include "cleanup.h"
 #include "cmd.h"
+#include "identity.h"
 #include "log.h"
 #include "volume.h"
 
@@ -72,9 +73,9 @@ static int do_create(int argc, char **argv, struct vg_config *c)
 	}
 	if (optind + 1 != argc || !owner)
 		return vg_cmd_usage_error("volume", "usage: volume create NAME --owner CONTAINER");
-	if (!vg_name_valid(argv[optind]) || !vg_name_valid(owner))
+	if (!vg_name_valid(argv[optind]) || !vg_identity_valid(owner))
 		return vg_cmd_usage_error("volume", "'%.300s' is not a valid name",
-					  vg_name_valid(owner) ? argv[optind] : owner);
+					  vg_identity_valid(owner) ? argv[optind] : owner);
 	if (vg_volume_create(c, argv[optind], owner, &st, &err) < 0)
 		return vg_report(&err);
 	return report_walk(argv[optind], &st);
@@ -103,7 +104,7 @@ static int do_share(int argc, char **argv, struct vg_config *c)
 		add[n].ro = p && strcmp(p, ":ro") == 0;
 		if (p)
 			*p = '\0';
-		if (!vg_name_valid(argv[i]))
+		if (!vg_identity_valid(argv[i]))
 			return vg_cmd_usage_error(
 			    "volume", "'%.300s' is not a valid container name", argv[i]);
 		add[n++].name = argv[i];
@@ -120,7 +121,7 @@ static int do_revoke(int argc, char **argv, struct vg_config *c)
 
 	if (argc != 3)
 		return vg_cmd_usage_error("volume", "usage: volume revoke NAME CONTAINER");
-	if (!vg_name_valid(argv[1]) || !vg_name_valid(argv[2]))
+	if (!vg_name_valid(argv[1]) || !vg_identity_valid(argv[2]))
 		return vg_cmd_usage_error("volume", "not a valid name");
 	if (vg_volume_revoke(c, argv[1], argv[2], &st, &err) < 0)
 		return vg_report(&err);

@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "config.h"
+#include "identity.h"
 
 const char *const vg_default_sensitive_paths[] = { "/",
 						   "/bin",
@@ -205,7 +206,7 @@ static bool check_section_header(struct parse_state *s, char *line)
 	s->section = vg_strdup(p + 1);
 	s->have_key = false;
 	if (strcmp(p + 1, "paths") != 0 && strcmp(p + 1, "ranges") != 0 &&
-	    strcmp(p + 1, "policy") != 0) {
+	    strcmp(p + 1, "policy") != 0 && strcmp(p + 1, "identity") != 0) {
 		for (size_t i = 0; i < s->c->n_volumes && ok; i++) {
 			_cleanup_free_ char *name = volume_section_name(p + 1);
 			if (name && strcmp(s->c->volumes[i].name, name) == 0) {
@@ -382,8 +383,10 @@ static int add_member_item(struct parse_state *s, const char *sec, const char *k
 		else if (strcmp(colon + 1, "rw") != 0)
 			return fail(s, sec, key, "member '%s': mode must be rw or ro", item);
 	}
-	if (!vg_name_valid(name))
-		return fail(s, sec, key, "member '%s' is not a valid container name", item);
+	if (!vg_identity_valid(name))
+		return fail(s, sec, key,
+			    "member '%s' is not a valid container name or identity (KIND/A/B)",
+			    item);
 	for (size_t i = 0; i < d->n_members; i++)
 		if (strcmp(d->members[i].name, name) == 0)
 			return fail(s, sec, key, "member '%s' listed twice", name);
@@ -417,7 +420,8 @@ static struct vg_volume_decl *volume_decl(struct parse_state *s, const char *sec
 
 	if (!name) {
 		fail(s, sec, "",
-		     "unknown section (expected paths, ranges, policy or volume \"NAME\")");
+		     "unknown section (expected paths, ranges, policy, identity or volume "
+		     "\"NAME\")");
 		return NULL;
 	}
 	if (!vg_name_valid(name)) {
@@ -563,6 +567,23 @@ static int handler(void *user, const char *inih_sec, const char *key, const char
 					return 1;
 				}
 			return fail(s, sec, key, "'%s': expected auto, userns or shift", v);
+		}
+	} else if (strcmp(sec, "identity") == 0) {
+		static const char *const engine[] = { "compose", "swarm", "kubernetes" };
+		static const char *const shared[] = { "service", "slot", "pod" };
+		enum vg_identity_scope *to[] = { &c->identity.compose, &c->identity.swarm,
+						 &c->identity.kubernetes };
+		for (size_t i = 0; i < VG_ARRAY_SIZE(engine); i++) {
+			if (strcmp(key, engine[i]) != 0)
+				continue;
+			if (strcmp(v, shared[i]) == 0)
+				*to[i] = VG_IDENTITY_BY_ENGINE;
+			else if (strcmp(v, "container") == 0)
+				*to[i] = VG_IDENTITY_BY_CONTAINER;
+			else
+				return fail(s, sec, key, "'%s': expected %s or container", v,
+					    shared[i]);
+			return 1;
 		}
 	} else {
 		struct vg_volume_decl *d = volume_decl(s, sec);

@@ -6,6 +6,7 @@
 #include <sys/xattr.h>
 
 #include "cleanup.h"
+#include "identity.h"
 #include "members.h"
 
 void vg_members_free(struct vg_members *m)
@@ -80,7 +81,7 @@ int vg_members_parse(const char *buf, size_t len, struct vg_members *m, struct v
 			if (p)
 				*p++ = '\0';
 		}
-		if (k != 4 || p || !vg_name_valid(f[0]) ||
+		if (k != 4 || p || !vg_identity_valid(f[0]) ||
 		    (strcmp(f[1], "rw") != 0 && strcmp(f[1], "ro") != 0) ||
 		    vg_parse_u64(f[2], UINT32_MAX - 1, &uid) < 0 ||
 		    vg_parse_u64(f[3], UINT32_MAX - 1, &gid) < 0)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "identity.h"
 #include "ranges.h"
 #include "registry.h"
 
@@ -198,9 +199,9 @@ static const char *parse_line(const struct vg_registry *r, char *line, struct vg
 	if (!f3)
 		return "expected name:start:count";
 	*f3++ = '\0';
-	if (!vg_name_valid(f1))
+	if (!vg_identity_valid(f1))
 		return "invalid name (Docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 255 "
-		       "bytes)";
+		       "bytes; or an identity KIND/A/B of two such names)";
 	if (vg_parse_u64(f2, UINT32_MAX, &rg->start) < 0)
 		return "start is not a number in 0..4294967295";
 	if (vg_parse_u64(f3, UINT32_MAX, &rg->count) < 0 || rg->count == 0)
@@ -713,13 +714,22 @@ struct vg_range *vg_registry_find_id(const struct vg_registry *r, uint64_t id)
 	return NULL;
 }
 
+bool vg_range_bound_to(const struct vg_range *rg, const char *id)
+{
+	const char *v = vg_range_get_meta(rg, "container");
+	size_t n = id ? strlen(id) : 0;
+
+	for (const char *p = v; p && n; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, id, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
 struct vg_range *vg_registry_find_container(const struct vg_registry *r, const char *id)
 {
-	for (size_t i = 0; id && i < r->n; i++) {
-		const char *v = vg_range_get_meta(&r->ranges[i], "container");
-		if (v && strcmp(v, id) == 0)
+	for (size_t i = 0; id && i < r->n; i++)
+		if (vg_range_bound_to(&r->ranges[i], id))
 			return &r->ranges[i];
-	}
 	return NULL;
 }
 
@@ -750,7 +760,7 @@ int vg_registry_rename(struct vg_registry *r, struct vg_range *rg, const char *n
 {
 	const struct vg_range *other = vg_registry_find(r, name);
 
-	if (!vg_name_valid(name))
+	if (!vg_identity_valid(name))
 		return vg_error_set(e, EINVAL, "'%.300s' is not a valid registry name", name);
 	if (other == rg)
 		return 0;

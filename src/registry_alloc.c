@@ -5,7 +5,9 @@
  *    time, the subuid/subgid delegations, the IDs of users and groups, and the system IDs;
  *  - only a full pool takes a range from quarantine early, the one released first;
  *  - a range stays with the container ID it was claimed by (docker rename); a name passes to a
- *    new container only when the old one is gone from Docker's files and runc's state.
+ *    new container only when the old one is gone from Docker's files and runc's state;
+ *  - a shared identity (identity.h: compose/, swarm/, pod/) is never evicted: its range is
+ *    bound to every container of it that still exists (container=ID,ID,...).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <time.h>
 
 #include "cleanup.h"
+#include "identity.h"
 #include "ranges.h"
 #include "registry.h"
 #include "usage.h"
@@ -192,11 +195,13 @@ int vg_registry_alloc(struct vg_registry *r, const struct vg_config *c, const ch
 
 	if (ret_new)
 		*ret_new = false;
-	if (!vg_name_valid(name))
-		return vg_error_set(e, EINVAL,
-				    "'%.300s' is not a valid container name "
-				    "([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 255 bytes)",
-				    name);
+	if (!vg_identity_valid(name))
+		return vg_error_set(
+		    e, EINVAL,
+		    "'%.300s' is not a valid container name "
+		    "([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 255 bytes) or identity "
+		    "(compose/PROJECT/SERVICE, swarm/SERVICE/SLOT, pod/NAMESPACE/NAME)",
+		    name);
 	rg = vg_registry_find(r, name);
 	if (rg) {
 		*ret = rg;
@@ -259,12 +264,18 @@ int vg_registry_release(struct vg_registry *r, const char *name, struct vg_error
 
 /* ---- binding a range to a container -------------------------------------------------------- */
 
+/* runc's --root recorded with `rg` (decoded; caller frees), or NULL. */
+static char *recorded_root(const struct vg_range *rg)
+{
+	const char *enc = vg_range_get_meta(rg, "runc_root");
+	return enc ? vg_meta_decode(enc) : NULL;
+}
+
 /* Does the container `id` that `rg` is bound to still exist: Docker's files or runc's state. */
 static bool bound_alive(const struct vg_config *c, const struct vg_range *rg, char **ret_name)
 {
 	const char *id = vg_range_get_meta(rg, "container");
-	const char *enc = vg_range_get_meta(rg, "runc_root");
-	_cleanup_free_ char *root = enc ? vg_meta_decode(enc) : NULL;
+	_cleanup_free_ char *root = recorded_root(rg);
 
 	*ret_name = NULL;
 	if (!id)
@@ -289,7 +300,9 @@ static void plan_claim(const struct vg_registry *r, const struct vg_config *c, c
 	if (p->own)
 		return;
 	p->named = vg_registry_find(r, name);
-	if (p->named)
+	/* A shared identity's range serves each of its containers: nothing to evict. A plain
+	 * name's line never holds a shared range (names have no '/'). */
+	if (p->named && !vg_identity_shared(name))
 		p->evict = bound_alive(c, p->named, &p->evicted_name);
 }
 
@@ -317,13 +330,51 @@ static int evict(struct vg_registry *r, struct vg_range *rg, const char *name, c
 	return vg_registry_rename(r, rg, id, e);
 }
 
-static int bind_range(struct vg_registry *r, struct vg_range *rg, const char *id,
-		      const char *runc_root, struct vg_error *e)
+/*
+ * The container list of a shared range with `id` added: the IDs bound before that still exist
+ * (Docker's files, runc's state in the recorded root or runc's usual roots), then `id`. A
+ * rescheduled task or a removed replica leaves the list at the next claim.
+ */
+static char *shared_list(const struct vg_config *c, const struct vg_range *rg, const char *id)
+{
+	const char *v = vg_range_get_meta(rg, "container");
+	_cleanup_free_ char *copy = v ? vg_strdup(v) : NULL, *root = recorded_root(rg);
+	char *out = vg_strdup(""), *save = NULL;
+
+	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t;
+	     t = strtok_r(NULL, ",", &save)) {
+		char *next;
+		if (strcmp(t, id) == 0 || !vg_usage_container_alive(c, root, t))
+			continue;
+		next = vg_asprintf("%s%s,", out, t);
+		free(out);
+		out = next;
+	}
+	{
+		char *next = vg_asprintf("%s%s", out, id);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+static int bind_range(struct vg_registry *r, const struct vg_config *c, struct vg_range *rg,
+		      const char *id, const char *runc_root, struct vg_error *e)
 {
 	_cleanup_free_ char *enc =
 	    runc_root && runc_root[0] == '/' ? vg_meta_encode(runc_root) : NULL;
-	int rc = vg_range_set_meta(r, rg, "container", id, e);
+	_cleanup_free_ char *ids = NULL;
+	enum vg_identity_kind k = vg_identity_kind_of(rg->name);
+	int rc;
 
+	if (k != VG_IDENTITY_NAME) {
+		ids = shared_list(c, rg, id);
+		rc = vg_range_set_meta(r, rg, "container", ids, e);
+		if (rc >= 0)
+			rc = vg_range_set_meta(r, rg, "identity", vg_identity_kind_name(k), e);
+	} else {
+		rc = vg_range_set_meta(r, rg, "container", id, e);
+	}
 	if (rc >= 0 && enc)
 		rc = vg_range_set_meta(r, rg, "runc_root", enc, e);
 	return rc;
@@ -344,9 +395,11 @@ int vg_registry_claim(struct vg_registry *r, const struct vg_config *c, const ch
 				    id ? id : "(none)");
 	plan_claim(r, c, name, id, &p);
 	if (p.own) {
-		/* Follow Docker's name when it is free; the binding is what counts. */
+		/* Follow Docker's name when it is free; the binding is what counts. A shared range
+		 * keeps its identity, and a container keeps its range when its identity is now
+		 * another (the config changed): its files carry that range's IDs. */
 		if (strcmp(p.own->name, name) != 0 && vg_name_valid(name) &&
-		    !vg_registry_find(r, name))
+		    !vg_identity_shared(p.own->name) && !vg_registry_find(r, name))
 			rc = vg_registry_rename(r, p.own, name, e);
 		rg = p.own;
 	} else {
@@ -356,8 +409,10 @@ int vg_registry_claim(struct vg_registry *r, const struct vg_config *c, const ch
 			rc = vg_registry_alloc(r, c, name, 0, &rg, ret_new, e);
 	}
 	free(p.evicted_name);
+	if (rc >= 0 && !rg) /* vg_registry_alloc sets it on success */
+		return vg_error_set(e, ENOENT, "'%.300s' has no range", name);
 	if (rc >= 0)
-		rc = bind_range(r, rg, id, runc_root, e);
+		rc = bind_range(r, c, rg, id, runc_root, e);
 	if (rc >= 0)
 		*ret = rg;
 	return rc;

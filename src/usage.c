@@ -14,6 +14,7 @@
 
 #include "cleanup.h"
 #include "docker.h"
+#include "identity.h"
 #include "members.h"
 #include "usage.h"
 #include "walk.h"
@@ -34,13 +35,41 @@ static int cmp_ct_name(const void *a, const void *b)
 	return strcmp((*x)->name, (*y)->name);
 }
 
+/* The container's name and the identity its name and Config.Labels give (identity.h); each
+ * NULL when unknown or invalid. */
+static void read_name_identity(const struct vg_config *c, int dir_fd, char **ret_name,
+			       char **ret_identity)
+{
+	_cleanup_json_ json_t *j = NULL;
+	struct vg_error ignore = { 0 };
+	struct vg_identity id;
+	char **labels = NULL;
+
+	*ret_name = *ret_identity = NULL;
+	if (vg_docker_read_json(dir_fd, "config.v2.json", "config.v2.json", &j, NULL, NULL) < 0)
+		return;
+	(void)vg_docker_name(j, ret_name, NULL);
+	if (vg_docker_labels(j, &labels, &ignore) >= 0 &&
+	    vg_identity_of(&c->identity, *ret_name, labels, &id, &ignore) >= 0) {
+		*ret_identity = id.name ? vg_strdup(id.name) : NULL;
+		vg_identity_free(&id);
+	}
+	vg_strv_free(labels);
+}
+
 /*
  * Every directory under containers/ counts, even one whose config.v2.json cannot be read: a
  * container Docker still has must keep its range (fail closed); only its name is unknown.
  */
+struct load_state {
+	const struct vg_config *c;
+	struct vg_usage *u;
+};
+
 static int add_container(const struct vg_docker_entry *ent, void *data)
 {
-	struct vg_usage *u = data;
+	struct load_state *st = data;
+	struct vg_usage *u = st->u;
 	struct vg_docker_ct *ct;
 
 	if (!vg_name_valid(ent->dir) || ent->dir_fd < 0)
@@ -48,13 +77,14 @@ static int add_container(const struct vg_docker_entry *ent, void *data)
 	u->cts = vg_array_grow(u->cts, u->n_cts, sizeof(*u->cts));
 	ct = &u->cts[u->n_cts++];
 	ct->id = vg_strdup(ent->dir);
-	ct->name = vg_docker_read_name(ent->dir_fd);
+	read_name_identity(st->c, ent->dir_fd, &ct->name, &ct->identity);
 	return 0;
 }
 
 static int load_containers(const struct vg_config *c, struct vg_usage *u, struct vg_error *e)
 {
-	int r = vg_docker_foreach_container(c->docker_root, add_container, u, e);
+	struct load_state st = { c, u };
+	int r = vg_docker_foreach_container(c->docker_root, add_container, &st, e);
 
 	if (r == -ENOENT)
 		r = 0;
@@ -193,6 +223,7 @@ void vg_usage_free(struct vg_usage *u)
 	for (size_t i = 0; i < u->n_cts; i++) {
 		free(u->cts[i].id);
 		free(u->cts[i].name);
+		free(u->cts[i].identity);
 	}
 	free(u->cts);
 	free(u->by_name);
@@ -229,15 +260,31 @@ static const char *const usual_runc_roots[] = {
 	"/run/containerd/runc/k8s.io",
 };
 
-int vg_usage_range_users(const struct vg_usage *u, const char *name, const char *id,
-			 const char *runc_root, uint64_t start, uint64_t count, char *why,
-			 size_t why_len)
+bool vg_usage_container_alive(const struct vg_config *c, const char *runc_root, const char *id)
+{
+	if (vg_usage_docker_container(c, id, NULL) || vg_usage_runc_has(runc_root, id))
+		return true;
+	for (size_t i = 0; i < VG_ARRAY_SIZE(usual_runc_roots); i++)
+		if (vg_usage_runc_has(usual_runc_roots[i], id))
+			return true;
+	return false;
+}
+
+/* A container of Docker's whose identity is `name` (an engine identity's replicas). */
+static const struct vg_docker_ct *container_of_identity(const struct vg_usage *u, const char *name)
+{
+	for (size_t i = 0; name && i < u->n_cts; i++)
+		if (u->cts[i].identity && strcmp(u->cts[i].identity, name) == 0)
+			return &u->cts[i];
+	return NULL;
+}
+
+/* One container ID of the range's list: Docker's files or runc's state. */
+static int id_user(const struct vg_usage *u, const char *id, const char *runc_root, bool usual,
+		   char *why, size_t why_len)
 {
 	const struct vg_docker_ct *ct = vg_usage_container(u, id);
-	const struct vg_live_id *live;
 
-	if (!ct)
-		ct = vg_usage_container_named(u, name);
 	if (ct) {
 		snprintf(why, why_len, "container %s (%.12s) in Docker's files uses it",
 			 ct->name ? ct->name : "?", ct->id);
@@ -248,13 +295,38 @@ int vg_usage_range_users(const struct vg_usage *u, const char *name, const char 
 			 runc_root);
 		return 1;
 	}
-	/* A range claimed before runc_root was recorded: runc's usual state roots. */
-	for (size_t i = 0; !runc_root && id && i < VG_ARRAY_SIZE(usual_runc_roots); i++)
+	/* A range claimed before runc_root was recorded, or shared by containers of several
+	 * runc roots: runc's usual state roots. */
+	for (size_t i = 0; usual && i < VG_ARRAY_SIZE(usual_runc_roots); i++)
 		if (vg_usage_runc_has(usual_runc_roots[i], id)) {
 			snprintf(why, why_len, "runc still has state for container %.64s in %s", id,
 				 usual_runc_roots[i]);
 			return 1;
 		}
+	return 0;
+}
+
+int vg_usage_range_users(const struct vg_usage *u, const char *name, const char *id,
+			 const char *runc_root, uint64_t start, uint64_t count, char *why,
+			 size_t why_len)
+{
+	_cleanup_free_ char *ids = id ? vg_strdup(id) : NULL;
+	bool shared = vg_identity_shared(name);
+	const struct vg_docker_ct *ct;
+	const struct vg_live_id *live;
+	char *save = NULL;
+
+	/* Every container the range is bound to (a shared identity's: container=ID,ID,...). */
+	for (char *t = ids ? strtok_r(ids, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
+		if (id_user(u, t, runc_root, !runc_root || shared, why, why_len))
+			return 1;
+	/* A container of that name, or of that identity (its labels), bound or not yet. */
+	ct = shared ? container_of_identity(u, name) : vg_usage_container_named(u, name);
+	if (ct) {
+		snprintf(why, why_len, "container %s (%.12s) in Docker's files uses it",
+			 ct->name ? ct->name : "?", ct->id);
+		return 1;
+	}
 	live = vg_usage_live(u, start, count);
 	if (live) {
 		snprintf(why, why_len, "host process %ld runs with ID %u, which lies in it",

@@ -412,7 +412,7 @@ static void shipped_conf_is_true(void **state)
 	}
 	fclose(in);
 	fclose(out);
-	assert_int_equal(keys, 24); /* 8 paths, 4 ranges, 11 policy, members */
+	assert_int_equal(keys, 27); /* 8 paths, 4 ranges, 11 policy, members, 3 identity */
 	assert_int_equal(parse(&c, text, &e), 0);
 	vg_config_init(&d);
 	assert_int_equal(vg_config_parse_string(&d, "", "defaults", &e), 0);
@@ -439,6 +439,9 @@ static void shipped_conf_is_true(void **state)
 			 vg_config_allowed_caps(&d, VG_ISOLATION_SHIFT));
 	assert_null(c.allowed_devices);
 	assert_int_equal(c.strict_membership, d.strict_membership);
+	assert_int_equal(c.identity.compose, d.identity.compose);
+	assert_int_equal(c.identity.swarm, d.identity.swarm);
+	assert_int_equal(c.identity.kubernetes, d.identity.kubernetes);
 	/* The examples of keys whose default is empty, and the volume example, parse. */
 	assert_int_equal(vg_strv_length(c.extra_sensitive_paths), 1);
 	assert_int_equal(vg_strv_length(c.isolation_exempt), 1);
