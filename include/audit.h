@@ -13,6 +13,8 @@
 #include "config.h"
 #include "vg.h"
 
+struct vg_fleet_export;
+
 #define VG_AUDIT_SCHEMA_VERSION 1
 /* Entries of each volume's _data examined for owners when not --deep. */
 #define VG_AUDIT_SAMPLE 64
@@ -52,6 +54,8 @@ struct vg_audit_opts {
 	const char *container; /* narrow to this container (name or ID) and its range, or NULL */
 	const char *volume;    /* narrow to this volume, or NULL */
 	bool deep;	       /* walk every volume's whole tree, not a sample */
+	/* --compare FILE: another host's export, read by the caller (fleet.h), or NULL */
+	const struct vg_fleet_export *compare;
 };
 
 struct vg_audit {

@@ -40,6 +40,12 @@ const struct vg_audit_check vg_audit_catalogue[] = {
 	{ "VG-RANGE-007", VG_SEV_HIGH, "registry line malformed, or a name listed twice" },
 	{ "VG-RANGE-008", VG_SEV_HIGH, "registry cannot be read" },
 	{ "VG-RANGE-009", VG_SEV_MEDIUM, "range outside the pool or not aligned to range_size" },
+	{ "VG-FLEET-001", VG_SEV_MEDIUM,
+	  "deterministic pool half full: ranges start to depend on creation order" },
+	{ "VG-FLEET-002", VG_SEV_INFO, "deterministic range found after probes (a collision)" },
+	{ "VG-FLEET-003", VG_SEV_HIGH, "identity has another range on the other host" },
+	{ "VG-FLEET-004", VG_SEV_HIGH, "range overlaps another identity's range on the other host" },
+	{ "VG-FLEET-005", VG_SEV_MEDIUM, "the other host allocates with another policy, key or pool" },
 	{ "VG-CONT-001", VG_SEV_HIGH, "container files unreadable or corrupt" },
 	{ "VG-ISO-001", VG_SEV_HIGH, "container runs as host root" },
 	{ "VG-ISO-002", VG_SEV_HIGH, "containers share a principal host UID" },
@@ -344,6 +350,7 @@ int vg_audit_run(const struct vg_config *c, const struct vg_audit_opts *o, struc
 				 o->container, c->docker_root);
 	if (r >= 0) {
 		audit_ranges(&x);
+		audit_fleet(&x);
 		audit_containers(&x);
 		audit_volumes(&x);
 		narrow(&x);

@@ -409,7 +409,7 @@ static void shipped_conf_is_true(void **state)
 	}
 	fclose(in);
 	fclose(out);
-	assert_int_equal(keys, 23); /* 8 paths, 4 ranges, 10 policy, members */
+	assert_int_equal(keys, 25); /* 8 paths, 6 ranges, 10 policy, members */
 	assert_int_equal(parse(&c, text, &e), 0);
 	vg_config_init(&d);
 	assert_int_equal(vg_config_parse_string(&d, "", "defaults", &e), 0);
@@ -426,6 +426,8 @@ static void shipped_conf_is_true(void **state)
 	assert_int_equal(c.pool_end, d.pool_end);
 	assert_int_equal(c.range_size, d.range_size);
 	assert_int_equal(c.quarantine_days, d.quarantine_days);
+	assert_int_equal(c.allocation, d.allocation);
+	assert_string_equal(c.allocation_key_file, d.allocation_key_file);
 	assert_int_equal(vg_strv_length(c.sensitive_paths), vg_strv_length(d.sensitive_paths));
 	for (size_t i = 0; d.sensitive_paths[i]; i++)
 		assert_string_equal(c.sensitive_paths[i], d.sensitive_paths[i]);
