@@ -49,6 +49,7 @@ pct() { sort -n | awk -v p="$1" '{ v[NR] = $1 } END { i = int(NR * p / 100); if 
 echo "volguard alloc benchmark: $(nproc) CPUs, $(uname -r), state dir on $(findmnt -no FSTYPE -T "$T")"
 echo "clock: bash \$EPOCHREALTIME, resolution 1 us; times include process start"
 
+declare -A NEW SEQ
 bench_policy() {
 	POLICY=$1
 	conf "$POLICY" "$T/$POLICY"
@@ -112,11 +113,12 @@ bench_policy() {
 		$((RUNS / 4)) "$cpu_new" "$cpu_old"
 	printf 'load average during the run: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 	awk -v n="$new" -v v="$ver" 'BEGIN { printf "new-name alloc / target 10 ms: %.2f; / process start: %.1fx\n", n / 10, n / v }'
-		eval "NEW_$(echo "$POLICY" | tr -c "a-z\n" _)=$new SEQ_$(echo "$POLICY" | tr -c "a-z\n" _)=$total_ms"
+	NEW[$POLICY]=$new
+	SEQ[$POLICY]=$total_ms
 }
 bench_policy first-fit
 bench_policy deterministic
-awk -v n="$N" -v a="$NEW_first_fit" -v b="$NEW_deterministic" -v c="$SEQ_first_fit" -v d="$SEQ_deterministic" \
+awk -v n="$N" -v a="${NEW[first-fit]}" -v b="${NEW[deterministic]}" -v c="${SEQ[first-fit]}" -v d="${SEQ[deterministic]}" \
 	'BEGIN { printf "deterministic / first-fit: new-name alloc %.2fx, %d sequential allocations %.2fx\n", b / a, n, d / c }'
 
 # --- collisions ------------------------------------------------------------------------------

@@ -6,8 +6,8 @@
 #include "isolation.h"
 #include "vg.h"
 
-#define VG_DEFAULT_CONFIG  "/etc/volguard/volguard.conf"
-#define VG_CONFIG_MAX_SIZE (1024 * 1024)
+#define VG_DEFAULT_CONFIG	  "/etc/volguard/volguard.conf"
+#define VG_CONFIG_MAX_SIZE	  (1024 * 1024)
 #define VG_DEFAULT_ALLOCATION_KEY "/etc/volguard/allocation.key"
 
 /* [ranges] allocation: where a new range goes in the pool. */
@@ -47,8 +47,8 @@ struct vg_config {
 	uint64_t range_size;
 	uint64_t quarantine_days; /* a released range is not given out again before; 0: none */
 	enum vg_allocation allocation;
-	char *allocation_key_file; /* 32 hex digits, root's, mode 0600 or stricter */
-	uint8_t allocation_key[16];  /* set by callers that read it once (tests, bench) */
+	char *allocation_key_file;  /* 32 hex digits, root's, mode 0600 or stricter */
+	uint8_t allocation_key[16]; /* set by callers that read it once (tests, bench) */
 	bool allocation_key_set;
 
 	/* [policy] */

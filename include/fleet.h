@@ -17,12 +17,12 @@
 
 /* Another host's export, read and checked. */
 struct vg_fleet_export {
-	char *path;			/* for messages */
-	char *host;			/* its "host", or "(unknown host)" */
-	char *allocation;		/* "first-fit" or "deterministic" */
-	char *key_id;			/* or NULL */
+	char *path;	  /* for messages */
+	char *host;	  /* its "host", or "(unknown host)" */
+	char *allocation; /* "first-fit" or "deterministic" */
+	char *key_id;	  /* or NULL */
 	uint64_t pool_start, pool_end, range_size;
-	struct vg_registry reg;		/* its "ranges" (in memory) */
+	struct vg_registry reg; /* its "ranges" (in memory) */
 };
 
 /* The export document of registry `r` (opened by the caller), config `c`. */

@@ -34,8 +34,9 @@ static void fill(struct audit_ctx *x)
 		      (unsigned long long)(used * 100 / a->pool_ranges), (unsigned long long)used,
 		      (unsigned long long)a->pool_ranges);
 	audit_ev(f, "warn_at", "%d%%", VG_FLEET_FILL_WARN);
-	audit_remedy(f, "enlarge [ranges] pool_end on every host alike, or pin ranges across hosts: "
-			"volguard list --json > FILE; volguard import FILE");
+	audit_remedy(f,
+		     "enlarge [ranges] pool_end on every host alike, or pin ranges across hosts: "
+		     "volguard list --json > FILE; volguard import FILE");
 }
 
 static void collisions(struct audit_ctx *x)
@@ -54,8 +55,9 @@ static void collisions(struct audit_ctx *x)
 		audit_ev(f, "range", "%llu-%llu", (unsigned long long)rg->start,
 			 (unsigned long long)(rg->start + rg->count - 1));
 		audit_ev(f, "probes", "%s", p);
-		audit_remedy(f, "volguard list --json > FILE here; volguard import FILE on the other "
-				"hosts before they create '%s'",
+		audit_remedy(f,
+			     "volguard list --json > FILE here; volguard import FILE on the other "
+			     "hosts before they create '%s'",
 			     rg->name);
 	}
 }
@@ -88,7 +90,8 @@ static void compare_config(struct audit_ctx *x, const struct vg_fleet_export *o)
 	audit_ev(f, "there", "%s pool=%llu-%llu range_size=%llu key_id=%s", o->allocation,
 		 (unsigned long long)o->pool_start, (unsigned long long)o->pool_end,
 		 (unsigned long long)o->range_size, o->key_id ? o->key_id : "-");
-	audit_remedy(f, "use the same [ranges] allocation, pool and allocation_key_file on every host");
+	audit_remedy(
+	    f, "use the same [ranges] allocation, pool and allocation_key_file on every host");
 }
 
 static void compare(struct audit_ctx *x, const struct vg_fleet_export *o)
@@ -114,25 +117,29 @@ static void compare(struct audit_ctx *x, const struct vg_fleet_export *o)
 			audit_ev(f, "there", "%llu:%llu", (unsigned long long)t->start,
 				 (unsigned long long)t->count);
 			audit_ev(f, "export", "%s", o->path);
-			audit_remedy(f, "pick one host's range: volguard release %s on the other, then "
-					"volguard import its export there",
-				     rg->name);
+			audit_remedy(
+			    f,
+			    "pick one host's range: volguard release %s on the other, then "
+			    "volguard import its export there",
+			    rg->name);
 		}
 		for (size_t j = 0; j < o->reg.n; j++) {
 			const struct vg_range *u = &o->reg.ranges[j];
 			if (strcmp(u->name, rg->name) == 0 || u->start >= rg->start + rg->count ||
 			    rg->start >= u->start + u->count)
 				continue;
-			f = audit_add(x, "VG-FLEET-004", VG_SUBJ_RANGE, rg->name, NULL,
-				      "'%s' %llu-%llu here overlaps '%s' %llu-%llu on %s: on shared "
-				      "volumes each owns the other's files",
-				      rg->name, (unsigned long long)rg->start,
-				      (unsigned long long)(rg->start + rg->count - 1), u->name,
-				      (unsigned long long)u->start,
-				      (unsigned long long)(u->start + u->count - 1), o->host);
+			f = audit_add(
+			    x, "VG-FLEET-004", VG_SUBJ_RANGE, rg->name, NULL,
+			    "'%s' %llu-%llu here overlaps '%s' %llu-%llu on %s: on shared "
+			    "volumes each owns the other's files",
+			    rg->name, (unsigned long long)rg->start,
+			    (unsigned long long)(rg->start + rg->count - 1), u->name,
+			    (unsigned long long)u->start,
+			    (unsigned long long)(u->start + u->count - 1), o->host);
 			audit_ev(f, "other", "%s", u->name);
 			audit_ev(f, "export", "%s", o->path);
-			audit_remedy(f, "release one of them on its host and import the other's export");
+			audit_remedy(
+			    f, "release one of them on its host and import the other's export");
 		}
 	}
 }

@@ -505,8 +505,8 @@ static int handler(void *user, const char *inih_sec, const char *key, const char
 			else if (strcmp(v, "deterministic") == 0)
 				c->allocation = VG_ALLOC_DETERMINISTIC;
 			else
-				return fail(s, sec, key, "'%s': expected first-fit or deterministic",
-					    v);
+				return fail(s, sec, key,
+					    "'%s': expected first-fit or deterministic", v);
 			return 1;
 		}
 		if (strcmp(key, "allocation_key_file") == 0)
@@ -745,10 +745,11 @@ int vg_config_allocation_key(const struct vg_config *c, uint8_t key[16], struct 
 	if (fstat(fd, &st) < 0)
 		return vg_error_errno(e, errno, "%s: fstat", p);
 	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077))
-		return vg_error_set(e, EPERM,
-				    "%s: the allocation key must be a regular file owned by root that "
-				    "group and others cannot access (owner %u, mode %04o)",
-				    p, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		return vg_error_set(
+		    e, EPERM,
+		    "%s: the allocation key must be a regular file owned by root that "
+		    "group and others cannot access (owner %u, mode %04o)",
+		    p, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	do
 		n = read(fd, buf, sizeof(buf) - 1);
 	while (n < 0 && errno == EINTR);
@@ -759,11 +760,12 @@ int vg_config_allocation_key(const struct vg_config *c, uint8_t key[16], struct 
 	if (n != 32)
 		return vg_error_set(e, EINVAL, "%s: the allocation key must be 32 hex digits", p);
 	for (unsigned i = 0; i < 16; i++) {
-		int hi = hex_digit((unsigned char)buf[2 * i]), lo = hex_digit((unsigned char)buf[2 * i + 1]);
+		int hi = hex_digit((unsigned char)buf[2 * i]),
+		    lo = hex_digit((unsigned char)buf[2 * i + 1]);
 		if (hi < 0 || lo < 0)
-			return vg_error_set(e, EINVAL,
-					    "%s: the allocation key must be 32 hex digits (byte %u)", p,
-					    2 * i + (hi < 0 ? 1 : 2));
+			return vg_error_set(
+			    e, EINVAL, "%s: the allocation key must be 32 hex digits (byte %u)", p,
+			    2 * i + (hi < 0 ? 1 : 2));
 		key[i] = (uint8_t)(hi * 16 + lo);
 	}
 	return 0;

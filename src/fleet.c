@@ -29,8 +29,8 @@ char *vg_fleet_key_id(const struct vg_config *c)
 		memcpy(key, c->allocation_key, sizeof(key));
 	else if (vg_config_allocation_key(c, key, &e) < 0)
 		return NULL;
-	return vg_asprintf("%016llx", (unsigned long long)vg_siphash24(key, key_id_text,
-								      strlen(key_id_text)));
+	return vg_asprintf("%016llx",
+			   (unsigned long long)vg_siphash24(key, key_id_text, strlen(key_id_text)));
 }
 
 static json_t *range_json(const struct vg_range *rg)
@@ -55,9 +55,9 @@ json_t *vg_fleet_export_json(const struct vg_registry *r, const struct vg_config
 	json_object_set_new(root, "version", json_integer(VG_FLEET_EXPORT_VERSION));
 	if (gethostname(host, sizeof(host) - 1) == 0 && host[0])
 		json_object_set_new(root, "host", json_string(host));
-	json_object_set_new(root, "allocation",
-			    json_string(c->allocation == VG_ALLOC_DETERMINISTIC ? "deterministic"
-										 : "first-fit"));
+	json_object_set_new(
+	    root, "allocation",
+	    json_string(c->allocation == VG_ALLOC_DETERMINISTIC ? "deterministic" : "first-fit"));
 	if (c->allocation == VG_ALLOC_DETERMINISTIC) {
 		kid = vg_fleet_key_id(c);
 		if (kid)
@@ -70,7 +70,8 @@ json_t *vg_fleet_export_json(const struct vg_registry *r, const struct vg_config
 	for (size_t i = 0; r->quarantine && i < r->quarantine->n; i++) {
 		const struct vg_range *q = &r->quarantine->ranges[i];
 		json_t *qo = range_json(q);
-		json_object_set_new(qo, "until", json_integer((json_int_t)vg_quarantine_until(r, q)));
+		json_object_set_new(qo, "until",
+				    json_integer((json_int_t)vg_quarantine_until(r, q)));
 		json_array_append_new(arr, qo);
 	}
 	json_object_set_new(root, "quarantine", arr);
@@ -133,8 +134,7 @@ static int read_range(struct vg_fleet_export *x, const json_t *o, size_t i, stru
 	if (get_u32(o, "start", true, &start) < 0 || start < 65536)
 		return bad(e, x, field, "missing, or not a number in 65536..4294967294");
 	snprintf(field, sizeof(field), "ranges[%zu].count", i);
-	if (get_u32(o, "count", true, &count) < 0 || count == 0 ||
-	    start + count - 1 >= UINT32_MAX)
+	if (get_u32(o, "count", true, &count) < 0 || count == 0 || start + count - 1 >= UINT32_MAX)
 		return bad(e, x, field, "missing, 0, or past 4294967294");
 	snprintf(field, sizeof(field), "ranges[%zu].end", i);
 	rc = get_u32(o, "end", false, &end);
@@ -147,14 +147,16 @@ static int read_range(struct vg_fleet_export *x, const json_t *o, size_t i, stru
 		const struct vg_range *o2 = &x->reg.ranges[j];
 		if (start < o2->start + o2->count && o2->start < start + count) {
 			snprintf(field, sizeof(field), "ranges[%zu]", i);
-			return vg_error_set(e, EINVAL, "%s: %s: '%s' overlaps '%s' in the same file",
-					    x->path, field, json_string_value(name), o2->name);
+			return vg_error_set(e, EINVAL,
+					    "%s: %s: '%s' overlaps '%s' in the same file", x->path,
+					    field, json_string_value(name), o2->name);
 		}
 	}
 	rg = vg_registry_add(&x->reg, json_string_value(name), start, count);
 	/* Only the metadata that tells how the range was chosen travels; the rest is the other
 	 * host's own (container IDs, runc roots). */
-	for (const char *const *k = (const char *const[]){ "allocation", "probes", NULL }; *k; k++) {
+	for (const char *const *k = (const char *const[]){ "allocation", "probes", NULL }; *k;
+	     k++) {
 		const json_t *v = meta ? json_object_get(meta, *k) : NULL;
 		if (v && (!json_is_string(v) ||
 			  vg_range_set_meta(&x->reg, rg, *k, json_string_value(v), e) < 0)) {
@@ -221,7 +223,8 @@ int vg_fleet_read(const char *path, struct vg_fleet_export *x, struct vg_error *
 	arr = json_object_get(root, "ranges");
 	if (!json_is_array(arr))
 		return bad(e, x, "ranges", "missing, or not an array");
-	json_array_foreach(arr, i, it) {
+	json_array_foreach(arr, i, it)
+	{
 		rc = read_range(x, it, i, e);
 		if (rc < 0)
 			return rc;
@@ -250,7 +253,8 @@ static int check_one(const struct vg_registry *r, const struct vg_config *c,
 				    "%s: '%s' has %llu..%llu on %s but %llu..%llu here; release it "
 				    "here first (volguard release %s) to take the other host's",
 				    x->path, t->name, (unsigned long long)t->start,
-				    (unsigned long long)last, x->host, (unsigned long long)mine->start,
+				    (unsigned long long)last, x->host,
+				    (unsigned long long)mine->start,
 				    (unsigned long long)(mine->start + mine->count - 1), t->name);
 	if (mine)
 		return 0;
@@ -258,8 +262,9 @@ static int check_one(const struct vg_registry *r, const struct vg_config *c,
 		const struct vg_range *o = &r->ranges[i];
 		if (overlap(t->start, t->count, o->start, o->count))
 			return vg_error_set(
-			    e, VG_EREFUSED, "%s: '%s' %llu..%llu on %s overlaps '%s' %llu..%llu here",
-			    x->path, t->name, (unsigned long long)t->start, (unsigned long long)last,
+			    e, VG_EREFUSED,
+			    "%s: '%s' %llu..%llu on %s overlaps '%s' %llu..%llu here", x->path,
+			    t->name, (unsigned long long)t->start, (unsigned long long)last,
 			    x->host, o->name, (unsigned long long)o->start,
 			    (unsigned long long)(o->start + o->count - 1));
 	}
@@ -271,27 +276,28 @@ static int check_one(const struct vg_registry *r, const struct vg_config *c,
 			    e, VG_EREFUSED,
 			    "%s: '%s' %llu..%llu on %s overlaps '%s' %llu..%llu, released here and "
 			    "in quarantine",
-			    x->path, t->name, (unsigned long long)t->start, (unsigned long long)last,
-			    x->host, q->name, (unsigned long long)q->start,
+			    x->path, t->name, (unsigned long long)t->start,
+			    (unsigned long long)last, x->host, q->name,
+			    (unsigned long long)q->start,
 			    (unsigned long long)(q->start + q->count - 1));
 	}
 	for (size_t i = 0; i < avoid->n; i++)
 		if (t->start <= avoid->v[i].last && avoid->v[i].first <= last)
-			return vg_error_set(e, VG_EREFUSED,
-					    "%s: '%s' %llu..%llu on %s overlaps %s here (%llu..%llu)",
-					    x->path, t->name, (unsigned long long)t->start,
-					    (unsigned long long)last, x->host, avoid->v[i].why,
-					    (unsigned long long)avoid->v[i].first,
-					    (unsigned long long)avoid->v[i].last);
+			return vg_error_set(
+			    e, VG_EREFUSED,
+			    "%s: '%s' %llu..%llu on %s overlaps %s here (%llu..%llu)", x->path,
+			    t->name, (unsigned long long)t->start, (unsigned long long)last,
+			    x->host, avoid->v[i].why, (unsigned long long)avoid->v[i].first,
+			    (unsigned long long)avoid->v[i].last);
 	if (t->start < c->pool_start || last > c->pool_end || t->start % c->range_size != 0 ||
 	    t->count % c->range_size != 0)
-		return vg_error_set(e, VG_EREFUSED,
-				    "%s: '%s' %llu..%llu on %s is outside this host's pool "
-				    "%llu..%llu or not aligned to its range_size %llu",
-				    x->path, t->name, (unsigned long long)t->start,
-				    (unsigned long long)last, x->host, (unsigned long long)c->pool_start,
-				    (unsigned long long)c->pool_end,
-				    (unsigned long long)c->range_size);
+		return vg_error_set(
+		    e, VG_EREFUSED,
+		    "%s: '%s' %llu..%llu on %s is outside this host's pool "
+		    "%llu..%llu or not aligned to its range_size %llu",
+		    x->path, t->name, (unsigned long long)t->start, (unsigned long long)last,
+		    x->host, (unsigned long long)c->pool_start, (unsigned long long)c->pool_end,
+		    (unsigned long long)c->range_size);
 	return 0;
 }
 

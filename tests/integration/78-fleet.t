@@ -103,6 +103,7 @@ fi
 declare -A HV
 host_save() { HV[$1.T]=$T HV[$1.CONF]=$CONF HV[$1.dir]=${E2E_DOCKERD_DIR:-} HV[$1.pid]=${E2E_DOCKERD_PID:-} HV[$1.exec]=${E2E_EXEC_ROOT:-}; }
 host_load() { T=${HV[$1.T]} CONF=${HV[$1.CONF]} E2E_DOCKERD_DIR=${HV[$1.dir]} E2E_DOCKERD_PID=${HV[$1.pid]} E2E_EXEC_ROOT=${HV[$1.exec]}; }
+# shellcheck disable=SC2317 # called by vg_cleanup, from VG_CLEANUP_HOOKS
 stop_both() { host_load b; e2e_dockerd_stop; host_load a; e2e_dockerd_stop; }
 started=0
 if e2e_dockerd_start; then
@@ -120,7 +121,6 @@ if [ "$started" != 1 ]; then
 fi
 IMG=$E2E_IMAGE
 on() { host_load "$1"; shift; "$@"; }
-ctr_uid() { dk run --rm --network none --name "$1" "$IMG" id -u; } # the host UID is the range's
 # A creates app then other; B creates other then app.
 on a dk run --rm --network none --name app -v data:/data "$IMG" sh -c 'echo from-a > /data/f' >/dev/null 2>&1
 ok $? "host A: app writes the volume data"

@@ -274,8 +274,10 @@ static void expect_read_error(const char *text, const char *field)
 	free(path);
 }
 
-#define HEAD "{\"version\":1,\"host\":\"b\",\"allocation\":\"deterministic\",\"pool_start\":3221225472," \
-	     "\"pool_end\":3225419775,\"range_size\":65536,"
+#define HEAD                                                                                       \
+	"{\"version\":1,\"host\":\"b\",\"allocation\":\"deterministic\",\"pool_start\":"           \
+	"3221225472,"                                                                              \
+	"\"pool_end\":3225419775,\"range_size\":65536,"
 
 static void export_read_errors(void **state)
 {
@@ -283,7 +285,8 @@ static void export_read_errors(void **state)
 	expect_read_error("{\"ranges\":[]}", "version");
 	expect_read_error("{\"version\":2,\"ranges\":[]}", "version");
 	expect_read_error(HEAD "\"ranges\":{}}", "ranges");
-	expect_read_error(HEAD "\"ranges\":[{\"name\":\"a b\",\"start\":3221225472,\"count\":65536}]}",
+	expect_read_error(HEAD
+			  "\"ranges\":[{\"name\":\"a b\",\"start\":3221225472,\"count\":65536}]}",
 			  "ranges[0].name");
 	expect_read_error(HEAD "\"ranges\":[{\"name\":\"a\",\"start\":\"x\",\"count\":65536}]}",
 			  "ranges[0].start");
