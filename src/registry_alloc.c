@@ -316,7 +316,7 @@ int vg_registry_alloc(struct vg_registry *r, const struct vg_config *c, const ch
 {
 	_cleanup_free_ char *from = NULL;
 	struct vg_range *rg;
-	uint64_t start, probes;
+	uint64_t start = 0, probes = UINT64_MAX;
 	char created[32], nprobes[24];
 	int rc;
 
