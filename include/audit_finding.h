@@ -41,10 +41,14 @@ struct vg_audit_finding {
 	char *remedy;	  /* the command to run */
 };
 
+struct vg_fleet_export;
+
 struct vg_audit_opts {
 	const char *container; /* narrow to this container (name or ID) and its range, or NULL */
 	const char *volume;    /* narrow to this volume, or NULL */
 	bool deep;	       /* walk every volume's whole tree, not a sample */
+	/* --compare FILE: another host's export, read by the caller (fleet.h), or NULL */
+	const struct vg_fleet_export *compare;
 };
 
 struct vg_audit {

@@ -10,6 +10,7 @@ typedef int (*vg_cmd_fn)(int argc, char **argv, struct vg_config *c);
 int cmd_alloc(int argc, char **argv, struct vg_config *c);
 int cmd_release(int argc, char **argv, struct vg_config *c);
 int cmd_list(int argc, char **argv, struct vg_config *c);
+int cmd_import(int argc, char **argv, struct vg_config *c);
 int cmd_gc(int argc, char **argv, struct vg_config *c);
 int cmd_volume(int argc, char **argv, struct vg_config *c);
 int cmd_fix(int argc, char **argv, struct vg_config *c);

@@ -7,8 +7,15 @@
 #include "isolation_mode.h"
 #include "vg.h"
 
-#define VG_DEFAULT_CONFIG  "/etc/volguard/volguard.conf"
-#define VG_CONFIG_MAX_SIZE (1024 * 1024)
+#define VG_DEFAULT_CONFIG	  "/etc/volguard/volguard.conf"
+#define VG_CONFIG_MAX_SIZE	  (1024 * 1024)
+#define VG_DEFAULT_ALLOCATION_KEY "/etc/volguard/allocation.key"
+
+/* [ranges] allocation: where a new range goes in the pool. */
+enum vg_allocation {
+	VG_ALLOC_FIRST_FIT = 0, /* the lowest free aligned block */
+	VG_ALLOC_DETERMINISTIC, /* a keyed hash of the name, double hashing on collision */
+};
 
 struct vg_member {
 	char *name; /* container name */
@@ -46,6 +53,10 @@ struct vg_config {
 	uint64_t pool_end;
 	uint64_t range_size;
 	uint64_t quarantine_days; /* a released range is not given out again before; 0: none */
+	enum vg_allocation allocation;
+	char *allocation_key_file;  /* 32 hex digits, root's, mode 0600 or stricter */
+	uint8_t allocation_key[16]; /* set by callers that read it once (tests, bench) */
+	bool allocation_key_set;
 
 	/* [policy] */
 	char **sensitive_paths;	      /* NULL-terminated; the default list unless replaced */
@@ -69,6 +80,11 @@ struct vg_config {
 	struct vg_volume_decl *volumes;
 	size_t n_volumes;
 };
+
+/* Read [ranges] allocation_key_file: 32 hex digits (a SipHash key of 16 bytes), optionally a
+ * newline; the file must be a regular file owned by root that group and others cannot read.
+ * Errors name the file. */
+int vg_config_allocation_key(const struct vg_config *c, uint8_t key[16], struct vg_error *e);
 
 /* Built-in defaults. */
 void vg_config_init(struct vg_config *c);

@@ -10,7 +10,9 @@
  * for a shared identity, identity.h, the IDs of its containers: ID,ID,...), identity=KIND
  * (compose, swarm or pod: a range shared by every container of that identity),
  * runc_root=PATH (runc's --root at that create, %XX-encoded), reused_from=NAME (a range taken
- * from quarantine early because the pool was full), released=TIME (quarantine only).
+ * from quarantine early because the pool was full), released=TIME (quarantine only),
+ * allocation=deterministic and probes=N (the range came from the name's keyed hash, N blocks of
+ * its probe sequence being taken), imported=TIME (pinned by `volguard import`).
  */
 #pragma once
 #include <stdbool.h>
@@ -133,6 +135,20 @@ const struct vg_range *vg_registry_claimable(const struct vg_registry *r, const 
 int vg_registry_claim(struct vg_registry *r, const struct vg_config *c, const char *name,
 		      const char *id, const char *runc_root, struct vg_range **ret, bool *ret_new,
 		      struct vg_error *e);
+
+/*
+ * The probe sequence of [ranges] allocation = deterministic, over `positions` candidate blocks
+ * (the aligned starts where the range fits in the pool): h = SipHash-2-4(key, name); block i of
+ * the sequence is (home + i * step) mod positions, home = (h mod 2^32) mod positions, step =
+ * 1 + (h div 2^32) mod (positions - 1), raised to the next number coprime with positions (double
+ * hashing: every block once, and names that share a home do not share the rest of the path).
+ */
+struct vg_probe {
+	uint64_t positions, home, step;
+};
+void vg_alloc_probe_init(const uint8_t key[16], const char *name, uint64_t positions,
+			 struct vg_probe *p);
+uint64_t vg_alloc_probe_at(const struct vg_probe *p, uint64_t i);
 
 /* %XX-encode bytes a metadata value cannot hold (and '%'); decode (NULL when malformed).
  * Callers free. */

@@ -50,12 +50,14 @@ asan_suite() {
 	# a second time in userns mode (the sanitizer pass runs 53..59, and 65..68 run volguard's
 	# userns code), 70 and 71 run the server images through the code 65 and 67 run; 72 (Compose,
 	# ~55 s) runs the runtime's code 52 runs, and compose.c runs sanitized in test_compose and
-	# fuzz_compose; 74 (a real swarm, ~40 s) runs the identity code 73 and test_identity run.
-	# 90 builds and runs its own binary (the Debian package's), never $VG.
+	# fuzz_compose; 74 (a real swarm, ~40 s) runs the identity code 73 and test_identity run;
+	# 78 starts two dockerds (~40 s): its volguard code (deterministic allocation, export,
+	# import, compare) runs under the sanitizer in unit/test_fleet, its containers through 52's
+	# code. 90 builds and runs its own binary (the Debian package's), never $VG.
 	scripts=""
 	for f in tests/integration/*.t; do
 		case $f in */69-attacks-userns.t | */70-userns-images.t | */71-userns-images-overlay2.t | \
-			*/72-compose.t | */74-swarm.t | */90-package.t) ;;
+			*/72-compose.t | */74-swarm.t | */78-fleet.t | */90-package.t) ;;
 		*) scripts="$scripts $f" ;;
 		esac
 	done

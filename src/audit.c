@@ -57,6 +57,7 @@ int vg_audit_run(const struct vg_config *c, const struct vg_audit_opts *o, struc
 				 o->container, c->docker_root);
 	if (r >= 0) {
 		audit_ranges(&x);
+		audit_fleet(&x);
 		audit_containers(&x);
 		audit_volumes(&x);
 		audit_narrow(&x);

@@ -90,6 +90,14 @@ const struct vg_audit_check vg_audit_catalogue[] = {
 	{ "VG-VOL-014", VG_SEV_MEDIUM,
 	  "volume model mark unreadable, or on a volume volguard does not manage" },
 	{ "VG-VOL-015", VG_SEV_HIGH, "volume volguard does not manage is writable by others" },
+	{ "VG-FLEET-001", VG_SEV_MEDIUM,
+	  "deterministic pool half full: ranges start to depend on creation order" },
+	{ "VG-FLEET-002", VG_SEV_INFO, "deterministic range found after probes (a collision)" },
+	{ "VG-FLEET-003", VG_SEV_HIGH, "identity has another range on the other host" },
+	{ "VG-FLEET-004", VG_SEV_HIGH,
+	  "range overlaps another identity's range on the other host" },
+	{ "VG-FLEET-005", VG_SEV_MEDIUM,
+	  "the other host allocates with another policy, key or pool" },
 };
 const size_t vg_audit_catalogue_size = VG_ARRAY_SIZE(vg_audit_catalogue);
 

@@ -99,6 +99,8 @@ void audit_daemon(struct audit_ctx *x);
 void audit_files(struct audit_ctx *x);
 void audit_registry_load(struct audit_ctx *x);
 void audit_ranges(struct audit_ctx *x);
+/* audit_fleet.c: VG-FLEET-001..005 (the deterministic pool's fill, collisions, --compare) */
+void audit_fleet(struct audit_ctx *x);
 /* audit_containers.c */
 int audit_containers_index(struct audit_ctx *x, struct vg_error *e);
 void audit_containers(struct audit_ctx *x);

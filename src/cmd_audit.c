@@ -1,4 +1,5 @@
-/* volguard audit [--json] [--fail-on SEVERITY] [--container NAME] [--volume NAME] [--deep] */
+/* volguard audit [--json] [--fail-on SEVERITY] [--container NAME] [--volume NAME] [--deep]
+ *                [--compare FILE] */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,12 +10,13 @@
 #include "audit_render.h"
 #include "cleanup.h"
 #include "cmd.h"
+#include "fleet.h"
 #include "log.h"
 
 static void help(void)
 {
 	puts("Usage: volguard audit [--json] [--fail-on SEVERITY] [--container NAME]\n"
-	     "                      [--volume NAME] [--deep]\n\n"
+	     "                      [--volume NAME] [--deep] [--compare FILE]\n\n"
 	     "Report the host's container isolation from its own files (dockerd may be stopped):\n"
 	     "daemon.json, the registry and its ranges, every container and every volume.\n"
 	     "Each finding has a stable ID (VG-MOUNT-001, ...), a severity, the evidence and the\n"
@@ -25,6 +27,8 @@ static void help(void)
 	     "  --container NAME    only this container (name or ID), its range and its volumes\n"
 	     "  --volume NAME       only this volume\n"
 	     "  --deep              examine every file of every volume, not a sample\n"
+	     "  --compare FILE      also compare the registry with another host's export (its\n"
+	     "                      volguard list --json): VG-FLEET-003..005\n"
 	     "  --checks            list the checks (ID, usual severity, title) and exit\n\n"
 	     "Exit status: 0 no finding at or above --fail-on, 1 findings, 2 error.\n"
 	     "Colour only on a terminal and never when NO_COLOR is set.");
@@ -39,6 +43,7 @@ int cmd_audit(int argc, char **argv, struct vg_config *c)
 		{ "volume", required_argument, NULL, 'V' },
 		{ "deep", no_argument, NULL, 'd' },
 		{ "checks", no_argument, NULL, 'k' },
+		{ "compare", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -46,8 +51,10 @@ int cmd_audit(int argc, char **argv, struct vg_config *c)
 	enum vg_severity fail_on = VG_SEV_LOW, worst;
 	struct vg_audit a = { 0 };
 	struct vg_error err = { 0 };
+	struct vg_fleet_export other;
+	const char *compare = NULL;
 	bool json = false;
-	int o;
+	int o, rc;
 
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
@@ -73,6 +80,9 @@ int cmd_audit(int argc, char **argv, struct vg_config *c)
 		case 'd':
 			ao.deep = true;
 			break;
+		case 'c':
+			compare = optarg;
+			break;
 		case 'k':
 			for (size_t i = 0; i < vg_audit_catalogue_size; i++)
 				printf("%-13s %-9s %s\n", vg_audit_catalogue[i].id,
@@ -89,7 +99,20 @@ int cmd_audit(int argc, char **argv, struct vg_config *c)
 	if (optind != argc)
 		return vg_cmd_usage_error("audit", "unexpected argument '%s'", argv[optind]);
 
-	if (vg_audit_run(c, &ao, &a, &err) < 0) {
+	vg_registry_init(&other.reg);
+	if (compare) {
+		if (vg_fleet_read(compare, &other, &err) < 0) {
+			vg_fleet_free(&other);
+			vg_log_error("audit: --compare: %s", err.msg);
+			return VG_EXIT_ERROR;
+		}
+		ao.compare = &other;
+	}
+	rc = vg_audit_run(c, &ao, &a, &err);
+	if (compare)
+		vg_fleet_free(&other);
+	ao.compare = NULL;
+	if (rc < 0) {
 		vg_audit_free(&a);
 		vg_log_error("audit: %s", err.msg);
 		return VG_EXIT_ERROR;

@@ -4,6 +4,7 @@
 
 #include "cleanup.h"
 #include "cmd.h"
+#include "fleet.h"
 #include "log.h"
 #include "registry.h"
 
@@ -12,20 +13,9 @@ static void help(void)
 	puts("Usage: volguard list [--json] [--quarantine]\n\n"
 	     "Print the registry: NAME:START:COUNT and its metadata, one allocation a line.\n"
 	     "With --quarantine, the released ranges resting in quarantine instead. --json\n"
-	     "prints both (\"ranges\", \"quarantine\" with \"until\", a Unix time).");
-}
-
-static json_t *range_json(const struct vg_range *rg)
-{
-	json_t *o = json_pack("{s:s, s:I, s:I, s:I}", "name", rg->name, "start",
-			      (json_int_t)rg->start, "count", (json_int_t)rg->count, "end",
-			      (json_int_t)(rg->start + rg->count - 1));
-	json_t *meta = json_object();
-
-	for (size_t i = 0; i < rg->n_meta; i++)
-		json_object_set_new(meta, rg->meta[i].key, json_string(rg->meta[i].value));
-	json_object_set_new(o, "meta", meta);
-	return o;
+	     "prints both (\"ranges\", \"quarantine\" with \"until\", a Unix time): the export\n"
+	     "format (\"version\": 1, \"host\", \"allocation\", \"key_id\", the pool) that\n"
+	     "`volguard import` and `volguard audit --compare` read on another host.");
 }
 
 int cmd_list(int argc, char **argv, struct vg_config *c)
@@ -61,25 +51,7 @@ int cmd_list(int argc, char **argv, struct vg_config *c)
 		return vg_report(&err);
 	}
 	if (json) {
-		_cleanup_json_ json_t *root = json_object();
-		json_t *arr = json_array();
-		for (size_t i = 0; i < reg.n; i++)
-			json_array_append_new(arr, range_json(&reg.ranges[i]));
-		json_object_set_new(root, "ranges", arr);
-		arr = json_array();
-		for (size_t i = 0; reg.quarantine && i < reg.quarantine->n; i++) {
-			const struct vg_range *q = &reg.quarantine->ranges[i];
-			json_t *qo = range_json(q);
-			json_object_set_new(qo, "until",
-					    json_integer((json_int_t)vg_quarantine_until(&reg, q)));
-			json_array_append_new(arr, qo);
-		}
-		json_object_set_new(root, "quarantine", arr);
-		json_object_set_new(root, "quarantine_days",
-				    json_integer((json_int_t)c->quarantine_days));
-		json_object_set_new(root, "range_size", json_integer((json_int_t)c->range_size));
-		json_object_set_new(root, "pool_start", json_integer((json_int_t)c->pool_start));
-		json_object_set_new(root, "pool_end", json_integer((json_int_t)c->pool_end));
+		_cleanup_json_ json_t *root = vg_fleet_export_json(&reg, c);
 		json_dumpf(root, stdout, JSON_INDENT(2));
 		putchar('\n');
 	} else {

@@ -124,6 +124,8 @@ void vg_config_init(struct vg_config *c)
 	c->pool_end = UINT64_C(2147483647);
 	c->range_size = 65536;
 	c->quarantine_days = 30;
+	c->allocation = VG_ALLOC_FIRST_FIT;
+	c->allocation_key_file = vg_strdup(VG_DEFAULT_ALLOCATION_KEY);
 	for (size_t i = 0; vg_default_sensitive_paths[i]; i++)
 		vg_strv_push(&c->sensitive_paths, vg_default_sensitive_paths[i]);
 	c->allow_readonly_sensitive = true;
@@ -143,6 +145,7 @@ void vg_config_free(struct vg_config *c)
 	free(c->subuid_file);
 	free(c->subgid_file);
 	free(c->daemon_config);
+	free(c->allocation_key_file);
 	vg_strv_free(c->sensitive_paths);
 	vg_strv_free(c->extra_sensitive_paths);
 	vg_strv_free(c->isolation_exempt);
@@ -520,6 +523,18 @@ static int handler(void *user, const char *inih_sec, const char *key, const char
 				return fail(s, sec, key, "'%s' is more than 36500 days", v);
 			return r;
 		}
+		if (strcmp(key, "allocation") == 0) {
+			if (strcmp(v, "first-fit") == 0)
+				c->allocation = VG_ALLOC_FIRST_FIT;
+			else if (strcmp(v, "deterministic") == 0)
+				c->allocation = VG_ALLOC_DETERMINISTIC;
+			else
+				return fail(s, sec, key,
+					    "'%s': expected first-fit or deterministic", v);
+			return 1;
+		}
+		if (strcmp(key, "allocation_key_file") == 0)
+			return set_path(s, sec, key, v, &c->allocation_key_file);
 	} else if (strcmp(sec, "policy") == 0) {
 		if (strcmp(key, "sensitive_paths") == 0) {
 			if (!s->continuation) { /* replaces the default list */
@@ -738,4 +753,55 @@ bool vg_config_is_exempt(const struct vg_config *c, const char *name)
 		if (fnmatch(c->isolation_exempt[i], name, 0) == 0)
 			return true;
 	return false;
+}
+
+static int hex_digit(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	ch = tolower(ch);
+	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+int vg_config_allocation_key(const struct vg_config *c, uint8_t key[16], struct vg_error *e)
+{
+	const char *p = c->allocation_key_file;
+	_cleanup_close_ int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	char buf[40] = { 0 };
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return vg_error_errno(e, errno,
+				      "%s: cannot open the allocation key ([ranges] "
+				      "allocation_key_file; create it with: od -An -N16 -tx1 "
+				      "/dev/urandom | tr -d ' \\n' > FILE; chmod 600 FILE)",
+				      p);
+	if (fstat(fd, &st) < 0)
+		return vg_error_errno(e, errno, "%s: fstat", p);
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077))
+		return vg_error_set(
+		    e, EPERM,
+		    "%s: the allocation key must be a regular file owned by root that "
+		    "group and others cannot access (owner %u, mode %04o)",
+		    p, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return vg_error_errno(e, errno, "%s: read", p);
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	if (n != 32)
+		return vg_error_set(e, EINVAL, "%s: the allocation key must be 32 hex digits", p);
+	for (unsigned i = 0; i < 16; i++) {
+		int hi = hex_digit((unsigned char)buf[2 * i]),
+		    lo = hex_digit((unsigned char)buf[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return vg_error_set(
+			    e, EINVAL, "%s: the allocation key must be 32 hex digits (byte %u)", p,
+			    2 * i + (hi < 0 ? 1 : 2));
+		key[i] = (uint8_t)(hi * 16 + lo);
+	}
+	return 0;
 }

@@ -32,6 +32,8 @@ static const struct command commands[] = {
 	{ "release", cmd_release, { .needs_root = true, CAPS(CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN) },
 	  "free NAME's range" },
 	{ "list", cmd_list, { 0 }, "print the registry" },
+	{ "import", cmd_import, { .needs_root = true },
+	  "pin the ranges of another host's export (list --json)" },
 	{ "gc", cmd_gc, { .needs_root = true, CAPS(CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN) },
 	  "release ranges nothing uses (containers, runc, processes, volumes)" },
 	{ "volume", cmd_volume, { .needs_root = true, VOLUME_CAPS },

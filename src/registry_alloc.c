@@ -8,8 +8,14 @@
  *    new container only when the old one is gone from Docker's files and runc's state;
  *  - a shared identity (identity.h: compose/, swarm/, pod/) is never evicted: its range is
  *    bound to every container of it that still exists (container=ID,ID,...).
+ *  - [ranges] allocation = deterministic: the first block of the name's probe sequence (a keyed
+ *    SipHash-2-4 of the name, double hashing) that avoids all of the above, so that hosts with
+ *    the same pool and key agree without talking; the name's own quarantined range, exactly,
+ *    is no obstacle to it (a re-created identity gets its range back, as on a host that never
+ *    released it).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +24,7 @@
 #include "identity.h"
 #include "ranges.h"
 #include "registry.h"
+#include "siphash.h"
 #include "usage.h"
 
 /* ---- metadata helpers ---------------------------------------------------------------------- */
@@ -150,15 +157,115 @@ static int reuse_quarantined(struct vg_registry *r, const struct vg_config *c,
 	return 0;
 }
 
-/* A new range of `size` IDs: first fit outside the quarantine, else the oldest quarantined. */
-static int new_range(struct vg_registry *r, const struct vg_config *c, uint64_t size, uint64_t *ret,
-		     char **ret_from, struct vg_error *e)
+/* Does [first, last] avoid the normalized set (binary search)? */
+static bool block_free(const struct vg_intervals *s, uint64_t first, uint64_t last)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) { /* the first interval that ends at or after `first` */
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->v[mid].last < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo == s->n || s->v[lo].first > last;
+}
+
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+void vg_alloc_probe_init(const uint8_t key[VG_SIPHASH_KEY_SIZE], const char *name,
+			 uint64_t positions, struct vg_probe *p)
+{
+	uint64_t h = vg_siphash24(key, name, strlen(name));
+
+	p->positions = positions;
+	p->home = positions ? (h & UINT32_MAX) % positions : 0;
+	p->step = 1;
+	if (positions > 2) {
+		p->step = 1 + (h >> 32) % (positions - 1);
+		while (gcd(p->step, positions) != 1) /* every position, once */
+			p->step = p->step % (positions - 1) + 1;
+	}
+}
+
+uint64_t vg_alloc_probe_at(const struct vg_probe *p, uint64_t i)
+{
+	/* home + i * step mod positions, without overflow (positions < 2^32). */
+	return (p->home + (i % p->positions) * p->step % p->positions) % p->positions;
+}
+
+/* The same name's quarantined line of exactly [start, start + size): NULL if none. */
+static struct vg_range *own_quarantined(const struct vg_registry *r, const char *name,
+					uint64_t start, uint64_t size)
+{
+	for (size_t i = 0; r->quarantine && i < r->quarantine->n; i++) {
+		struct vg_range *qr = &r->quarantine->ranges[i];
+		if (qr->start == start && qr->count == size && strcmp(qr->name, name) == 0)
+			return qr;
+	}
+	return NULL;
+}
+
+/*
+ * Deterministic: the first block of NAME's probe sequence that avoids `all` (or is NAME's own
+ * quarantined range, which then leaves the quarantine). *ret_probes: blocks tried before it.
+ */
+static int deterministic_fit(struct vg_registry *r, const struct vg_config *c, const char *name,
+			     const struct vg_intervals *all, uint64_t size, uint64_t *ret,
+			     uint64_t *ret_probes, struct vg_error *e)
+{
+	uint64_t slots = (c->pool_end - c->pool_start + 1) / c->range_size;
+	uint64_t need = size / c->range_size;
+	uint8_t key[VG_SIPHASH_KEY_SIZE];
+	struct vg_probe p;
+	int rc = 0;
+
+	if (c->allocation_key_set)
+		memcpy(key, c->allocation_key, sizeof(key));
+	else
+		rc = vg_config_allocation_key(c, key, e);
+	if (rc < 0)
+		return rc;
+	if (need > slots)
+		return -ENOSPC;
+	vg_alloc_probe_init(key, name, slots - need + 1, &p);
+	for (uint64_t i = 0; i < p.positions; i++) {
+		uint64_t start = c->pool_start + vg_alloc_probe_at(&p, i) * c->range_size;
+		struct vg_range *own = own_quarantined(r, name, start, size);
+		if (own || block_free(all, start, start + size - 1)) {
+			if (own) {
+				vg_registry_remove(r->quarantine, own);
+				r->q_reused = true;
+			}
+			*ret = start;
+			*ret_probes = i;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+/* A new range of `size` IDs: first fit (or NAME's probe sequence) outside the quarantine, else
+ * the oldest quarantined. *ret_probes: UINT64_MAX unless deterministic found it. */
+static int new_range(struct vg_registry *r, const struct vg_config *c, const char *name,
+		     uint64_t size, uint64_t *ret, char **ret_from, uint64_t *ret_probes,
+		     struct vg_error *e)
 {
 	struct vg_intervals avoid = { 0 }, all = { 0 };
 	int64_t now = (int64_t)time(NULL);
 	int rc = avoid_set(r, c, &avoid, e);
 
 	*ret_from = NULL;
+	*ret_probes = UINT64_MAX;
 	if (rc < 0)
 		goto out;
 	for (size_t i = 0; i < avoid.n; i++)
@@ -170,10 +277,14 @@ static int new_range(struct vg_registry *r, const struct vg_config *c, uint64_t 
 					 "a quarantined range");
 	}
 	vg_intervals_normalize(&all);
-	rc = vg_intervals_first_fit(&all, c->pool_start, c->pool_end, c->range_size, size, ret);
+	if (c->allocation == VG_ALLOC_DETERMINISTIC)
+		rc = deterministic_fit(r, c, name, &all, size, ret, ret_probes, e);
+	else
+		rc = vg_intervals_first_fit(&all, c->pool_start, c->pool_end, c->range_size, size,
+					    ret);
 	if (rc == -ENOSPC)
 		rc = reuse_quarantined(r, c, &avoid, size, ret, ret_from);
-	if (rc < 0)
+	if (rc == -ENOSPC)
 		rc =
 		    vg_error_set(e, ENOSPC, "no free range of %llu IDs left in the pool %llu..%llu",
 				 (unsigned long long)size, (unsigned long long)c->pool_start,
@@ -189,8 +300,8 @@ int vg_registry_alloc(struct vg_registry *r, const struct vg_config *c, const ch
 {
 	_cleanup_free_ char *from = NULL;
 	struct vg_range *rg;
-	uint64_t start;
-	char created[32];
+	uint64_t start = 0, probes = UINT64_MAX;
+	char created[32], nprobes[24];
 	int rc;
 
 	if (ret_new)
@@ -212,7 +323,7 @@ int vg_registry_alloc(struct vg_registry *r, const struct vg_config *c, const ch
 	if (size % c->range_size != 0)
 		return vg_error_set(e, EINVAL, "--size %llu is not a multiple of range_size %llu",
 				    (unsigned long long)size, (unsigned long long)c->range_size);
-	rc = new_range(r, c, size, &start, &from, e);
+	rc = new_range(r, c, name, size, &start, &from, &probes, e);
 	if (rc < 0)
 		return rc;
 	rg = vg_registry_add(r, name, start, size);
@@ -220,6 +331,12 @@ int vg_registry_alloc(struct vg_registry *r, const struct vg_config *c, const ch
 	rc = vg_range_set_meta(r, rg, "created", created, e);
 	if (rc >= 0 && from)
 		rc = vg_range_set_meta(r, rg, "reused_from", from, e);
+	if (rc >= 0 && probes != UINT64_MAX) {
+		snprintf(nprobes, sizeof(nprobes), "%llu", (unsigned long long)probes);
+		rc = vg_range_set_meta(r, rg, "allocation", "deterministic", e);
+		if (rc >= 0)
+			rc = vg_range_set_meta(r, rg, "probes", nprobes, e);
+	}
 	if (rc < 0)
 		return rc;
 	*ret = rg;

@@ -412,7 +412,7 @@ static void shipped_conf_is_true(void **state)
 	}
 	fclose(in);
 	fclose(out);
-	assert_int_equal(keys, 27); /* 8 paths, 4 ranges, 11 policy, members, 3 identity */
+	assert_int_equal(keys, 29); /* 8 paths, 6 ranges, 11 policy, members, 3 identity */
 	assert_int_equal(parse(&c, text, &e), 0);
 	vg_config_init(&d);
 	assert_int_equal(vg_config_parse_string(&d, "", "defaults", &e), 0);
@@ -429,6 +429,8 @@ static void shipped_conf_is_true(void **state)
 	assert_int_equal(c.pool_end, d.pool_end);
 	assert_int_equal(c.range_size, d.range_size);
 	assert_int_equal(c.quarantine_days, d.quarantine_days);
+	assert_int_equal(c.allocation, d.allocation);
+	assert_string_equal(c.allocation_key_file, d.allocation_key_file);
 	assert_int_equal(vg_strv_length(c.sensitive_paths), vg_strv_length(d.sensitive_paths));
 	for (size_t i = 0; d.sensitive_paths[i]; i++)
 		assert_string_equal(c.sensitive_paths[i], d.sensitive_paths[i]);

@@ -60,6 +60,11 @@ static void numbers(void **state)
 	expect_error("[ranges]\npool_start = 4294967296\n", "'4294967296' is out of range");
 	expect_error("[ranges]\npool_end = 99999999999999999999999\n", "is out of range");
 	expect_error("[ranges]\nrange_size = 0\n", "range_size: must be at least 1");
+	expect_error(
+	    "[ranges]\nallocation = random\n",
+	    "t.conf:2: [ranges] allocation: 'random': expected first-fit or deterministic");
+	expect_error("[ranges]\nallocation_key_file = key\n",
+		     "t.conf:2: [ranges] allocation_key_file: 'key' is not an absolute path");
 	expect_error("[ranges]\npool_start = 1073741825\n", "is not aligned to range_size 65536");
 	expect_error("[ranges]\npool_start = 0\n", "overlaps the system IDs 0..65535");
 	expect_error("[ranges]\npool_end = 4294967295\n", "must be below 4294967295");
