@@ -54,6 +54,7 @@ struct vg_admission {
 	struct vg_spec_user user;
 	bool has_user;
 	char *name;	       /* the identity: Docker's container name, else the OCI id */
+	bool engine_named;     /* hook: name is the engine's (Podman's), not the OCI id */
 	const char *runc_root; /* runtime: runc's --root, recorded with the range (not owned) */
 	int rootfs_fd;	       /* runtime: root.path as loaded (O_PATH), -1 otherwise */
 
@@ -73,6 +74,8 @@ struct vg_admission {
 	uint64_t range_start; /* after vg_admit_isolate (runtime) or judge (hook) */
 	uint64_t range_count;
 	bool range_reused; /* runtime: the pool was full, the range came early from quarantine */
+	bool range_bind;   /* hook: an unallocated range of the pool (podman --userns=auto), to
+			    * be recorded for name before the volumes are prepared */
 };
 
 void vg_admission_init(struct vg_admission *a, const struct vg_config *c, enum vg_admit_via via);
