@@ -324,13 +324,13 @@ static void judge_hook_bind(struct vg_admission *a, const struct vg_registry *re
 			      (unsigned long long)mine->start, (unsigned long long)mine->count,
 			      (unsigned long long)mine->start, (unsigned long long)mine->count);
 	else if ((lo - a->c->pool_start) % a->c->range_size != 0 || n != a->c->range_size)
-		vg_report_add(&a->rep, VG_DENY, "range", "linux.uidMappings",
-			      "container %s: its range %llu+%llu lies in volguard's pool but is "
-			      "not one of its ranges (a multiple of range_size %llu from pool_start, "
-			      "range_size IDs); give podman --userns=auto:size=%llu",
-			      a->name, (unsigned long long)lo, (unsigned long long)n,
-			      (unsigned long long)a->c->range_size,
-			      (unsigned long long)a->c->range_size);
+		vg_report_add(
+		    &a->rep, VG_DENY, "range", "linux.uidMappings",
+		    "container %s: its range %llu+%llu lies in volguard's pool but is "
+		    "not one of its ranges (a multiple of range_size %llu from pool_start, "
+		    "range_size IDs); give podman --userns=auto:size=%llu",
+		    a->name, (unsigned long long)lo, (unsigned long long)n,
+		    (unsigned long long)a->c->range_size, (unsigned long long)a->c->range_size);
 	else {
 		a->range_name = vg_strdup(a->name);
 		a->range_bind = true;
@@ -349,10 +349,11 @@ static int hook_bind(struct vg_admission *a, struct vg_error *e)
 		if (strcmp(reg.ranges[i].name, a->name) == 0 ||
 		    !(reg.ranges[i].start >= a->range_start + a->range_count ||
 		      reg.ranges[i].start + reg.ranges[i].count <= a->range_start))
-			r = vg_error_set(e, VG_EREFUSED,
-					 "container %s: range %llu+%llu was taken meanwhile (by '%s')",
-					 a->name, (unsigned long long)a->range_start,
-					 (unsigned long long)a->range_count, reg.ranges[i].name);
+			r = vg_error_set(
+			    e, VG_EREFUSED,
+			    "container %s: range %llu+%llu was taken meanwhile (by '%s')", a->name,
+			    (unsigned long long)a->range_start, (unsigned long long)a->range_count,
+			    reg.ranges[i].name);
 	if (r >= 0) {
 		rg = vg_registry_add(&reg, a->name, a->range_start, a->range_count);
 		r = vg_range_set_meta(&reg, rg, "container", a->ct.id, e);
@@ -414,8 +415,8 @@ static int judge_hook_range(struct vg_admission *a, struct vg_error *e)
 			      own->name);
 	else if (r >= 0 && own)
 		a->range_name = vg_strdup(own->name);
-	else if (r >= 0 && a->rep.worst != VG_DENY && a->engine_named &&
-		 lo >= a->c->pool_start && hi - 1 <= a->c->pool_end)
+	else if (r >= 0 && a->rep.worst != VG_DENY && a->engine_named && lo >= a->c->pool_start &&
+		 hi - 1 <= a->c->pool_end)
 		judge_hook_bind(a, &reg, lo);
 	else if (r >= 0 && a->rep.worst != VG_DENY && lo <= a->c->pool_end && hi > a->c->pool_start)
 		vg_report_add(&a->rep, VG_DENY, "range", "linux.uidMappings",

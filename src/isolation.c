@@ -215,11 +215,11 @@ static bool docker_overlay2(const struct vg_config *c, int rootfs_fd)
 	struct stat want, got;
 
 	return layer >= 0 && stat(path, &want) == 0 &&
-	       fstatat(layer, "..", &got, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       want.st_dev == got.st_dev && want.st_ino == got.st_ino;
+	       fstatat(layer, "..", &got, AT_SYMLINK_NOFOLLOW) == 0 && want.st_dev == got.st_dev &&
+	       want.st_ino == got.st_ino;
 }
 
-#define NOT_OVERLAY2                                                                             \
+#define NOT_OVERLAY2                                                                               \
 	"the root file system is an overlay that is not one of Docker's overlay2 layers (such as " \
 	"containerd's overlayfs snapshotter); the userns mode needs a plain directory (ctr "       \
 	"--snapshotter native) or Docker's overlay2"

@@ -26,8 +26,8 @@ static char *records_dir(const char *bundle, const char *id)
 
 	while (n > 1 && bundle[n - 1] == '/')
 		n--;
-	if (n < sizeof(tail) - 1 + k + 1 || strncmp(bundle + n - (sizeof(tail) - 1), tail,
-						    sizeof(tail) - 1) != 0)
+	if (n < sizeof(tail) - 1 + k + 1 ||
+	    strncmp(bundle + n - (sizeof(tail) - 1), tail, sizeof(tail) - 1) != 0)
 		return NULL;
 	n -= sizeof(tail) - 1;
 	if (strncmp(bundle + n - k, id, k) != 0 || bundle[n - k - 1] != '/')
@@ -83,8 +83,9 @@ int vg_podman_name(const char *bundle, const char *id, char **ret_name, struct v
 		if (!name)
 			return 0; /* an unnamed record: the ID names it */
 		if (!vg_name_valid(name))
-			return vg_error_set(e, EINVAL, "%s: [%zu].names[0]: '%.200s' is not a valid "
-						       "container name",
+			return vg_error_set(e, EINVAL,
+					    "%s: [%zu].names[0]: '%.200s' is not a valid "
+					    "container name",
 					    path, i, name);
 		*ret_name = vg_strdup(name);
 		return 1;
