@@ -25,6 +25,7 @@ chmod 0755 "$T/vgrunc"
 c() { timeout -k 5 "${E2E_TIMEOUT:-60}" ctr -a "$C/sock" -n "$NS" "$@"; }
 crun() { run c run --rm --runc-binary "$T/vgrunc" "$@"; }
 
+# shellcheck disable=SC2317 # called through VG_CLEANUP_HOOKS
 ctd_stop() {
 	local id p
 	[ -n "${CTD_PID:-}" ] || return 0

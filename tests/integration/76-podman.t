@@ -22,10 +22,12 @@ jq --arg vg "$VG" --arg conf "$CONF" '.hook.path = $vg | .hook.args = ["volguard
 	"$TOP/conf/podman-hooks.d/volguard.json" >"$T/hooks/volguard.json"
 PODMAN_GLOBAL=(--root "$PS" --runroot "$T/pr" --tmpdir "$T/pt" --cgroup-manager cgroupfs
 	--events-backend file --storage-driver vfs --runtime "$RUNC" --hooks-dir "$T/hooks")
+# shellcheck disable=SC2317 # also called through VG_CLEANUP_HOOKS
 pm() { timeout -k 5 "${E2E_TIMEOUT:-60}" podman "${PODMAN_GLOBAL[@]}" "$@"; }
 RUN=(run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 prun() { run pm "${RUN[@]}" "$@"; }
 IMG=localhost/vgbusybox
+# shellcheck disable=SC2317 # called through VG_CLEANUP_HOOKS
 pm_stop() {
 	local p
 	pm rm -af -t 0 >/dev/null 2>&1
@@ -89,6 +91,7 @@ cp "$T/subid" "$T/subuid"
 cp "$T/subid" "$T/subgid"
 before=$(sha256sum /etc/subuid /etc/subgid 2>/dev/null)
 pauto() { # pauto PODMAN-RUN-ARGS...: podman run with the test's subuid file, in its own mount ns
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	run env CONTAINERS_STORAGE_CONF="$T/storage.conf" unshare -m -- bash -c \
 		'mount --bind "$0" /etc/subuid && mount --bind "$0" /etc/subgid && shift && exec timeout -k 5 60 podman "$@"' \
 		"$T/subid" _ "${PODMAN_GLOBAL[@]}" "$@"
