@@ -56,6 +56,7 @@ struct vg_admission {
 	char *name;	       /* the identity (identity.h): compose/P/S, swarm/S/N, pod/NS/N
 				* from labels or annotations, else own_name */
 	char *own_name;	       /* Docker's container name, else the OCI id (may be NULL) */
+	bool engine_named;     /* hook: own_name is the engine's (Podman's), not the OCI id */
 	const char *runc_root; /* runtime: runc's --root, recorded with the range (not owned) */
 	int rootfs_fd;	       /* runtime: root.path as loaded (O_PATH), -1 otherwise */
 
@@ -75,6 +76,8 @@ struct vg_admission {
 	uint64_t range_start; /* after vg_admit_isolate (runtime) or judge (hook) */
 	uint64_t range_count;
 	bool range_reused; /* runtime: the pool was full, the range came early from quarantine */
+	bool range_bind;   /* hook: an unallocated range of the pool (podman --userns=auto), to
+			    * be recorded for name before the volumes are prepared */
 };
 
 void vg_admission_init(struct vg_admission *a, const struct vg_config *c, enum vg_admit_via via);

@@ -15,6 +15,7 @@ struct vg_vol {
 	bool created;
 	bool foreign; /* not volguard's (vg_volume_is_ours said so): e->msg says why */
 	struct vg_volume_opts opts; /* its driver options, when foreign because of them */
+	uint32_t engine_owner;	    /* NAME/ is Podman's gift to a range's root (that start) */
 };
 
 /* The volumes root (root's, not group/other writable), O_RDONLY; created (0701) on demand. */
@@ -25,6 +26,9 @@ int vg_vol_open_root(const struct vg_config *c, bool create, struct vg_error *e)
 int vg_vol_open(const struct vg_config *c, const char *volume, bool create, struct vg_vol *v,
 		struct vg_error *e);
 void vg_vol_close(struct vg_vol *v);
+/* A NAME/ that Podman gave to a range's root (v->engine_owner) goes back to root when that
+ * range's container is prepared; -VG_EREFUSED for another range's. */
+int vg_vol_reclaim(struct vg_vol *v, uint64_t range_start, struct vg_error *e);
 int vg_vol_load_members(const struct vg_config *c, const char *volume, int name_fd, bool allocate,
 			struct vg_members *m, enum vg_members_source *src, struct vg_error *e);
 void vg_vol_stamp_of(const struct vg_tree_policy *p, char buf[STAMP_MAX]);

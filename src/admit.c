@@ -25,6 +25,7 @@
 #include "jsonutil.h"
 #include "isolation.h"
 #include "kmounts.h"
+#include "podman.h"
 #include "procmap.h"
 #include "registry.h"
 #include "stage.h"
@@ -181,9 +182,21 @@ int vg_admit_load_hook(struct vg_admission *a, const struct vg_hook_state *st, s
 		return r;
 	if (!a->ct.id)
 		a->ct.id = vg_strdup(st->id);
-	r = vg_admit_set_identity(a, a->ct.name ? a->ct.name : st->id, a->ct.labels, e);
-	if (r < 0)
-		return r;
+	{
+		/* Podman names its containers only in containers/storage's records (podman.h). */
+		_cleanup_free_ char *pname = NULL;
+
+		if (!a->ct.name) {
+			r = vg_podman_name(st->bundle, st->id, &pname, e);
+			if (r < 0)
+				return r;
+			a->engine_named = r > 0;
+		}
+		r = vg_admit_set_identity(a, a->ct.name ? a->ct.name : pname ? pname : st->id,
+					  a->ct.labels, e);
+		if (r < 0)
+			return r;
+	}
 	rootfs = rootfs_path(a->spec, st->bundle);
 	if (!rootfs)
 		return vg_error_set(e, EINVAL, "%s/config.json: root.path: missing", st->bundle);
@@ -323,6 +336,66 @@ static void judge_user(struct vg_admission *a)
 }
 
 /*
+ * A named (Podman) container whose uidMappings are an unallocated range of the pool: podman
+ * --userns=auto picked it from the `containers` subuid delegation. It is bound to the name
+ * (act: vg_admit_prepare) when it is one aligned range of range_size and the name has none yet.
+ */
+static void judge_hook_bind(struct vg_admission *a, const struct vg_registry *reg, uint64_t lo)
+{
+	const struct vg_range *mine = vg_registry_find(reg, a->name);
+	uint64_t n = a->ct.uidmap_size;
+
+	if (mine)
+		vg_report_add(&a->rep, VG_DENY, "range", "linux.uidMappings",
+			      "container %s: it maps %llu+%llu, but its range is %llu+%llu; map "
+			      "that one (--uidmap 0:%llu:%llu) or release it",
+			      a->name, (unsigned long long)lo, (unsigned long long)n,
+			      (unsigned long long)mine->start, (unsigned long long)mine->count,
+			      (unsigned long long)mine->start, (unsigned long long)mine->count);
+	else if ((lo - a->c->pool_start) % a->c->range_size != 0 || n != a->c->range_size)
+		vg_report_add(
+		    &a->rep, VG_DENY, "range", "linux.uidMappings",
+		    "container %s: its range %llu+%llu lies in volguard's pool but is "
+		    "not one of its ranges (a multiple of range_size %llu from pool_start, "
+		    "range_size IDs); give podman --userns=auto:size=%llu",
+		    a->name, (unsigned long long)lo, (unsigned long long)n,
+		    (unsigned long long)a->c->range_size, (unsigned long long)a->c->range_size);
+	else {
+		a->range_name = vg_strdup(a->name);
+		a->range_bind = true;
+	}
+}
+
+/* Act: record the range judge_hook_bind accepted, bound to the container's ID. */
+static int hook_bind(struct vg_admission *a, struct vg_error *e)
+{
+	struct vg_registry reg;
+	struct vg_range *rg;
+	int r = vg_registry_open(&reg, a->c, VG_REGISTRY_WRITE, e);
+
+	/* Judged under no lock: judged again under the lock. */
+	for (size_t i = 0; r >= 0 && i < reg.n; i++)
+		if (strcmp(reg.ranges[i].name, a->name) == 0 ||
+		    !(reg.ranges[i].start >= a->range_start + a->range_count ||
+		      reg.ranges[i].start + reg.ranges[i].count <= a->range_start))
+			r = vg_error_set(
+			    e, VG_EREFUSED,
+			    "container %s: range %llu+%llu was taken meanwhile (by '%s')", a->name,
+			    (unsigned long long)a->range_start, (unsigned long long)a->range_count,
+			    reg.ranges[i].name);
+	if (r >= 0) {
+		rg = vg_registry_add(&reg, a->name, a->range_start, a->range_count);
+		r = vg_range_set_meta(&reg, rg, "container", a->ct.id, e);
+	}
+	if (r >= 0)
+		r = vg_range_set_meta(&reg, rg, "via", "podman-userns-auto", e);
+	if (r >= 0)
+		r = vg_registry_commit(&reg, e);
+	vg_registry_close(&reg);
+	return r;
+}
+
+/*
  * The hook: the registry name whose range is exactly the container's uidMappings; else, outside
  * the pool, the OCI ID. Overlapping another allocation, or an unallocated range inside the pool,
  * is refused.
@@ -363,8 +436,17 @@ static int judge_hook_range(struct vg_admission *a, struct vg_error *e)
 		own = NULL;
 		break;
 	}
-	if (r >= 0 && own)
+	if (r >= 0 && own && a->engine_named && strcmp(own->name, a->name) != 0)
+		vg_report_add(&a->rep, VG_DENY, "range", "linux.uidMappings",
+			      "container %s: its range %llu+%llu is the range of '%s'; a container "
+			      "maps only its own name's range",
+			      a->name, (unsigned long long)lo, (unsigned long long)ct->uidmap_size,
+			      own->name);
+	else if (r >= 0 && own)
 		a->range_name = vg_strdup(own->name);
+	else if (r >= 0 && a->rep.worst != VG_DENY && a->engine_named && lo >= a->c->pool_start &&
+		 hi - 1 <= a->c->pool_end)
+		judge_hook_bind(a, &reg, lo);
 	else if (r >= 0 && a->rep.worst != VG_DENY && lo <= a->c->pool_end && hi > a->c->pool_start)
 		vg_report_add(&a->rep, VG_DENY, "range", "linux.uidMappings",
 			      "container %s: its range %llu+%llu lies in volguard's pool but is "
@@ -757,6 +839,12 @@ int vg_admit_prepare(struct vg_admission *a, struct vg_error *e)
 		return vg_admit_refusal(a, e);
 	if (a->verify || a->exempt || !a->ct.has_uidmap || !a->range_name)
 		return 0;
+	if (a->range_bind) {
+		int r = hook_bind(a, e);
+
+		if (r < 0)
+			return r;
+	}
 	return vg_mounted_volumes_prepare(a->c, &a->vols, a->range_name,
 					  (uint32_t)(a->range_start + a->user.uid),
 					  (uint32_t)(a->range_start + a->user.gid), a->range_start,

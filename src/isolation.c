@@ -196,6 +196,28 @@ static const char *host_namespace(const struct vg_container *ct)
 	return NULL;
 }
 
+/*
+ * Is the overlay on rootfs_fd one of Docker's overlay2 layers (<docker_root>/overlay2/ID/merged,
+ * compared by device and inode)? The userns mode rebuilds only those from idmapped layers; any
+ * other overlay (containerd's overlayfs snapshotter mounts one on the bundle's rootfs) is left
+ * to the shift mode, before anything is allocated.
+ */
+static bool docker_overlay2(const struct vg_config *c, int rootfs_fd)
+{
+	_cleanup_free_ char *path = vg_asprintf("%s/overlay2", c->docker_root);
+	_cleanup_close_ int layer = openat(rootfs_fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct stat want, got;
+
+	return layer >= 0 && stat(path, &want) == 0 &&
+	       fstatat(layer, "..", &got, AT_SYMLINK_NOFOLLOW) == 0 && want.st_dev == got.st_dev &&
+	       want.st_ino == got.st_ino;
+}
+
+#define NOT_OVERLAY2                                                                               \
+	"the root file system is an overlay that is not one of Docker's overlay2 layers (such as " \
+	"containerd's overlayfs snapshotter); the userns mode needs a plain directory (ctr "       \
+	"--snapshotter native) or Docker's overlay2"
+
 int vg_isolation_choose(const struct vg_config *c, const struct vg_container *ct, int rootfs_fd,
 			enum vg_isolation *mode, char **why, struct vg_error *e)
 {
@@ -226,6 +248,15 @@ int vg_isolation_choose(const struct vg_config *c, const struct vg_container *ct
 	if (fstatfs(fd, &sf) < 0)
 		return vg_error_errno(e, errno, "statfs of the root file system");
 	if ((unsigned long)sf.f_type == OVERLAYFS_SUPER_MAGIC) {
+		if (rootfs_fd >= 0 && !docker_overlay2(c, rootfs_fd)) {
+			if (c->isolation == VG_ISOLATION_USERNS)
+				return vg_error_set(e, VG_EREFUSED,
+						    "isolation = userns, but " NOT_OVERLAY2
+						    "; set isolation = auto or shift");
+			*mode = VG_ISOLATION_SHIFT;
+			*why = vg_strdup("auto: " NOT_OVERLAY2);
+			return 0;
+		}
 		/* The layers live on docker_root's file system: that is where the probe builds. */
 		what = "overlay";
 		if (root_fd < 0) {

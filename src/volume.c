@@ -50,6 +50,40 @@ static int check_root_dir(int fd, const char *what, struct vg_error *e)
 	return 0;
 }
 
+/*
+ * Podman gives a new named volume to the container's root: NAME/ and _data owned by the start
+ * of the range it maps (UID and GID), mode 0700. That owner is the range start of volguard's
+ * pool, a principal of that very range; NAME/ stays out of every container's reach (only _data
+ * is mounted). Such a NAME/ is accepted (its start is returned) and taken back by root in
+ * vg_vol_reclaim when the container of that range is prepared; any other owner is refused.
+ */
+static uint32_t engine_owner(const struct vg_config *c, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || st.st_uid == 0 || st.st_uid != st.st_gid ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) || st.st_uid < c->pool_start ||
+	    st.st_uid > c->pool_end || (st.st_uid - c->pool_start) % c->range_size != 0)
+		return 0;
+	return (uint32_t)st.st_uid;
+}
+
+int vg_vol_reclaim(struct vg_vol *v, uint64_t range_start, struct vg_error *e)
+{
+	if (!v->engine_owner)
+		return 0;
+	if (v->engine_owner != range_start)
+		return vg_error_set(e, VG_EREFUSED,
+				    "%s: owned by UID %u, the root of another range than the "
+				    "container's (%llu); it must be root's",
+				    v->what, (unsigned)v->engine_owner,
+				    (unsigned long long)range_start);
+	if (fchown(v->name_fd, 0, 0) < 0)
+		return vg_error_errno(e, errno, "%s: cannot give it back to root", v->what);
+	v->engine_owner = 0;
+	return 0;
+}
+
 int vg_vol_open_root(const struct vg_config *c, bool create, struct vg_error *e)
 {
 	_cleanup_free_ char *dflt = vg_asprintf("%s/volumes", c->docker_root);
@@ -142,7 +176,8 @@ int vg_vol_open(const struct vg_config *c, const char *volume, bool create, stru
 	if (r < 0)
 		return r;
 	v->name_fd = r;
-	r = check_root_dir(v->name_fd, v->what, e);
+	v->engine_owner = engine_owner(c, v->name_fd);
+	r = v->engine_owner ? 0 : check_root_dir(v->name_fd, v->what, e);
 	if (r >= 0)
 		r = check_ours(root, v, e);
 	if (r < 0)
@@ -541,6 +576,8 @@ int vg_volume_prepare(const struct vg_config *c, const char *volume, const char 
 	int r;
 
 	r = vg_vol_open(c, volume, true, &v, e);
+	if (r >= 0)
+		r = vg_vol_reclaim(&v, range_start, e);
 	if (r >= 0)
 		r = is_idmap(&v, &idmap, e);
 	if (r >= 0 && idmap)

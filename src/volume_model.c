@@ -135,6 +135,8 @@ int vg_volume_prepare_idmap(const struct vg_config *c, const char *volume, const
 	int r;
 
 	r = vg_vol_open(c, volume, true, &v, e);
+	if (r >= 0)
+		r = vg_vol_reclaim(&v, range_start, e);
 	if (r < 0)
 		goto out;
 	r = vg_volume_model_read(v.name_fd, v.what, &model, e);
