@@ -47,11 +47,12 @@ $(BUILD)/volguard: $(BUILD)/main.o $(BUILD)/libvolguard.a
 $(BUILD)/volguard-runc: $(BUILD)/volguard
 	ln -sf volguard $@
 
-# The unit tests' dependency files go to $(BUILD)/unit-deps/, not beside the binaries.
+# The unit tests' dependency files go to $(BUILD)/unit-deps/, not beside the binaries (the
+# headers they list are prerequisites too: compile and link only the .c and the library).
 $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libvolguard.a | $(BUILD)
 	@mkdir -p $(BUILD)/unit $(BUILD)/unit-deps
-	$(CC) $(CFLAGS) -MF $(BUILD)/unit-deps/$*.d -MT $@ -Itests/unit $(LDFLAGS) -o $@ $^ \
-	  $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS) -MF $(BUILD)/unit-deps/$*.d -MT $@ -Itests/unit $(LDFLAGS) -o $@ \
+	  $(filter %.c %.a,$^) $(LDLIBS) $(CMOCKA_LIBS)
 
 $(BUILD):
 	mkdir -p $(BUILD)
@@ -67,7 +68,7 @@ demo: deps all
 	@scripts/demo.sh
 
 unit: all
-	@prove -e '' $(UNIT_BIN)
+	@CMOCKA_MESSAGE_OUTPUT=TAP prove -e '' $(UNIT_BIN)
 
 # Sanitizer build of everything, in its own build directory.
 asan:

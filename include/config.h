@@ -4,15 +4,11 @@
 #include <stdint.h>
 
 #include "isolation.h"
+#include "members.h"
 #include "vg.h"
 
 #define VG_DEFAULT_CONFIG  "/etc/volguard/volguard.conf"
 #define VG_CONFIG_MAX_SIZE (1024 * 1024)
-
-struct vg_member {
-	char *name; /* container name */
-	bool ro;
-};
 
 struct vg_volume_decl {
 	char *name;

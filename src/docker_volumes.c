@@ -57,7 +57,7 @@ int vg_volume_check_userns_remap(const char *docker_root, const char *daemon_jso
 /* Containers whose Docker config mounts `volume` (MountPoints[*].Type == "volume"). */
 static int cmp_member(const void *a, const void *b)
 {
-	return strcmp(((const struct vg_vmember *)a)->name, ((const struct vg_vmember *)b)->name);
+	return strcmp(((const struct vg_member *)a)->name, ((const struct vg_member *)b)->name);
 }
 
 int vg_volume_discover_members(const struct vg_config *c, const char *volume, struct vg_members *m,
@@ -99,7 +99,7 @@ int vg_volume_discover_members(const struct vg_config *c, const char *volume, st
 		{
 			const char *type = json_string_value(json_object_get(val, "Type"));
 			const char *vname = json_string_value(json_object_get(val, "Name"));
-			struct vg_vmember *x;
+			struct vg_member *x;
 			bool ro = !json_is_true(json_object_get(val, "RW"));
 
 			if (!type || strcmp(type, "volume") != 0 || !vname ||

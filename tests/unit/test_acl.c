@@ -147,7 +147,7 @@ static void malformed_never_equal(void **state)
 
 static void tree_policy(void **state)
 {
-	struct vg_vmember v[3] = { { "web", false, A, A },
+	struct vg_member v[3] = { { "web", false, A, A },
 				   { "db", false, B, B },
 				   { "worker", true, W, W } };
 	struct vg_members m = { v, 1 };

@@ -53,7 +53,7 @@ static void round_trip(void **state)
 	static const char text[] = "web:rw:1073741824:1073741824\n\nworker:ro:1073807360:7";
 	struct vg_members m = { 0 }, m2 = { 0 };
 	struct vg_error e = { 0 };
-	struct vg_vmember *w;
+	struct vg_member *w;
 	char *out;
 
 	assert_int_equal(vg_members_parse(text, strlen(text), &m, &e), 0);
