@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "config.h"
 
 /* Parse `text`; expect failure with a message containing `want`. */
@@ -21,10 +23,7 @@ static void expect_error(const char *text, const char *want)
 	vg_config_init(&c);
 	r = vg_config_parse_string(&c, text, "t.conf", &e);
 	vg_config_free(&c);
-	if (r != -EINVAL || !strstr(e.msg, want))
-		fail_msg("config:\n%s\nexpected -EINVAL with '%s', got %d '%s'", text, want, r,
-			 e.msg);
-	assert_int_equal(e.code, EINVAL);
+	unit_expect_error(r, &e, EINVAL, text, want, NULL);
 }
 
 static void unknown_keys_and_sections(void **state)

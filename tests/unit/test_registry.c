@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "config.h"
 #include "registry.h"
 
@@ -30,15 +32,10 @@ static void expect_error(const char *text, const char *where, const char *why)
 {
 	struct vg_registry r;
 	struct vg_error e;
+	int rc = parse(&r, text, &e);
 
-	if (parse(&r, text, &e) >= 0)
-		fail_msg("parsed without error:\n%s", text);
-	assert_int_equal(e.code, EINVAL);
-	if (!strstr(e.msg, where))
-		fail_msg("message '%s' lacks '%s'", e.msg, where);
-	if (why && !strstr(e.msg, why))
-		fail_msg("message '%s' lacks '%s'", e.msg, why);
 	vg_registry_close(&r);
+	unit_expect_error(rc, &e, EINVAL, text, where, why, NULL);
 }
 
 static void test_config(struct vg_config *c)

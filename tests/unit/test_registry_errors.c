@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "registry.h"
 
 static void expect_error_len(const char *text, size_t len, const char *want)
@@ -20,9 +22,7 @@ static void expect_error_len(const char *text, size_t len, const char *want)
 	vg_registry_init(&r);
 	rc = vg_registry_parse(&r, text, len, "ranges", &e);
 	vg_registry_close(&r);
-	if (rc != -EINVAL || !strstr(e.msg, want))
-		fail_msg("registry:\n%s\nexpected -EINVAL with '%s', got %d '%s'", text, want, rc,
-			 e.msg);
+	unit_expect_error(rc, &e, EINVAL, text, want, NULL);
 }
 
 static void expect_error(const char *text, const char *want)
