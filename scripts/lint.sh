@@ -1,6 +1,6 @@
 #!/bin/bash
-# make lint: cppcheck, clang-format, clang-tidy (scripts/lint-tidy.sh), mandoc -Tlint and the
-# shell scripts through shellcheck; exits non-zero on any finding.
+# make lint: cppcheck, clang-format, clang-tidy (scripts/lint-tidy.sh), unit test names,
+# mandoc -Tlint and the shell scripts through shellcheck; exits non-zero on any finding.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 status=0
@@ -20,6 +20,16 @@ clang-format --dry-run --Werror "${csrc[@]}" || failed clang-format
 
 step clang-tidy
 scripts/lint-tidy.sh || failed clang-tidy
+
+step unit test names
+# Each tests/unit/test_X.c tests src/X.c (so a module's tests are found by its name).
+for t in tests/unit/test_*.c; do
+	x=${t#tests/unit/test_}
+	[ -e "src/$x" ] || {
+		echo "$t: no src/$x (name the unit test for the module it tests)"
+		failed "unit test names"
+	}
+done
 
 step mandoc
 for m in man/*.[0-9]; do

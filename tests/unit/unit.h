@@ -28,7 +28,8 @@ static inline void unit_expect_errorv(int r, const struct vg_error *e, int code,
 	if (r != -e->code || (code && e->code != code))
 		fail_msg("for:\n%s\nexpected -%d, got %d (code %d) '%s'", input, code, r, e->code,
 			 e->msg);
-	for (const char *want = va_arg(wants, const char *); want; want = va_arg(wants, const char *))
+	for (const char *want = va_arg(wants, const char *); want;
+	     want = va_arg(wants, const char *))
 		if (!strstr(e->msg, want))
 			fail_msg("for:\n%s\nmessage '%s' lacks '%s'", input, e->msg, want);
 }
