@@ -137,7 +137,8 @@ bool vg_policy_carried_mounts(struct vg_policy_ctx *x, const struct vg_mount *m,
 		struct vg_error e;
 		enum vg_rel rel;
 
-		if (!t || !strictly_below(t, r->path) || vg_resolve_at(x->root, t, NULL, &sub, &e) < 0)
+		if (!t || !strictly_below(t, r->path) ||
+		    vg_resolve_at(x->root, t, NULL, &sub, &e) < 0)
 			continue;
 		/* The mount's root by identity (a whole file system mounted there), then where a
 		 * partial bind comes from. */
