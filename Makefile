@@ -12,22 +12,32 @@ BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 BUILD    ?= build
 VERSION  := 0.1.0
 
+# The one place for the package list and the compiler flags: scripts/fuzz.sh and
+# scripts/lint-tidy.sh read them with `make -s print-VAR` (e.g. print-PKG_CFLAGS).
 PKGS     := libacl libcap libattr inih jansson mount yaml-0.1
 CC       ?= cc
+STD      := -std=gnu11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wformat=2 \
             -Wno-unused-parameter
 HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+# pkg-config's flags, asked once and only when a rule needs them (make deps and make clean run
+# without the libraries); a missing package stops the build with pkg-config's own message.
+pkgconfig = $(shell pkg-config $(1))$(if $(filter 0,$(.SHELLSTATUS)),,$(error \
+            pkg-config $(1) failed: install the packages (scripts/deps.sh)))
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(call pkgconfig,--cflags $$(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $$(call pkgconfig,--libs $$(PKGS)))$(PKG_LIBS)
+CMOCKA_LIBS = $(eval CMOCKA_LIBS := $$(call pkgconfig,--libs cmocka))$(CMOCKA_LIBS)
 CFLAGS   ?= -O2 -g
-override CFLAGS += -std=gnu11 -D_GNU_SOURCE $(WARN) $(HARDEN) -Iinclude -MMD -MP \
-            -DVG_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+override CFLAGS += $(STD) $(WARN) $(HARDEN) -Iinclude -MMD -MP \
+            -DVG_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+LDLIBS   += $(PKG_LIBS)
 
 SRCS     := $(filter-out src/main.c,$(wildcard src/*.c))
 OBJS     := $(SRCS:src/%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all deps check demo install lint clean unit asan fuzz coverage bench
+.PHONY: all deps check demo install lint clean unit asan fuzz coverage bench print-%
 all: $(BUILD)/volguard $(BUILD)/volguard-runc $(UNIT_BIN)
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
@@ -42,9 +52,12 @@ $(BUILD)/volguard: $(BUILD)/main.o $(BUILD)/libvolguard.a
 $(BUILD)/volguard-runc: $(BUILD)/volguard
 	ln -sf volguard $@
 
+# The unit tests' dependency files go to $(BUILD)/unit-deps/, not beside the binaries (the
+# headers they list are prerequisites too: compile and link only the .c and the library).
 $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libvolguard.a | $(BUILD)
-	@mkdir -p $(BUILD)/unit
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
+	@mkdir -p $(BUILD)/unit $(BUILD)/unit-deps
+	$(CC) $(CFLAGS) -MF $(BUILD)/unit-deps/$*.d -MT $@ -Itests/unit $(LDFLAGS) -o $@ \
+	  $(filter %.c %.a,$^) $(LDLIBS) $(CMOCKA_LIBS)
 
 $(BUILD):
 	mkdir -p $(BUILD)
@@ -60,7 +73,7 @@ demo: deps all
 	@scripts/demo.sh
 
 unit: all
-	@prove -e '' $(UNIT_BIN)
+	@CMOCKA_MESSAGE_OUTPUT=TAP prove -e '' $(UNIT_BIN)
 
 # Sanitizer build of everything, in its own build directory.
 asan:
@@ -113,4 +126,8 @@ bench: all
 clean:
 	rm -rf build build-*
 
--include $(OBJS:.o=.d) $(BUILD)/main.d
+# make -s print-VAR: the value of VAR, for the scripts that compile outside this Makefile.
+print-%:
+	@printf '%s\n' '$(subst ','\'',$($*))'
+
+-include $(OBJS:.o=.d) $(BUILD)/main.d $(UNIT_BIN:$(BUILD)/unit/%=$(BUILD)/unit-deps/%.d)

@@ -5,6 +5,7 @@
 
 #include "identity.h"
 #include "isolation_mode.h"
+#include "members.h"
 #include "vg.h"
 
 #define VG_DEFAULT_CONFIG	  "/etc/volguard/volguard.conf"
@@ -15,11 +16,6 @@
 enum vg_allocation {
 	VG_ALLOC_FIRST_FIT = 0, /* the lowest free aligned block */
 	VG_ALLOC_DETERMINISTIC, /* a keyed hash of the name, double hashing on collision */
-};
-
-struct vg_member {
-	char *name; /* container name */
-	bool ro;
 };
 
 struct vg_volume_decl {

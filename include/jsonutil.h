@@ -61,5 +61,3 @@ int vg_json_load_buf(const char *buf, size_t len, const char *what, json_t **ret
 		     struct vg_error *e);
 /* Append the strings of array a (NULL: nothing) to *out; "what[3]: not a string". */
 int vg_json_string_array(json_t *a, const char *what, char ***out, struct vg_error *e);
-/* Put `prefix` before e->msg (truncating at the end), e.g. the file a field error is in. */
-void vg_error_prefix(struct vg_error *e, const char *prefix);

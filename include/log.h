@@ -11,4 +11,4 @@ void vg_log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vg_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vg_log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print e->msg as an error and return the exit code for it (1 for VG_EREFUSED refusals, else 2). */
-int vg_report(const struct vg_error *e);
+int vg_print_error(const struct vg_error *e);

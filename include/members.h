@@ -31,21 +31,27 @@ enum vg_volume_model {
 	VG_MODEL_IDMAP, /* trusted.volguard.model = idmap */
 };
 
-struct vg_vmember {
+/*
+ * A member of a volume: a container name and whether it may only read. The one type for it,
+ * wherever members come from: recorded on the volume (with the member's principal host IDs),
+ * declared in [volume "NAME"] members, or asked for by `volume share` (IDs UINT32_MAX there:
+ * not known yet).
+ */
+struct vg_member {
 	char *name;
 	bool ro;
-	uint32_t uid, gid; /* principal host IDs */
+	uint32_t uid, gid; /* principal host IDs, or UINT32_MAX when not known */
 };
 
 struct vg_members {
-	struct vg_vmember *v;
+	struct vg_member *v;
 	size_t n;
 };
 
 int vg_members_parse(const char *buf, size_t len, struct vg_members *m, struct vg_error *e);
 char *vg_members_format(const struct vg_members *m);
 void vg_members_free(struct vg_members *m);
-struct vg_vmember *vg_members_find(const struct vg_members *m, const char *name);
+struct vg_member *vg_members_find(const struct vg_members *m, const char *name);
 /* Add or update a member. */
 void vg_members_put(struct vg_members *m, const char *name, bool ro, uint32_t uid, uint32_t gid);
 bool vg_members_remove(struct vg_members *m, const char *name);

@@ -31,6 +31,8 @@ int vg_error_set(struct vg_error *e, int err, const char *fmt, ...)
 /* Like vg_error_set, appending ": strerror(err)". */
 int vg_error_errno(struct vg_error *e, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Put `prefix` before e->msg (truncating at the end), e.g. the file a field error is in. */
+void vg_error_prefix(struct vg_error *e, const char *prefix);
 
 #define VG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

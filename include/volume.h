@@ -141,11 +141,7 @@ int vg_volume_model_of(const struct vg_config *c, const char *volume, enum vg_vo
 int vg_volume_create(const struct vg_config *c, const char *volume, const char *owner,
 		     struct vg_fix_stats *st, struct vg_error *e);
 /* volume share / revoke: change the members and apply the policy to the whole tree. */
-struct vg_share {
-	const char *name;
-	bool ro;
-};
-int vg_volume_share(const struct vg_config *c, const char *volume, const struct vg_share *add,
+int vg_volume_share(const struct vg_config *c, const char *volume, const struct vg_member *add,
 		    size_t n, struct vg_fix_stats *st, struct vg_error *e);
 int vg_volume_revoke(const struct vg_config *c, const char *volume, const char *member,
 		     struct vg_fix_stats *st, struct vg_error *e);

@@ -37,7 +37,14 @@ fi
 
 B=$TOP/build-fuzz
 SAN='-fsanitize=address,undefined -fno-sanitize-recover=all'
-PKGS='libacl libcap libattr inih jansson mount yaml-0.1'
+# The flags and libraries of the Makefile (the one place they are written); a missing package
+# fails here, with pkg-config's message.
+mk() { make -s --no-print-directory "print-$1"; }
+if ! { STD=$(mk STD) && WARN=$(mk WARN) && PKG_CFLAGS=$(mk PKG_CFLAGS) &&
+	PKG_LIBS=$(mk PKG_LIBS); }; then
+	echo "fuzz.sh: cannot read the build flags from the Makefile" >&2
+	exit 2
+fi
 mkdir -p "$B/bin" "$B/log" "$B/artifacts" "$B/corpus"
 
 tap() { # tap OK(0/1) DESCRIPTION [DIAG-FILE]
@@ -59,11 +66,10 @@ if ! make -s BUILD="$B" CC=clang \
 fi
 # shellcheck disable=SC2086,SC2046
 build_target() {
-	clang -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer $SAN -std=gnu11 -D_GNU_SOURCE \
-		-Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter \
-		-Iinclude -Itests/fuzz $(pkg-config --cflags $PKGS) \
+	clang -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer $SAN $STD $WARN \
+		-Iinclude -Itests/fuzz $PKG_CFLAGS \
 		-o "$B/bin/fuzz_$1" "tests/fuzz/fuzz_$1.c" "$B/libvolguard.a" \
-		$(pkg-config --libs $PKGS) >"$B/log/$1.build" 2>&1
+		$PKG_LIBS >"$B/log/$1.build" 2>&1
 }
 
 # Reports go to stderr, where libFuzzer's log catches them; a leak is a failure too.

@@ -1,7 +1,7 @@
 #!/bin/bash
-# make lint: cppcheck, clang-format, clang-tidy (scripts/lint-tidy.sh), no dependency cycle
-# between source files (scripts/lint-cycles.sh, after its self-test), mandoc -Tlint and the
-# shell scripts through shellcheck; exits non-zero on any finding.
+# make lint: cppcheck, clang-format, clang-tidy (scripts/lint-tidy.sh), unit test names, no
+# dependency cycle between source files (scripts/lint-cycles.sh, after its self-test), mandoc
+# -Tlint and the shell scripts through shellcheck; exits non-zero on any finding.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 status=0
@@ -24,6 +24,15 @@ scripts/lint-tidy.sh || failed clang-tidy
 
 step "dependency cycles (include and symbol graph)"
 { scripts/lint-cycles.sh --self-test && scripts/lint-cycles.sh; } || failed lint-cycles
+step unit test names
+# Each tests/unit/test_X.c tests src/X.c (so a module's tests are found by its name).
+for t in tests/unit/test_*.c; do
+	x=${t#tests/unit/test_}
+	[ -e "src/$x" ] || {
+		echo "$t: no src/$x (name the unit test for the module it tests)"
+		failed "unit test names"
+	}
+done
 
 step mandoc
 for m in man/*.[0-9]; do

@@ -392,7 +392,7 @@ static void member_ranges(struct audit_ctx *x, const struct audit_vol *v, struct
 		vg_intervals_add(&ok->gids, 0, 0, "root");
 	}
 	for (size_t i = 0; i < v->members.n; i++) {
-		const struct vg_vmember *m = &v->members.v[i];
+		const struct vg_member *m = &v->members.v[i];
 		const struct vg_range *rg = vg_registry_find(&x->reg, m->name);
 
 		if (rg) {

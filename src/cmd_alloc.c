@@ -54,7 +54,7 @@ int cmd_alloc(int argc, char **argv, struct vg_config *c)
 	    vg_registry_alloc(&reg, c, argv[optind], size, &rg, &is_new, &err) < 0 ||
 	    vg_registry_commit(&reg, &err) < 0) {
 		vg_registry_close(&reg);
-		return vg_report(&err);
+		return vg_print_error(&err);
 	}
 	if (only_start)
 		printf("%llu\n", (unsigned long long)rg->start);

@@ -208,7 +208,7 @@ int cmd_fix(int argc, char **argv, struct vg_config *c)
 	if (all) {
 		struct vg_error err = { 0 };
 		if (vg_volume_list(c, &names, &err) < 0)
-			return vg_report(&err);
+			return vg_print_error(&err);
 	} else
 		for (int i = optind; i < argc; i++)
 			vg_strv_push(&names, argv[i]);

@@ -104,7 +104,7 @@ int cmd_gc(int argc, char **argv, struct vg_config *c)
 	/* The lock is held from here: no create can claim a range while we look. */
 	if (vg_registry_open(&reg, c, dry_run ? VG_REGISTRY_READ : VG_REGISTRY_WRITE, &err) < 0 ||
 	    vg_usage_load(c, &u, &err) < 0 || vg_usage_volumes_of(c, NULL, &pairs, &err) < 0) {
-		r = vg_report(&err);
+		r = vg_print_error(&err);
 		goto out;
 	}
 	for (size_t i = 0; i < reg.n;) {
@@ -124,12 +124,12 @@ int cmd_gc(int argc, char **argv, struct vg_config *c)
 			continue;
 		}
 		if (vg_registry_release(&reg, rg->name, &err) < 0) {
-			r = vg_report(&err);
+			r = vg_print_error(&err);
 			goto out;
 		}
 	}
 	if (!dry_run && vg_registry_commit(&reg, &err) < 0) {
-		r = vg_report(&err);
+		r = vg_print_error(&err);
 		goto out;
 	}
 	vg_log_info("%zu range(s) %s, %zu kept", released, dry_run ? "unused" : "released",

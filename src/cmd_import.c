@@ -41,7 +41,7 @@ int cmd_import(int argc, char **argv, struct vg_config *c)
 		return vg_cmd_usage_error("import", "expected exactly one FILE");
 	if (vg_fleet_read(argv[optind], &x, &err) < 0) {
 		vg_fleet_free(&x);
-		return vg_report(&err);
+		return vg_print_error(&err);
 	}
 	/* One registry write, under the lock, after every range was checked. */
 	rc = vg_registry_open(&reg, c, VG_REGISTRY_WRITE, &err);
@@ -54,5 +54,5 @@ int cmd_import(int argc, char **argv, struct vg_config *c)
 		       argv[optind]);
 	vg_registry_close(&reg);
 	vg_fleet_free(&x);
-	return rc < 0 ? vg_report(&err) : 0;
+	return rc < 0 ? vg_print_error(&err) : 0;
 }

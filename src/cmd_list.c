@@ -48,7 +48,7 @@ int cmd_list(int argc, char **argv, struct vg_config *c)
 		return vg_cmd_usage_error("list", "unexpected argument '%s'", argv[optind]);
 	if (vg_registry_open(&reg, c, VG_REGISTRY_READ, &err) < 0) {
 		vg_registry_close(&reg);
-		return vg_report(&err);
+		return vg_print_error(&err);
 	}
 	if (json) {
 		_cleanup_json_ json_t *root = vg_fleet_export_json(&reg, c);

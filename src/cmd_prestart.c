@@ -117,9 +117,9 @@ int cmd_prestart(int argc, char **argv, struct vg_config *c)
 					  "no arguments expected (state JSON on stdin)");
 	if (prestart(c, verify, &err) >= 0)
 		return 0;
-	_cleanup_free_ char *safe = vg_escape(err.msg); /* stderr: vg_report escapes */
+	_cleanup_free_ char *safe = vg_escape(err.msg); /* stderr: vg_print_error escapes */
 	openlog("volguard", LOG_PID, LOG_AUTHPRIV);
 	syslog(LOG_AUTHPRIV | LOG_ERR, "prestart: %s", safe);
 	closelog();
-	return vg_report(&err);
+	return vg_print_error(&err);
 }

@@ -121,7 +121,7 @@ int cmd_release(int argc, char **argv, struct vg_config *c)
 	report_owned(c, name, start, count);
 	goto out;
 fail:
-	r = vg_report(&err);
+	r = vg_print_error(&err);
 out:
 	vg_strv_free(vols);
 	vg_registry_close(&reg);

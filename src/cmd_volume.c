@@ -77,13 +77,13 @@ static int do_create(int argc, char **argv, struct vg_config *c)
 		return vg_cmd_usage_error("volume", "'%.300s' is not a valid name",
 					  vg_identity_valid(owner) ? argv[optind] : owner);
 	if (vg_volume_create(c, argv[optind], owner, &st, &err) < 0)
-		return vg_report(&err);
+		return vg_print_error(&err);
 	return report_walk(argv[optind], &st);
 }
 
 static int do_share(int argc, char **argv, struct vg_config *c)
 {
-	_cleanup_free_ struct vg_share *add = NULL;
+	_cleanup_free_ struct vg_member *add = NULL;
 	struct vg_fix_stats st = { 0 };
 	struct vg_error err = { 0 };
 	size_t n = 0;
@@ -107,10 +107,11 @@ static int do_share(int argc, char **argv, struct vg_config *c)
 		if (!vg_identity_valid(argv[i]))
 			return vg_cmd_usage_error(
 			    "volume", "'%.300s' is not a valid container name", argv[i]);
+		add[n].uid = add[n].gid = UINT32_MAX; /* not known yet */
 		add[n++].name = argv[i];
 	}
 	if (vg_volume_share(c, argv[1], add, n, &st, &err) < 0)
-		return vg_report(&err);
+		return vg_print_error(&err);
 	return report_walk(argv[1], &st);
 }
 
@@ -124,7 +125,7 @@ static int do_revoke(int argc, char **argv, struct vg_config *c)
 	if (!vg_name_valid(argv[1]) || !vg_identity_valid(argv[2]))
 		return vg_cmd_usage_error("volume", "not a valid name");
 	if (vg_volume_revoke(c, argv[1], argv[2], &st, &err) < 0)
-		return vg_report(&err);
+		return vg_print_error(&err);
 	return report_walk(argv[1], &st);
 }
 
@@ -152,7 +153,7 @@ static int do_show(int argc, char **argv, struct vg_config *c)
 		return vg_cmd_usage_error("volume", "usage: volume show NAME [--json]");
 	if (vg_volume_status(c, name, &s, &err) < 0) {
 		vg_volume_status_free(&s);
-		return vg_report(&err);
+		return vg_print_error(&err);
 	}
 	matches = s.root_ok && s.differ == 0 && s.errors == 0;
 	if (json) {

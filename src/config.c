@@ -396,6 +396,7 @@ static int add_member_item(struct parse_state *s, const char *sec, const char *k
 	d->members = vg_reallocarray(d->members, d->n_members + 1, sizeof(*d->members));
 	d->members[d->n_members].name = TAKE_PTR(name);
 	d->members[d->n_members].ro = ro;
+	d->members[d->n_members].uid = d->members[d->n_members].gid = UINT32_MAX; /* not known */
 	d->n_members++;
 	return 1;
 }

@@ -57,7 +57,7 @@ int vg_volume_check_userns_remap(const char *docker_root, const char *daemon_jso
 /* Containers whose Docker config mounts `volume` (MountPoints[*].Type == "volume"). */
 static int cmp_member(const void *a, const void *b)
 {
-	return strcmp(((const struct vg_vmember *)a)->name, ((const struct vg_vmember *)b)->name);
+	return strcmp(((const struct vg_member *)a)->name, ((const struct vg_member *)b)->name);
 }
 
 struct discover {
@@ -80,7 +80,7 @@ static int discover_one(const struct vg_docker_entry *ent, void *data)
 	}
 	for (size_t i = 0; i < ct.n_mounts; i++) {
 		const struct vg_mount *mt = &ct.mounts[i];
-		struct vg_vmember *x;
+		struct vg_member *x;
 
 		if (mt->kind != VG_MOUNT_VOLUME || !mt->source ||
 		    strcmp(mt->source, w->volume) != 0)

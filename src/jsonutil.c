@@ -223,23 +223,6 @@ int vg_json_string_array(json_t *a, const char *what, char ***out, struct vg_err
 	return 0;
 }
 
-void vg_error_prefix(struct vg_error *e, const char *prefix)
-{
-	size_t p, m;
-
-	if (!e)
-		return;
-	p = strlen(prefix);
-	m = strnlen(e->msg, sizeof(e->msg) - 1);
-	if (p >= sizeof(e->msg) - 1)
-		p = sizeof(e->msg) - 1;
-	if (p + m > sizeof(e->msg) - 1)
-		m = sizeof(e->msg) - 1 - p;
-	memmove(e->msg + p, e->msg, m);
-	memcpy(e->msg, prefix, p);
-	e->msg[p + m] = '\0';
-}
-
 /* ---- two keys runc reads as one ------------------------------------------------------------ */
 
 /* Key `k` as Go's decoder compares it: ASCII lower case, U+017F as 's', U+212A as 'k'. */

@@ -39,7 +39,7 @@ static bool in_list(const char *s, const char *const *list, size_t n)
 }
 
 /* Is `path` equal to `dir` or below it? Returns the rest ("" or "/x/y") or NULL. */
-static const char *below(const char *path, const char *dir)
+static const char *rest_at_or_below(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
 
@@ -66,9 +66,9 @@ static char *host_path(struct libmnt_table *host, struct libmnt_fs *fs, const ch
 
 		if (mnt_fs_get_devno(h) != dev || !hroot || !mnt_fs_get_target(h))
 			continue;
-		if (skip_below && below(mnt_fs_get_target(h), skip_below))
+		if (skip_below && rest_at_or_below(mnt_fs_get_target(h), skip_below))
 			continue;
-		rest = below(root, hroot);
+		rest = rest_at_or_below(root, hroot);
 		/* The longest root wins; among equals the last mounted (the visible one). */
 		if (rest && strlen(hroot) >= best_len) {
 			best_len = strlen(hroot);
@@ -152,7 +152,7 @@ int vg_kmounts_read(pid_t pid, const char *rootfs, const char *host_mountinfo,
 		struct vg_mount *m;
 		struct stat st;
 
-		if (!target || !(dest = below(target, rootfs)) || !*dest)
+		if (!target || !(dest = rest_at_or_below(target, rootfs)) || !*dest)
 			continue; /* the runtime's own mounts, or the root file system itself */
 		if (in_list(mnt_fs_get_fstype(fs), pseudo_fs, VG_ARRAY_SIZE(pseudo_fs)))
 			continue;

@@ -40,7 +40,7 @@ DEFINE_LOG(vg_log_warn, VG_LOG_NORMAL, "warning: ")
 DEFINE_LOG(vg_log_info, VG_LOG_NORMAL, "")
 DEFINE_LOG(vg_log_debug, VG_LOG_VERBOSE, "")
 
-int vg_report(const struct vg_error *e)
+int vg_print_error(const struct vg_error *e)
 {
 	vg_log_error("%s", e->msg[0] ? e->msg : "unknown error");
 	return e->code == VG_EREFUSED ? VG_EXIT_REFUSED : VG_EXIT_ERROR;

@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 	int c, r;
 
 	if (vg_privs_check_secure(&err) < 0)
-		return vg_report(&err);
+		return vg_print_error(&err);
 	if (argc > 0 && strcmp(basename(argv[0]), "volguard-runc") == 0)
 		return cmd_runtime(argc, argv);
 
@@ -149,7 +149,7 @@ int main(int argc, char **argv)
 	if (!wants_help(argc - optind, argv + optind)) {
 		if (vg_privs_acquire(&cmd->privs, cmd->name, &err) < 0) {
 			vg_config_free(&cfg);
-			return vg_report(&err);
+			return vg_print_error(&err);
 		}
 	}
 	if (!wants_help(argc - optind, argv + optind) &&

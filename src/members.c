@@ -18,7 +18,7 @@ void vg_members_free(struct vg_members *m)
 	m->n = 0;
 }
 
-struct vg_vmember *vg_members_find(const struct vg_members *m, const char *name)
+struct vg_member *vg_members_find(const struct vg_members *m, const char *name)
 {
 	for (size_t i = 0; i < m->n; i++)
 		if (strcmp(m->v[i].name, name) == 0)
@@ -28,7 +28,7 @@ struct vg_vmember *vg_members_find(const struct vg_members *m, const char *name)
 
 void vg_members_put(struct vg_members *m, const char *name, bool ro, uint32_t uid, uint32_t gid)
 {
-	struct vg_vmember *x = vg_members_find(m, name);
+	struct vg_member *x = vg_members_find(m, name);
 
 	if (!x) {
 		m->v = vg_array_grow(m->v, m->n, sizeof(*m->v));

@@ -11,7 +11,8 @@
 #include "cleanup.h"
 #include "policy_internal.h"
 
-static bool below(const char *p, const char *dir)
+/* p is strictly below dir (not dir itself): "/a/b" is below "/a", "/a" is not. */
+static bool strictly_below(const char *p, const char *dir)
 {
 	size_t n = strlen(dir);
 	if (n == 1 && dir[0] == '/')
@@ -22,7 +23,7 @@ static bool below(const char *p, const char *dir)
 /* p is dir or below it. */
 static bool at_or_below(const char *p, const char *dir)
 {
-	return strcmp(p, dir) == 0 || below(p, dir);
+	return strcmp(p, dir) == 0 || strictly_below(p, dir);
 }
 
 struct libmnt_table *vg_policy_mount_table(struct vg_policy_ctx *x)
@@ -46,7 +47,7 @@ const char *vg_policy_writable_submount(struct vg_policy_ctx *x, const char *dir
 		return NULL;
 	while (mnt_table_next_fs(tb, it, &fs) == 0) {
 		const char *t = mnt_fs_get_target(fs), *o = mnt_fs_get_vfs_options(fs);
-		if (!t || !below(t, dir))
+		if (!t || !strictly_below(t, dir))
 			continue;
 		if (o && mnt_optstr_get_option(o, "ro", NULL, NULL) == 0)
 			continue;
@@ -136,7 +137,8 @@ bool vg_policy_carried_mounts(struct vg_policy_ctx *x, const struct vg_mount *m,
 		struct vg_error e;
 		enum vg_rel rel;
 
-		if (!t || !below(t, r->path) || vg_resolve_at(x->root, t, NULL, &sub, &e) < 0)
+		if (!t || !strictly_below(t, r->path) ||
+		    vg_resolve_at(x->root, t, NULL, &sub, &e) < 0)
 			continue;
 		/* The mount's root by identity (a whole file system mounted there), then where a
 		 * partial bind comes from. */

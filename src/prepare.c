@@ -172,7 +172,7 @@ static int check_one(const struct vg_config *c, struct vg_mounted_volume *v, con
 {
 	const struct vg_volume_decl *d;
 	struct vg_volume_info info;
-	struct vg_vmember *x;
+	struct vg_member *x;
 	int r;
 
 	for (int pass = 0;; pass++) {

@@ -52,6 +52,23 @@ int vg_error_errno(struct vg_error *e, int err, const char *fmt, ...)
 	return r;
 }
 
+void vg_error_prefix(struct vg_error *e, const char *prefix)
+{
+	size_t p, m;
+
+	if (!e)
+		return;
+	p = strlen(prefix);
+	m = strnlen(e->msg, sizeof(e->msg) - 1);
+	if (p >= sizeof(e->msg) - 1)
+		p = sizeof(e->msg) - 1;
+	if (p + m > sizeof(e->msg) - 1)
+		m = sizeof(e->msg) - 1 - p;
+	memmove(e->msg + p, e->msg, m);
+	memcpy(e->msg, prefix, p);
+	e->msg[p + m] = '\0';
+}
+
 int vg_parse_u64(const char *s, uint64_t max, uint64_t *ret)
 {
 	unsigned long long v;

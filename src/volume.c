@@ -570,7 +570,7 @@ int vg_volume_prepare(const struct vg_config *c, const char *volume, const char 
 	enum vg_members_source src;
 	struct vg_fix_stats st = { 0 };
 	struct vg_fix_opts o = { 0 };
-	struct vg_vmember *x;
+	struct vg_member *x;
 	struct vg_vol v;
 	bool pending, idmap;
 	int r;
@@ -685,7 +685,7 @@ int vg_volume_create(const struct vg_config *c, const char *volume, const char *
 	struct vg_members m = { 0 }, rec = { 0 };
 	struct vg_fix_opts o = { 0 };
 	struct vg_tree_policy p;
-	struct vg_vmember *x;
+	struct vg_member *x;
 	uint32_t uid = UINT32_MAX;
 	bool ro = false, idmap = false;
 	struct vg_vol v;
@@ -748,7 +748,7 @@ out:
 	return r;
 }
 
-int vg_volume_share(const struct vg_config *c, const char *volume, const struct vg_share *add,
+int vg_volume_share(const struct vg_config *c, const char *volume, const struct vg_member *add,
 		    size_t n, struct vg_fix_stats *st, struct vg_error *e)
 {
 	struct vg_members m = { 0 };
@@ -772,7 +772,7 @@ int vg_volume_share(const struct vg_config *c, const char *volume, const struct 
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		struct vg_vmember *x;
+		struct vg_member *x;
 		bool ro = add[i].ro;
 
 		r = vg_vol_check_member(c, volume, add[i].name, &ro, e);

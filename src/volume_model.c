@@ -129,7 +129,7 @@ int vg_volume_prepare_idmap(const struct vg_config *c, const char *volume, const
 {
 	enum vg_volume_model model;
 	struct vg_members m = { 0 };
-	struct vg_vmember *x;
+	struct vg_member *x;
 	struct vg_vol v;
 	bool pending, recorded;
 	int r;

@@ -30,7 +30,15 @@ skip() { # skip REASON [COUNT]: COUNT (default 1) tests that cannot run, each sa
 	done
 }
 diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
-skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+skip_all() { echo "1..0 # SKIP $1"; exit 0; } # before any result: the whole file cannot run
+# skip_rest REASON [COUNT]: the rest of the file cannot run here, after results were printed
+# (where skip_all's "1..0" would contradict them and prove fail the file): COUNT skips
+# (default 1) saying why, then the plan and the exit status of the results so far.
+skip_rest() {
+	[ "$_n" -gt 0 ] || skip_all "$1"
+	skip "$1" "${2:-1}"
+	done_testing
+}
 
 is() { # is GOT EXPECTED DESCRIPTION
 	if [ "$1" = "$2" ]; then pass "$3"; else

@@ -22,6 +22,11 @@ exits 2 "a malformed subgid line fails" vg alloc d
 like "$out" "$T/subgid:2:" "the error names subgid file and line"
 vg_write_conf ""
 : >"$T/subgid"
+# A FIFO in place of the subuid file must neither hang alloc nor be taken as empty.
+rm -f "$T/subuid" && mkfifo "$T/subuid"
+exits 2 "alloc with a FIFO as subuid_file fails" timeout 10 "$VG" --config "$CONF" alloc fifo
+like "$out" 'subuid: not a regular file' "and says why, without blocking"
+rm -f "$T/subuid" && : >"$T/subuid"
 
 # A real user and a real group inside the pool; a pool of our own so that no other test
 # running at the same time sees them.
@@ -32,9 +37,10 @@ pool_end = $((PP + 16 * R - 1))"
 u=vgt$$u
 g=vgt$$g
 VG_CLEANUP_HOOKS+=("userdel $u 2>/dev/null; groupdel $g 2>/dev/null")
+# The five results below need both; without them they are skipped, saying why.
 useradd -M -N -s /usr/sbin/nologin -u $((PP + 7)) "$u" 2>/dev/null ||
-	skip_all "useradd failed"
-groupadd -g $((PP + R + 65535)) "$g" || skip_all "groupadd failed"
+	skip_rest "useradd failed" 5
+groupadd -g $((PP + R + 65535)) "$g" || skip_rest "groupadd failed" 5
 ok "$(getent passwd "$u" >/dev/null; echo $?)" "the user exists"
 exits 0 "alloc in a pool holding a user and a group" vg alloc x
 is "$out" "x:$((PP + 2 * R)):$R" "the ranges holding the user's UID and the group's GID are skipped"
@@ -42,9 +48,4 @@ userdel "$u"
 groupdel "$g"
 exits 0 "alloc y after the user is gone" vg alloc y
 is "$out" "y:$PP:$R" "the freed range is used again"
-
-# A FIFO in place of the subuid file must neither hang alloc nor be taken as empty.
-rm -f "$T/subuid" && mkfifo "$T/subuid"
-exits 2 "alloc with a FIFO as subuid_file fails" timeout 10 "$VG" --config "$CONF" alloc fifo
-like "$out" 'subuid: not a regular file' "and says why, without blocking"
 done_testing

@@ -1,4 +1,4 @@
-/* The ACL policy: expected ACLs, mask repair, comparisons, the _data policy. */
+/* The ACL policy: expected ACLs, mask repair, comparisons (acl.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,6 @@
 #include <cmocka.h>
 
 #include "acl.h"
-#include "fixer.h"
 
 #define A 1073741824u
 #define B 1073807360u
@@ -145,33 +144,6 @@ static void malformed_never_equal(void **state)
 			"o::r--");
 }
 
-static void tree_policy(void **state)
-{
-	struct vg_vmember v[3] = { { "web", false, A, A },
-				   { "db", false, B, B },
-				   { "worker", true, W, W } };
-	struct vg_members m = { v, 1 };
-	struct vg_tree_policy p;
-
-	vg_tree_policy_init(&p, &m);
-	assert_int_equal(p.root_uid, A);
-	assert_int_equal(p.root_mode, 0700);
-	assert_true(p.root.minimal);
-	assert_true(p.dflt.minimal);
-	m.n = 3;
-	vg_tree_policy_init(&p, &m);
-	assert_int_equal(p.root_uid, 0);
-	assert_int_equal(p.root_mode, 0770);
-	assert_int_equal(p.acl.n, 3);
-	m.v = &v[2];
-	m.n = 1;
-	v[1].ro = true;
-	m.v = &v[1];
-	m.n = 2;
-	vg_tree_policy_init(&p, &m);
-	assert_int_equal(p.root_mode, 0750); /* every member read-only */
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,7 +155,6 @@ int main(void)
 		cmocka_unit_test(only_ro_members),
 		cmocka_unit_test(private_is_minimal),
 		cmocka_unit_test(malformed_never_equal),
-		cmocka_unit_test(tree_policy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* runc's command line as volguard-runc reads it, and the hook's state JSON. */
+/* runc's command line as volguard-runc reads it (runcargs.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +8,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hookstate.h"
 #include "runcargs.h"
 
 #define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
@@ -113,42 +112,12 @@ static void exec_process(void **state)
 	assert_string_equal(a.id, "ctr");
 }
 
-static void hook_state(void **state)
-{
-	static const char ok[] = "{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"creating\","
-				 "\"pid\":42,\"bundle\":\"/b\",\"annotations\":{\"a\":\"b\"}}";
-	static const char *const bad[] = {
-		"",
-		"[]",
-		"{\"id\":\"c\",\"pid\":1}",
-		"{\"id\":\"c\",\"pid\":1,\"bundle\":\"rel\"}",
-		"{\"id\":\"\",\"pid\":1,\"bundle\":\"/b\"}",
-		"{\"id\":\"c\",\"pid\":0,\"bundle\":\"/b\"}",
-		"{\"id\":\"c\",\"pid\":4294967296,\"bundle\":\"/b\"}",
-		"{\"id\":\"c\",\"pid\":1,\"bundle\":\"/b\",\"annotations\":[]}",
-		"{\"id\":\"c\",\"id\":\"d\",\"pid\":1,\"bundle\":\"/b\"}",
-	};
-	struct vg_hook_state st;
-	struct vg_error e = { 0 };
-
-	assert_int_equal(vg_hook_state_parse(ok, sizeof(ok) - 1, &st, &e), 0);
-	assert_string_equal(st.id, "c1");
-	assert_int_equal(st.pid, 42);
-	assert_string_equal(st.bundle, "/b");
-	vg_hook_state_free(&st);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_true(vg_hook_state_parse(bad[i], strlen(bad[i]), &st, &e) < 0);
-		assert_non_null(strstr(e.msg, "state"));
-		vg_hook_state_free(&st);
-	}
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(dockerd_create),    cmocka_unit_test(flag_forms),
 		cmocka_unit_test(config_only_first), cmocka_unit_test(create_errors),
-		cmocka_unit_test(exec_process),	     cmocka_unit_test(hook_state),
+		cmocka_unit_test(exec_process),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

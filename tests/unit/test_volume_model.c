@@ -348,7 +348,7 @@ static void on_event(const struct vg_fix_event *ev, void *data)
 /* fix --to-idmap on a shared shift volume, then back with --shift-from 0. */
 static void to_idmap_and_back(void **state)
 {
-	struct vg_share add[] = { { "db", false } };
+	struct vg_member add[] = { { "db", false, UINT32_MAX, UINT32_MAX } };
 	struct vg_fix_stats st = { 0 };
 	struct vg_error e = { 0 };
 	int events = 0;
@@ -472,7 +472,7 @@ static void to_idmap_forgotten_range(void **state)
 /* share and revoke on an idmap volume change the record, nothing below NAME/. */
 static void share_on_idmap_records_only(void **state)
 {
-	struct vg_share add[] = { { "db", true } };
+	struct vg_member add[] = { { "db", true, UINT32_MAX, UINT32_MAX } };
 	struct vg_fix_stats st = { 0 };
 	struct vg_error e = { 0 };
 	struct stat before;

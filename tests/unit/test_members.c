@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "members.h"
 
 static void expect_error_len(const char *text, size_t len, const char *want)
@@ -21,9 +23,7 @@ static void expect_error_len(const char *text, size_t len, const char *want)
 	int r = vg_members_parse(text, len, &m, &e);
 
 	vg_members_free(&m);
-	if (r != -EINVAL || !strstr(e.msg, want))
-		fail_msg("members:\n%s\nexpected -EINVAL with '%s', got %d '%s'", text, want, r,
-			 e.msg);
+	unit_expect_error(r, &e, EINVAL, text, want, NULL);
 }
 
 static void expect_error(const char *text, const char *want)
@@ -53,7 +53,7 @@ static void round_trip(void **state)
 	static const char text[] = "web:rw:1073741824:1073741824\n\nworker:ro:1073807360:7";
 	struct vg_members m = { 0 }, m2 = { 0 };
 	struct vg_error e = { 0 };
-	struct vg_vmember *w;
+	struct vg_member *w;
 	char *out;
 
 	assert_int_equal(vg_members_parse(text, strlen(text), &m, &e), 0);

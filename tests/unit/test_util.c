@@ -1,4 +1,4 @@
-/* vg_escape: what a hostile path looks like once it reaches a message. */
+/* vg_escape (util.c): what a hostile path looks like once it reaches a message. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

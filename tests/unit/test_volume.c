@@ -1,5 +1,5 @@
-/* vg_volume_prepare, as the runtime calls it: with the registry lock held, stamp skipping the
- * walk, Docker's copy-up reset of _data repaired, a new member forcing the full walk. */
+/* vg_volume_prepare (volume.c) as the runtime calls it: with the registry lock held, stamp
+ * skipping the walk, Docker's copy-up reset of _data repaired, a new member forcing the walk. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
