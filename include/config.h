@@ -30,7 +30,6 @@ struct vg_volume_decl {
 #define VG_LIMIT_CPUS	2u
 #define VG_LIMIT_PIDS	4u
 
-
 struct vg_config {
 	char *path; /* the file it was loaded from; NULL for built-in defaults */
 

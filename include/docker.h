@@ -5,7 +5,7 @@
  *  - a file is opened relative to its container's directory, without following a symlink,
  *    without blocking on a FIFO; it must be a regular file of at most VG_DOCKER_FILE_MAX bytes;
  *  - a duplicate key in one object is refused (Go's decoder would take the last one);
- *  - keys are matched as dockerd's Go decoder matches them (jsonutil.h: ASCII case folding),
+ *  - keys are matched as dockerd's Go decoder matches them (gojson.h: ASCII case folding),
  *    and two keys that fold to one field are refused. Docker writes exact-case keys, so on its
  *    own files both rules agree; on a tampered file, the value volguard judges is the one dockerd
  *    uses, or the file is refused when they could differ.

@@ -26,7 +26,7 @@
  *
  * An engine identity is shared: its range serves every container that has it (compose
  * replicas, a pod's containers, a slot's rescheduled task) and stays in use while any of them
- * exists (registry_alloc.c, usage.c). Labels are trusted as names are: anyone who may run a
+ * exists (registry_alloc.c, inuse.c). Labels are trusted as names are: anyone who may run a
  * container may give it any name or label (README, Identities).
  */
 #pragma once

@@ -2,7 +2,7 @@
 # make lint: no dependency cycle between volguard's source files.
 #
 # What counts as one module: src/x.c together with its header x.h (include/x.h or src/x.h),
-# named x. A header without a .c (cleanup.h, vg.h, audit_int.h, volume_internal.h...) is a
+# named x. A header without a .c (cleanup.h, vg.h, audit_internal.h, volume_internal.h...) is a
 # leaf: it is no node of the graph, and what it includes is not followed (the symbol graph
 # still sees every call made through it).
 #

@@ -22,14 +22,14 @@
 #include "admit.h"
 #include "cleanup.h"
 #include "identity.h"
-#include "jsonutil.h"
+#include "gojson.h"
 #include "isolation.h"
 #include "kmounts.h"
 #include "podman.h"
 #include "procmap.h"
 #include "registry.h"
 #include "stage.h"
-#include "usage.h"
+#include "inuse.h"
 
 #define ISOLATION_LABEL "volguard.isolation"
 /* The identity of a container check cannot name (docker run without --name): never a member. */
@@ -192,7 +192,10 @@ int vg_admit_load_hook(struct vg_admission *a, const struct vg_hook_state *st, s
 				return r;
 			a->engine_named = r > 0;
 		}
-		r = vg_admit_set_identity(a, a->ct.name ? a->ct.name : pname ? pname : st->id,
+		r = vg_admit_set_identity(a,
+					  a->ct.name ? a->ct.name
+					  : pname    ? pname
+						     : st->id,
 					  a->ct.labels, e);
 		if (r < 0)
 			return r;
@@ -222,7 +225,7 @@ int vg_admit_load_hook(struct vg_admission *a, const struct vg_hook_state *st, s
 		struct vg_error ignore = { 0 };
 
 		if (vg_name_valid(st->id) && !strchr(st->id, '/') &&
-		    vg_usage_docker_container(a->c, st->id, NULL) == 1 &&
+		    vg_inuse_docker_container(a->c, st->id, NULL) == 1 &&
 		    vg_docker_load(a->c, st->id, &dk, &ignore) >= 0 && dk.net_container) {
 			a->kernel.net_container = vg_strdup(dk.net_container);
 			a->ct.net_container = vg_strdup(dk.net_container);

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "audit_int.h"
+#include "audit_internal.h"
 #include "cleanup.h"
 
 /* Host first, then ranges, containers, volumes; by subject; worst first; then by ID. */

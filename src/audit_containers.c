@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 #include "adapters.h"
-#include "audit_int.h"
+#include "audit_internal.h"
 #include "cleanup.h"
 #include "identity.h"
 

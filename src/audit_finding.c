@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "audit_finding.h"
-#include "audit_int.h"
+#include "audit_internal.h"
 #include "cleanup.h"
 
 /* The stable IDs. Never renumber: scripts and CI jobs match on them. Documented in volguard(8). */

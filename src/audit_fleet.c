@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit_int.h"
+#include "audit_internal.h"
 #include "cleanup.h"
 #include "fleet.h"
 

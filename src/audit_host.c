@@ -14,12 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "audit_int.h"
+#include "audit_internal.h"
 #include "cleanup.h"
 #include "ranges.h"
 #include "docker.h"
 #include "isoprobe.h"
-#include "jsonutil.h"
+#include "gojson.h"
 
 static bool is_volguard_runc(const char *path)
 {

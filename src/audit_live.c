@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit_int.h"
+#include "audit_internal.h"
 #include "cleanup.h"
 #include "procmap.h"
 

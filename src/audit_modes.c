@@ -17,7 +17,7 @@
 #include <sys/statfs.h>
 #include <sys/utsname.h>
 
-#include "audit_int.h"
+#include "audit_internal.h"
 #include "cleanup.h"
 #include "isoprobe.h"
 

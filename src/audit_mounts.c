@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "adapters.h"
-#include "audit_int.h"
+#include "audit_internal.h"
 #include "cleanup.h"
 #include "policy.h"
 

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "acl.h"
-#include "audit_int.h"
+#include "audit_internal.h"
 #include "cleanup.h"
 #include "ranges.h"
 

@@ -20,7 +20,7 @@
 
 #include "acl.h"
 #include "adapters.h"
-#include "audit_int.h"
+#include "audit_internal.h"
 #include "fixer.h"
 #include "volume.h"
 #include "cleanup.h"

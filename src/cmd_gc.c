@@ -8,7 +8,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "registry.h"
-#include "usage.h"
+#include "inuse.h"
 
 static void help(void)
 {
@@ -35,7 +35,7 @@ static bool member_of_any(char **pairs, const char *name)
 }
 
 /* Is rg in use? Says why at -v. */
-static bool in_use(const struct vg_usage *u, char **pairs, const struct vg_range *rg)
+static bool in_use(const struct vg_inuse *u, char **pairs, const struct vg_range *rg)
 {
 	const char *enc = vg_range_get_meta(rg, "runc_root");
 	_cleanup_free_ char *root = enc ? vg_meta_decode(enc) : NULL;
@@ -45,7 +45,7 @@ static bool in_use(const struct vg_usage *u, char **pairs, const struct vg_range
 		vg_log_debug("keep %s: a volume lists it as a member", rg->name);
 		return true;
 	}
-	if (vg_usage_range_users(u, rg->name, vg_range_get_meta(rg, "container"), root, rg->start,
+	if (vg_inuse_range_users(u, rg->name, vg_range_get_meta(rg, "container"), root, rg->start,
 				 rg->count, why, sizeof(why))) {
 		vg_log_debug("keep %s: %s", rg->name, why);
 		return true;
@@ -60,7 +60,7 @@ static void report_owned(const struct vg_config *c, struct vg_owned_files *v, ch
 {
 	struct vg_error err = { 0 };
 
-	if (vg_usage_owned_files(c, v, n, &err) < 0) {
+	if (vg_inuse_owned_files(c, v, n, &err) < 0) {
 		vg_log_warn("cannot look for files that carry the released IDs: %s", err.msg);
 		return;
 	}
@@ -78,7 +78,7 @@ int cmd_gc(int argc, char **argv, struct vg_config *c)
 					      { "help", no_argument, NULL, 'h' },
 					      { 0 } };
 	struct vg_registry reg;
-	struct vg_usage u = { 0 };
+	struct vg_inuse u = { 0 };
 	struct vg_error err = { 0 };
 	struct vg_owned_files *owned = NULL;
 	char **pairs = NULL, **names = NULL;
@@ -103,7 +103,7 @@ int cmd_gc(int argc, char **argv, struct vg_config *c)
 
 	/* The lock is held from here: no create can claim a range while we look. */
 	if (vg_registry_open(&reg, c, dry_run ? VG_REGISTRY_READ : VG_REGISTRY_WRITE, &err) < 0 ||
-	    vg_usage_load(c, &u, &err) < 0 || vg_usage_volumes_of(c, NULL, &pairs, &err) < 0) {
+	    vg_inuse_load(c, &u, &err) < 0 || vg_inuse_volumes_of(c, NULL, &pairs, &err) < 0) {
 		r = vg_print_error(&err);
 		goto out;
 	}
@@ -143,7 +143,7 @@ out:
 	free(owned);
 	vg_strv_free(names);
 	vg_strv_free(pairs);
-	vg_usage_free(&u);
+	vg_inuse_free(&u);
 	vg_registry_close(&reg);
 	return r;
 }

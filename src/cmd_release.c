@@ -8,7 +8,7 @@
 #include "identity.h"
 #include "log.h"
 #include "registry.h"
-#include "usage.h"
+#include "inuse.h"
 
 static void help(void)
 {
@@ -25,17 +25,17 @@ static int check_unused(const struct vg_config *c, const struct vg_range *rg, st
 {
 	const char *enc = vg_range_get_meta(rg, "runc_root");
 	_cleanup_free_ char *root = enc ? vg_meta_decode(enc) : NULL;
-	struct vg_usage u;
+	struct vg_inuse u;
 	char why[512];
-	int r = vg_usage_load(c, &u, e);
+	int r = vg_inuse_load(c, &u, e);
 
-	if (r >= 0 && vg_usage_range_users(&u, rg->name, vg_range_get_meta(rg, "container"), root,
+	if (r >= 0 && vg_inuse_range_users(&u, rg->name, vg_range_get_meta(rg, "container"), root,
 					   rg->start, rg->count, why, sizeof(why)))
 		r = vg_error_set(e, VG_EREFUSED,
 				 "cannot release the range of '%s': %s (--force does not override "
 				 "this)",
 				 rg->name, why);
-	vg_usage_free(&u);
+	vg_inuse_free(&u);
 	return r;
 }
 
@@ -46,7 +46,7 @@ static void report_owned(const struct vg_config *c, const char *name, uint64_t s
 	struct vg_error err = { 0 };
 	char **lines;
 
-	if (vg_usage_owned_files(c, &f, 1, &err) < 0) {
+	if (vg_inuse_owned_files(c, &f, 1, &err) < 0) {
 		vg_log_warn("cannot look for files that carry the released IDs: %s", err.msg);
 		return;
 	}
@@ -101,7 +101,7 @@ int cmd_release(int argc, char **argv, struct vg_config *c)
 	count = rg->count;
 	/* The lock is held: no create can claim the range, and no runtime can add NAME to a
 	 * volume, while we look. */
-	if (check_unused(c, rg, &err) < 0 || vg_usage_volumes_of(c, name, &vols, &err) < 0)
+	if (check_unused(c, rg, &err) < 0 || vg_inuse_volumes_of(c, name, &vols, &err) < 0)
 		goto fail;
 	if (vols && !force) {
 		vg_log_error("'%s' is still a member of volume %s%s; run 'volguard volume revoke "

@@ -38,14 +38,14 @@
 #include "cleanup.h"
 #include "cmd.h"
 #include "config.h"
-#include "jsonutil.h"
+#include "gojson.h"
 #include "policy.h"
 #include "prepare.h"
 #include "registry.h"
 #include "runcargs.h"
 #include "spec.h"
 #include "stage.h"
-#include "usage.h"
+#include "inuse.h"
 
 #define ISOLATION_LABEL "volguard.isolation"
 
@@ -242,7 +242,7 @@ static bool exec_exempt(const struct vg_config *c, const char *id, const char *c
 	const char *v = NULL, *name = id;
 	bool exempt;
 
-	if (vg_usage_docker_container(c, id, NULL)) {
+	if (vg_inuse_docker_container(c, id, NULL)) {
 		if (vg_docker_load(c, id, &dk, &e) < 0) {
 			vg_container_free(&dk);
 			return false;

@@ -13,7 +13,7 @@
 
 #include "cleanup.h"
 #include "docker.h"
-#include "jsonutil.h"
+#include "gojson.h"
 
 static bool is_hex64(const char *s)
 {

@@ -10,7 +10,7 @@
 
 #include "adapters.h"
 #include "cleanup.h"
-#include "jsonutil.h"
+#include "gojson.h"
 #include "spec.h"
 
 /* Docker's default capability set: anything beyond it in an OCI spec was added. */

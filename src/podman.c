@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "jsonutil.h"
+#include "gojson.h"
 #include "podman.h"
 
 #define PODMAN_RECORDS_MAX (16 * 1024 * 1024)

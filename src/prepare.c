@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cleanup.h"
-#include "jsonutil.h"
+#include "gojson.h"
 #include "members.h"
 #include "prepare.h"
 #include "volume.h"

@@ -25,7 +25,7 @@
 #include "ranges.h"
 #include "registry.h"
 #include "siphash.h"
-#include "usage.h"
+#include "inuse.h"
 
 /* ---- metadata helpers ---------------------------------------------------------------------- */
 
@@ -397,9 +397,9 @@ static bool bound_alive(const struct vg_config *c, const struct vg_range *rg, ch
 	*ret_name = NULL;
 	if (!id)
 		return false;
-	if (vg_usage_docker_container(c, id, ret_name))
+	if (vg_inuse_docker_container(c, id, ret_name))
 		return true;
-	return vg_usage_runc_has(root, id);
+	return vg_inuse_runc_has(root, id);
 }
 
 struct claim_plan {
@@ -461,7 +461,7 @@ static char *shared_list(const struct vg_config *c, const struct vg_range *rg, c
 	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t;
 	     t = strtok_r(NULL, ",", &save)) {
 		char *next;
-		if (strcmp(t, id) == 0 || !vg_usage_container_alive(c, root, t))
+		if (strcmp(t, id) == 0 || !vg_inuse_container_alive(c, root, t))
 			continue;
 		next = vg_asprintf("%s%s,", out, t);
 		free(out);

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "jsonutil.h"
+#include "gojson.h"
 #include "spec.h"
 
 static const char *const cap_sets[] = { "bounding", "effective", "inheritable", "permitted",

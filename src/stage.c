@@ -22,7 +22,7 @@
 
 #include "cleanup.h"
 #include "idmap.h"
-#include "jsonutil.h"
+#include "gojson.h"
 #include "overlay_idmap.h"
 #include "stage.h"
 

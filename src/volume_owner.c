@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "jsonutil.h"
+#include "gojson.h"
 #include "resolve.h"
 #include "volume_owner.h"
 #include "walk.h"

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "adapters.h"
-#include "jsonutil.h"
+#include "gojson.h"
 #include "spec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -531,12 +531,14 @@ static void paths_and_lists(void **state)
 	expect_einval("[policy]\ndeny_privileged = maybe\n",
 		      "[policy] deny_privileged: 'maybe' is not a boolean");
 	expect_einval("[policy]\nstrict_membership = 2\n", "'2' is not a boolean");
-	expect_einval("[ranges]\nallocation = random\n",
-		      "t.conf:2: [ranges] allocation: 'random': expected first-fit or deterministic");
+	expect_einval(
+	    "[ranges]\nallocation = random\n",
+	    "t.conf:2: [ranges] allocation: 'random': expected first-fit or deterministic");
 	expect_einval("[ranges]\nallocation_key_file = key\n",
 		      "t.conf:2: [ranges] allocation_key_file: 'key' is not an absolute path");
-	expect_einval("[policy]\nrequire_limits = memory, swap\n",
-		      "t.conf:2: [policy] require_limits: 'swap' is not a limit (memory, cpus or pids)");
+	expect_einval(
+	    "[policy]\nrequire_limits = memory, swap\n",
+	    "t.conf:2: [policy] require_limits: 'swap' is not a limit (memory, cpus or pids)");
 	expect_einval("[policy]\nisolation = maybe\n", "'maybe': expected auto, userns or shift");
 	expect_einval("[paths]\nstage_dir = run/volguard\n", "stage_dir");
 	expect_einval("[policy]\nallow_readonly_sensitive =\n", "'' is not a boolean");

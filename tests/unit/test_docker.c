@@ -18,7 +18,7 @@
 
 #include "adapters.h"
 #include "docker.h"
-#include "jsonutil.h"
+#include "gojson.h"
 
 static char root[] = "/tmp/vg-docker-XXXXXX";
 
@@ -433,9 +433,9 @@ static void docker_lookup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(foreach_container), cmocka_unit_test(read_json_rule),
-		cmocka_unit_test(key_matching),	     cmocka_unit_test(container_and_name),
-		cmocka_unit_test(daemon_json),	     cmocka_unit_test(docker_fixtures),
+		cmocka_unit_test(foreach_container),   cmocka_unit_test(read_json_rule),
+		cmocka_unit_test(key_matching),	       cmocka_unit_test(container_and_name),
+		cmocka_unit_test(daemon_json),	       cmocka_unit_test(docker_fixtures),
 		cmocka_unit_test(docker_field_errors), cmocka_unit_test(docker_lookup),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

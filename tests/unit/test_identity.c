@@ -13,7 +13,7 @@
 #include "config.h"
 #include "identity.h"
 #include "registry.h"
-#include "usage.h"
+#include "inuse.h"
 
 static void conf(struct vg_config *c, const char *text)
 {
@@ -312,7 +312,7 @@ static void rmct(const char *root, const char *id)
 	assert_int_equal(system(cmd), 0);
 }
 
-/* claim of a shared identity: never evicts, binds every container that exists; usage.c counts
+/* claim of a shared identity: never evicts, binds every container that exists; inuse.c counts
  * the range in use while any of them (or an unbound one with that identity) exists. */
 static void shared_claims(void **state)
 {
@@ -323,7 +323,7 @@ static void shared_claims(void **state)
 	struct vg_registry r;
 	struct vg_config c;
 	struct vg_error e = { 0 };
-	struct vg_usage u;
+	struct vg_inuse u;
 	struct vg_range *rg;
 	uint64_t start;
 	bool is_new;
@@ -374,12 +374,12 @@ static void shared_claims(void **state)
 	/* In use while any replica exists. */
 	rmct(root, "id1");
 	rg = vg_registry_find(&r, "compose/shop/db");
-	assert_int_equal(vg_usage_load(&c, &u, &e), 0);
-	assert_int_equal(vg_usage_range_users(&u, rg->name, vg_range_get_meta(rg, "container"),
+	assert_int_equal(vg_inuse_load(&c, &u, &e), 0);
+	assert_int_equal(vg_inuse_range_users(&u, rg->name, vg_range_get_meta(rg, "container"),
 					      NULL, rg->start, rg->count, why, sizeof(why)),
 			 1);
 	assert_non_null(strstr(why, "shop_db_2"));
-	vg_usage_free(&u);
+	vg_inuse_free(&u);
 	/* A new replica (id3) drops the gone id1 from the list. */
 	snprintf(json, sizeof(json), labels, 3);
 	mkct(root, "id3", json);
@@ -392,18 +392,18 @@ static void shared_claims(void **state)
 	snprintf(json, sizeof(json), labels, 4);
 	mkct(root, "id4", json);
 	rg = vg_registry_find(&r, "compose/shop/db");
-	assert_int_equal(vg_usage_load(&c, &u, &e), 0);
-	assert_int_equal(vg_usage_range_users(&u, rg->name, vg_range_get_meta(rg, "container"),
+	assert_int_equal(vg_inuse_load(&c, &u, &e), 0);
+	assert_int_equal(vg_inuse_range_users(&u, rg->name, vg_range_get_meta(rg, "container"),
 					      NULL, rg->start, rg->count, why, sizeof(why)),
 			 1);
 	assert_non_null(strstr(why, "shop_db_4"));
-	vg_usage_free(&u);
+	vg_inuse_free(&u);
 	rmct(root, "id4");
-	assert_int_equal(vg_usage_load(&c, &u, &e), 0);
-	assert_int_equal(vg_usage_range_users(&u, rg->name, vg_range_get_meta(rg, "container"),
+	assert_int_equal(vg_inuse_load(&c, &u, &e), 0);
+	assert_int_equal(vg_inuse_range_users(&u, rg->name, vg_range_get_meta(rg, "container"),
 					      NULL, rg->start, rg->count, why, sizeof(why)),
 			 0);
-	vg_usage_free(&u);
+	vg_inuse_free(&u);
 
 	vg_registry_close(&r);
 	vg_config_free(&c);

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "adapters.h"
-#include "jsonutil.h"
+#include "gojson.h"
 
 #define RUNNER "06f65102f22ef4c5f124af2a8f4dbe4c46ed896e0805739579d557a33fe8ce10"
 #define SRC1   "848c7a40b0824d6f698c40a9cfc3cb9819976af89d2c52aa5827d254c9c81ed6"

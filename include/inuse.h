@@ -21,7 +21,7 @@ struct vg_live_id {
 	pid_t pid;
 };
 
-struct vg_usage {
+struct vg_inuse {
 	struct vg_docker_ct *cts; /* sorted by id */
 	size_t n_cts;
 	struct vg_docker_ct **by_name; /* the same, sorted by name (those with one) */
@@ -32,19 +32,19 @@ struct vg_usage {
 
 /* Read Docker's containers (<docker_root>/containers/ID/config.v2.json; a missing dir gives
  * none, an unreadable file still counts its ID) and the IDs of every host process. */
-int vg_usage_load(const struct vg_config *c, struct vg_usage *u, struct vg_error *e);
-void vg_usage_free(struct vg_usage *u);
-const struct vg_docker_ct *vg_usage_container(const struct vg_usage *u, const char *id);
-const struct vg_docker_ct *vg_usage_container_named(const struct vg_usage *u, const char *name);
+int vg_inuse_load(const struct vg_config *c, struct vg_inuse *u, struct vg_error *e);
+void vg_inuse_free(struct vg_inuse *u);
+const struct vg_docker_ct *vg_inuse_container(const struct vg_inuse *u, const char *id);
+const struct vg_docker_ct *vg_inuse_container_named(const struct vg_inuse *u, const char *name);
 /* A host process that runs with an ID in [start, start + count), or NULL. */
-const struct vg_live_id *vg_usage_live(const struct vg_usage *u, uint64_t start, uint64_t count);
+const struct vg_live_id *vg_inuse_live(const struct vg_inuse *u, uint64_t start, uint64_t count);
 
 /* Does runc (state root `runc_root`) hold state for container `id`: <root>/<id>/state.json. */
-bool vg_usage_runc_has(const char *runc_root, const char *id);
+bool vg_inuse_runc_has(const char *runc_root, const char *id);
 
 /* Does container `id` still exist: Docker's files, runc's state in runc_root (may be NULL) or
  * in runc's usual roots. */
-bool vg_usage_container_alive(const struct vg_config *c, const char *runc_root, const char *id);
+bool vg_inuse_container_alive(const struct vg_config *c, const char *runc_root, const char *id);
 
 /*
  * Is the range of registry entry `name` (bound to container `id`, or for a shared identity to
@@ -54,13 +54,13 @@ bool vg_usage_container_alive(const struct vg_config *c, const char *runc_root, 
  * none was recorded or the identity is shared), or a host process with an ID in
  * [start, start + count). Returns 1 and says who in `why`, or 0.
  */
-int vg_usage_range_users(const struct vg_usage *u, const char *name, const char *id,
+int vg_inuse_range_users(const struct vg_inuse *u, const char *name, const char *id,
 			 const char *runc_root, uint64_t start, uint64_t count, char *why,
 			 size_t why_len);
 
 /* Volumes (under volumes_root) whose recorded members include `name` (NULL: any member;
  * then *ret lists "VOLUME:MEMBER" pairs). */
-int vg_usage_volumes_of(const struct vg_config *c, const char *name, char ***ret,
+int vg_inuse_volumes_of(const struct vg_config *c, const char *name, char ***ret,
 			struct vg_error *e);
 
 #define VG_OWNED_MAX_PATHS 10
@@ -74,13 +74,13 @@ struct vg_owned_files {
 
 /* One walk of volumes_root (src/walk.c: never follows a symlink, never leaves its mount) for
  * all the ranges in v. A missing volumes root finds nothing. */
-int vg_usage_owned_files(const struct vg_config *c, struct vg_owned_files *v, size_t n,
+int vg_inuse_owned_files(const struct vg_config *c, struct vg_owned_files *v, size_t n,
 			 struct vg_error *e);
 void vg_owned_files_free(struct vg_owned_files *v, size_t n);
 
 /* Docker's files of one container: 1 when <docker_root>/containers/<id>/ exists (then
  * *ret_name, if asked, is its name or NULL; caller frees), 0 when not. */
-int vg_usage_docker_container(const struct vg_config *c, const char *id, char **ret_name);
+int vg_inuse_docker_container(const struct vg_config *c, const char *id, char **ret_name);
 /* What to tell the user about f (the range of `name`): lines to print (caller frees), or NULL
  * when nothing carries its IDs. Control bytes in paths are escaped. */
 char **vg_owned_files_lines(const struct vg_owned_files *f, const char *name, const char *root);

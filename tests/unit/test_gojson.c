@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "cleanup.h"
-#include "jsonutil.h"
+#include "gojson.h"
 
 static json_t *doc(const char *text)
 {

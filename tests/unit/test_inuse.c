@@ -1,4 +1,4 @@
-/* usage.c: files that still carry a released range's IDs, Docker's containers by ID and name,
+/* inuse.c: files that still carry a released range's IDs, Docker's containers by ID and name,
  * runc's state. A temp dir stands in for the Docker root; chown needs root (skipped without). */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "config.h"
-#include "usage.h"
+#include "inuse.h"
 
 #define A 3221225472ULL /* a range far from any live process */
 #define B (A + 65536)
@@ -95,7 +95,7 @@ static void owned_files(void **state)
 	if (geteuid() != 0)
 		skip();
 	config_here(&c);
-	assert_int_equal(vg_usage_owned_files(&c, f, 3, &e), 0);
+	assert_int_equal(vg_inuse_owned_files(&c, f, 3, &e), 0);
 	assert_int_equal(f[1].n, 2);
 	assert_string_equal(f[1].paths[0], "a/_data");
 	assert_string_equal(f[1].paths[1], "a/_data/x");
@@ -115,37 +115,37 @@ static void owned_files(void **state)
 static void users(void **state)
 {
 	struct vg_config c;
-	struct vg_usage u;
+	struct vg_inuse u;
 	struct vg_error e = { 0 };
 	char why[512], runc[600], *name = NULL;
 
 	if (geteuid() != 0)
 		skip();
 	config_here(&c);
-	assert_int_equal(vg_usage_load(&c, &u, &e), 0);
+	assert_int_equal(vg_inuse_load(&c, &u, &e), 0);
 	assert_int_equal(u.n_cts, 2);
-	assert_non_null(vg_usage_container(&u, "id2")); /* unreadable: its ID still counts */
-	assert_string_equal(vg_usage_container_named(&u, "web")->id, "id1");
-	assert_null(vg_usage_container_named(&u, "db"));
+	assert_non_null(vg_inuse_container(&u, "id2")); /* unreadable: its ID still counts */
+	assert_string_equal(vg_inuse_container_named(&u, "web")->id, "id1");
+	assert_null(vg_inuse_container_named(&u, "db"));
 	/* By the bound ID whatever the name, by the name whatever the ID. */
-	assert_int_equal(vg_usage_range_users(&u, "x", "id1", NULL, A, 65536, why, sizeof(why)), 1);
+	assert_int_equal(vg_inuse_range_users(&u, "x", "id1", NULL, A, 65536, why, sizeof(why)), 1);
 	assert_non_null(strstr(why, "container web"));
-	assert_int_equal(vg_usage_range_users(&u, "web", "gone", NULL, A, 65536, why, sizeof(why)),
+	assert_int_equal(vg_inuse_range_users(&u, "web", "gone", NULL, A, 65536, why, sizeof(why)),
 			 1);
 	snprintf(runc, sizeof(runc), "%s/runc", root);
-	assert_true(vg_usage_runc_has(runc, "id3"));
-	assert_false(vg_usage_runc_has(runc, "id4"));
-	assert_false(vg_usage_runc_has(runc, "../runc"));
-	assert_int_equal(vg_usage_range_users(&u, "r", "id3", runc, A, 65536, why, sizeof(why)), 1);
+	assert_true(vg_inuse_runc_has(runc, "id3"));
+	assert_false(vg_inuse_runc_has(runc, "id4"));
+	assert_false(vg_inuse_runc_has(runc, "../runc"));
+	assert_int_equal(vg_inuse_range_users(&u, "r", "id3", runc, A, 65536, why, sizeof(why)), 1);
 	assert_non_null(strstr(why, "runc still has state"));
-	assert_int_equal(vg_usage_range_users(&u, "r", "id4", runc, A, 65536, why, sizeof(why)), 0);
+	assert_int_equal(vg_inuse_range_users(&u, "r", "id4", runc, A, 65536, why, sizeof(why)), 0);
 	/* Docker's files of one container. */
-	assert_int_equal(vg_usage_docker_container(&c, "id1", &name), 1);
+	assert_int_equal(vg_inuse_docker_container(&c, "id1", &name), 1);
 	assert_string_equal(name, "web");
 	free(name);
-	assert_int_equal(vg_usage_docker_container(&c, "id9", &name), 0);
+	assert_int_equal(vg_inuse_docker_container(&c, "id9", &name), 0);
 	assert_null(name);
-	vg_usage_free(&u);
+	vg_inuse_free(&u);
 	vg_config_free(&c);
 }
 
@@ -154,17 +154,17 @@ static void users(void **state)
 static void live_ids(void **state)
 {
 	struct vg_config c;
-	struct vg_usage u;
+	struct vg_inuse u;
 	struct vg_error e = { 0 };
 
 	if (geteuid() != 0)
 		skip();
 	config_here(&c);
-	assert_int_equal(vg_usage_load(&c, &u, &e), 0);
-	assert_null(vg_usage_live(&u, 0, 65536)); /* IDs below 65536 are never collected */
+	assert_int_equal(vg_inuse_load(&c, &u, &e), 0);
+	assert_null(vg_inuse_live(&u, 0, 65536)); /* IDs below 65536 are never collected */
 	for (size_t i = 1; i < u.n_live; i++)
 		assert_true(u.live[i - 1].id <= u.live[i].id);
-	vg_usage_free(&u);
+	vg_inuse_free(&u);
 	vg_config_free(&c);
 }
 

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "jsonutil.h"
+#include "gojson.h"
 
 /* Does JSON key `k` fold to ASCII key `want` the way Go's encoding/json compares them? */
 static bool key_folds_to(const char *k, const char *want)

@@ -16,7 +16,7 @@
 #include "docker.h"
 #include "identity.h"
 #include "members.h"
-#include "usage.h"
+#include "inuse.h"
 #include "walk.h"
 
 #define PROC_STATUS_MAX (64 * 1024)
@@ -63,13 +63,13 @@ static void read_name_identity(const struct vg_config *c, int dir_fd, char **ret
  */
 struct load_state {
 	const struct vg_config *c;
-	struct vg_usage *u;
+	struct vg_inuse *u;
 };
 
 static int add_container(const struct vg_docker_entry *ent, void *data)
 {
 	struct load_state *st = data;
-	struct vg_usage *u = st->u;
+	struct vg_inuse *u = st->u;
 	struct vg_docker_ct *ct;
 
 	if (!vg_name_valid(ent->dir) || ent->dir_fd < 0)
@@ -81,7 +81,7 @@ static int add_container(const struct vg_docker_entry *ent, void *data)
 	return 0;
 }
 
-static int load_containers(const struct vg_config *c, struct vg_usage *u, struct vg_error *e)
+static int load_containers(const struct vg_config *c, struct vg_inuse *u, struct vg_error *e)
 {
 	struct load_state st = { c, u };
 	int r = vg_docker_foreach_container(c->docker_root, add_container, &st, e);
@@ -101,7 +101,7 @@ static int load_containers(const struct vg_config *c, struct vg_usage *u, struct
 	return 0;
 }
 
-const struct vg_docker_ct *vg_usage_container(const struct vg_usage *u, const char *id)
+const struct vg_docker_ct *vg_inuse_container(const struct vg_inuse *u, const char *id)
 {
 	struct vg_docker_ct key = { .id = (char *)id };
 
@@ -110,7 +110,7 @@ const struct vg_docker_ct *vg_usage_container(const struct vg_usage *u, const ch
 	return bsearch(&key, u->cts, u->n_cts, sizeof(*u->cts), cmp_ct_id);
 }
 
-const struct vg_docker_ct *vg_usage_container_named(const struct vg_usage *u, const char *name)
+const struct vg_docker_ct *vg_inuse_container_named(const struct vg_inuse *u, const char *name)
 {
 	struct vg_docker_ct key = { .name = (char *)name }, *kp = &key, **hit;
 
@@ -122,7 +122,7 @@ const struct vg_docker_ct *vg_usage_container_named(const struct vg_usage *u, co
 
 /* ---- host processes ---------------------------------------------------------------------- */
 
-static void add_live_ids(struct vg_usage *u, const char *list, pid_t pid)
+static void add_live_ids(struct vg_inuse *u, const char *list, pid_t pid)
 {
 	const char *p = list;
 
@@ -144,7 +144,7 @@ static void add_live_ids(struct vg_usage *u, const char *list, pid_t pid)
 }
 
 /* The Uid:, Gid: and Groups: lines of /proc/PID/status (real, effective, saved, fs IDs). */
-static void scan_status(struct vg_usage *u, int proc_fd, const char *pidname, pid_t pid)
+static void scan_status(struct vg_inuse *u, int proc_fd, const char *pidname, pid_t pid)
 {
 	_cleanup_free_ char *path = vg_asprintf("%s/status", pidname);
 	_cleanup_free_ char *buf = vg_malloc0(PROC_STATUS_MAX + 1);
@@ -171,7 +171,7 @@ static int cmp_live(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int load_live(struct vg_usage *u, struct vg_error *e)
+static int load_live(struct vg_inuse *u, struct vg_error *e)
 {
 	_cleanup_closedir_ DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -191,7 +191,7 @@ static int load_live(struct vg_usage *u, struct vg_error *e)
 	return 0;
 }
 
-const struct vg_live_id *vg_usage_live(const struct vg_usage *u, uint64_t start, uint64_t count)
+const struct vg_live_id *vg_inuse_live(const struct vg_inuse *u, uint64_t start, uint64_t count)
 {
 	size_t lo = 0, hi = u->n_live;
 
@@ -207,7 +207,7 @@ const struct vg_live_id *vg_usage_live(const struct vg_usage *u, uint64_t start,
 	return NULL;
 }
 
-int vg_usage_load(const struct vg_config *c, struct vg_usage *u, struct vg_error *e)
+int vg_inuse_load(const struct vg_config *c, struct vg_inuse *u, struct vg_error *e)
 {
 	int r;
 
@@ -218,7 +218,7 @@ int vg_usage_load(const struct vg_config *c, struct vg_usage *u, struct vg_error
 	return r;
 }
 
-void vg_usage_free(struct vg_usage *u)
+void vg_inuse_free(struct vg_inuse *u)
 {
 	for (size_t i = 0; i < u->n_cts; i++) {
 		free(u->cts[i].id);
@@ -233,7 +233,7 @@ void vg_usage_free(struct vg_usage *u)
 
 /* ---- runc's state, and who uses a range ---------------------------------------------------- */
 
-bool vg_usage_runc_has(const char *runc_root, const char *id)
+bool vg_inuse_runc_has(const char *runc_root, const char *id)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *rel = NULL;
@@ -260,18 +260,18 @@ static const char *const usual_runc_roots[] = {
 	"/run/containerd/runc/k8s.io",
 };
 
-bool vg_usage_container_alive(const struct vg_config *c, const char *runc_root, const char *id)
+bool vg_inuse_container_alive(const struct vg_config *c, const char *runc_root, const char *id)
 {
-	if (vg_usage_docker_container(c, id, NULL) || vg_usage_runc_has(runc_root, id))
+	if (vg_inuse_docker_container(c, id, NULL) || vg_inuse_runc_has(runc_root, id))
 		return true;
 	for (size_t i = 0; i < VG_ARRAY_SIZE(usual_runc_roots); i++)
-		if (vg_usage_runc_has(usual_runc_roots[i], id))
+		if (vg_inuse_runc_has(usual_runc_roots[i], id))
 			return true;
 	return false;
 }
 
 /* A container of Docker's whose identity is `name` (an engine identity's replicas). */
-static const struct vg_docker_ct *container_of_identity(const struct vg_usage *u, const char *name)
+static const struct vg_docker_ct *container_of_identity(const struct vg_inuse *u, const char *name)
 {
 	for (size_t i = 0; name && i < u->n_cts; i++)
 		if (u->cts[i].identity && strcmp(u->cts[i].identity, name) == 0)
@@ -280,17 +280,17 @@ static const struct vg_docker_ct *container_of_identity(const struct vg_usage *u
 }
 
 /* One container ID of the range's list: Docker's files or runc's state. */
-static int id_user(const struct vg_usage *u, const char *id, const char *runc_root, bool usual,
+static int id_user(const struct vg_inuse *u, const char *id, const char *runc_root, bool usual,
 		   char *why, size_t why_len)
 {
-	const struct vg_docker_ct *ct = vg_usage_container(u, id);
+	const struct vg_docker_ct *ct = vg_inuse_container(u, id);
 
 	if (ct) {
 		snprintf(why, why_len, "container %s (%.12s) in Docker's files uses it",
 			 ct->name ? ct->name : "?", ct->id);
 		return 1;
 	}
-	if (vg_usage_runc_has(runc_root, id)) {
+	if (vg_inuse_runc_has(runc_root, id)) {
 		snprintf(why, why_len, "runc still has state for container %.64s in %.200s", id,
 			 runc_root);
 		return 1;
@@ -298,7 +298,7 @@ static int id_user(const struct vg_usage *u, const char *id, const char *runc_ro
 	/* A range claimed before runc_root was recorded, or shared by containers of several
 	 * runc roots: runc's usual state roots. */
 	for (size_t i = 0; usual && i < VG_ARRAY_SIZE(usual_runc_roots); i++)
-		if (vg_usage_runc_has(usual_runc_roots[i], id)) {
+		if (vg_inuse_runc_has(usual_runc_roots[i], id)) {
 			snprintf(why, why_len, "runc still has state for container %.64s in %s", id,
 				 usual_runc_roots[i]);
 			return 1;
@@ -306,7 +306,7 @@ static int id_user(const struct vg_usage *u, const char *id, const char *runc_ro
 	return 0;
 }
 
-int vg_usage_range_users(const struct vg_usage *u, const char *name, const char *id,
+int vg_inuse_range_users(const struct vg_inuse *u, const char *name, const char *id,
 			 const char *runc_root, uint64_t start, uint64_t count, char *why,
 			 size_t why_len)
 {
@@ -321,13 +321,13 @@ int vg_usage_range_users(const struct vg_usage *u, const char *name, const char 
 		if (id_user(u, t, runc_root, !runc_root || shared, why, why_len))
 			return 1;
 	/* A container of that name, or of that identity (its labels), bound or not yet. */
-	ct = shared ? container_of_identity(u, name) : vg_usage_container_named(u, name);
+	ct = shared ? container_of_identity(u, name) : vg_inuse_container_named(u, name);
 	if (ct) {
 		snprintf(why, why_len, "container %s (%.12s) in Docker's files uses it",
 			 ct->name ? ct->name : "?", ct->id);
 		return 1;
 	}
-	live = vg_usage_live(u, start, count);
+	live = vg_inuse_live(u, start, count);
 	if (live) {
 		snprintf(why, why_len, "host process %ld runs with ID %u, which lies in it",
 			 (long)live->pid, live->id);
@@ -338,7 +338,7 @@ int vg_usage_range_users(const struct vg_usage *u, const char *name, const char 
 
 /* ---- volumes ------------------------------------------------------------------------------ */
 
-int vg_usage_volumes_of(const struct vg_config *c, const char *name, char ***ret,
+int vg_inuse_volumes_of(const struct vg_config *c, const char *name, char ***ret,
 			struct vg_error *e)
 {
 	_cleanup_closedir_ DIR *d = NULL;
@@ -432,7 +432,7 @@ static int cmp_owned(const void *a, const void *b)
 	return (*x)->start < (*y)->start ? -1 : (*x)->start > (*y)->start;
 }
 
-int vg_usage_owned_files(const struct vg_config *c, struct vg_owned_files *v, size_t n,
+int vg_inuse_owned_files(const struct vg_config *c, struct vg_owned_files *v, size_t n,
 			 struct vg_error *e)
 {
 	_cleanup_close_ int fd = -1;
@@ -463,7 +463,7 @@ void vg_owned_files_free(struct vg_owned_files *v, size_t n)
 	}
 }
 
-int vg_usage_docker_container(const struct vg_config *c, const char *id, char **ret_name)
+int vg_inuse_docker_container(const struct vg_config *c, const char *id, char **ret_name)
 {
 	return vg_docker_has_container(c->docker_root, id, ret_name);
 }
