@@ -81,7 +81,7 @@ asan:
 	  CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
 	  LDFLAGS='-fsanitize=address,undefined' all
 
-# libFuzzer targets (tests/fuzz/fuzz_*.c), FUZZ_TIME seconds each; make check runs 20 s each.
+# libFuzzer targets (tests/fuzz/fuzz_*.c), FUZZ_TIME seconds each; make check runs 12 s each.
 FUZZ_TIME ?= 300
 fuzz:
 	@scripts/fuzz.sh --time $(FUZZ_TIME)
