@@ -69,6 +69,9 @@ int vg_read_fd(int fd, size_t max, char **ret, size_t *ret_len, struct stat *ret
  * without blocking on a FIFO or taking a terminal. */
 int vg_read_file_at(int dir_fd, const char *name, size_t max, char **ret, size_t *ret_len,
 		    struct stat *ret_st);
+/* A failure r (< 0) of the two as a vg_error naming `what`: "WHAT: not a regular file", "WHAT:
+ * larger than MAX bytes (or grew while read)", else "WHAT: cannot read: strerror". Returns r. */
+int vg_read_error(struct vg_error *e, int r, const char *what, size_t max);
 
 /* fopen(path, "re") for a file read from outside: refuses (EINVAL) anything but a regular file,
  * without blocking on a FIFO. NULL with errno set on failure. */

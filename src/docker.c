@@ -309,13 +309,8 @@ static int read_json_at(int dir_fd, const char *file, size_t max, const char *wh
 	if (ret_line)
 		*ret_line = 0;
 	r = vg_read_file_at(dir_fd, file, max, &buf, &len, NULL);
-	if (r == -EINVAL)
-		return vg_error_set(e, EINVAL, "%s: not a regular file", what);
-	if (r == -EFBIG)
-		return vg_error_set(e, EFBIG, "%s: larger than %zu bytes (or grew while read)",
-				    what, max);
 	if (r < 0)
-		return vg_error_errno(e, -r, "%s: cannot read", what);
+		return vg_read_error(e, r, what, max);
 	return vg_docker_parse_json(buf, len, what, ret, ret_line, e);
 }
 

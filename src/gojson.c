@@ -195,13 +195,8 @@ int vg_json_load_fd(int fd, size_t max, const char *what, json_t **ret, struct v
 	size_t len = 0;
 	int r = vg_read_fd(fd, max, &buf, &len, NULL);
 
-	if (r == -EINVAL)
-		return vg_error_set(e, EINVAL, "%s: not a regular file", what);
-	if (r == -EFBIG)
-		return vg_error_set(e, EFBIG, "%s: larger than %zu bytes (or grew while read)",
-				    what, max);
 	if (r < 0)
-		return vg_error_errno(e, -r, "%s: read", what);
+		return vg_read_error(e, r, what, max);
 	return vg_json_load_buf(buf, len, what, ret, e);
 }
 

@@ -385,3 +385,13 @@ char *vg_escape(const char *s)
 	*o = '\0';
 	return buf;
 }
+
+int vg_read_error(struct vg_error *e, int r, const char *what, size_t max)
+{
+	if (r == -EINVAL)
+		return vg_error_set(e, EINVAL, "%s: not a regular file", what);
+	if (r == -EFBIG)
+		return vg_error_set(e, EFBIG, "%s: larger than %zu bytes (or grew while read)",
+				    what, max);
+	return vg_error_errno(e, -r, "%s: cannot read", what);
+}
