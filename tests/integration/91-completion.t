@@ -30,7 +30,7 @@ like "$cmds" 'alloc .*audit .*check ' "(volguard --help lists the commands)"
 is "$(comp volguard '' | words)" "$cmds" "volguard <TAB>: every command"
 is "$(comp volguard a | words)" "alloc audit" "volguard a<TAB>: alloc, audit"
 is "$(comp volguard -- | words)" "--config --help --quiet --verbose --version" "global options"
-is "$(comp volguard audit -- | words)" "--checks --container --deep --fail-on --json --volume" \
+is "$(comp volguard audit -- | words)" "--checks --compare --container --deep --fail-on --json --volume" \
 	"audit --<TAB>: audit's options"
 is "$(comp volguard fix --d | words)" "--dry-run" "fix --d<TAB>: --dry-run"
 unlike "$(comp volguard volume - | words)" '^-o$| -o |type' \
