@@ -1,6 +1,7 @@
 /* The config file: INI through inih, then our keys and validation (vg_config_parse_string). */
 #include "config.h"
 #include "fuzz.h"
+#include "identity.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -38,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(c.volumes[i].n_members > 0);
 			FUZZ_CHECK(vg_config_find_volume(&c, c.volumes[i].name) == &c.volumes[i]);
 			for (size_t j = 0; j < c.volumes[i].n_members; j++)
-				FUZZ_CHECK(vg_name_valid(c.volumes[i].members[j].name));
+				FUZZ_CHECK(vg_identity_valid(c.volumes[i].members[j].name));
 		}
 		(void)vg_config_is_exempt(&c, "web");
 	}

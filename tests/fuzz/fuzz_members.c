@@ -1,5 +1,6 @@
 /* trusted.volguard.members: parse, and the round trip through vg_members_format. */
 #include "fuzz.h"
+#include "identity.h"
 #include "members.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -30,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(lines == a.n);
 	}
 	for (size_t i = 0; i < a.n; i++) {
-		FUZZ_CHECK(vg_name_valid(a.v[i].name));
+		FUZZ_CHECK(vg_identity_valid(a.v[i].name)); /* a name or KIND/A/B */
 		FUZZ_CHECK(vg_members_find(&a, a.v[i].name) == &a.v[i]);
 	}
 	text = vg_members_format(&a);

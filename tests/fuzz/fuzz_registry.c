@@ -2,6 +2,7 @@
 #include <errno.h>
 
 #include "fuzz.h"
+#include "identity.h"
 #include "registry.h"
 
 static void same_registry(const struct vg_registry *a, const struct vg_registry *b)
@@ -84,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (size_t i = 0; i < a.n; i++) {
 		const struct vg_range *rg = &a.ranges[i];
-		FUZZ_CHECK(vg_name_valid(rg->name));
+		FUZZ_CHECK(vg_identity_valid(rg->name));
 		FUZZ_CHECK(rg->count > 0 && rg->start + rg->count - 1 < UINT32_MAX);
 		FUZZ_CHECK(vg_registry_find(&a, rg->name) == rg);
 		FUZZ_CHECK(vg_registry_find_id(&a, rg->start) == rg);

@@ -100,15 +100,18 @@ setfattr -x trusted.volguard.copyup "$V/big"
 "$VG" --config "$CONF" -q fix --to-idmap --jobs 1 big &
 pid=$!
 sleep 0.2
-if kill -KILL "$pid" 2>/dev/null; then
-	wait "$pid" 2>/dev/null
-	moved=$(find "$V/big/_data" -uid 33 | wc -l)
+killed=0
+kill -KILL "$pid" 2>/dev/null && killed=1
+wait "$pid" 2>/dev/null
+moved=$(find "$V/big/_data" -uid 33 | wc -l)
+# Killed with entries left to move: the mark (written last) must not be there. Killed after
+# the last entry (a slow exit, as under the sanitizer's leak check): it may be, rightly.
+if [ "$killed" = 1 ] && [ "$moved" -lt 10101 ]; then
 	diag "killed after $moved of 10101 entries were moved"
 	ok "$(xattr trusted.volguard.model "$V/big" >/dev/null; echo $((!$?)))" "killed: no model mark"
 	ok "$(xattr trusted.volguard.stamp "$V/big" >/dev/null; echo $((!$?)))" "killed: no stamp either"
 else
-	wait "$pid"
-	skip "fix finished before it could be killed: nothing to assert about a half-done run"
+	skip "fix finished its work before it could be killed: nothing to assert about a half-done run"
 	skip "(same)"
 fi
 exits 0 "the second run" vg fix --to-idmap big
