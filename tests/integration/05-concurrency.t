@@ -19,6 +19,9 @@ for i in $(seq 1 64); do grep -q "^c$i:[0-9]*:65536\$" "$T/out/$i" || bad=$((bad
 is "$bad" 0 "every alloc printed its range"
 is "$(cat "$T"/out/list* | grep -cv '^c[0-9]*:[0-9]*:65536 # created=')" 0 \
 	"16 lists during the allocations all read whole registries"
+# What a list printed that is not a whole registry's line (seen once under the sanitizer build,
+# not reproduced since): kept in the log to find why.
+cat "$T"/out/list* | grep -v '^c[0-9]*:[0-9]*:65536 # created=' | head -5 | sed 's/^/# list: /'
 bad=0
 for i in $(seq 1 32); do cmp -s "$T/out/$i" "$T/out/again$i" || bad=$((bad + 1)); done
 is "$bad" 0 "allocating a name again gives the same range"
