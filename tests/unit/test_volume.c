@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "config.h"
 #include "registry.h"
 #include "volume.h"
@@ -26,22 +28,7 @@ static struct vg_config cfg;
 
 static int setup(void **state)
 {
-	char p[256];
-
-	snprintf(tmp, sizeof(tmp), "/tmp/vgunit-prep.XXXXXX");
-	assert_non_null(mkdtemp(tmp));
-	chmod(tmp, 0755);
-	vg_config_init(&cfg);
-	free(cfg.docker_root);
-	free(cfg.volumes_root);
-	free(cfg.state_dir);
-	snprintf(p, sizeof(p), "%s/docker", tmp);
-	mkdir(p, 0755);
-	cfg.docker_root = strdup(p);
-	snprintf(p, sizeof(p), "%s/docker/volumes", tmp);
-	cfg.volumes_root = strdup(p);
-	snprintf(p, sizeof(p), "%s/state", tmp);
-	cfg.state_dir = strdup(p);
+	unit_docker_root(tmp, sizeof(tmp), "prep", 0, &cfg);
 	return 0;
 }
 

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "acl.h"
 #include "config.h"
 #include "container.h"
@@ -78,23 +80,8 @@ static int setup(void **state)
 	struct vg_range *rg;
 	struct vg_error e = { 0 };
 	bool is_new;
-	char p[256];
 
-	snprintf(tmp, sizeof(tmp), "/tmp/vgunit-model.XXXXXX");
-	assert_non_null(mkdtemp(tmp));
-	chmod(tmp, 0755);
-	vg_config_init(&cfg);
-	free(cfg.docker_root);
-	free(cfg.volumes_root);
-	free(cfg.state_dir);
-	snprintf(p, sizeof(p), "%s/docker", tmp);
-	mkdir(p, 0755);
-	cfg.docker_root = strdup(p);
-	snprintf(p, sizeof(p), "%s/docker/volumes", tmp);
-	mkdir(p, 0701);
-	cfg.volumes_root = strdup(p);
-	snprintf(p, sizeof(p), "%s/state", tmp);
-	cfg.state_dir = strdup(p);
+	unit_docker_root(tmp, sizeof(tmp), "model", 0701, &cfg);
 	assert_int_equal(vg_registry_open(&reg, &cfg, VG_REGISTRY_WRITE, &e), 0);
 	assert_int_equal(vg_registry_alloc(&reg, &cfg, "web", 0, &rg, &is_new, &e), 0);
 	web = rg->start;

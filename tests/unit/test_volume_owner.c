@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "cleanup.h"
 #include "config.h"
 #include "prepare.h"
@@ -29,23 +31,8 @@ static struct vg_config cfg;
 
 static int setup(void **state)
 {
-	char p[256];
-
-	snprintf(tmp, sizeof(tmp), "/tmp/vgunit-own.XXXXXX");
-	assert_non_null(mkdtemp(tmp));
-	chmod(tmp, 0755);
-	vg_config_init(&cfg);
-	free(cfg.docker_root);
-	free(cfg.volumes_root);
-	free(cfg.state_dir);
-	snprintf(p, sizeof(p), "%s/docker", tmp);
-	mkdir(p, 0755);
-	cfg.docker_root = strdup(p);
-	snprintf(vr, sizeof(vr), "%s/docker/volumes", tmp);
-	mkdir(vr, 0701);
-	cfg.volumes_root = strdup(vr);
-	snprintf(p, sizeof(p), "%s/state", tmp);
-	cfg.state_dir = strdup(p);
+	unit_docker_root(tmp, sizeof(tmp), "own", 0701, &cfg);
+	snprintf(vr, sizeof(vr), "%s", cfg.volumes_root);
 	return 0;
 }
 

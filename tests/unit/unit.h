@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
+#include "config.h"
 #include "vg.h"
 
 /*
@@ -43,4 +45,27 @@ static inline void unit_expect_error(int r, const struct vg_error *e, int code, 
 	va_start(ap, input);
 	unit_expect_errorv(r, e, code, input, ap);
 	va_end(ap);
+}
+
+/*
+ * A throw-away Docker root for the tests of volumes: a fresh /tmp/vgunit-TAG.XXXXXX (0755) into
+ * tmp (n bytes), and *c the built-in config with docker_root TMP/docker (made), volumes_root
+ * TMP/docker/volumes (made with volumes_mode, unless that is 0) and state_dir TMP/state.
+ */
+static inline void unit_docker_root(char *tmp, size_t n, const char *tag, mode_t volumes_mode,
+				    struct vg_config *c)
+{
+	snprintf(tmp, n, "/tmp/vgunit-%s.XXXXXX", tag);
+	assert_non_null(mkdtemp(tmp));
+	chmod(tmp, 0755);
+	vg_config_init(c);
+	free(c->docker_root);
+	free(c->volumes_root);
+	free(c->state_dir);
+	c->docker_root = vg_asprintf("%s/docker", tmp);
+	mkdir(c->docker_root, 0755);
+	c->volumes_root = vg_asprintf("%s/docker/volumes", tmp);
+	if (volumes_mode)
+		mkdir(c->volumes_root, volumes_mode);
+	c->state_dir = vg_asprintf("%s/state", tmp);
 }
