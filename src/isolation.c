@@ -241,6 +241,15 @@ int vg_isolation_choose(const struct vg_config *c, const struct vg_container *ct
 	}
 	if (fd < 0) {
 		root_fd = open(c->docker_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		/* check on a machine without Docker (a CI runner judging a compose file): nothing
+		 * to probe, judged as an unprobed check is, auto as the stricter shift. */
+		if (root_fd < 0 && errno == ENOENT && rootfs_fd < 0) {
+			*mode = c->isolation == VG_ISOLATION_USERNS ? VG_ISOLATION_USERNS
+								    : VG_ISOLATION_SHIFT;
+			*why = vg_asprintf("%s: not probed (%s does not exist here)",
+					   vg_isolation_name(c->isolation), c->docker_root);
+			return 0;
+		}
 		if (root_fd < 0)
 			return vg_error_errno(e, errno, "%s", c->docker_root);
 		fd = root_fd;

@@ -127,4 +127,26 @@ like "$out" 'unknown option, or option without its argument: --x\\e\[2J\\ny' "na
 unlike "$out" $'\e' "no raw ESC reaches the terminal"
 run "$VG" $'--z\e]0;t\a' list
 like "$out" '^volguard: unknown option.*--z\\e\]0;t\\x07' "a global option too"
+
+# A CI runner without Docker: check judges a command line or a compose file all the same (the
+# isolation mode is not probed, auto judged as shift), it does not fail on the missing root.
+cat >"$T/nodocker.conf" <<EOF
+[paths]
+docker_root = $T/no-docker-here
+state_dir = $T/no-docker-state
+EOF
+chmod 0644 "$T/nodocker.conf"
+mkdir -p "$T/proj"
+printf 'services:\n  web:\n    image: nginx\n    volumes: ["data:/srv", "/etc:/e"]\nvolumes:\n  data: {}\n' \
+	>"$T/proj/docker-compose.yml"
+exits 1 "no Docker root: check -- run still refuses -v /etc:/x" \
+	"$VG" --config "$T/nodocker.conf" check -- run -v /etc:/x img
+like "$out" 'writable bind of /etc is a sensitive host path' "... for the rule, not an error"
+exits 1 "no Docker root: check --compose judges the file" \
+	"$VG" --config "$T/nodocker.conf" check --compose "$T/proj/docker-compose.yml"
+like "$out" 'project proj: 1 services?, 1 refused' "... and gives the project's verdict"
+exits 0 "no Docker root: a clean command line passes" \
+	"$VG" --config "$T/nodocker.conf" check -- run -v data:/d img
+[ ! -e "$T/no-docker-here" ]
+ok $? "... and nothing was created in its place"
 done_testing
