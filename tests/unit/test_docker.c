@@ -239,17 +239,12 @@ static void daemon_json(void **state)
 #define SRC1   "848c7a40b0824d6f698c40a9cfc3cb9819976af89d2c52aa5827d254c9c81ed6"
 #define USER2  "3fbb139df093a41b1dd4417318ce4d571464fd1eb768416ce9c48c4fe1072ad6"
 
-static char *fixture(const char *rel)
-{
-	const char *dir = getenv("VG_FIXTURES");
-	return vg_asprintf("%s/%s", dir ? dir : "tests/fixtures", rel);
-}
-
 /* ---- Docker ---- */
 
 static int load_pair(const char *id, struct vg_container *ct, struct vg_error *e)
 {
-	char *c = fixture("docker/containers/"), *p1 = vg_asprintf("%s%s/config.v2.json", c, id),
+	char *c = unit_fixture("docker/containers/"),
+	     *p1 = vg_asprintf("%s%s/config.v2.json", c, id),
 	     *p2 = vg_asprintf("%s%s/hostconfig.json", c, id);
 	json_t *j1 = json_load_file(p1, 0, NULL), *j2 = json_load_file(p2, 0, NULL);
 	int r;
@@ -378,7 +373,7 @@ static void docker_lookup(void **state)
 		for (int k = 0; k < 2; k++) {
 			const char *f = k ? "hostconfig.json" : "config.v2.json";
 			char *rel = vg_asprintf("docker/containers/%s/%s", ids[i], f);
-			char *from = fixture(rel), *to = vg_asprintf("%s/%s", d, f);
+			char *from = unit_fixture(rel), *to = vg_asprintf("%s/%s", d, f);
 			copy_file(from, to);
 			free(rel);
 			free(from);

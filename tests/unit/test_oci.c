@@ -12,18 +12,14 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "adapters.h"
 #include "gojson.h"
 
 #define RUNNER "06f65102f22ef4c5f124af2a8f4dbe4c46ed896e0805739579d557a33fe8ce10"
 #define SRC1   "848c7a40b0824d6f698c40a9cfc3cb9819976af89d2c52aa5827d254c9c81ed6"
 #define USER2  "3fbb139df093a41b1dd4417318ce4d571464fd1eb768416ce9c48c4fe1072ad6"
-
-static char *fixture(const char *rel)
-{
-	const char *dir = getenv("VG_FIXTURES");
-	return vg_asprintf("%s/%s", dir ? dir : "tests/fixtures", rel);
-}
 
 static int parse_text(const char *text, struct vg_container *ct, struct vg_error *e)
 {
@@ -51,7 +47,7 @@ static int parse_text(const char *text, struct vg_container *ct, struct vg_error
 
 static void oci_docker_fixture(void **state)
 {
-	char *path = fixture("oci/docker-runner.json");
+	char *path = unit_fixture("oci/docker-runner.json");
 	struct vg_container ct = { 0 };
 	struct vg_error e = { 0 };
 	json_t *spec = NULL;

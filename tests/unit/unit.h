@@ -69,3 +69,10 @@ static inline void unit_docker_root(char *tmp, size_t n, const char *tag, mode_t
 		mkdir(c->volumes_root, volumes_mode);
 	c->state_dir = vg_asprintf("%s/state", tmp);
 }
+
+/* A file of tests/fixtures (or of $VG_FIXTURES), a fresh string. */
+static inline char *unit_fixture(const char *rel)
+{
+	const char *dir = getenv("VG_FIXTURES");
+	return vg_asprintf("%s/%s", dir ? dir : "tests/fixtures", rel);
+}
