@@ -8,6 +8,7 @@
  * (network_mode, pid, ipc, volumes_from) are resolved within the project.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -539,31 +540,17 @@ static int parse_text(struct ctx *x, const char *text, size_t len, const char *p
 	return 0;
 }
 
+/* The whole compose file, through the one bounded reader (vg_read_fd). The path may be a
+ * symbolic link, as docker-compose allows; O_NONBLOCK: a FIFO in its place must not hang us. */
 static int read_all(const char *path, size_t max, char **ret, size_t *ret_len, struct vg_error *e)
 {
-	_cleanup_fclose_ FILE *fp = vg_fopen_regular(path);
-	struct buf b = { 0 };
-	char chunk[8192];
-	size_t k;
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int r;
 
-	if (!fp)
-		return vg_error_errno(e, errno ? errno : EIO, "%s", path);
-	b.s = vg_malloc0(1);
-	b.cap = 1;
-	while ((k = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		if (b.n + k > max) {
-			free(b.s);
-			return vg_error_set(e, EFBIG, "%s: larger than %zu bytes", path, max);
-		}
-		buf_add(&b, chunk, k);
-	}
-	if (ferror(fp)) {
-		free(b.s);
-		return vg_error_errno(e, EIO, "%s", path);
-	}
-	*ret = b.s;
-	*ret_len = b.n;
-	return 0;
+	if (fd < 0)
+		return vg_error_errno(e, errno, "%s", path);
+	r = vg_read_fd(fd, max, ret, ret_len, NULL);
+	return r < 0 ? vg_read_error(e, r, path, max) : 0;
 }
 
 /* A file `extends: file:` names, relative to the file that names it; each read once. */
